@@ -1,0 +1,38 @@
+//! Everything a key can do. Named in snake_case so keymaps (TOML) can refer to them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Quit when no text field has focus.
+    Quit,
+    /// Quit from anywhere (Ctrl-C).
+    ForceQuit,
+    Help,
+    NextTab,
+    PrevTab,
+    TabTopics,
+    TabTail,
+    TabCompose,
+    TabFeed,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    /// Start typing a filter for the current list.
+    Filter,
+    ClearFilter,
+    Refresh,
+    /// Open the selected topic in the Tail tab.
+    OpenInTail,
+    ToggleInternal,
+    SortNext,
+    SortReverse,
+    CreateTopic,
+    DeleteTopic,
+    FocusDetails,
+    FocusList,
+}

@@ -1,0 +1,338 @@
+//! Cluster reads (metadata, watermarks, configs) and topic administration.
+//! The blocking calls here run on `spawn_blocking` threads in the worker, or directly
+//! in headless mode.
+
+use std::time::Duration;
+
+use rdkafka::TopicPartitionList;
+use rdkafka::admin::{
+    AdminClient, AdminOptions, ConfigSource, NewTopic, ResourceSpecifier, TopicReplication,
+};
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
+use rdkafka::Offset;
+
+use super::model::{
+    AdminError, BrokerInfo, ClusterSnapshot, ConfigEntryInfo, NewTopicSpec, PartitionInfo,
+    TopicInfo,
+};
+
+/// Fetches metadata for every topic, then both watermarks of every partition in two
+/// batched ListOffsets round trips (not one request per partition).
+pub fn fetch_snapshot<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    timeout: Duration,
+) -> Result<ClusterSnapshot, KafkaError> {
+    let metadata = consumer.fetch_metadata(None, timeout)?;
+    let brokers = metadata
+        .brokers()
+        .iter()
+        .map(|b| BrokerInfo {
+            id: b.id(),
+            host: b.host().to_string(),
+            port: b.port(),
+        })
+        .collect();
+    let mut topics: Vec<TopicInfo> = metadata
+        .topics()
+        .iter()
+        // A deleted topic (or one the demo cluster hides) answers UNKNOWN_TOPIC_OR_PART.
+        .filter(|t| {
+            t.error()
+                .map(RDKafkaErrorCode::from)
+                .is_none_or(|e| e != RDKafkaErrorCode::UnknownTopicOrPartition)
+        })
+        .map(|t| {
+            let mut partitions: Vec<PartitionInfo> = t
+                .partitions()
+                .iter()
+                .map(|p| PartitionInfo {
+                    id: p.id(),
+                    leader: p.leader(),
+                    replicas: p.replicas().to_vec(),
+                    isr: p.isr().to_vec(),
+                    low: None,
+                    high: None,
+                    error: p.error().map(|e| RDKafkaErrorCode::from(e).to_string()),
+                })
+                .collect();
+            partitions.sort_by_key(|p| p.id);
+            TopicInfo {
+                name: t.name().to_string(),
+                partitions,
+                error: t.error().map(|e| RDKafkaErrorCode::from(e).to_string()),
+            }
+        })
+        .collect();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    fill_watermarks(consumer, &mut topics, timeout);
+    Ok(ClusterSnapshot {
+        brokers,
+        cluster_id: None,
+        topics,
+    })
+}
+
+/// Asks every partition leader for the earliest and latest offsets, in two batches.
+/// Partitions whose leader does not answer keep `None`.
+fn fill_watermarks<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    topics: &mut [TopicInfo],
+    timeout: Duration,
+) {
+    let request = |offset: Offset| {
+        let mut tpl = TopicPartitionList::new();
+        for topic in topics.iter() {
+            for p in topic.partitions.iter().filter(|p| p.leader >= 0) {
+                // add_partition_offset only fails for an unrepresentable offset.
+                let _ = tpl.add_partition_offset(&topic.name, p.id, offset);
+            }
+        }
+        tpl
+    };
+    let low_request = request(Offset::Beginning);
+    if low_request.count() == 0 {
+        return;
+    }
+    let high_request = request(Offset::End);
+    let answers = [
+        (true, consumer.offsets_for_times(low_request, timeout)),
+        (false, consumer.offsets_for_times(high_request, timeout)),
+    ];
+    for (is_low, answer) in answers {
+        let tpl = match answer {
+            Ok(tpl) => tpl,
+            Err(error) => {
+                tracing::warn!("ListOffsets failed: {error}");
+                continue;
+            }
+        };
+        for topic in topics.iter_mut() {
+            for p in &mut topic.partitions {
+                let Some(elem) = tpl.find_partition(&topic.name, p.id) else {
+                    continue;
+                };
+                if elem.error().is_err() {
+                    continue;
+                }
+                if let Offset::Offset(n) = elem.offset() {
+                    if is_low {
+                        p.low = Some(n);
+                    } else {
+                        p.high = Some(n);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The cluster id, where the broker reports one (blocking).
+pub fn fetch_cluster_id<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    timeout: Duration,
+) -> Option<String> {
+    consumer.client().fetch_cluster_id(Timeout::After(timeout))
+}
+
+fn admin_options(timeout: Duration) -> AdminOptions {
+    AdminOptions::new()
+        .request_timeout(Some(timeout))
+        .operation_timeout(Some(timeout))
+}
+
+/// DescribeConfigs for one topic.
+pub async fn describe_topic_configs<C: ClientContext + 'static>(
+    admin: &AdminClient<C>,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<ConfigEntryInfo>, String> {
+    let resources = [ResourceSpecifier::Topic(topic)];
+    let results = admin
+        .describe_configs(&resources, &admin_options(timeout))
+        .await
+        .map_err(|e| describe_kafka_error(&e))?;
+    let resource = results
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the broker returned no configs".to_string())?
+        .map_err(|code| format!("{code} ({})", code_name(code)))?;
+    let mut entries: Vec<ConfigEntryInfo> = resource
+        .entries
+        .into_iter()
+        .map(|e| ConfigEntryInfo {
+            source: source_name(&e.source).to_string(),
+            value: if e.is_sensitive { None } else { e.value },
+            name: e.name,
+            is_default: e.is_default,
+            is_sensitive: e.is_sensitive,
+            is_read_only: e.is_read_only,
+        })
+        .collect();
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+fn source_name(source: &ConfigSource) -> &'static str {
+    match source {
+        ConfigSource::Unknown => "unknown",
+        ConfigSource::DynamicTopic => "topic",
+        ConfigSource::DynamicBroker => "broker (dynamic)",
+        ConfigSource::DynamicDefaultBroker => "broker default (dynamic)",
+        ConfigSource::StaticBroker => "broker (static)",
+        ConfigSource::Default => "default",
+    }
+}
+
+/// CreateTopics for one topic.
+pub async fn create_topic<C: ClientContext + 'static>(
+    admin: &AdminClient<C>,
+    spec: &NewTopicSpec,
+    timeout: Duration,
+) -> Result<(), AdminError> {
+    let mut new_topic = NewTopic::new(
+        &spec.name,
+        spec.partitions,
+        TopicReplication::Fixed(spec.replication),
+    );
+    for (key, value) in &spec.configs {
+        new_topic = new_topic.set(key, value);
+    }
+    let results = admin
+        .create_topics([&new_topic], &admin_options(timeout))
+        .await
+        .map_err(|e| admin_error_from_kafka(&e))?;
+    first_result(results)
+}
+
+/// DeleteTopics for one topic.
+pub async fn delete_topic<C: ClientContext + 'static>(
+    admin: &AdminClient<C>,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), AdminError> {
+    let results = admin
+        .delete_topics(&[name], &admin_options(timeout))
+        .await
+        .map_err(|e| admin_error_from_kafka(&e))?;
+    first_result(results)
+}
+
+fn first_result(results: Vec<rdkafka::admin::TopicResult>) -> Result<(), AdminError> {
+    match results.into_iter().next() {
+        Some(Ok(_)) => Ok(()),
+        Some(Err((_, code))) => Err(explain(code)),
+        None => Err(AdminError {
+            code: "NO_RESULT".into(),
+            message: "the broker's answer named no topic".into(),
+            explanation: "The request may or may not have taken effect; refresh to see.".into(),
+        }),
+    }
+}
+
+fn admin_error_from_kafka(error: &KafkaError) -> AdminError {
+    match error.rdkafka_error_code() {
+        Some(code) => explain(code),
+        None => AdminError {
+            code: "CLIENT_ERROR".into(),
+            message: error.to_string(),
+            explanation: "librdkafka refused the request before sending it.".into(),
+        },
+    }
+}
+
+/// A protocol error code's name as Kafka spells it (`TOPIC_ALREADY_EXISTS`).
+pub fn code_name(code: RDKafkaErrorCode) -> String {
+    // RDKafkaErrorCode's Debug is the CamelCase variant name; Kafka's docs use SCREAMING_SNAKE.
+    let camel = format!("{code:?}");
+    let mut out = String::with_capacity(camel.len() + 8);
+    for (i, ch) in camel.chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
+
+/// Turns an error code into the verbatim code, librdkafka's text, and what it means.
+pub fn explain(code: RDKafkaErrorCode) -> AdminError {
+    use RDKafkaErrorCode as E;
+    let explanation = match code {
+        E::TopicAlreadyExists => "A topic with this name already exists.",
+        E::TopicAuthorizationFailed | E::ClusterAuthorizationFailed => {
+            "Not authorized: this principal lacks the ACL for this operation."
+        }
+        E::UnsupportedVersion | E::InvalidRequest => {
+            "The broker does not support this request (unsupported API)."
+        }
+        E::UnknownTopicOrPartition => "No topic with this name exists.",
+        E::InvalidTopic => {
+            "Invalid topic name: use at most 249 of a-z A-Z 0-9 . _ - (and not '.' or '..')."
+        }
+        E::InvalidPartitions => "The number of partitions is not valid.",
+        E::InvalidReplicationFactor => {
+            "Invalid replication factor: it cannot exceed the number of brokers."
+        }
+        E::InvalidConfig => "The broker rejected one of the topic configs.",
+        E::TopicDeletionDisabled => "Topic deletion is disabled on this broker (delete.topic.enable=false).",
+        E::PolicyViolation => "The broker's create-topic policy refused this request.",
+        E::NotController => "The broker is not the controller; retry in a moment.",
+        E::RequestTimedOut | E::OperationTimedOut => {
+            "The broker did not answer in time; the operation may still complete."
+        }
+        E::BrokerTransportFailure | E::AllBrokersDown => "The cluster cannot be reached.",
+        _ => "The broker refused the request.",
+    };
+    AdminError {
+        code: code_name(code),
+        message: code.to_string(),
+        explanation: explanation.to_string(),
+    }
+}
+
+/// A one-line description of a client error, with the protocol code name when there is one.
+pub fn describe_kafka_error(error: &KafkaError) -> String {
+    match error.rdkafka_error_code() {
+        Some(code) => format!("{code} ({})", code_name(code)),
+        None => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_names_are_kafka_style() {
+        assert_eq!(
+            code_name(RDKafkaErrorCode::TopicAlreadyExists),
+            "TOPIC_ALREADY_EXISTS"
+        );
+        assert_eq!(
+            code_name(RDKafkaErrorCode::TopicAuthorizationFailed),
+            "TOPIC_AUTHORIZATION_FAILED"
+        );
+    }
+
+    #[test]
+    fn explains_refusals_in_words() {
+        let e = explain(RDKafkaErrorCode::TopicAlreadyExists);
+        assert_eq!(e.code, "TOPIC_ALREADY_EXISTS");
+        assert!(e.message.contains("already exists"), "{}", e.message);
+        assert!(e.explanation.contains("already exists"));
+        assert!(
+            explain(RDKafkaErrorCode::TopicAuthorizationFailed)
+                .explanation
+                .starts_with("Not authorized")
+        );
+        assert!(
+            explain(RDKafkaErrorCode::UnsupportedVersion)
+                .explanation
+                .contains("does not support")
+        );
+    }
+}

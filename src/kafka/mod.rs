@@ -1,0 +1,13 @@
+//! The Kafka side: clients, the worker, admin calls and the demo cluster.
+//! Nothing in here knows about the terminal (no ratatui, no crossterm), so the headless
+//! subcommands and the tests use it directly.
+
+pub mod admin;
+pub mod client;
+pub mod demo;
+pub mod model;
+pub mod worker;
+
+pub use client::ClientSettings;
+pub use model::{ClusterSnapshot, Connection, TopicInfo};
+pub use worker::{Command, KafkaEvent, RequestId, WorkerOptions};

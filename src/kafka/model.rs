@@ -1,0 +1,157 @@
+//! Plain data the worker hands to the UI: owned, cloneable, no rdkafka types.
+
+use serde::Serialize;
+
+/// One broker as the cluster advertises it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokerInfo {
+    pub id: i32,
+    pub host: String,
+    pub port: i32,
+}
+
+/// One partition of a topic, with its watermarks when the broker answered ListOffsets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionInfo {
+    pub id: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub low: Option<i64>,
+    pub high: Option<i64>,
+    /// A partition-level error from the metadata response, in words.
+    pub error: Option<String>,
+}
+
+impl PartitionInfo {
+    pub fn is_under_replicated(&self) -> bool {
+        self.isr.len() < self.replicas.len()
+    }
+
+    /// Messages currently retained: high − low watermark.
+    pub fn messages(&self) -> Option<u64> {
+        match (self.low, self.high) {
+            (Some(low), Some(high)) if high >= low => u64::try_from(high - low).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// A topic and its partitions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: Vec<PartitionInfo>,
+    /// A topic-level error from the metadata response, in words.
+    pub error: Option<String>,
+}
+
+impl TopicInfo {
+    /// Internal topics: `__consumer_offsets`, `__transaction_state`, `_schemas`, …
+    pub fn is_internal(&self) -> bool {
+        is_internal_topic(&self.name)
+    }
+
+    pub fn replication_factor(&self) -> usize {
+        self.partitions
+            .iter()
+            .map(|p| p.replicas.len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub fn under_replicated(&self) -> usize {
+        self.partitions
+            .iter()
+            .filter(|p| p.is_under_replicated())
+            .count()
+    }
+
+    /// Sum of high − low watermarks; `None` when no partition's watermarks are known.
+    pub fn messages(&self) -> Option<u64> {
+        let mut known = false;
+        let mut total = 0u64;
+        for count in self.partitions.iter().filter_map(PartitionInfo::messages) {
+            known = true;
+            total = total.saturating_add(count);
+        }
+        known.then_some(total)
+    }
+}
+
+/// Whether a topic name is one of Kafka's (or Schema Registry's) internal topics.
+pub fn is_internal_topic(name: &str) -> bool {
+    name.starts_with("__") || name == "_schemas"
+}
+
+/// What one metadata + watermarks round trip learned about the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterSnapshot {
+    pub brokers: Vec<BrokerInfo>,
+    pub cluster_id: Option<String>,
+    pub topics: Vec<TopicInfo>,
+}
+
+/// Whether the worker can talk to the cluster. Always shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting {
+        address: String,
+    },
+    Connected {
+        address: String,
+        brokers: usize,
+        cluster_id: Option<String>,
+    },
+    Unreachable {
+        address: String,
+        reason: String,
+    },
+}
+
+impl Connection {
+    pub fn address(&self) -> &str {
+        match self {
+            Self::Connecting { address }
+            | Self::Connected { address, .. }
+            | Self::Unreachable { address, .. } => address,
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self, Self::Connected { .. })
+    }
+}
+
+/// One topic configuration entry from DescribeConfigs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigEntryInfo {
+    pub name: String,
+    /// `None` when the broker withholds it (sensitive) or it is unset.
+    pub value: Option<String>,
+    pub source: String,
+    pub is_default: bool,
+    pub is_sensitive: bool,
+    pub is_read_only: bool,
+}
+
+/// What the user asked to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTopicSpec {
+    pub name: String,
+    pub partitions: i32,
+    pub replication: i32,
+    pub configs: Vec<(String, String)>,
+}
+
+/// A refused admin request: the broker's error code verbatim, librdkafka's text, and our words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AdminError {
+    /// The protocol error name, e.g. `TOPIC_ALREADY_EXISTS` (or `TIMED_OUT`, …).
+    pub code: String,
+    /// librdkafka's description of it, e.g. `Broker: Topic already exists`.
+    pub message: String,
+    /// What it means for the user, in words.
+    pub explanation: String,
+}

@@ -1,0 +1,284 @@
+//! The Kafka worker: owns every rdkafka client. Commands come in on a bounded channel,
+//! events go out; blocking librdkafka calls run on `spawn_blocking` threads so neither the
+//! worker loop nor the UI ever waits on the network.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::admin::AdminClient;
+use rdkafka::consumer::BaseConsumer;
+use rdkafka::error::KafkaError;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::admin;
+use super::client::{ClientSettings, KtuiContext};
+use super::demo::DemoAdmin;
+use super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
+
+/// Identifies a request so its answer can be matched, and a stale one dropped.
+pub type RequestId = u64;
+/// The id the worker puts on answers to its own periodic refreshes.
+pub const PERIODIC: RequestId = 0;
+
+/// What the UI (or a headless command) asks of the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    RefreshMetadata { id: RequestId },
+    DescribeConfigs { id: RequestId, topic: String },
+    CreateTopic { id: RequestId, spec: NewTopicSpec },
+    DeleteTopic { id: RequestId, name: String },
+    Shutdown,
+}
+
+/// What the worker reports. Owned data only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KafkaEvent {
+    Connection(Connection),
+    Metadata {
+        id: RequestId,
+        result: Result<ClusterSnapshot, String>,
+    },
+    Configs {
+        id: RequestId,
+        topic: String,
+        result: Result<Vec<ConfigEntryInfo>, String>,
+    },
+    TopicCreated {
+        id: RequestId,
+        name: String,
+        result: Result<(), AdminError>,
+    },
+    TopicDeleted {
+        id: RequestId,
+        name: String,
+        result: Result<(), AdminError>,
+    },
+}
+
+/// How the worker connects and paces itself.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub settings: ClientSettings,
+    /// Set in `--demo`: topic create/delete go through the mock cluster's own API.
+    pub demo: Option<DemoAdmin>,
+    pub refresh_every: Duration,
+    pub request_timeout: Duration,
+}
+
+impl WorkerOptions {
+    pub fn new(settings: ClientSettings) -> Self {
+        Self {
+            settings,
+            demo: None,
+            refresh_every: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The two ends the caller keeps.
+pub struct WorkerHandle {
+    pub commands: mpsc::Sender<Command>,
+    pub events: mpsc::Receiver<KafkaEvent>,
+    pub task: JoinHandle<()>,
+}
+
+type SnapshotResult = Result<ClusterSnapshot, String>;
+/// A metadata fetch in flight: its request id and the blocking task (snapshot, cluster id).
+type InFlight = (RequestId, JoinHandle<(SnapshotResult, Option<String>)>);
+
+struct Worker {
+    options: WorkerOptions,
+    context: KtuiContext,
+    consumer: Arc<BaseConsumer<KtuiContext>>,
+    admin: Arc<AdminClient<KtuiContext>>,
+    events: mpsc::Sender<KafkaEvent>,
+    cluster_id: Option<String>,
+    /// Topic names from the last good snapshot (the demo path checks deletes against it).
+    known_topics: Arc<std::sync::Mutex<HashSet<String>>>,
+}
+
+/// Creates the clients (this does not touch the network) and starts the worker task.
+/// Must be called inside a tokio runtime.
+pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
+    let context = KtuiContext::default();
+    let config = options.settings.client_config();
+    let consumer: BaseConsumer<KtuiContext> = config.create_with_context(context.clone())?;
+    let admin: AdminClient<KtuiContext> = config.create_with_context(context.clone())?;
+    let (command_tx, command_rx) = mpsc::channel(64);
+    let (event_tx, event_rx) = mpsc::channel(256);
+    let worker = Worker {
+        options,
+        context,
+        consumer: Arc::new(consumer),
+        admin: Arc::new(admin),
+        events: event_tx,
+        cluster_id: None,
+        known_topics: Arc::default(),
+    };
+    let task = tokio::spawn(worker.run(command_rx));
+    Ok(WorkerHandle {
+        commands: command_tx,
+        events: event_rx,
+        task,
+    })
+}
+
+impl Worker {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let address = self.options.settings.brokers.clone();
+        self.emit(KafkaEvent::Connection(Connection::Connecting { address }))
+            .await;
+        let mut ticker = tokio::time::interval(self.options.refresh_every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // At most one metadata fetch runs at a time; a request made meanwhile waits
+        // (latest wins), and periodic ticks are skipped, so refreshes never pile up.
+        let mut inflight: Option<InFlight> = None;
+        let mut queued: Option<RequestId> = None;
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    None | Some(Command::Shutdown) => break,
+                    Some(Command::RefreshMetadata { id }) => {
+                        if inflight.is_some() {
+                            queued = Some(id);
+                        } else {
+                            inflight = Some((id, self.start_fetch()));
+                        }
+                    }
+                    Some(other) => self.start_admin(other),
+                },
+                _ = ticker.tick(), if inflight.is_none() => {
+                    inflight = Some((PERIODIC, self.start_fetch()));
+                }
+                joined = async { (&mut inflight.as_mut().expect("guarded").1).await }, if inflight.is_some() => {
+                    let (id, _) = inflight.take().expect("guarded");
+                    let (result, cluster_id) = joined.unwrap_or_else(|e| {
+                        (Err(format!("metadata task failed: {e}")), None)
+                    });
+                    self.finish_fetch(id, result, cluster_id).await;
+                    if let Some(id) = queued.take() {
+                        inflight = Some((id, self.start_fetch()));
+                    }
+                    ticker.reset();
+                }
+            }
+        }
+        if let Some((_, task)) = inflight {
+            task.abort();
+        }
+    }
+
+    async fn emit(&self, event: KafkaEvent) {
+        // The receiver is gone only when the UI is shutting down.
+        let _ = self.events.send(event).await;
+    }
+
+    fn start_fetch(&self) -> JoinHandle<(SnapshotResult, Option<String>)> {
+        let consumer = Arc::clone(&self.consumer);
+        let timeout = self.options.request_timeout;
+        let need_id = self.cluster_id.is_none();
+        tokio::task::spawn_blocking(move || {
+            match admin::fetch_snapshot(&consumer, timeout) {
+                Ok(snapshot) => {
+                    let id = if need_id {
+                        admin::fetch_cluster_id(&consumer, Duration::from_secs(2))
+                    } else {
+                        None
+                    };
+                    (Ok(snapshot), id)
+                }
+                Err(error) => (Err(admin::describe_kafka_error(&error)), None),
+            }
+        })
+    }
+
+    async fn finish_fetch(
+        &mut self,
+        id: RequestId,
+        result: SnapshotResult,
+        cluster_id: Option<String>,
+    ) {
+        let address = self.options.settings.brokers.clone();
+        let result = match result {
+            Ok(mut snapshot) => {
+                if cluster_id.is_some() {
+                    self.cluster_id = cluster_id;
+                }
+                snapshot.cluster_id.clone_from(&self.cluster_id);
+                let _ = self.context.take_last_error();
+                if let Ok(mut known) = self.known_topics.lock() {
+                    *known = snapshot.topics.iter().map(|t| t.name.clone()).collect();
+                }
+                self.emit(KafkaEvent::Connection(Connection::Connected {
+                    address,
+                    brokers: snapshot.brokers.len(),
+                    cluster_id: snapshot.cluster_id.clone(),
+                }))
+                .await;
+                Ok(snapshot)
+            }
+            Err(error) => {
+                let reason = match self.context.last_error() {
+                    Some(cause) => format!("{error}: {cause}"),
+                    None => error.clone(),
+                };
+                self.emit(KafkaEvent::Connection(Connection::Unreachable {
+                    address,
+                    reason: reason.clone(),
+                }))
+                .await;
+                Err(reason)
+            }
+        };
+        self.emit(KafkaEvent::Metadata { id, result }).await;
+    }
+
+    fn start_admin(&self, command: Command) {
+        let admin = Arc::clone(&self.admin);
+        let demo = self.options.demo.clone();
+        let events = self.events.clone();
+        let timeout = self.options.request_timeout;
+        let known = Arc::clone(&self.known_topics);
+        tokio::spawn(async move {
+            let event = match command {
+                Command::DescribeConfigs { id, topic } => {
+                    let result = if demo.is_some() {
+                        Err("the demo cluster has no DescribeConfigs".into())
+                    } else {
+                        admin::describe_topic_configs(&admin, &topic, timeout).await
+                    };
+                    KafkaEvent::Configs { id, topic, result }
+                }
+                Command::CreateTopic { id, spec } => {
+                    let name = spec.name.clone();
+                    let result = match demo {
+                        Some(demo) => demo.create_topic(spec).await,
+                        None => admin::create_topic(&admin, &spec, timeout).await,
+                    };
+                    KafkaEvent::TopicCreated { id, name, result }
+                }
+                Command::DeleteTopic { id, name } => {
+                    let result = match demo {
+                        Some(demo) => {
+                            let exists = known.lock().is_ok_and(|k| k.contains(&name));
+                            if exists {
+                                demo.delete_topic(name.clone()).await
+                            } else {
+                                Err(admin::explain(
+                                    rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition,
+                                ))
+                            }
+                        }
+                        None => admin::delete_topic(&admin, &name, timeout).await,
+                    };
+                    KafkaEvent::TopicDeleted { id, name, result }
+                }
+                Command::RefreshMetadata { .. } | Command::Shutdown => return,
+            };
+            let _ = events.send(event).await;
+        });
+    }
+}

@@ -1,0 +1,302 @@
+//! Keys are data: the default keymap is embedded TOML; each binding carries the
+//! description that feeds both the help overlay and the hint bar.
+
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+use crate::action::Action;
+
+const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
+
+/// Where a binding applies. Lookups try the most specific context first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Context {
+    Global,
+    List,
+    Topics,
+    Details,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Global => "Everywhere",
+            Self::List => "Lists",
+            Self::Topics => "Topics",
+            Self::Details => "Topic details",
+        }
+    }
+}
+
+/// A key with its modifiers, normalised so `G` and `shift-g` are the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+impl Key {
+    pub fn from_event(event: &KeyEvent) -> Self {
+        Self {
+            code: match event.code {
+                KeyCode::Char(c) => KeyCode::Char(c),
+                other => other,
+            },
+            ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+            alt: event.modifiers.contains(KeyModifiers::ALT),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = text;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                alt = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => match rest {
+                "enter" => KeyCode::Enter,
+                "esc" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "backspace" => KeyCode::Backspace,
+                "delete" => KeyCode::Delete,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pageup" => KeyCode::PageUp,
+                "pagedown" => KeyCode::PageDown,
+                "space" => KeyCode::Char(' '),
+                f if f.starts_with('f') => f[1..]
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|n| (1..=12).contains(n))
+                    .map(KeyCode::F)
+                    .ok_or_else(|| format!("unknown key {text:?}"))?,
+                _ => return Err(format!("unknown key {text:?}")),
+            },
+        };
+        Ok(Self { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("Ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One binding: keys, the action, and what it does in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub keys: Vec<Key>,
+    pub action: Action,
+    pub desc: String,
+    /// The hint bar's shorter label, when the binding is shown there.
+    pub hint: Option<String>,
+}
+
+impl Binding {
+    /// The keys as the help overlay shows them: `↑/k`.
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+#[derive(Deserialize)]
+struct RawBinding {
+    keys: Vec<String>,
+    action: Action,
+    desc: String,
+    /// `true` (show `desc`) or a short label for the hint bar.
+    #[serde(default)]
+    hint: Option<HintLabel>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HintLabel {
+    Shown(bool),
+    Label(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeymap {
+    #[serde(default)]
+    global: Vec<RawBinding>,
+    #[serde(default)]
+    list: Vec<RawBinding>,
+    #[serde(default)]
+    topics: Vec<RawBinding>,
+    #[serde(default)]
+    details: Vec<RawBinding>,
+}
+
+/// The effective keymap, per context, in the order the file lists the bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    pub contexts: Vec<(Context, Vec<Binding>)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self::parse(DEFAULT_KEYMAP).expect("the embedded keymap is valid")
+    }
+}
+
+impl Keymap {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let raw: RawKeymap = toml::from_str(text).map_err(|e| e.to_string())?;
+        let convert = |bindings: Vec<RawBinding>| -> Result<Vec<Binding>, String> {
+            bindings
+                .into_iter()
+                .map(|b| {
+                    Ok(Binding {
+                        keys: b
+                            .keys
+                            .iter()
+                            .map(|k| Key::parse(k))
+                            .collect::<Result<_, _>>()?,
+                        hint: match b.hint {
+                            Some(HintLabel::Shown(true)) => Some(b.desc.clone()),
+                            Some(HintLabel::Label(label)) => Some(label),
+                            Some(HintLabel::Shown(false)) | None => None,
+                        },
+                        action: b.action,
+                        desc: b.desc,
+                    })
+                })
+                .collect()
+        };
+        Ok(Self {
+            contexts: vec![
+                (Context::Details, convert(raw.details)?),
+                (Context::Topics, convert(raw.topics)?),
+                (Context::List, convert(raw.list)?),
+                (Context::Global, convert(raw.global)?),
+            ],
+        })
+    }
+
+    pub fn bindings(&self, context: Context) -> &[Binding] {
+        self.contexts
+            .iter()
+            .find(|(c, _)| *c == context)
+            .map_or(&[], |(_, b)| b.as_slice())
+    }
+
+    /// The action for `key`, trying `contexts` in order.
+    pub fn lookup(&self, contexts: &[Context], key: Key) -> Option<Action> {
+        contexts.iter().find_map(|&context| {
+            self.bindings(context)
+                .iter()
+                .find(|b| b.keys.contains(&key))
+                .map(|b| b.action)
+        })
+    }
+
+    /// The bindings worth showing in the hint bar for these contexts, most specific first.
+    pub fn hints(&self, contexts: &[Context]) -> Vec<&Binding> {
+        contexts
+            .iter()
+            .flat_map(|&c| self.bindings(c).iter().filter(|b| b.hint.is_some()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyEventKind;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> Key {
+        Key::from_event(&KeyEvent::new_with_kind(code, modifiers, KeyEventKind::Press))
+    }
+
+    #[test]
+    fn default_keymap_parses_and_binds_the_basics() {
+        let map = Keymap::default();
+        let all = [Context::Topics, Context::List, Context::Global];
+        assert_eq!(
+            map.lookup(&all, key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            map.lookup(&all, key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::ForceQuit)
+        );
+        assert_eq!(
+            map.lookup(&all, key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            map.lookup(&all, key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevTab)
+        );
+        assert_eq!(
+            map.lookup(&[Context::Global], key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_actions() {
+        assert!(Keymap::parse("[[global]]\nkeys=[\"hyper-x\"]\naction=\"quit\"\ndesc=\"x\"").is_err());
+        assert!(Keymap::parse("[[global]]\nkeys=[\"x\"]\naction=\"explode\"\ndesc=\"x\"").is_err());
+    }
+
+    #[test]
+    fn keys_render_for_help() {
+        assert_eq!(Key::parse("ctrl-c").unwrap().to_string(), "Ctrl-c");
+        assert_eq!(Key::parse("pagedown").unwrap().to_string(), "PgDn");
+        assert_eq!(Key::parse("f5").unwrap().code, KeyCode::F(5));
+    }
+}

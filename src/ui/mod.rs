@@ -1,0 +1,233 @@
+//! Drawing. `render` is a function of `&App`: no I/O, no sends, no mutation.
+//! The frame: tab bar | body | status bar | hint bar, then overlays (dialogs, help, toasts).
+
+pub mod tabs;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
+
+use crate::app::{App, Level, Tab};
+use crate::kafka::model::Connection;
+use crate::text::escape_control;
+use tabs::placeholder::NotYet;
+use tabs::topics::{Dialog, TopicsView};
+use widgets::{centered, popup, spinner};
+
+fn frame_areas(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// The body's area for a terminal of this size (the scrolling math in `App` uses it).
+pub fn body_area(area: Rect) -> Rect {
+    frame_areas(area)[1]
+}
+
+pub fn render(app: &App, frame: &mut Frame) {
+    let [tabs_area, body, status, hints] = frame_areas(frame.area());
+    render_tab_bar(app, frame, tabs_area);
+    match app.tab {
+        Tab::Topics => frame.render_widget(
+            TopicsView {
+                tab: &app.topics,
+                connection: &app.connection,
+                ticks: app.ticks,
+            },
+            body,
+        ),
+        Tab::Tail => frame.render_widget(&app.tail, body),
+        Tab::Compose => frame.render_widget(
+            NotYet {
+                title: "Compose",
+                what: "Publish messages by hand: key, headers, partition, value, with a delivery report for each.",
+            },
+            body,
+        ),
+        Tab::Feed => frame.render_widget(
+            NotYet {
+                title: "Feed",
+                what: "A live post stream (X API v2, Bluesky Jetstream, or an offline replay) published into a topic and read back.",
+            },
+            body,
+        ),
+    }
+    render_status(app, frame, status);
+    render_hints(app, frame, hints);
+    if app.tab == Tab::Topics {
+        tabs::topics::render_dialog(frame, &app.topics, body, app.ticks);
+    }
+    if app.help_open {
+        render_help(app, frame, body);
+    }
+    render_toasts(app, frame, body);
+}
+
+fn render_tab_bar(app: &App, frame: &mut Frame, area: Rect) {
+    let titles = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{} {}", i + 1, t.title()));
+    let brand = " ktui ";
+    let [tabs_area, brand_area] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(brand.len() as u16)])
+            .areas(area);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(app.tab.index())
+            .style(theme::dim())
+            .highlight_style(theme::title().add_modifier(Modifier::REVERSED))
+            .divider("│"),
+        tabs_area,
+    );
+    frame.render_widget(Paragraph::new(Span::styled(brand, theme::title())), brand_area);
+}
+
+/// The connection state, always visible.
+pub fn status_line(app: &App) -> Line<'static> {
+    let mut spans = match &app.connection {
+        Connection::Connecting { address } => vec![Span::styled(
+            format!(
+                "{} connecting to {}…",
+                spinner(app.ticks),
+                escape_control(address)
+            ),
+            theme::warn(),
+        )],
+        Connection::Connected {
+            address,
+            brokers,
+            cluster_id,
+        } => {
+            let mut spans = vec![
+                Span::styled("● connected", theme::ok()),
+                Span::raw(format!(
+                    " {} · {brokers} broker{}",
+                    escape_control(address),
+                    if *brokers == 1 { "" } else { "s" }
+                )),
+            ];
+            if let Some(id) = cluster_id {
+                spans.push(Span::styled(
+                    format!(" · cluster {}", escape_control(id)),
+                    theme::dim(),
+                ));
+            }
+            spans
+        }
+        Connection::Unreachable { address, reason } => vec![Span::styled(
+            format!(
+                "✖ unreachable {}: {}",
+                escape_control(address),
+                escape_control(reason)
+            ),
+            theme::error(),
+        )],
+    };
+    if let Some(demo) = &app.cluster.demo_address {
+        spans.insert(
+            0,
+            Span::styled(
+                format!(" DEMO cluster at {} ", escape_control(demo)),
+                Style::new().fg(theme::ACCENT).add_modifier(Modifier::REVERSED),
+            ),
+        );
+        spans.insert(1, Span::raw(" "));
+    }
+    Line::from(spans)
+}
+
+fn render_status(app: &App, frame: &mut Frame, area: Rect) {
+    frame.render_widget(Paragraph::new(status_line(app)), area);
+}
+
+/// The keys that matter in the current view.
+pub fn hint_line(app: &App) -> Line<'static> {
+    let pairs: Vec<(String, String)> = if app.help_open {
+        vec![("Esc".into(), "close help".into())]
+    } else if app.tab == Tab::Topics && app.topics.dialog.is_some() {
+        match app.topics.dialog {
+            Some(Dialog::Create) => vec![
+                ("Enter".into(), "create".into()),
+                ("Tab".into(), "next field".into()),
+                ("Esc".into(), "close".into()),
+            ],
+            _ => vec![
+                ("Enter".into(), "delete".into()),
+                ("Esc".into(), "cancel".into()),
+            ],
+        }
+    } else if app.tab == Tab::Topics && app.topics.filter_editing {
+        vec![
+            ("type".into(), "to filter".into()),
+            ("Enter".into(), "keep".into()),
+            ("Esc".into(), "clear".into()),
+        ]
+    } else {
+        app.keymap
+            .hints(&app.contexts())
+            .into_iter()
+            .map(|b| (b.keys_label(), b.hint.clone().unwrap_or_default()))
+            .collect()
+    };
+    let mut spans = Vec::new();
+    for (keys, desc) in pairs {
+        spans.push(Span::styled(format!(" {keys}"), theme::key()));
+        spans.push(Span::styled(format!(" {desc} "), theme::dim()));
+    }
+    Line::from(spans)
+}
+
+fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
+    frame.render_widget(Paragraph::new(hint_line(app)), area);
+}
+
+fn render_help(app: &App, frame: &mut Frame, area: Rect) {
+    let rect = centered(area, 64, area.height.saturating_sub(2).max(10));
+    let inner = popup(frame, rect, "Keys (Esc closes)");
+    let mut lines = Vec::new();
+    for (context, bindings) in app.keymap.contexts.iter().rev() {
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(context.title(), theme::header()));
+        for binding in bindings {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", binding.keys_label()), theme::key()),
+                Span::raw(binding.desc.clone()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width.min(60);
+    for (i, toast) in app.toasts.iter().rev().take(3).enumerate() {
+        let y = area.y + 1 + i as u16;
+        if y >= area.bottom() {
+            break;
+        }
+        let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, 1);
+        let style = match toast.level {
+            Level::Info => Style::new().fg(ratatui::style::Color::Black).bg(theme::OK),
+            Level::Warn => Style::new().fg(ratatui::style::Color::Black).bg(theme::WARN),
+            Level::Error => Style::new().fg(ratatui::style::Color::White).bg(theme::ERROR),
+        };
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(format!(" {} ", escape_control(&toast.text))).style(style),
+            rect,
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per tab: its state next to its view.
+
+pub mod placeholder;
+pub mod tail;
+pub mod topics;

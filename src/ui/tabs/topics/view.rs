@@ -1,0 +1,424 @@
+//! Drawing the Topics tab: the list, the details pane, the full "unreachable" view and
+//! the dialogs. Only the visible rows are formatted, so thousands of topics stay cheap.
+
+use std::fmt::Write as _;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
+
+use super::dialog::{CREATE_FIELDS, FormStatus};
+use super::{Dialog, Focus, TopicsTab, scrolled_offset};
+use crate::kafka::model::{Connection, TopicInfo};
+use crate::loadable::Loadable;
+use crate::text::escape_control;
+use crate::ui::theme;
+use crate::ui::widgets::{centered, popup, spinner, thousands};
+
+/// Whether the details pane sits beside the list (wide) or below it.
+fn split(body: Rect) -> (Rect, Rect) {
+    if body.width >= 100 {
+        let [list, details] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(body);
+        (list, details)
+    } else {
+        let [list, details] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+        (list, details)
+    }
+}
+
+/// Rows available for topics in the list at this terminal size (borders and header off).
+pub fn list_rows(size: (u16, u16)) -> usize {
+    let body = crate::ui::body_area(Rect::new(0, 0, size.0, size.1));
+    let (list, _) = split(body);
+    usize::from(list.height.saturating_sub(3))
+}
+
+/// The Topics tab as a widget over borrowed state.
+pub struct TopicsView<'a> {
+    pub tab: &'a TopicsTab,
+    pub connection: &'a Connection,
+    pub ticks: u64,
+}
+
+impl Widget for TopicsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        if tab.snapshot.loaded().is_none() {
+            if let Connection::Unreachable { address, reason } = self.connection {
+                unreachable_view(address, reason, area, buf);
+                return;
+            }
+        }
+        let (list, details) = split(area);
+        self.render_list(list, buf);
+        self.render_details(details, buf);
+    }
+}
+
+fn unreachable_view(address: &str, reason: &str, area: Rect, buf: &mut Buffer) {
+    let lines = vec![
+        Line::styled("Cannot reach the cluster", theme::error().bold()),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("Address  ", theme::dim()),
+            Span::raw(escape_control(address).into_owned()),
+        ]),
+        Line::from(vec![
+            Span::styled("Reason   ", theme::dim()),
+            Span::raw(escape_control(reason).into_owned()),
+        ]),
+        Line::raw(""),
+        Line::styled(
+            "ktui keeps retrying and recovers by itself when the broker is back.",
+            theme::dim(),
+        ),
+        Line::styled(
+            "Press r to retry now, q to quit; use -b HOST:PORT for another cluster, or --demo.",
+            theme::dim(),
+        ),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::bordered()
+                .border_style(theme::error())
+                .title(" Topics ")
+                .title_style(theme::title()),
+        )
+        .render(area, buf);
+}
+
+impl TopicsView<'_> {
+    fn render_list(&self, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let focused = tab.focus == Focus::List;
+        let (total, internal) = tab.counts();
+        let order = if tab.descending { "↓" } else { "↑" };
+        let mut title = format!(" Topics {}/{} ", tab.visible_len(), total);
+        if !tab.show_internal && internal > 0 {
+            let _ = write!(title, "({internal} internal hidden) ");
+        }
+        let mut block = Block::bordered()
+            .border_style(theme::border(focused))
+            .title(title)
+            .title_style(theme::title())
+            .title_top(
+                Line::styled(format!(" sort: {} {order} ", tab.sort.title()), theme::dim())
+                    .right_aligned(),
+            );
+        if tab.filter_editing || !tab.filter.is_empty() {
+            let mut spans = vec![Span::styled(" / ", theme::key())];
+            spans.extend(tab.filter.line(tab.filter_editing, Style::new()).spans);
+            spans.push(Span::raw(" "));
+            block = block.title_bottom(Line::from(spans));
+        } else if let Some(error) = &tab.refresh_error {
+            block = block.title_bottom(Line::styled(
+                format!(" refresh failed: {} ", escape_control(error)),
+                theme::error(),
+            ));
+        }
+        let inner = block.inner(area);
+        block.render(area, buf);
+
+        let message = match &tab.snapshot {
+            Loadable::Idle | Loadable::Loading => Some(Line::styled(
+                format!(
+                    "{} loading topics from {}…",
+                    spinner(self.ticks),
+                    escape_control(self.connection.address())
+                ),
+                theme::warn(),
+            )),
+            Loadable::Failed(reason) => Some(Line::styled(
+                format!("Could not list topics: {}", escape_control(reason)),
+                theme::error(),
+            )),
+            Loadable::Loaded(_) if tab.visible_len() == 0 => Some(if tab.filter.is_empty() {
+                Line::styled("No topics. Press n to create one.", theme::dim())
+            } else {
+                Line::styled(
+                    format!(
+                        "No topic matches “{}”. Esc clears the filter.",
+                        escape_control(tab.filter.value())
+                    ),
+                    theme::dim(),
+                )
+            }),
+            Loadable::Loaded(_) => None,
+        };
+        if let Some(message) = message {
+            Paragraph::new(message)
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+            return;
+        }
+
+        let rows_fit = usize::from(inner.height.saturating_sub(1));
+        let offset = scrolled_offset(tab.offset, tab.selected, rows_fit);
+        let rows = (offset..tab.visible_len().min(offset + rows_fit)).filter_map(|i| {
+            let topic = tab.visible_topic(i)?;
+            let style = if i == tab.selected {
+                if focused {
+                    theme::selected()
+                } else {
+                    theme::selected_unfocused()
+                }
+            } else {
+                Style::new()
+            };
+            Some(topic_row(topic).style(style))
+        });
+        let header = Row::new(["NAME", "PARTS", "RF", "URP", "MESSAGES"]).style(theme::header());
+        Table::new(
+            rows,
+            [
+                Constraint::Fill(1),
+                Constraint::Length(5),
+                Constraint::Length(3),
+                Constraint::Length(4),
+                Constraint::Length(13),
+            ],
+        )
+        .header(header)
+        .render(inner, buf);
+    }
+
+    fn render_details(&self, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let focused = tab.focus == Focus::Details;
+        let Some(topic) = tab.selected_topic() else {
+            Block::bordered()
+                .border_style(theme::border(false))
+                .title(" Details ")
+                .render(area, buf);
+            return;
+        };
+        let block = Block::bordered()
+            .border_style(theme::border(focused))
+            .title(format!(" {} ", escape_control(&topic.name)))
+            .title_style(theme::title());
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let lines = details_lines(topic, &tab.configs, self.ticks);
+        let height = usize::from(inner.height);
+        let max_scroll = lines.len().saturating_sub(height);
+        let scroll = tab.details_scroll.min(max_scroll);
+        let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
+        Paragraph::new(visible).render(inner, buf);
+    }
+}
+
+fn topic_row(topic: &TopicInfo) -> Row<'static> {
+    let urp = topic.under_replicated();
+    let urp_cell = if urp > 0 {
+        Cell::from(Span::styled(format!("{urp:>3}"), theme::error()))
+    } else {
+        Cell::from("  0")
+    };
+    let name = if topic.error.is_some() {
+        Cell::from(Span::styled(
+            escape_control(&topic.name).into_owned(),
+            theme::error(),
+        ))
+    } else {
+        Cell::from(escape_control(&topic.name).into_owned())
+    };
+    Row::new(vec![
+        name,
+        Cell::from(format!("{:>5}", topic.partitions.len())),
+        Cell::from(format!("{:>3}", topic.replication_factor())),
+        urp_cell,
+        Cell::from(format!(
+            "{:>13}",
+            topic.messages().map_or_else(|| "?".to_string(), thousands)
+        )),
+    ])
+}
+
+fn ids(list: &[i32]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn details_lines(
+    topic: &TopicInfo,
+    configs: &Loadable<Vec<crate::kafka::model::ConfigEntryInfo>>,
+    ticks: u64,
+) -> Vec<Line<'static>> {
+    let opt = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
+    let mut lines = vec![Line::from(vec![
+        Span::raw(topic.partitions.len().to_string()),
+        Span::styled(" partitions · RF ", theme::dim()),
+        Span::raw(topic.replication_factor().to_string()),
+        Span::styled(" · under-replicated ", theme::dim()),
+        Span::raw(topic.under_replicated().to_string()),
+        Span::styled(" · ", theme::dim()),
+        Span::raw(topic.messages().map_or_else(|| "?".to_string(), thousands)),
+        Span::styled(" messages", theme::dim()),
+    ])];
+    if let Some(error) = &topic.error {
+        lines.push(Line::styled(
+            format!("error: {}", escape_control(error)),
+            theme::error(),
+        ));
+    }
+    lines.push(Line::raw(""));
+    // Column widths fit the content, so narrow panes still show every column.
+    let width = |header: &str, values: &mut dyn Iterator<Item = usize>| {
+        values.max().unwrap_or(0).max(header.len())
+    };
+    let wr = width("REPLICAS", &mut topic.partitions.iter().map(|p| ids(&p.replicas).len()));
+    let wi = width("ISR", &mut topic.partitions.iter().map(|p| ids(&p.isr).len()));
+    let wl = width("LOW", &mut topic.partitions.iter().map(|p| opt(p.low).len()));
+    let wh = width("HIGH", &mut topic.partitions.iter().map(|p| opt(p.high).len()));
+    lines.push(Line::styled(
+        format!(
+            "{:>4} {:>6} {:<wr$} {:<wi$} {:>wl$} {:>wh$}",
+            "P", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH"
+        ),
+        theme::header(),
+    ));
+    for p in &topic.partitions {
+        let text = format!(
+            "{:>4} {:>6} {:<wr$} {:<wi$} {:>wl$} {:>wh$}",
+            p.id,
+            p.leader,
+            ids(&p.replicas),
+            ids(&p.isr),
+            opt(p.low),
+            opt(p.high)
+        );
+        let style = if p.is_under_replicated() || p.error.is_some() {
+            theme::error()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(text, style));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Configs", theme::header()));
+    match configs {
+        Loadable::Idle => {}
+        Loadable::Loading => lines.push(Line::styled(
+            format!("{} asking the broker (DescribeConfigs)…", spinner(ticks)),
+            theme::warn(),
+        )),
+        Loadable::Failed(reason) => lines.push(Line::styled(
+            format!("not available: {}", escape_control(reason)),
+            theme::dim(),
+        )),
+        Loadable::Loaded(entries) if entries.is_empty() => {
+            lines.push(Line::styled("the broker returned no configs", theme::dim()));
+        }
+        Loadable::Loaded(entries) => {
+            // Overrides first: they are what makes this topic different.
+            let (set, defaults): (Vec<_>, Vec<_>) = entries.iter().partition(|e| !e.is_default);
+            for entry in set.into_iter().chain(defaults) {
+                let value = if entry.is_sensitive {
+                    "(sensitive)".to_string()
+                } else {
+                    escape_control(entry.value.as_deref().unwrap_or("(null)")).into_owned()
+                };
+                let style = if entry.is_default {
+                    theme::dim()
+                } else {
+                    Style::new()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{} = ", escape_control(&entry.name)), style),
+                    Span::styled(value, style),
+                    Span::styled(format!("  ({})", entry.source), theme::dim()),
+                ]));
+            }
+        }
+    }
+    lines
+}
+
+/// Draws the open dialog, if any, over `area`.
+pub fn render_dialog(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
+    match tab.dialog {
+        Some(Dialog::Create) => render_create(frame, tab, area, ticks),
+        Some(Dialog::Delete) => render_delete(frame, tab, area, ticks),
+        None => {}
+    }
+}
+
+fn status_lines(status: &FormStatus, ticks: u64, busy: &str) -> Vec<Line<'static>> {
+    match status {
+        FormStatus::Editing => vec![],
+        FormStatus::Invalid(problem) => vec![Line::styled(problem.clone(), theme::error())],
+        FormStatus::Sending(_) => vec![Line::styled(
+            format!("{} {busy}", spinner(ticks)),
+            theme::warn(),
+        )],
+        FormStatus::Refused(error) => vec![
+            Line::styled(
+                format!(
+                    "Refused: {} ({})",
+                    escape_control(&error.code),
+                    escape_control(&error.message)
+                ),
+                theme::error(),
+            ),
+            Line::styled(escape_control(&error.explanation).into_owned(), theme::error()),
+        ],
+    }
+}
+
+fn render_create(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
+    let form = &tab.create;
+    let mut lines = Vec::new();
+    for (i, label) in CREATE_FIELDS.iter().enumerate() {
+        let focused = form.focus == i;
+        let mut spans = vec![Span::styled(
+            format!("{label:>12}: "),
+            if focused { theme::key() } else { theme::dim() },
+        )];
+        spans.extend(form.fields[i].line(focused, Style::new()).spans);
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::styled(
+        "              configs as key=value, comma separated",
+        theme::dim(),
+    ));
+    lines.push(Line::raw(""));
+    lines.extend(status_lines(&form.status, ticks, "creating…"));
+    lines.push(Line::styled(
+        "Enter create · Tab next field · Esc close (keeps what you typed)",
+        theme::dim(),
+    ));
+    let rect = centered(area, 70, lines.len() as u16 + 4);
+    let inner = popup(frame, rect, "Create topic");
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn render_delete(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
+    let form = &tab.delete;
+    let name = escape_control(&form.topic).into_owned();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Delete "),
+            Span::styled(name, theme::error().bold()),
+            Span::raw(" and all its messages? This cannot be undone."),
+        ]),
+        Line::raw("Type the topic's name to confirm:"),
+    ];
+    let mut field = vec![Span::styled("> ", theme::key())];
+    field.extend(form.confirm.line(true, Style::new()).spans);
+    lines.push(Line::from(field));
+    lines.push(Line::raw(""));
+    lines.extend(status_lines(&form.status, ticks, "deleting…"));
+    lines.push(Line::styled("Enter delete · Esc cancel", theme::dim()));
+    let rect = centered(area, 70, lines.len() as u16 + 4);
+    let inner = popup(frame, rect, "Delete topic");
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
