@@ -20,9 +20,29 @@ use super::model::{
     TopicInfo,
 };
 
+/// Serves the client's queued events: librdkafka delivers its logs and errors (the
+/// reasons a broker is unreachable among them) through the main queue, and they reach
+/// the context's callbacks only when it is polled.
+pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
+    for _ in 0..1000 {
+        if consumer.poll(Duration::ZERO).is_none() {
+            break;
+        }
+    }
+}
+
 /// Fetches metadata for every topic, then both watermarks of every partition in two
 /// batched ListOffsets round trips (not one request per partition).
 pub fn fetch_snapshot<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    timeout: Duration,
+) -> Result<ClusterSnapshot, KafkaError> {
+    let result = fetch_snapshot_inner(consumer, timeout);
+    serve_events(consumer);
+    result
+}
+
+fn fetch_snapshot_inner<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     timeout: Duration,
 ) -> Result<ClusterSnapshot, KafkaError> {
@@ -159,7 +179,7 @@ pub async fn describe_topic_configs<C: ClientContext + 'static>(
         .into_iter()
         .next()
         .ok_or_else(|| "the broker returned no configs".to_string())?
-        .map_err(|code| format!("{code} ({})", code_name(code)))?;
+        .map_err(|code| format!("{} ({})", code_description(code), code_name(code)))?;
     let mut entries: Vec<ConfigEntryInfo> = resource
         .entries
         .into_iter()
@@ -258,6 +278,16 @@ pub fn code_name(code: RDKafkaErrorCode) -> String {
     out
 }
 
+/// librdkafka's description of a code (`Broker: Topic already exists`).
+pub fn code_description(code: RDKafkaErrorCode) -> String {
+    // Display is "Variant (description)".
+    let text = code.to_string();
+    match (text.find(" ("), text.rfind(')')) {
+        (Some(start), Some(end)) if end > start + 2 => text[start + 2..end].to_string(),
+        _ => text,
+    }
+}
+
 /// Turns an error code into the verbatim code, librdkafka's text, and what it means.
 pub fn explain(code: RDKafkaErrorCode) -> AdminError {
     use RDKafkaErrorCode as E;
@@ -289,7 +319,7 @@ pub fn explain(code: RDKafkaErrorCode) -> AdminError {
     };
     AdminError {
         code: code_name(code),
-        message: code.to_string(),
+        message: code_description(code),
         explanation: explanation.to_string(),
     }
 }
@@ -297,7 +327,7 @@ pub fn explain(code: RDKafkaErrorCode) -> AdminError {
 /// A one-line description of a client error, with the protocol code name when there is one.
 pub fn describe_kafka_error(error: &KafkaError) -> String {
     match error.rdkafka_error_code() {
-        Some(code) => format!("{code} ({})", code_name(code)),
+        Some(code) => format!("{} ({})", code_description(code), code_name(code)),
         None => error.to_string(),
     }
 }
@@ -322,7 +352,7 @@ mod tests {
     fn explains_refusals_in_words() {
         let e = explain(RDKafkaErrorCode::TopicAlreadyExists);
         assert_eq!(e.code, "TOPIC_ALREADY_EXISTS");
-        assert!(e.message.contains("already exists"), "{}", e.message);
+        assert_eq!(e.message, "Broker: Topic already exists");
         assert!(e.explanation.contains("already exists"));
         assert!(
             explain(RDKafkaErrorCode::TopicAuthorizationFailed)

@@ -72,15 +72,24 @@ impl KtuiContext {
     }
 
     fn remember(&self, error: &KafkaError, reason: &str) {
-        let Ok(mut slot) = self.last_error.lock() else {
-            return;
-        };
         // "1/1 brokers are down" says less than the connect failure that caused it.
         let generic = matches!(
             error.rdkafka_error_code(),
             Some(RDKafkaErrorCode::AllBrokersDown)
         );
+        self.remember_reason(reason, generic);
+    }
+
+    fn remember_reason(&self, reason: &str, generic: bool) {
+        let Ok(mut slot) = self.last_error.lock() else {
+            return;
+        };
         if !generic || slot.is_none() {
+            // Drop librdkafka's "[thrd:…]: " thread tag; the rest names broker and cause.
+            let reason = match reason.strip_prefix("[thrd:") {
+                Some(rest) => rest.split_once("]: ").map_or(reason, |(_, r)| r),
+                None => reason,
+            };
             *slot = Some(reason.to_string());
         }
     }
@@ -88,6 +97,12 @@ impl KtuiContext {
 
 impl ClientContext for KtuiContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        // Broker connection failures ("Connect to ipv4#127.0.0.1:1 failed: Connection
+        // refused", "Failed to resolve 'x:9092'", SSL and SASL failures) arrive as FAIL
+        // logs from librdkafka's own threads: the most specific reason there is.
+        if fac == "FAIL" || fac == "ERROR" {
+            self.remember_reason(log_message, false);
+        }
         match level {
             RDKafkaLogLevel::Emerg
             | RDKafkaLogLevel::Alert
