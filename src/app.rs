@@ -16,9 +16,7 @@ use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
 use crate::ui;
 use crate::ui::tabs::tail::TailTab;
-use crate::ui::tabs::topics::{
-    CreateForm, DeleteForm, Dialog, Focus, FormStatus, TopicsTab,
-};
+use crate::ui::tabs::topics::{CreateForm, DeleteForm, Dialog, Focus, FormStatus, TopicsTab};
 
 /// The longest the UI waits between frames when something changed.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -51,7 +49,11 @@ impl Tab {
     fn cycle(self, forward: bool) -> Self {
         let n = Self::ALL.len();
         let i = self.index();
-        Self::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+        Self::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
     }
 }
 
@@ -211,7 +213,8 @@ impl App {
         self.ticks += 1;
         let before = self.toasts.len();
         let now = self.ticks;
-        self.toasts.retain(|t| now.saturating_sub(t.born) < t.lifetime());
+        self.toasts
+            .retain(|t| now.saturating_sub(t.born) < t.lifetime());
         let spinning = self.topics.snapshot.is_loading()
             || self.topics.configs.is_loading()
             || matches!(self.connection, Connection::Connecting { .. })
@@ -258,7 +261,10 @@ impl App {
             return Vec::new();
         }
         if self.help_open {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::Enter) {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::Enter
+            ) {
                 self.help_open = false;
             }
             return Vec::new();
@@ -302,8 +308,13 @@ impl App {
 
     fn dialog_key(&mut self, dialog: Dialog, key: &KeyEvent) -> Vec<Command> {
         let sending = matches!(
-            (dialog, &self.topics.create.status, &self.topics.delete.status),
-            (Dialog::Create, FormStatus::Sending(_), _) | (Dialog::Delete, _, FormStatus::Sending(_))
+            (
+                dialog,
+                &self.topics.create.status,
+                &self.topics.delete.status
+            ),
+            (Dialog::Create, FormStatus::Sending(_), _)
+                | (Dialog::Delete, _, FormStatus::Sending(_))
         );
         if key.code == KeyCode::Esc {
             // The form keeps what was typed; `n` brings it back.
@@ -479,7 +490,10 @@ impl App {
                 }
                 match result {
                     Ok(()) => {
-                        self.toast(Level::Info, format!("Created topic {}", crate::text::escape_control(&name)));
+                        self.toast(
+                            Level::Info,
+                            format!("Created topic {}", crate::text::escape_control(&name)),
+                        );
                         self.topics.create = CreateForm::default();
                         if self.topics.dialog == Some(Dialog::Create) {
                             self.topics.dialog = None;
@@ -490,7 +504,10 @@ impl App {
                     }
                     Err(error) => {
                         if self.topics.dialog.is_none() {
-                            self.toast(Level::Error, format!("Create {name} refused: {}", error.code));
+                            self.toast(
+                                Level::Error,
+                                format!("Create {name} refused: {}", error.code),
+                            );
                         }
                         self.topics.create.status = FormStatus::Refused(error);
                     }
@@ -502,7 +519,10 @@ impl App {
                 }
                 match result {
                     Ok(()) => {
-                        self.toast(Level::Info, format!("Deleted topic {}", crate::text::escape_control(&name)));
+                        self.toast(
+                            Level::Info,
+                            format!("Deleted topic {}", crate::text::escape_control(&name)),
+                        );
                         self.topics.delete = DeleteForm::default();
                         if self.topics.dialog == Some(Dialog::Delete) {
                             self.topics.dialog = None;
@@ -512,7 +532,10 @@ impl App {
                     }
                     Err(error) => {
                         if self.topics.dialog.is_none() {
-                            self.toast(Level::Error, format!("Delete {name} refused: {}", error.code));
+                            self.toast(
+                                Level::Error,
+                                format!("Delete {name} refused: {}", error.code),
+                            );
                         }
                         self.topics.delete.status = FormStatus::Refused(error);
                     }
@@ -565,7 +588,9 @@ pub async fn run(
         // Drain whatever else is already queued before drawing.
         let mut drained = 0;
         while drained < 4096 {
-            let Some(event) = events.try_next() else { break };
+            let Some(event) = events.try_next() else {
+                break;
+            };
             let produced = app.handle(event);
             send_all(commands, produced, app);
             drained += 1;
@@ -578,7 +603,10 @@ pub async fn run(
 fn send_all(commands: &mpsc::Sender<Command>, batch: Vec<Command>, app: &mut App) {
     for command in batch {
         if let Err(error) = commands.try_send(command) {
-            app.toast(Level::Warn, format!("The Kafka worker is busy; request dropped ({error})"));
+            app.toast(
+                Level::Warn,
+                format!("The Kafka worker is busy; request dropped ({error})"),
+            );
         }
     }
 }

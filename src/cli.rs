@@ -72,14 +72,26 @@ mod tests {
     #[test]
     fn parses_kcat_style_flags() {
         let cli = Cli::try_parse_from([
-            "ktui", "-b", "k1:9092,k2:9092", "-X", "security.protocol=SSL", "--topic", "sample",
+            "ktui",
+            "-b",
+            "k1:9092,k2:9092",
+            "-X",
+            "security.protocol=SSL",
+            "--topic",
+            "sample",
         ])
         .unwrap();
         assert_eq!(cli.brokers, "k1:9092,k2:9092");
-        assert_eq!(cli.properties, vec![("security.protocol".into(), "SSL".into())]);
+        assert_eq!(
+            cli.properties,
+            vec![("security.protocol".into(), "SSL".into())]
+        );
         assert_eq!(cli.topic.as_deref(), Some("sample"));
         let cli = Cli::try_parse_from(["ktui", "topics", "--json", "-b", "x:1"]).unwrap();
-        assert!(matches!(cli.command, Some(Headless::Topics { json: true, .. })));
+        assert!(matches!(
+            cli.command,
+            Some(Headless::Topics { json: true, .. })
+        ));
         assert_eq!(cli.brokers, "x:1");
         assert!(Cli::try_parse_from(["ktui", "-X", "nonsense"]).is_err());
     }

@@ -258,7 +258,11 @@ mod tests {
     use crossterm::event::KeyEventKind;
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> Key {
-        Key::from_event(&KeyEvent::new_with_kind(code, modifiers, KeyEventKind::Press))
+        Key::from_event(&KeyEvent::new_with_kind(
+            code,
+            modifiers,
+            KeyEventKind::Press,
+        ))
     }
 
     #[test]
@@ -282,14 +286,19 @@ mod tests {
             Some(Action::PrevTab)
         );
         assert_eq!(
-            map.lookup(&[Context::Global], key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            map.lookup(
+                &[Context::Global],
+                key(KeyCode::Char('j'), KeyModifiers::NONE)
+            ),
             None
         );
     }
 
     #[test]
     fn rejects_unknown_keys_and_actions() {
-        assert!(Keymap::parse("[[global]]\nkeys=[\"hyper-x\"]\naction=\"quit\"\ndesc=\"x\"").is_err());
+        assert!(
+            Keymap::parse("[[global]]\nkeys=[\"hyper-x\"]\naction=\"quit\"\ndesc=\"x\"").is_err()
+        );
         assert!(Keymap::parse("[[global]]\nkeys=[\"x\"]\naction=\"explode\"\ndesc=\"x\"").is_err());
     }
 

@@ -35,7 +35,11 @@ use keymap::Keymap;
 /// Runs what the command line asks for: a headless subcommand or the TUI.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let demo = if cli.demo {
-        Some(DemoCluster::start().await.context("cannot start the demo cluster")?)
+        Some(
+            DemoCluster::start()
+                .await
+                .context("cannot start the demo cluster")?,
+        )
     } else {
         None
     };

@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed() {
-        assert!(matches!(escape_control("sample-topic_1.x"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape_control("sample-topic_1.x"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use rdkafka::Offset;
 use rdkafka::TopicPartitionList;
 use rdkafka::admin::{
     AdminClient, AdminOptions, ConfigSource, NewTopic, ResourceSpecifier, TopicReplication,
@@ -13,7 +14,6 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
-use rdkafka::Offset;
 
 use super::model::{
     AdminError, BrokerInfo, ClusterSnapshot, ConfigEntryInfo, NewTopicSpec, PartitionInfo,
@@ -308,7 +308,9 @@ pub fn explain(code: RDKafkaErrorCode) -> AdminError {
             "Invalid replication factor: it cannot exceed the number of brokers."
         }
         E::InvalidConfig => "The broker rejected one of the topic configs.",
-        E::TopicDeletionDisabled => "Topic deletion is disabled on this broker (delete.topic.enable=false).",
+        E::TopicDeletionDisabled => {
+            "Topic deletion is disabled on this broker (delete.topic.enable=false)."
+        }
         E::PolicyViolation => "The broker's create-topic policy refused this request.",
         E::NotController => "The broker is not the controller; retry in a moment.",
         E::RequestTimedOut | E::OperationTimedOut => {

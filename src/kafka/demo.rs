@@ -31,9 +31,18 @@ pub const QUICKSTART_ADDRESS: &str = "127.0.0.1:9092";
 const SEED: &[(Option<&str>, &str)] = &[
     (None, "Hello, World!"),
     (Some("message-two"), "This is Kafka-Python"),
-    (Some("user-1"), r#"{"user":{"id":1,"name":"ada"},"level":"info","msg":"signed in"}"#),
-    (Some("user-2"), r#"{"user":{"id":42,"name":"grace"},"level":"error","msg":"payment declined"}"#),
-    (Some("user-1"), r#"{"user":{"id":1,"name":"ada"},"level":"info","msg":"viewed topic sample"}"#),
+    (
+        Some("user-1"),
+        r#"{"user":{"id":1,"name":"ada"},"level":"info","msg":"signed in"}"#,
+    ),
+    (
+        Some("user-2"),
+        r#"{"user":{"id":42,"name":"grace"},"level":"error","msg":"payment declined"}"#,
+    ),
+    (
+        Some("user-1"),
+        r#"{"user":{"id":1,"name":"ada"},"level":"info","msg":"viewed topic sample"}"#,
+    ),
     (None, "plain text line 6"),
 ];
 
@@ -99,18 +108,16 @@ impl DemoCluster {
         let bootstrap = ready_rx
             .await
             .map_err(|_| anyhow!("the demo cluster thread exited before it was ready"))??;
-        let target = bootstrap
-            .split(',')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let target = bootstrap.split(',').next().unwrap_or_default().to_string();
         let (quickstart_address, proxy) = match TcpListener::bind(QUICKSTART_ADDRESS).await {
             Ok(listener) => (
                 Some(QUICKSTART_ADDRESS.to_string()),
                 Some(tokio::spawn(forward(listener, target))),
             ),
             Err(error) => {
-                tracing::info!("{QUICKSTART_ADDRESS} is taken ({error}); demo stays on {bootstrap}");
+                tracing::info!(
+                    "{QUICKSTART_ADDRESS} is taken ({error}); demo stays on {bootstrap}"
+                );
                 (None, None)
             }
         };
@@ -125,7 +132,9 @@ impl DemoCluster {
 
     /// The address a user should give other clients: 9092 when we hold it.
     pub fn advertised_address(&self) -> &str {
-        self.quickstart_address.as_deref().unwrap_or(&self.bootstrap)
+        self.quickstart_address
+            .as_deref()
+            .unwrap_or(&self.bootstrap)
     }
 
     pub fn admin(&self) -> DemoAdmin {
@@ -163,10 +172,7 @@ async fn forward(listener: TcpListener, target: String) {
     }
 }
 
-fn run_cluster(
-    ops: &std_mpsc::Receiver<MockOp>,
-    ready: oneshot::Sender<anyhow::Result<String>>,
-) {
+fn run_cluster(ops: &std_mpsc::Receiver<MockOp>, ready: oneshot::Sender<anyhow::Result<String>>) {
     let cluster = match start_and_seed() {
         Ok(cluster) => cluster,
         Err(error) => {
@@ -184,7 +190,10 @@ fn run_cluster(
             }
             MockOp::Delete(name, reply) => {
                 let result = cluster
-                    .topic_error(&name, RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                    .topic_error(
+                        &name,
+                        RDKafkaRespErr::RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                    )
                     .map_err(|e| mock_error(&e));
                 if result.is_ok() {
                     deleted.insert(name);

@@ -180,18 +180,16 @@ impl Worker {
         let consumer = Arc::clone(&self.consumer);
         let timeout = self.options.request_timeout;
         let need_id = self.cluster_id.is_none();
-        tokio::task::spawn_blocking(move || {
-            match admin::fetch_snapshot(&consumer, timeout) {
-                Ok(snapshot) => {
-                    let id = if need_id {
-                        admin::fetch_cluster_id(&consumer, Duration::from_secs(2))
-                    } else {
-                        None
-                    };
-                    (Ok(snapshot), id)
-                }
-                Err(error) => (Err(admin::describe_kafka_error(&error)), None),
+        tokio::task::spawn_blocking(move || match admin::fetch_snapshot(&consumer, timeout) {
+            Ok(snapshot) => {
+                let id = if need_id {
+                    admin::fetch_cluster_id(&consumer, Duration::from_secs(2))
+                } else {
+                    None
+                };
+                (Ok(snapshot), id)
             }
+            Err(error) => (Err(admin::describe_kafka_error(&error)), None),
         })
     }
 

@@ -89,7 +89,10 @@ fn render_tab_bar(app: &App, frame: &mut Frame, area: Rect) {
             .divider("│"),
         tabs_area,
     );
-    frame.render_widget(Paragraph::new(Span::styled(brand, theme::title())), brand_area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(brand, theme::title())),
+        brand_area,
+    );
 }
 
 /// The connection state, always visible.
@@ -138,7 +141,9 @@ pub fn status_line(app: &App) -> Line<'static> {
             0,
             Span::styled(
                 format!(" DEMO cluster at {} ", escape_control(demo)),
-                Style::new().fg(theme::ACCENT).add_modifier(Modifier::REVERSED),
+                Style::new()
+                    .fg(theme::ACCENT)
+                    .add_modifier(Modifier::REVERSED),
             ),
         );
         spans.insert(1, Span::raw(" "));
@@ -221,8 +226,12 @@ fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
         let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, 1);
         let style = match toast.level {
             Level::Info => Style::new().fg(ratatui::style::Color::Black).bg(theme::OK),
-            Level::Warn => Style::new().fg(ratatui::style::Color::Black).bg(theme::WARN),
-            Level::Error => Style::new().fg(ratatui::style::Color::White).bg(theme::ERROR),
+            Level::Warn => Style::new()
+                .fg(ratatui::style::Color::Black)
+                .bg(theme::WARN),
+            Level::Error => Style::new()
+                .fg(ratatui::style::Color::White)
+                .bg(theme::ERROR),
         };
         frame.render_widget(Clear, rect);
         frame.render_widget(

@@ -16,7 +16,9 @@ pub fn header() -> Style {
 }
 
 pub fn selected() -> Style {
-    Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+    Style::new()
+        .bg(Color::DarkGray)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn selected_unfocused() -> Style {

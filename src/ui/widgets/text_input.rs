@@ -64,9 +64,7 @@ impl TextInput {
             KeyCode::Char('w') if ctrl => {
                 let end = self.byte_index(self.cursor);
                 let trimmed = self.value[..end].trim_end();
-                let start = trimmed
-                    .rfind(char::is_whitespace)
-                    .map_or(0, |i| i + 1);
+                let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| i + 1);
                 self.cursor -= self.value[start..end].chars().count();
                 self.value.replace_range(start..end, "");
             }
@@ -102,7 +100,9 @@ impl TextInput {
         let at = self.byte_index(self.cursor);
         let (before, rest) = self.value.split_at(at);
         let mut chars = rest.chars();
-        let under = chars.next().map_or_else(|| " ".to_string(), |c| safe(&c.to_string()));
+        let under = chars
+            .next()
+            .map_or_else(|| " ".to_string(), |c| safe(&c.to_string()));
         let after = chars.as_str();
         Line::from(vec![
             Span::styled(safe(before), style),

@@ -165,9 +165,14 @@ mod tests {
 
     #[test]
     fn valid_form_becomes_a_spec() {
-        let spec = form("orders", "6", "3", "cleanup.policy=compact, retention.ms=1000")
-            .validate()
-            .unwrap();
+        let spec = form(
+            "orders",
+            "6",
+            "3",
+            "cleanup.policy=compact, retention.ms=1000",
+        )
+        .validate()
+        .unwrap();
         assert_eq!(spec.partitions, 6);
         assert_eq!(spec.replication, 3);
         assert_eq!(
@@ -181,11 +186,36 @@ mod tests {
 
     #[test]
     fn explains_each_problem_in_words() {
-        assert!(form("", "1", "1", "").validate().unwrap_err().contains("empty"));
-        assert!(form("a b", "1", "1", "").validate().unwrap_err().contains("' '"));
-        assert!(form("ok", "zero", "1", "").validate().unwrap_err().contains("whole number"));
-        assert!(form("ok", "0", "1", "").validate().unwrap_err().contains("at least 1"));
-        assert!(form("ok", "1", "1", "compact").validate().unwrap_err().contains("key=value"));
+        assert!(
+            form("", "1", "1", "")
+                .validate()
+                .unwrap_err()
+                .contains("empty")
+        );
+        assert!(
+            form("a b", "1", "1", "")
+                .validate()
+                .unwrap_err()
+                .contains("' '")
+        );
+        assert!(
+            form("ok", "zero", "1", "")
+                .validate()
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(
+            form("ok", "0", "1", "")
+                .validate()
+                .unwrap_err()
+                .contains("at least 1")
+        );
+        assert!(
+            form("ok", "1", "1", "compact")
+                .validate()
+                .unwrap_err()
+                .contains("key=value")
+        );
         assert!(form("..", "1", "1", "").validate().is_err());
     }
 }

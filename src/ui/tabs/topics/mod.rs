@@ -7,8 +7,8 @@ mod view;
 pub use dialog::{CreateForm, DeleteForm, FormStatus};
 pub use view::{TopicsView, list_rows, render_dialog};
 
-use crate::kafka::model::{ClusterSnapshot, ConfigEntryInfo, TopicInfo};
 use crate::kafka::RequestId;
+use crate::kafka::model::{ClusterSnapshot, ConfigEntryInfo, TopicInfo};
 use crate::loadable::Loadable;
 use crate::ui::widgets::text_input::TextInput;
 
@@ -142,7 +142,10 @@ impl TopicsTab {
             .map(str::to_string)
             .or_else(|| self.selected_topic().map(|t| t.name.clone()));
         let needle = self.filter.value().to_lowercase();
-        let topics = self.snapshot.loaded().map_or(&[][..], |s| s.topics.as_slice());
+        let topics = self
+            .snapshot
+            .loaded()
+            .map_or(&[][..], |s| s.topics.as_slice());
         let mut visible: Vec<usize> = topics
             .iter()
             .enumerate()
@@ -260,7 +263,11 @@ mod tests {
 
     #[test]
     fn hides_internal_topics_until_toggled() {
-        let mut tab = tab_with(&[("sample", 1, 1), ("__consumer_offsets", 50, 0), ("_schemas", 1, 0)]);
+        let mut tab = tab_with(&[
+            ("sample", 1, 1),
+            ("__consumer_offsets", 50, 0),
+            ("_schemas", 1, 0),
+        ]);
         assert_eq!(names(&tab), ["sample"]);
         tab.show_internal = true;
         tab.recompute(None);

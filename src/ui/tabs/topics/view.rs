@@ -109,8 +109,11 @@ impl TopicsView<'_> {
             .title(title)
             .title_style(theme::title())
             .title_top(
-                Line::styled(format!(" sort: {} {order} ", tab.sort.title()), theme::dim())
-                    .right_aligned(),
+                Line::styled(
+                    format!(" sort: {} {order} ", tab.sort.title()),
+                    theme::dim(),
+                )
+                .right_aligned(),
             );
         if tab.filter_editing || !tab.filter.is_empty() {
             let mut spans = vec![Span::styled(" / ", theme::key())];
@@ -256,13 +259,20 @@ fn details_lines(
     let opt = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
     let mut lines = vec![Line::from(vec![
         Span::raw(topic.partitions.len().to_string()),
-        Span::styled(" partitions · RF ", theme::dim()),
+        Span::styled(
+            if topic.partitions.len() == 1 {
+                " partition · RF "
+            } else {
+                " partitions · RF "
+            },
+            theme::dim(),
+        ),
         Span::raw(topic.replication_factor().to_string()),
-        Span::styled(" · under-replicated ", theme::dim()),
+        Span::styled(" · URP ", theme::dim()),
         Span::raw(topic.under_replicated().to_string()),
         Span::styled(" · ", theme::dim()),
         Span::raw(topic.messages().map_or_else(|| "?".to_string(), thousands)),
-        Span::styled(" messages", theme::dim()),
+        Span::styled(" msgs", theme::dim()),
     ])];
     if let Some(error) = &topic.error {
         lines.push(Line::styled(
@@ -275,10 +285,22 @@ fn details_lines(
     let width = |header: &str, values: &mut dyn Iterator<Item = usize>| {
         values.max().unwrap_or(0).max(header.len())
     };
-    let wr = width("REPLICAS", &mut topic.partitions.iter().map(|p| ids(&p.replicas).len()));
-    let wi = width("ISR", &mut topic.partitions.iter().map(|p| ids(&p.isr).len()));
-    let wl = width("LOW", &mut topic.partitions.iter().map(|p| opt(p.low).len()));
-    let wh = width("HIGH", &mut topic.partitions.iter().map(|p| opt(p.high).len()));
+    let wr = width(
+        "REPLICAS",
+        &mut topic.partitions.iter().map(|p| ids(&p.replicas).len()),
+    );
+    let wi = width(
+        "ISR",
+        &mut topic.partitions.iter().map(|p| ids(&p.isr).len()),
+    );
+    let wl = width(
+        "LOW",
+        &mut topic.partitions.iter().map(|p| opt(p.low).len()),
+    );
+    let wh = width(
+        "HIGH",
+        &mut topic.partitions.iter().map(|p| opt(p.high).len()),
+    );
     lines.push(Line::styled(
         format!(
             "{:>4} {:>6} {:<wr$} {:<wi$} {:>wl$} {:>wh$}",
@@ -305,6 +327,15 @@ fn details_lines(
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Configs", theme::header()));
+    config_lines(&mut lines, configs, ticks);
+    lines
+}
+
+fn config_lines(
+    lines: &mut Vec<Line<'static>>,
+    configs: &Loadable<Vec<crate::kafka::model::ConfigEntryInfo>>,
+    ticks: u64,
+) {
     match configs {
         Loadable::Idle => {}
         Loadable::Loading => lines.push(Line::styled(
@@ -340,7 +371,6 @@ fn details_lines(
             }
         }
     }
-    lines
 }
 
 /// Draws the open dialog, if any, over `area`.
@@ -369,7 +399,10 @@ fn status_lines(status: &FormStatus, ticks: u64, busy: &str) -> Vec<Line<'static
                 ),
                 theme::error(),
             ),
-            Line::styled(escape_control(&error.explanation).into_owned(), theme::error()),
+            Line::styled(
+                escape_control(&error.explanation).into_owned(),
+                theme::error(),
+            ),
         ],
     }
 }
@@ -396,7 +429,7 @@ fn render_create(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
         "Enter create · Tab next field · Esc close (keeps what you typed)",
         theme::dim(),
     ));
-    let rect = centered(area, 70, lines.len() as u16 + 4);
+    let rect = centered(area, 70, lines.len() as u16 + 2);
     let inner = popup(frame, rect, "Create topic");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -418,7 +451,7 @@ fn render_delete(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
     lines.push(Line::raw(""));
     lines.extend(status_lines(&form.status, ticks, "deleting…"));
     lines.push(Line::styled("Enter delete · Esc cancel", theme::dim()));
-    let rect = centered(area, 70, lines.len() as u16 + 4);
+    let rect = centered(area, 70, lines.len() as u16 + 2);
     let inner = popup(frame, rect, "Delete topic");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
