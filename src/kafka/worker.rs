@@ -244,7 +244,7 @@ impl Worker {
             let event = match command {
                 Command::DescribeConfigs { id, topic } => {
                     let result = if demo.is_some() {
-                        Err("the demo cluster has no DescribeConfigs".into())
+                        Err("the demo (mock) cluster has no DescribeConfigs".into())
                     } else {
                         admin::describe_topic_configs(&admin, &topic, timeout).await
                     };
