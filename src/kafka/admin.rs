@@ -253,8 +253,17 @@ fn first_result(results: Vec<rdkafka::admin::TopicResult>) -> Result<(), AdminEr
     }
 }
 
+/// The protocol code behind a client error. `rdkafka_error_code()` misses admin errors
+/// (an admin request that timed out is `AdminOp(OperationTimedOut)`).
+fn error_code(error: &KafkaError) -> Option<RDKafkaErrorCode> {
+    match error {
+        KafkaError::AdminOp(code) => Some(*code),
+        other => other.rdkafka_error_code(),
+    }
+}
+
 fn admin_error_from_kafka(error: &KafkaError) -> AdminError {
-    match error.rdkafka_error_code() {
+    match error_code(error) {
         Some(code) => explain(code),
         None => AdminError {
             code: "CLIENT_ERROR".into(),
@@ -328,7 +337,7 @@ pub fn explain(code: RDKafkaErrorCode) -> AdminError {
 
 /// A one-line description of a client error, with the protocol code name when there is one.
 pub fn describe_kafka_error(error: &KafkaError) -> String {
-    match error.rdkafka_error_code() {
+    match error_code(error) {
         Some(code) => format!("{} ({})", code_description(code), code_name(code)),
         None => error.to_string(),
     }
@@ -347,6 +356,17 @@ mod tests {
         assert_eq!(
             code_name(RDKafkaErrorCode::TopicAuthorizationFailed),
             "TOPIC_AUTHORIZATION_FAILED"
+        );
+    }
+
+    #[test]
+    fn admin_timeouts_keep_their_code() {
+        let e = admin_error_from_kafka(&KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut));
+        assert_eq!(e.code, "OPERATION_TIMED_OUT");
+        assert!(e.explanation.contains("did not answer in time"));
+        assert_eq!(
+            describe_kafka_error(&KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut)),
+            "Local: Timed out (OPERATION_TIMED_OUT)"
         );
     }
 
