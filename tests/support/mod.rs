@@ -1,0 +1,623 @@
+//! Shared helpers for ktui's integration tests: a real broker (tansu), the kafka-python
+//! peer, a tmux driver for the real binary, and waiting with a deadline.
+//!
+//! Policy for missing tools: when `CI` is set, a missing broker, peer or terminal
+//! multiplexer fails the test (it must never pass by skipping); on a developer machine the
+//! test prints why it skipped and returns.
+#![allow(dead_code)] // each test binary uses a subset
+
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tempfile::TempDir;
+
+/// How often conditions are polled.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// The ktui binary under test.
+pub const KTUI: &str = env!("CARGO_BIN_EXE_ktui");
+
+// ---------------------------------------------------------------------------------------
+// Small utilities
+
+/// A name no other test (or earlier run) uses: prefix, pid, a counter and the clock.
+/// Only `a-z 0-9 -`, so it is a valid topic name.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() % 100_000_000);
+    format!("{prefix}-{}-{n}-{millis}", std::process::id())
+}
+
+/// Whether we run in CI, where a missing tool is a failure, never a skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| {
+        let v = v.trim().to_ascii_lowercase();
+        !v.is_empty() && v != "false" && v != "0"
+    })
+}
+
+/// Applies the missing-tool policy: panics in CI, otherwise prints a skip notice.
+/// Returns `false` when the caller should skip.
+pub fn require(what: &str, available: bool) -> bool {
+    if available {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "{what} is required in CI (CI is set) but was not found; install it rather than skip"
+    );
+    eprintln!("SKIPPED: {what} is not available on this machine");
+    false
+}
+
+/// Finds an executable: `$env_var` if set, else on `PATH`, else at `fallback`.
+pub fn find_tool(name: &str, env_var: Option<&str>, fallback: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(path) = env_var.and_then(std::env::var_os) {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| fallback.filter(|p| p.is_file()))
+}
+
+/// Polls `f` every [`POLL`] until it returns `Some`, or `timeout` passes (then `None`).
+pub fn poll_until<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = f() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Like [`poll_until`], but panics naming `what` (and `last`'s description) on timeout.
+pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Result<T, String>) -> T {
+    let mut last = String::new();
+    poll_until(timeout, || match f() {
+        Ok(value) => Some(value),
+        Err(why) => {
+            last = why;
+            None
+        }
+    })
+    .unwrap_or_else(|| panic!("timed out after {timeout:?} waiting for {what}; last: {last}"))
+}
+
+/// A loopback port nobody listens on (bound, read, released).
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("cannot bind a loopback port")
+        .port()
+}
+
+/// What [`run_with_timeout`] saw.
+#[derive(Debug)]
+pub struct Ran {
+    /// `None` when the process was killed at the deadline.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs a command to completion, killing it if it outlives `timeout`.
+pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Ran {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let status = poll_until(timeout, || child.try_wait().ok().flatten());
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    Ran {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        elapsed: started.elapsed(),
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn read_tail(path: &Path, lines: usize) -> String {
+    std::fs::read_to_string(path).map_or_else(
+        |e| format!("({}: {e})", path.display()),
+        |t| tail(&t, lines),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The kafka-python peer
+
+fn kp_script() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/kp.py")
+}
+
+fn python() -> String {
+    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Whether python3 with kafka-python is installed (checked once).
+pub fn peer_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        Command::new(python())
+            .args(["-c", "import kafka"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Runs `kp.py --bootstrap ADDR ARGS…`: stdout on success, stdout+stderr on failure.
+pub fn kp_try(bootstrap: &str, args: &[&str]) -> Result<String, String> {
+    let ran = run_with_timeout(
+        Command::new(python())
+            .arg(kp_script())
+            .args(["--bootstrap", bootstrap])
+            .args(args),
+        Duration::from_secs(30),
+    );
+    match ran.status {
+        Some(status) if status.success() => Ok(ran.stdout),
+        status => Err(format!(
+            "kp.py {args:?} failed ({status:?}): {}{}",
+            ran.stdout.trim(),
+            ran.stderr.trim()
+        )),
+    }
+}
+
+/// Like [`kp_try`], but panics with the peer's stderr on failure.
+pub fn kp(bootstrap: &str, args: &[&str]) -> String {
+    kp_try(bootstrap, args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The topic names the broker lists, as kafka-python sees them.
+pub fn kp_topics(bootstrap: &str) -> Vec<String> {
+    let out = kp(bootstrap, &["list-topics"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("kp.py list-topics printed {out:?}: {e}"))
+}
+
+/// Waits until kafka-python does (or does not) list `topic`.
+pub fn wait_for_topic(bootstrap: &str, topic: &str, present: bool, timeout: Duration) {
+    let what = if present {
+        format!("kafka-python to list topic {topic}")
+    } else {
+        format!("kafka-python to no longer list topic {topic}")
+    };
+    wait_until(&what, timeout, || {
+        let topics = kp_topics(bootstrap);
+        if topics.iter().any(|t| t == topic) == present {
+            Ok(())
+        } else {
+            Err(format!("listed {topics:?}"))
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// tansu, a Kafka-compatible broker
+
+/// A tansu broker on a loopback port with in-memory storage. Killed on drop.
+pub struct Tansu {
+    bin: PathBuf,
+    port: u16,
+    child: Option<Child>,
+    dir: TempDir,
+    starts: u32,
+}
+
+impl Tansu {
+    /// The tansu binary: `$TANSU_BIN`, `tansu` on `PATH`, or `~/.cargo/bin/tansu`.
+    pub fn binary() -> Option<PathBuf> {
+        let fallback = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu"));
+        find_tool("tansu", Some("TANSU_BIN"), fallback)
+    }
+
+    /// Whether a broker test can run here: tansu and the kafka-python peer are installed.
+    /// Panics in CI when either is missing; prints a skip notice otherwise.
+    pub fn available() -> bool {
+        require(
+            "the tansu broker ($TANSU_BIN, tansu on PATH or ~/.cargo/bin/tansu)",
+            Self::binary().is_some(),
+        ) && require(
+            "python3 with kafka-python (the test peer)",
+            peer_available(),
+        )
+    }
+
+    /// Starts a broker on a free port and waits until it answers Kafka requests.
+    /// `None` (after a skip notice) when tansu or the peer is missing outside CI.
+    pub fn start() -> Option<Self> {
+        Self::launch(None)
+    }
+
+    /// Starts a broker on this port (which must be free).
+    pub fn start_on(port: u16) -> Option<Self> {
+        Self::launch(Some(port))
+    }
+
+    fn launch(fixed: Option<u16>) -> Option<Self> {
+        if !Self::available() {
+            return None;
+        }
+        let bin = Self::binary()?;
+        let mut last = String::new();
+        // A free port can be taken between our probe and tansu's bind: try another.
+        for _ in 0..3 {
+            let mut broker = Self {
+                bin: bin.clone(),
+                port: fixed.unwrap_or_else(free_port),
+                child: None,
+                dir: tempfile::tempdir().expect("tempdir"),
+                starts: 0,
+            };
+            match broker.spawn_and_wait() {
+                Ok(()) => return Some(broker),
+                Err(why) if fixed.is_some() => panic!("{why}"),
+                Err(why) => last = why,
+            }
+        }
+        panic!("tansu would not start: {last}")
+    }
+
+    /// "127.0.0.1:PORT".
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The broker's output so far (for failure messages).
+    pub fn log(&self) -> String {
+        read_tail(&self.log_path(self.starts), 40)
+    }
+
+    fn log_path(&self, start: u32) -> PathBuf {
+        self.dir.path().join(format!("tansu-{start}.log"))
+    }
+
+    fn spawn_and_wait(&mut self) -> Result<(), String> {
+        self.starts += 1;
+        let log = std::fs::File::create(self.log_path(self.starts)).expect("tansu log file");
+        let url = format!("tcp://{}", self.address());
+        let child = Command::new(&self.bin)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("tansu log file"))
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
+        self.child = Some(child);
+        let address = self.address();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = String::from("no answer yet");
+        while Instant::now() < deadline {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                self.child = None;
+                return Err(format!(
+                    "tansu on {address} exited ({status}); its log:\n{}",
+                    self.log()
+                ));
+            }
+            // A TCP accept is not enough: wait until a real client lists topics.
+            if TcpStream::connect_timeout(
+                &address.parse().expect("address"),
+                Duration::from_millis(200),
+            )
+            .is_ok()
+            {
+                match kp_try(&address, &["list-topics"]) {
+                    Ok(_) => return Ok(()),
+                    Err(why) => last = why,
+                }
+            }
+            std::thread::sleep(POLL);
+        }
+        self.stop();
+        Err(format!(
+            "tansu on {address} did not answer within 20 s ({last}); its log:\n{}",
+            self.log()
+        ))
+    }
+
+    /// Kills the broker; the port is then closed. Its in-memory data is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the broker if running and starts a fresh one on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn_and_wait().unwrap_or_else(|why| panic!("{why}"));
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The real binary in a terminal: tmux
+
+/// How ktui's process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this status (128 + N when signal N killed it).
+    Code(i32),
+    /// It is gone, but no status was recorded.
+    Unknown,
+}
+
+/// Runs `"$@"` and writes its exit status to the file named by `$1` (atomically).
+const EXIT_RECORDER: &str =
+    r#"out=$1; shift; "$@"; code=$?; echo "$code" > "$out.tmp" && mv "$out.tmp" "$out""#;
+
+/// `ktui` running in a detached tmux session on a tmux server of its own, with HOME and
+/// the XDG dirs in a temporary directory. The server is killed on drop.
+pub struct Tui {
+    dir: TempDir,
+    socket: PathBuf,
+    session: String,
+}
+
+impl Tui {
+    pub fn tmux_available() -> bool {
+        require("tmux", find_tool("tmux", None, None).is_some())
+    }
+
+    /// Starts `ktui ARGS…` in a `width`×`height` terminal. `None` (after a skip notice)
+    /// when tmux is missing outside CI.
+    pub fn start(args: &[&str], width: u16, height: u16) -> Option<Self> {
+        if !Self::tmux_available() {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("tmux.sock");
+        let conf = dir.path().join("tmux.conf");
+        // remain-on-exit keeps the pane (and its exit status) after ktui exits.
+        std::fs::write(
+            &conf,
+            "set -g remain-on-exit on\nset -g escape-time 0\nset -g status off\nset -g history-limit 0\n",
+        )
+        .expect("tmux.conf");
+        let home = dir.path().join("home");
+        for sub in ["data", "config", "cache"] {
+            std::fs::create_dir_all(home.join(sub)).expect("home dirs");
+        }
+        let session = unique("ktui");
+        let tui = Self {
+            dir,
+            socket,
+            session,
+        };
+        let mut command = tui.tmux();
+        command
+            .arg("-f")
+            .arg(&conf)
+            .args(["new-session", "-d", "-s", &tui.session])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            // sh records ktui's exit status: tmux 3.3 does not always reap a pane's
+            // process itself, and then never reports its status.
+            .args(["--", "sh", "-c", EXIT_RECORDER, "sh"])
+            .arg(tui.status_path())
+            .args(["env", "-u", "KAFKA_BOOTSTRAP_SERVERS"])
+            .arg(format!("HOME={}", home.display()))
+            .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
+            .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
+            .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
+            .arg("TERM=xterm-256color")
+            .arg(KTUI)
+            .args(args);
+        let output = command.output().expect("cannot run tmux");
+        assert!(
+            output.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Some(tui)
+    }
+
+    fn tmux(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.env_remove("TMUX").arg("-S").arg(&self.socket);
+        command
+    }
+
+    fn tmux_output(&self, args: &[&str]) -> Output {
+        self.tmux().args(args).output().expect("cannot run tmux")
+    }
+
+    fn tmux_ok(&self, args: &[&str]) {
+        let output = self.tmux_output(args);
+        assert!(
+            output.status.success(),
+            "tmux {args:?} failed: {}\nscreen:\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            self.screen()
+        );
+    }
+
+    /// Types `text` literally (no key names).
+    pub fn send_keys(&self, text: &str) {
+        self.tmux_ok(&["send-keys", "-t", &self.session, "-l", "--", text]);
+    }
+
+    /// Presses one named key: `Enter`, `Escape`, `Tab`, `BSpace`, `C-c`, `Up`…
+    pub fn send_key(&self, key: &str) {
+        self.tmux_ok(&["send-keys", "-t", &self.session, key]);
+    }
+
+    /// The visible screen as plain text, one line per row.
+    pub fn screen(&self) -> String {
+        let output = self.tmux_output(&["capture-pane", "-p", "-t", &self.session]);
+        if output.status.success() {
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        } else {
+            format!(
+                "(capture-pane failed: {})",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+        }
+    }
+
+    /// ktui's log file (it logs there, never to the terminal).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("home/data/ktui/ktui.log")
+    }
+
+    /// The screen and the end of ktui's log, for failure messages.
+    pub fn diagnostics(&self) -> String {
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "--- screen ---\n{}\n--- end of ktui.log ---\n{}",
+            self.screen(),
+            read_tail(&self.log_path(), 30)
+        );
+        out
+    }
+
+    /// Waits until the screen contains `needle`; returns that screen.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        self.wait_until(&format!("{needle:?} on screen"), timeout, |s| {
+            s.contains(needle)
+        })
+    }
+
+    /// Waits until `pred(screen)` holds; returns that screen. Panics with the last
+    /// screen and ktui's log on timeout.
+    pub fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut pred: impl FnMut(&str) -> bool,
+    ) -> String {
+        poll_until(timeout, || {
+            let screen = self.screen();
+            pred(&screen).then_some(screen)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "timed out after {timeout:?} waiting for {what}\n{}",
+                self.diagnostics()
+            )
+        })
+    }
+
+    fn status_path(&self) -> PathBuf {
+        self.dir.path().join("exit-status")
+    }
+
+    /// `Some` once ktui has exited, `None` while it runs.
+    pub fn exited(&self) -> Option<Exit> {
+        // Ask tmux first: the status file is complete once the pane is dead.
+        let output = self.tmux_output(&[
+            "list-panes",
+            "-t",
+            &self.session,
+            "-F",
+            "#{pane_dead} #{pane_dead_status}",
+        ]);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let mut fields = text.split_whitespace();
+        if fields.next() == Some("0") {
+            return None;
+        }
+        // Dead, or the pane is gone altogether.
+        let recorded = std::fs::read_to_string(self.status_path())
+            .ok()
+            .and_then(|t| t.trim().parse().ok());
+        Some(
+            recorded
+                .or_else(|| fields.next().and_then(|s| s.parse().ok()))
+                .map_or(Exit::Unknown, Exit::Code),
+        )
+    }
+
+    /// Waits until ktui exits; panics with the screen if it is still running at `timeout`.
+    pub fn wait_exit(&self, timeout: Duration) -> Exit {
+        poll_until(timeout, || self.exited()).unwrap_or_else(|| {
+            panic!(
+                "ktui did not exit within {timeout:?}\n{}",
+                self.diagnostics()
+            )
+        })
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self
+            .tmux()
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// The text on the screen after `marker` up to the next whitespace, e.g. the address in
+/// "DEMO cluster at 127.0.0.1:9092 ".
+pub fn word_after<'a>(screen: &'a str, marker: &str) -> Option<&'a str> {
+    let start = screen.find(marker)? + marker.len();
+    screen[start..].split_whitespace().next()
+}
