@@ -1,7 +1,5 @@
 //! The command line: flags for the TUI and the headless subcommands.
 
-use std::time::Duration;
-
 use clap::{Parser, Subcommand};
 
 use crate::kafka::client::parse_property;
@@ -49,14 +47,51 @@ pub enum Headless {
         #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
         timeout: u64,
     },
+    /// Print records from a topic, like kcat -C.
+    Consume(ConsumeArgs),
 }
 
-impl Headless {
-    pub fn timeout(&self) -> Duration {
-        match self {
-            Self::Topics { timeout, .. } => Duration::from_secs(*timeout),
-        }
-    }
+/// `ktui consume`: print records, like `kcat -C`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConsumeArgs {
+    pub topic: String,
+    /// Where to start: end, beginning, N (offset), -N (last N per partition), @TIME
+    /// (ISO 8601, epoch ms, or relative like @-15m).
+    #[arg(
+        short = 'o',
+        long = "offset",
+        value_name = "POS",
+        default_value = "end",
+        allow_hyphen_values = true
+    )]
+    pub offset: String,
+    /// Only these partitions, e.g. 0,2 or 0-3.
+    #[arg(short = 'p', long = "partitions", value_name = "LIST")]
+    pub partitions: Option<String>,
+    /// Stop after this many records (after the filter).
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Exit once every partition has reached its end.
+    #[arg(short = 'e', long = "exit")]
+    pub exit_at_end: bool,
+    /// text: one value per line; json: one NDJSON envelope per record.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the key before the value, separated by SEP (text format), like kcat -K.
+    #[arg(short = 'K', value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// Only records that match: text, /regex/, or a jq expression (.user.id == 42).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Consume as a member of this consumer group (subscribes and commits).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 #[cfg(test)]

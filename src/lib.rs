@@ -12,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod event;
+pub mod filter;
 pub mod headless;
 pub mod kafka;
 pub mod keymap;

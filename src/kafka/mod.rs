@@ -5,7 +5,10 @@
 pub mod admin;
 pub mod client;
 pub mod demo;
+pub mod envelope;
 pub mod model;
+pub mod position;
+pub mod tail;
 pub mod worker;
 
 pub use client::ClientSettings;

@@ -155,3 +155,53 @@ pub struct AdminError {
     /// What it means for the user, in words.
     pub explanation: String,
 }
+
+/// How a record's timestamp was set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampKind {
+    CreateTime,
+    LogAppendTime,
+    NotAvailable,
+}
+
+/// One header: values are bytes and may be absent (null).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Option<Vec<u8>>,
+}
+
+/// One consumed record, with its payload kept as raw bytes; decoding is the viewer's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    /// Milliseconds since the epoch, when the record has a timestamp.
+    pub timestamp: Option<i64>,
+    pub timestamp_kind: TimestampKind,
+    pub key: Option<Vec<u8>>,
+    /// `None` is a tombstone (null value), distinct from an empty value.
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<Header>,
+}
+
+impl Record {
+    /// Bytes this record holds: key, value, header names and values.
+    pub fn size(&self) -> usize {
+        self.key.as_ref().map_or(0, Vec::len)
+            + self.value.as_ref().map_or(0, Vec::len)
+            + self
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Vec::len))
+                .sum::<usize>()
+    }
+
+    /// Approximate memory a buffered record costs (payload plus bookkeeping).
+    pub fn footprint(&self) -> usize {
+        self.size()
+            + std::mem::size_of::<Self>()
+            + self.headers.len() * std::mem::size_of::<Header>()
+    }
+}

@@ -1,4 +1,4 @@
-//! Headless subcommands: the same engine as the TUI, printing to stdout.
+//! `ktui topics`: the topic table (or JSON) on stdout.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,7 +8,6 @@ use anyhow::Context as _;
 use rdkafka::consumer::BaseConsumer;
 use serde::Serialize;
 
-use crate::cli::Headless;
 use crate::kafka::admin;
 use crate::kafka::client::{ClientSettings, KtuiContext};
 use crate::kafka::model::{ClusterSnapshot, TopicInfo};
@@ -36,10 +35,13 @@ impl<'a> From<&'a TopicInfo> for TopicRow<'a> {
     }
 }
 
-pub async fn run(command: Headless, settings: ClientSettings) -> anyhow::Result<ExitCode> {
-    let timeout = command.timeout();
-    match command {
-        Headless::Topics { json, .. } => {
+pub async fn run(
+    json: bool,
+    timeout: Duration,
+    settings: ClientSettings,
+) -> anyhow::Result<ExitCode> {
+    {
+        {
             let snapshot = match fetch(&settings, timeout).await? {
                 Ok(snapshot) => snapshot,
                 Err(reason) => {

@@ -1,0 +1,19 @@
+//! Headless subcommands: the same engine as the TUI, printing to stdout, exiting non-zero
+//! with a clear message on failure.
+
+mod consume;
+mod topics;
+
+use std::process::ExitCode;
+
+use crate::cli::Headless;
+use crate::kafka::ClientSettings;
+
+pub async fn run(command: Headless, settings: ClientSettings) -> anyhow::Result<ExitCode> {
+    match command {
+        Headless::Topics { json, timeout } => {
+            topics::run(json, std::time::Duration::from_secs(timeout), settings).await
+        }
+        Headless::Consume(args) => consume::run(args, settings).await,
+    }
+}

@@ -1,0 +1,489 @@
+//! The tail engine: a consumer that follows a topic and hands records over in batches.
+//!
+//! By default it assigns partitions directly with a throwaway group id and never commits,
+//! so tailing never disturbs real consumer groups (like the quickstart's `consumer.py`
+//! with `group_id=None`). With a group it subscribes as a member and commits.
+//! It runs on a blocking thread (`run_tail`), used by the worker and by `ktui consume`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::admin::describe_kafka_error;
+use super::client::{ClientSettings, KtuiContext};
+use super::model::{Header, Record, TimestampKind};
+use super::position::StartPosition;
+
+/// What to tail and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TailSpec {
+    pub topic: String,
+    /// `None`: every partition.
+    pub partitions: Option<Vec<i32>>,
+    pub start: StartPosition,
+    /// Consume as a member of this group (subscribe and commit) instead of assigning.
+    pub group: Option<String>,
+    /// Stop once every partition has reached its end (`consume -e`).
+    pub exit_at_end: bool,
+}
+
+impl TailSpec {
+    pub fn new(topic: impl Into<String>) -> Self {
+        Self {
+            topic: topic.into(),
+            partitions: None,
+            start: StartPosition::End,
+            group: None,
+            exit_at_end: false,
+        }
+    }
+}
+
+/// How far one partition's reader is behind its high watermark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionLag {
+    pub partition: i32,
+    pub high: i64,
+    /// Records between the reader's position and the high watermark.
+    pub behind: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TailEvent {
+    /// Assigned (or subscribed): the partitions being read.
+    Started {
+        partitions: Vec<i32>,
+    },
+    Records(Vec<Record>),
+    Lag(Vec<PartitionLag>),
+    /// A consumer error that does not stop the tail (it retries by itself).
+    Warning(String),
+    /// The tail cannot run: unknown topic, bad partition, …
+    Failed(String),
+    /// Every partition is at its end (only with `exit_at_end`).
+    ReachedEnd,
+}
+
+/// Whether the sink wants more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Records are handed over when this many are pending…
+const BATCH_RECORDS: usize = 4096;
+/// …or this many bytes…
+const BATCH_BYTES: usize = 4 << 20;
+/// …or the oldest pending record has waited this long.
+const BATCH_AGE: Duration = Duration::from_millis(40);
+
+/// The consumer's context: librdkafka logs/errors as usual, plus lag from statistics.
+struct TailContext {
+    base: KtuiContext,
+    topic: String,
+    lag: Mutex<Option<Vec<PartitionLag>>>,
+}
+
+impl ClientContext for TailContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.base.log(level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.base.error(error, reason);
+    }
+
+    fn stats_raw(&self, statistics: &[u8]) {
+        if let Some(lag) = lag_from_stats(statistics, &self.topic) {
+            if let Ok(mut slot) = self.lag.lock() {
+                *slot = Some(lag);
+            }
+        }
+    }
+}
+
+impl ConsumerContext for TailContext {}
+
+/// Reads `topics.<topic>.partitions.<p>.{hi_offset, app_offset, next_offset}` from
+/// librdkafka's statistics JSON.
+fn lag_from_stats(json: &[u8], topic: &str) -> Option<Vec<PartitionLag>> {
+    let stats: serde_json::Value = serde_json::from_slice(json).ok()?;
+    let partitions = stats
+        .get("topics")?
+        .get(topic)?
+        .get("partitions")?
+        .as_object()?;
+    let mut out: Vec<PartitionLag> = partitions
+        .values()
+        .filter_map(|p| {
+            let partition = i32::try_from(p.get("partition")?.as_i64()?).ok()?;
+            if partition < 0 {
+                return None; // librdkafka's internal "unassigned" partition
+            }
+            let high = p.get("hi_offset")?.as_i64()?;
+            let app = p
+                .get("app_offset")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(-1);
+            let next = p
+                .get("next_offset")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(-1);
+            let position = if app >= 0 { app } else { next };
+            (high >= 0).then(|| PartitionLag {
+                partition,
+                high,
+                behind: if position >= 0 {
+                    (high - position).max(0)
+                } else {
+                    0
+                },
+            })
+        })
+        .collect();
+    out.sort_by_key(|l| l.partition);
+    Some(out)
+}
+
+/// Copies a borrowed message into an owned record.
+pub fn to_record(message: &BorrowedMessage<'_>) -> Record {
+    let (timestamp, timestamp_kind) = match message.timestamp() {
+        Timestamp::CreateTime(ms) => (Some(ms), TimestampKind::CreateTime),
+        Timestamp::LogAppendTime(ms) => (Some(ms), TimestampKind::LogAppendTime),
+        Timestamp::NotAvailable => (None, TimestampKind::NotAvailable),
+    };
+    let headers = message.headers().map_or_else(Vec::new, |headers| {
+        headers
+            .iter()
+            .map(|h| Header {
+                name: h.key.to_string(),
+                value: h.value.map(<[u8]>::to_vec),
+            })
+            .collect()
+    });
+    Record {
+        partition: message.partition(),
+        offset: message.offset(),
+        timestamp,
+        timestamp_kind,
+        key: message.key().map(<[u8]>::to_vec),
+        value: message.payload().map(<[u8]>::to_vec),
+        headers,
+    }
+}
+
+fn consumer(
+    settings: &ClientSettings,
+    spec: &TailSpec,
+) -> Result<BaseConsumer<TailContext>, String> {
+    let mut config = settings.client_config();
+    let group = spec.group.clone().unwrap_or_else(|| {
+        // Never joined, never committed: only librdkafka's assign() needs a group id.
+        format!(
+            "ktui-tail-{}-{}",
+            std::process::id(),
+            super::position::now_ms()
+        )
+    });
+    config
+        .set("group.id", &group)
+        .set(
+            "enable.auto.commit",
+            if spec.group.is_some() {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .set(
+            "enable.auto.offset.store",
+            if spec.group.is_some() {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .set("enable.partition.eof", "true")
+        .set("statistics.interval.ms", "1000")
+        .set(
+            "auto.offset.reset",
+            if spec.start == StartPosition::Beginning {
+                "earliest"
+            } else {
+                "latest"
+            },
+        )
+        // Bound librdkafka's prefetch queue so memory stays predictable at any rate.
+        .set("queued.max.messages.kbytes", "32768");
+    let context = TailContext {
+        base: KtuiContext::default(),
+        topic: spec.topic.clone(),
+        lag: Mutex::new(None),
+    };
+    config
+        .create_with_context(context)
+        .map_err(|e| format!("cannot create the consumer: {e}"))
+}
+
+/// Resolves the partitions to read and where each starts.
+fn assignment(
+    consumer: &BaseConsumer<TailContext>,
+    spec: &TailSpec,
+    timeout: Duration,
+) -> Result<TopicPartitionList, String> {
+    let metadata = consumer
+        .fetch_metadata(Some(&spec.topic), timeout)
+        .map_err(|e| {
+            let cause = consumer.context().base.last_error();
+            match cause {
+                Some(cause) => format!("{}: {cause}", describe_kafka_error(&e)),
+                None => describe_kafka_error(&e),
+            }
+        })?;
+    let topic = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == spec.topic)
+        .ok_or_else(|| format!("unknown topic {:?}", spec.topic))?;
+    if let Some(error) = topic.error() {
+        let code = RDKafkaErrorCode::from(error);
+        return Err(if code == RDKafkaErrorCode::UnknownTopicOrPartition {
+            format!(
+                "unknown topic {:?}: the cluster has no topic by that name",
+                spec.topic
+            )
+        } else {
+            format!("topic {:?}: {code}", spec.topic)
+        });
+    }
+    let existing: BTreeSet<i32> = topic
+        .partitions()
+        .iter()
+        .map(rdkafka::metadata::MetadataPartition::id)
+        .collect();
+    if existing.is_empty() {
+        return Err(format!("topic {:?} has no partitions", spec.topic));
+    }
+    let wanted: Vec<i32> = match &spec.partitions {
+        None => existing.iter().copied().collect(),
+        Some(list) => {
+            if let Some(bad) = list.iter().find(|p| !existing.contains(p)) {
+                return Err(format!(
+                    "topic {:?} has no partition {bad} (it has 0-{})",
+                    spec.topic,
+                    existing.len() - 1
+                ));
+            }
+            list.clone()
+        }
+    };
+    let mut tpl = TopicPartitionList::new();
+    let offset = match spec.start {
+        StartPosition::End => Offset::End,
+        StartPosition::Beginning => Offset::Beginning,
+        StartPosition::Offset(n) => Offset::Offset(n),
+        StartPosition::Last(n) => Offset::OffsetTail(n),
+        StartPosition::Time(ms) => Offset::Offset(ms),
+    };
+    for p in &wanted {
+        tpl.add_partition_offset(&spec.topic, *p, offset)
+            .map_err(|e| format!("bad start position: {e}"))?;
+    }
+    if let StartPosition::Time(_) = spec.start {
+        tpl = consumer.offsets_for_times(tpl, timeout).map_err(|e| {
+            format!(
+                "cannot look up offsets by time: {}",
+                describe_kafka_error(&e)
+            )
+        })?;
+        // A partition with nothing at or after that time answers -1: start at its end.
+        let mut fixed = TopicPartitionList::new();
+        for elem in tpl.elements() {
+            let offset = match elem.offset() {
+                Offset::Offset(n) if n >= 0 => Offset::Offset(n),
+                _ => Offset::End,
+            };
+            let _ = fixed.add_partition_offset(elem.topic(), elem.partition(), offset);
+        }
+        tpl = fixed;
+    }
+    Ok(tpl)
+}
+
+/// Runs a tail until the sink says stop, `stop` is set, or (with `exit_at_end`) every
+/// partition is at its end. Blocking: call it on a thread of its own.
+pub fn run_tail(
+    settings: &ClientSettings,
+    spec: &TailSpec,
+    stop: &AtomicBool,
+    sink: &mut dyn FnMut(TailEvent) -> Flow,
+) {
+    let timeout = Duration::from_secs(10);
+    let consumer = match consumer(settings, spec) {
+        Ok(c) => c,
+        Err(reason) => {
+            sink(TailEvent::Failed(reason));
+            return;
+        }
+    };
+    let tpl = match assignment(&consumer, spec, timeout) {
+        Ok(tpl) => tpl,
+        Err(reason) => {
+            sink(TailEvent::Failed(reason));
+            return;
+        }
+    };
+    let partitions: Vec<i32> = tpl
+        .elements()
+        .iter()
+        .map(rdkafka::topic_partition_list::TopicPartitionListElem::partition)
+        .collect();
+    let started = if spec.group.is_some() {
+        consumer.subscribe(&[spec.topic.as_str()])
+    } else {
+        consumer.assign(&tpl)
+    };
+    if let Err(error) = started {
+        sink(TailEvent::Failed(format!(
+            "cannot start consuming: {}",
+            describe_kafka_error(&error)
+        )));
+        return;
+    }
+    if sink(TailEvent::Started {
+        partitions: partitions.clone(),
+    }) == Flow::Stop
+    {
+        return;
+    }
+    read_loop(&consumer, spec, &partitions, stop, sink);
+}
+
+/// Hands the pending batch to the sink.
+fn flush(
+    batch: &mut Vec<Record>,
+    bytes: &mut usize,
+    sink: &mut dyn FnMut(TailEvent) -> Flow,
+) -> Flow {
+    *bytes = 0;
+    if batch.is_empty() {
+        return Flow::Continue;
+    }
+    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_RECORDS));
+    sink(TailEvent::Records(full))
+}
+
+fn read_loop(
+    consumer: &BaseConsumer<TailContext>,
+    spec: &TailSpec,
+    partitions: &[i32],
+    stop: &AtomicBool,
+    sink: &mut dyn FnMut(TailEvent) -> Flow,
+) {
+    let mut batch: Vec<Record> = Vec::with_capacity(BATCH_RECORDS);
+    let mut batch_bytes = 0usize;
+    let mut batch_started = Instant::now();
+    let mut at_end: BTreeMap<i32, bool> = partitions.iter().map(|p| (*p, false)).collect();
+    let mut last_warning: Option<(String, Instant)> = None;
+    while !stop.load(Ordering::Relaxed) {
+        let wait = if batch.is_empty() {
+            Duration::from_millis(100)
+        } else {
+            BATCH_AGE.saturating_sub(batch_started.elapsed())
+        };
+        match consumer.poll(wait) {
+            Some(Ok(message)) => {
+                if batch.is_empty() {
+                    batch_started = Instant::now();
+                }
+                let record = to_record(&message);
+                batch_bytes += record.size();
+                at_end.insert(record.partition, false);
+                batch.push(record);
+            }
+            Some(Err(KafkaError::PartitionEOF(partition))) => {
+                at_end.insert(partition, true);
+                if spec.exit_at_end && at_end.values().all(|end| *end) {
+                    if flush(&mut batch, &mut batch_bytes, sink) == Flow::Continue {
+                        sink(TailEvent::ReachedEnd);
+                    }
+                    return;
+                }
+            }
+            Some(Err(error)) => {
+                let text = match consumer.context().base.take_last_error() {
+                    Some(cause) => format!("{}: {cause}", describe_kafka_error(&error)),
+                    None => describe_kafka_error(&error),
+                };
+                // The same error repeats while a broker is down: say it once in a while.
+                let repeat = last_warning.as_ref().is_some_and(|(last, at)| {
+                    *last == text && at.elapsed() < Duration::from_secs(10)
+                });
+                if !repeat {
+                    last_warning = Some((text.clone(), Instant::now()));
+                    if sink(TailEvent::Warning(text)) == Flow::Stop {
+                        return;
+                    }
+                }
+            }
+            None => {}
+        }
+        let due = batch.len() >= BATCH_RECORDS
+            || batch_bytes >= BATCH_BYTES
+            || (!batch.is_empty() && batch_started.elapsed() >= BATCH_AGE);
+        if due && flush(&mut batch, &mut batch_bytes, sink) == Flow::Stop {
+            return;
+        }
+        let lag = consumer
+            .context()
+            .lag
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
+        if let Some(lag) = lag {
+            if sink(TailEvent::Lag(lag)) == Flow::Stop {
+                return;
+            }
+        }
+    }
+    let _ = flush(&mut batch, &mut batch_bytes, sink);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_is_read_from_librdkafka_statistics() {
+        let json = br#"{"topics":{"sample":{"partitions":{
+            "0":{"partition":0,"hi_offset":100,"app_offset":90,"next_offset":100},
+            "1":{"partition":1,"hi_offset":5,"app_offset":-1001,"next_offset":5},
+            "-1":{"partition":-1,"hi_offset":-1,"app_offset":-1001,"next_offset":0}}}}}"#;
+        assert_eq!(
+            lag_from_stats(json, "sample").unwrap(),
+            vec![
+                PartitionLag {
+                    partition: 0,
+                    high: 100,
+                    behind: 10
+                },
+                PartitionLag {
+                    partition: 1,
+                    high: 5,
+                    behind: 0
+                },
+            ]
+        );
+        assert!(lag_from_stats(json, "other").is_none());
+    }
+}
