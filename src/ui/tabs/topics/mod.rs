@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn sorts_by_column_and_keeps_the_selection() {
-        let mut tab = tab_with(&[("a", 3, 10), ("b", 1, 30), ("c", 2, 20)]);
+        let mut tab = tab_with(&[("a", 3, 10), ("b", 1, 90), ("c", 2, 20)]);
         tab.selected = 1; // b
         tab.sort = SortColumn::Messages;
         tab.recompute(None);
