@@ -35,4 +35,17 @@ pub enum Action {
     DeleteTopic,
     FocusDetails,
     FocusList,
+    /// Freeze or resume the tail's view (the consumer keeps going).
+    TogglePause,
+    /// Show the selected record in full.
+    ShowDetail,
+    CloseDetail,
+    /// Cycle the value's view: pretty JSON, raw, hex.
+    CycleView,
+    /// Copy the value to the clipboard (OSC 52).
+    Copy,
+    /// Write the buffer (or the filtered records) to an NDJSON file.
+    Export,
+    /// Change where the tail starts, its partitions and group.
+    TailOptions,
 }

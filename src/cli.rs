@@ -3,6 +3,25 @@
 use clap::{Parser, Subcommand};
 
 use crate::kafka::client::parse_property;
+use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
+use crate::ui::tabs::tail::TailDefaults;
+use crate::ui::tabs::tail::buffer::Bounds;
+
+impl Cli {
+    /// The tail's start position, partitions and group from the flags.
+    pub fn tail_defaults(&self) -> anyhow::Result<TailDefaults> {
+        Ok(TailDefaults {
+            start: StartPosition::parse(&self.offset, now_ms()).map_err(anyhow::Error::msg)?,
+            partitions: self
+                .partitions
+                .as_deref()
+                .map(parse_partitions)
+                .transpose()
+                .map_err(anyhow::Error::msg)?,
+            group: self.group.clone(),
+        })
+    }
+}
 
 /// A terminal UI for Apache Kafka: browse topics, tail, compose, and pipe a live feed in.
 #[derive(Debug, Parser)]
@@ -26,6 +45,29 @@ pub struct Cli {
     /// Open the Tail tab on this topic.
     #[arg(long, value_name = "TOPIC")]
     pub topic: Option<String>,
+
+    /// Where tails start: end, beginning, N, -N (last N per partition), @TIME (@-15m, ISO 8601).
+    #[arg(
+        short = 'o',
+        long = "offset",
+        value_name = "POS",
+        default_value = "end",
+        allow_hyphen_values = true
+    )]
+    pub offset: String,
+
+    /// Tail only these partitions (0,2 or 0-3).
+    #[arg(short = 'p', long = "partitions", value_name = "LIST")]
+    pub partitions: Option<String>,
+
+    /// Tail as a member of this consumer group (subscribes and commits) instead of reading
+    /// without a group.
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+
+    /// The tail buffer's bound: records, or records,size (e.g. 100000,256MiB).
+    #[arg(long, value_name = "N[,SIZE]", default_value = "100000,256MiB", value_parser = Bounds::parse)]
+    pub buffer: Bounds,
 
     /// Run on an embedded demo cluster (no Kafka needed); it also listens on 127.0.0.1:9092 when free.
     #[arg(long, global = true)]

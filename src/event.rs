@@ -20,6 +20,8 @@ pub enum Event {
     Resize(u16, u16),
     Tick,
     Kafka(KafkaEvent),
+    /// An export finished: what to tell the user.
+    Exported(Result<String, String>),
     /// The terminal's input stream failed or closed.
     InputClosed(String),
 }

@@ -18,6 +18,8 @@ pub enum Context {
     List,
     Topics,
     Details,
+    Tail,
+    Record,
 }
 
 impl Context {
@@ -27,6 +29,8 @@ impl Context {
             Self::List => "Lists",
             Self::Topics => "Topics",
             Self::Details => "Topic details",
+            Self::Tail => "Tail",
+            Self::Record => "Record detail (Tail)",
         }
     }
 }
@@ -178,6 +182,10 @@ struct RawKeymap {
     topics: Vec<RawBinding>,
     #[serde(default)]
     details: Vec<RawBinding>,
+    #[serde(default)]
+    tail: Vec<RawBinding>,
+    #[serde(default)]
+    record: Vec<RawBinding>,
 }
 
 /// The effective keymap, per context, in the order the file lists the bindings.
@@ -218,6 +226,8 @@ impl Keymap {
         };
         Ok(Self {
             contexts: vec![
+                (Context::Record, convert(raw.record)?),
+                (Context::Tail, convert(raw.tail)?),
                 (Context::Details, convert(raw.details)?),
                 (Context::Topics, convert(raw.topics)?),
                 (Context::List, convert(raw.list)?),

@@ -11,6 +11,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod effects;
 pub mod event;
 pub mod filter;
 pub mod headless;
@@ -32,6 +33,7 @@ use event::EventQueue;
 use kafka::demo::DemoCluster;
 use kafka::{ClientSettings, WorkerOptions};
 use keymap::Keymap;
+use ui::tabs::tail::TailTab;
 
 /// Runs what the command line asks for: a headless subcommand or the TUI.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -62,8 +64,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let worker = kafka::worker::spawn(options).context("cannot create the Kafka clients")?;
 
     let mut app = App::new(label, Keymap::default());
+    app.tail = TailTab::new(cli.buffer, cli.tail_defaults()?);
     if let Some(topic) = &cli.topic {
-        app.open_in_tail(topic);
+        // The tail starts with the first commands (App::start).
+        app.tail.topic = Some(topic.clone());
+        app.tab = app::Tab::Tail;
     }
     let mut events = EventQueue::default();
     events.forward_kafka(worker.events);

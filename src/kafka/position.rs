@@ -93,15 +93,15 @@ pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
         return Ok(ts.as_millisecond());
     }
     // A date-time without an offset, or a bare date, is taken as UTC.
-    if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
-        if let Ok(ts) = dt.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(ts.timestamp().as_millisecond());
-        }
+    if let Ok(dt) = text.parse::<jiff::civil::DateTime>()
+        && let Ok(ts) = dt.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(ts.timestamp().as_millisecond());
     }
-    if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        if let Ok(ts) = date.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(ts.timestamp().as_millisecond());
-        }
+    if let Ok(date) = text.parse::<jiff::civil::Date>()
+        && let Ok(ts) = date.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(ts.timestamp().as_millisecond());
     }
     Err(format!(
         "{text:?} is not a time: use ISO 8601 (2026-11-22T10:00:00Z), epoch ms, or -15m"

@@ -104,10 +104,10 @@ impl ClientContext for TailContext {
     }
 
     fn stats_raw(&self, statistics: &[u8]) {
-        if let Some(lag) = lag_from_stats(statistics, &self.topic) {
-            if let Ok(mut slot) = self.lag.lock() {
-                *slot = Some(lag);
-            }
+        if let Some(lag) = lag_from_stats(statistics, &self.topic)
+            && let Ok(mut slot) = self.lag.lock()
+        {
+            *slot = Some(lag);
         }
     }
 }
@@ -450,10 +450,10 @@ fn read_loop(
             .lock()
             .ok()
             .and_then(|mut slot| slot.take());
-        if let Some(lag) = lag {
-            if sink(TailEvent::Lag(lag)) == Flow::Stop {
-                return;
-            }
+        if let Some(lag) = lag
+            && sink(TailEvent::Lag(lag)) == Flow::Stop
+        {
+            return;
         }
     }
     let _ = flush(&mut batch, &mut batch_bytes, sink);

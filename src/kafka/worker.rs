@@ -2,8 +2,9 @@
 //! events go out; blocking librdkafka calls run on `spawn_blocking` threads so neither the
 //! worker loop nor the UI ever waits on the network.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rdkafka::admin::AdminClient;
@@ -16,6 +17,7 @@ use super::admin;
 use super::client::{ClientSettings, KtuiContext};
 use super::demo::DemoAdmin;
 use super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
+use super::tail::{Flow, TailEvent, TailSpec, run_tail};
 
 /// Identifies a request so its answer can be matched, and a stale one dropped.
 pub type RequestId = u64;
@@ -25,10 +27,29 @@ pub const PERIODIC: RequestId = 0;
 /// What the UI (or a headless command) asks of the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    RefreshMetadata { id: RequestId },
-    DescribeConfigs { id: RequestId, topic: String },
-    CreateTopic { id: RequestId, spec: NewTopicSpec },
-    DeleteTopic { id: RequestId, name: String },
+    RefreshMetadata {
+        id: RequestId,
+    },
+    DescribeConfigs {
+        id: RequestId,
+        topic: String,
+    },
+    CreateTopic {
+        id: RequestId,
+        spec: NewTopicSpec,
+    },
+    DeleteTopic {
+        id: RequestId,
+        name: String,
+    },
+    /// Start a tail; its events come back as `KafkaEvent::Tail` with this id.
+    StartTail {
+        id: RequestId,
+        spec: TailSpec,
+    },
+    StopTail {
+        id: RequestId,
+    },
     Shutdown,
 }
 
@@ -54,6 +75,10 @@ pub enum KafkaEvent {
         id: RequestId,
         name: String,
         result: Result<(), AdminError>,
+    },
+    Tail {
+        id: RequestId,
+        event: TailEvent,
     },
 }
 
@@ -98,6 +123,8 @@ struct Worker {
     cluster_id: Option<String>,
     /// Topic names from the last good snapshot (the demo path checks deletes against it).
     known_topics: Arc<std::sync::Mutex<HashSet<String>>>,
+    /// Running tails: each has a stop flag its consumer thread checks.
+    tails: HashMap<RequestId, Arc<AtomicBool>>,
 }
 
 /// Creates the clients (this does not touch the network) and starts the worker task.
@@ -117,6 +144,7 @@ pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
         events: event_tx,
         cluster_id: None,
         known_topics: Arc::default(),
+        tails: HashMap::new(),
     };
     let task = tokio::spawn(worker.run(command_rx));
     Ok(WorkerHandle {
@@ -141,6 +169,12 @@ impl Worker {
             tokio::select! {
                 command = commands.recv() => match command {
                     None | Some(Command::Shutdown) => break,
+                    Some(Command::StartTail { id, spec }) => self.start_tail(id, spec),
+                    Some(Command::StopTail { id }) => {
+                        if let Some(stop) = self.tails.remove(&id) {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
                     Some(Command::RefreshMetadata { id }) => {
                         if inflight.is_some() {
                             queued = Some(id);
@@ -169,6 +203,32 @@ impl Worker {
         if let Some((_, task)) = inflight {
             task.abort();
         }
+        for stop in self.tails.values() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs a tail on a blocking thread; its batches flow back as `KafkaEvent::Tail`.
+    /// The bounded event channel slows the consumer down if the UI falls behind.
+    fn start_tail(&mut self, id: RequestId, spec: TailSpec) {
+        let stop = Arc::new(AtomicBool::new(false));
+        self.tails.insert(id, Arc::clone(&stop));
+        let settings = self.options.settings.clone();
+        let events = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut sink = |event: TailEvent| {
+                if stop.load(Ordering::Relaxed)
+                    || events
+                        .blocking_send(KafkaEvent::Tail { id, event })
+                        .is_err()
+                {
+                    Flow::Stop
+                } else {
+                    Flow::Continue
+                }
+            };
+            run_tail(&settings, &spec, &stop, &mut sink);
+        });
     }
 
     async fn emit(&self, event: KafkaEvent) {
@@ -274,7 +334,10 @@ impl Worker {
                     };
                     KafkaEvent::TopicDeleted { id, name, result }
                 }
-                Command::RefreshMetadata { .. } | Command::Shutdown => return,
+                Command::RefreshMetadata { .. }
+                | Command::StartTail { .. }
+                | Command::StopTail { .. }
+                | Command::Shutdown => return,
             };
             let _ = events.send(event).await;
         });

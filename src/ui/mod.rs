@@ -45,7 +45,14 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
-        Tab::Tail => frame.render_widget(&app.tail, body),
+        Tab::Tail => frame.render_widget(
+            tabs::tail::TailView {
+                tab: &app.tail,
+                ticks: app.ticks,
+                tz: &app.tz,
+            },
+            body,
+        ),
         Tab::Compose => frame.render_widget(
             NotYet {
                 title: "Compose",
@@ -65,6 +72,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_hints(app, frame, hints);
     if app.tab == Tab::Topics {
         tabs::topics::render_dialog(frame, &app.topics, body, app.ticks);
+    }
+    if let (Tab::Tail, Some(form)) = (app.tab, &app.tail.options) {
+        tabs::tail::options::render(frame, form, body);
     }
     if app.help_open {
         render_help(app, frame, body);
@@ -171,6 +181,21 @@ pub fn hint_line(app: &App) -> Line<'static> {
                 ("Esc".into(), "cancel".into()),
             ],
         }
+    } else if app.tab == Tab::Tail && app.tail.options.is_some() {
+        vec![
+            ("Enter".into(), "restart the tail".into()),
+            ("Tab".into(), "next field".into()),
+            ("Esc".into(), "cancel".into()),
+        ]
+    } else if app.tab == Tab::Tail && app.tail.filter_editing {
+        vec![
+            (
+                "type".into(),
+                "text, /regex/ or a jq expression (.a == 1)".into(),
+            ),
+            ("Enter".into(), "apply".into()),
+            ("Esc".into(), "clear".into()),
+        ]
     } else if app.tab == Tab::Topics && app.topics.filter_editing {
         vec![
             ("type".into(), "to filter".into()),

@@ -49,11 +49,11 @@ pub struct TopicsView<'a> {
 impl Widget for TopicsView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
-        if tab.snapshot.loaded().is_none() {
-            if let Connection::Unreachable { address, reason } = self.connection {
-                unreachable_view(address, reason, area, buf);
-                return;
-            }
+        if tab.snapshot.loaded().is_none()
+            && let Connection::Unreachable { address, reason } = self.connection
+        {
+            unreachable_view(address, reason, area, buf);
+            return;
         }
         let (list, details) = split(area);
         self.render_list(list, buf);

@@ -1,0 +1,433 @@
+//! The application state and how it changes. `App::handle` is the only place state
+//! changes: an event in, the state updated, and the commands for the worker out. The run
+//! loop drains the event queue, then draws at most ~60 times a second. No drawing here.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::Action;
+use crate::event::Event;
+use crate::kafka::model::Connection;
+use crate::kafka::{Command, KafkaEvent, RequestId};
+use crate::keymap::{Context, Key, Keymap};
+use crate::loadable::Loadable;
+use crate::ui;
+use crate::ui::tabs::tail::TailTab;
+use crate::ui::tabs::topics::{Dialog, Focus, TopicsTab};
+
+mod run;
+mod tail;
+mod topics;
+
+pub use run::{FRAME, run};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Topics,
+    Tail,
+    Compose,
+    Feed,
+}
+
+impl Tab {
+    pub const ALL: [Self; 4] = [Self::Topics, Self::Tail, Self::Compose, Self::Feed];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Topics => "Topics",
+            Self::Tail => "Tail",
+            Self::Compose => "Compose",
+            Self::Feed => "Feed",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    fn cycle(self, forward: bool) -> Self {
+        let n = Self::ALL.len();
+        let i = self.index();
+        Self::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// A message that shows for a while, then goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub level: Level,
+    pub text: String,
+    pub born: u64,
+}
+
+impl Toast {
+    /// How many ticks a toast stays: errors stay longer.
+    fn lifetime(&self) -> u64 {
+        match self.level {
+            Level::Info => 16,
+            Level::Warn => 28,
+            Level::Error => 48,
+        }
+    }
+}
+
+/// Something the run loop does for `handle`, outside the pure update: terminal output
+/// and file writes.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Put these bytes on the clipboard with OSC 52.
+    Clipboard(Vec<u8>),
+    /// Write these records as NDJSON envelopes to `path`.
+    Export {
+        path: std::path::PathBuf,
+        topic: String,
+        records: Vec<std::sync::Arc<crate::kafka::model::Record>>,
+    },
+}
+
+/// What the status bar says about where we are connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterLabel {
+    /// The bootstrap list the worker uses.
+    pub address: String,
+    /// In `--demo`: the addresses other clients can use (e.g. `127.0.0.1:9092`).
+    pub demo_address: Option<String>,
+}
+
+/// Everything the UI shows. Owned by the UI task alone.
+pub struct App {
+    pub tab: Tab,
+    pub topics: TopicsTab,
+    pub tail: TailTab,
+    pub connection: Connection,
+    pub cluster: ClusterLabel,
+    pub keymap: Keymap,
+    pub help_open: bool,
+    pub toasts: Vec<Toast>,
+    /// Ticks since start: drives spinners and toast expiry.
+    pub ticks: u64,
+    /// Terminal size, for scrolling math in `handle`.
+    pub size: (u16, u16),
+    pub should_quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    /// Work for the run loop (clipboard, export), taken after each `handle`.
+    pub effects: Vec<Effect>,
+    /// The time zone record times are shown in.
+    pub tz: jiff::tz::TimeZone,
+    next_request: RequestId,
+}
+
+impl App {
+    pub fn new(cluster: ClusterLabel, keymap: Keymap) -> Self {
+        Self {
+            tab: Tab::Topics,
+            topics: TopicsTab::new(),
+            tail: TailTab::default(),
+            connection: Connection::Connecting {
+                address: cluster.address.clone(),
+            },
+            cluster,
+            keymap,
+            help_open: false,
+            toasts: Vec::new(),
+            ticks: 0,
+            size: (80, 24),
+            should_quit: false,
+            dirty: true,
+            effects: Vec::new(),
+            tz: jiff::tz::TimeZone::system(),
+            next_request: 1,
+        }
+    }
+
+    fn request_id(&mut self) -> RequestId {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    pub fn toast(&mut self, level: Level, text: impl Into<String>) {
+        self.toasts.push(Toast {
+            level,
+            text: text.into(),
+            born: self.ticks,
+        });
+        if self.toasts.len() > 5 {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// Whether a text field has keyboard focus (then `q` and digits are typed).
+    pub fn text_focus(&self) -> bool {
+        match self.tab {
+            Tab::Topics => self.topics.filter_editing || self.topics.dialog.is_some(),
+            Tab::Tail => self.tail.text_focus(),
+            Tab::Compose | Tab::Feed => false,
+        }
+    }
+
+    /// The keymap contexts in force, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match self.tab {
+            Tab::Topics if self.topics.focus == Focus::Details => {
+                vec![Context::Details, Context::Topics, Context::Global]
+            }
+            Tab::Topics => vec![Context::Topics, Context::List, Context::Global],
+            Tab::Tail if self.tail.detail.is_some() => vec![Context::Record, Context::Global],
+            Tab::Tail if self.tail.topic.is_some() => {
+                vec![Context::Tail, Context::List, Context::Global]
+            }
+            Tab::Tail | Tab::Compose | Tab::Feed => vec![Context::Global],
+        }
+    }
+
+    /// Rows in the current list's viewport at the current terminal size.
+    fn list_rows(&self) -> usize {
+        match self.tab {
+            Tab::Tail => ui::tabs::tail::table_rows(self.size),
+            _ => ui::tabs::topics::list_rows(self.size),
+        }
+    }
+
+    /// Applies one event. Returns the commands for the worker.
+    pub fn handle(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Tick => self.on_tick(),
+            Event::Key(key) => {
+                self.dirty = true;
+                self.on_key(key)
+            }
+            Event::Paste(text) => {
+                self.dirty = true;
+                self.on_paste(&text);
+                Vec::new()
+            }
+            Event::Resize(w, h) => {
+                self.dirty = true;
+                self.size = (w, h);
+                let rows = self.list_rows();
+                self.topics.scroll_into_view(rows);
+                Vec::new()
+            }
+            Event::Kafka(event) => {
+                self.dirty = true;
+                self.on_kafka(event)
+            }
+            Event::Exported(result) => {
+                self.dirty = true;
+                match result {
+                    Ok(message) => self.toast(Level::Info, message),
+                    Err(message) => self.toast(Level::Error, message),
+                }
+                Vec::new()
+            }
+            Event::InputClosed(reason) => {
+                tracing::error!("terminal input closed: {reason}");
+                self.should_quit = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_tick(&mut self) -> Vec<Command> {
+        self.ticks += 1;
+        self.tail.tick();
+        if self.tab == Tab::Tail && self.tail.request.is_some() {
+            // Rates and the sparkline move every tick.
+            self.dirty = true;
+        }
+        let before = self.toasts.len();
+        let now = self.ticks;
+        self.toasts
+            .retain(|t| now.saturating_sub(t.born) < t.lifetime());
+        let spinning = self.topics.snapshot.is_loading()
+            || self.topics.configs.is_loading()
+            || matches!(self.connection, Connection::Connecting { .. })
+            || self.topics.dialog.is_some();
+        if spinning || before != self.toasts.len() {
+            self.dirty = true;
+        }
+        // Configs are asked for on the tick, so scrolling fast sends at most 4 requests a
+        // second, and only for the topic the cursor rests on.
+        let mut commands = Vec::new();
+        if self.connection.is_connected() {
+            let wanted = self.topics.selected_topic().map(|t| t.name.clone());
+            if wanted.is_some() && wanted != self.topics.configs_topic {
+                let id = self.request_id();
+                let topic = wanted.clone().unwrap_or_default();
+                self.topics.configs = Loadable::Loading;
+                self.topics.configs_topic = wanted;
+                self.topics.configs_request = Some(id);
+                self.dirty = true;
+                commands.push(Command::DescribeConfigs { id, topic });
+            }
+        }
+        commands
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        if self.tab == Tab::Tail {
+            if let Some(form) = self.tail.options.as_mut() {
+                form.fields[form.focus].insert_str(text);
+            } else if self.tail.filter_editing {
+                self.tail.filter_input.insert_str(text);
+                self.tail.filter_typed();
+            }
+            return;
+        }
+        if self.tab != Tab::Topics {
+            return;
+        }
+        match self.topics.dialog {
+            Some(Dialog::Create) => self.topics.create.focused_mut().insert_str(text),
+            Some(Dialog::Delete) => self.topics.delete.confirm.insert_str(text),
+            None if self.topics.filter_editing => {
+                self.topics.filter.insert_str(text);
+                self.topics.recompute(None);
+            }
+            None => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        if self.help_open {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::Enter
+            ) {
+                self.help_open = false;
+            }
+            return Vec::new();
+        }
+        if self.tab == Tab::Tail {
+            if self.tail.options.is_some() {
+                return self.tail_options_key(&key);
+            }
+            if self.tail.filter_editing {
+                self.tail_filter_key(&key);
+                return Vec::new();
+            }
+        }
+        if self.tab == Tab::Topics {
+            if let Some(dialog) = self.topics.dialog {
+                return self.dialog_key(dialog, &key);
+            }
+            if self.topics.filter_editing {
+                self.filter_key(&key);
+                return Vec::new();
+            }
+        }
+        match self.keymap.lookup(&self.contexts(), Key::from_event(&key)) {
+            Some(action) => self.apply(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// Performs a keymap action.
+    pub fn apply(&mut self, action: Action) -> Vec<Command> {
+        self.dirty = true;
+        match action {
+            Action::Quit | Action::ForceQuit => self.should_quit = true,
+            Action::Help => self.help_open = true,
+            Action::NextTab => self.tab = self.tab.cycle(true),
+            Action::PrevTab => self.tab = self.tab.cycle(false),
+            Action::TabTopics => self.tab = Tab::Topics,
+            Action::TabTail => self.tab = Tab::Tail,
+            Action::TabCompose => self.tab = Tab::Compose,
+            Action::TabFeed => self.tab = Tab::Feed,
+            other => {
+                return match self.tab {
+                    Tab::Topics => self.apply_topics(other),
+                    Tab::Tail => self.apply_tail(other),
+                    Tab::Compose | Tab::Feed => Vec::new(),
+                };
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
+        match event {
+            KafkaEvent::Tail { id, event } => {
+                if self.tail.request != Some(id) {
+                    return Vec::new(); // a tail we replaced
+                }
+                if let crate::kafka::tail::TailEvent::Failed(reason) = &event {
+                    self.toast(Level::Error, format!("Tail failed: {reason}"));
+                }
+                self.tail.on_event(event);
+            }
+            KafkaEvent::Connection(connection) => {
+                if let (Connection::Unreachable { .. }, true) =
+                    (&connection, self.connection.is_connected())
+                {
+                    self.toast(Level::Error, "Lost the connection to the cluster");
+                }
+                if let (Connection::Connected { .. }, Connection::Unreachable { .. }) =
+                    (&connection, &self.connection)
+                {
+                    self.toast(Level::Info, "Connected again");
+                }
+                self.connection = connection;
+            }
+            KafkaEvent::Metadata { result, .. } => match result {
+                Ok(snapshot) => {
+                    self.topics.apply_snapshot(snapshot);
+                    let rows = self.list_rows();
+                    self.topics.scroll_into_view(rows);
+                }
+                Err(reason) => {
+                    if self.topics.snapshot.loaded().is_some() {
+                        self.topics.refresh_error = Some(reason);
+                    } else {
+                        self.topics.snapshot = Loadable::Failed(reason);
+                    }
+                }
+            },
+            KafkaEvent::Configs { id, topic, result } => {
+                // Latest wins: an answer for a topic the cursor has left is dropped.
+                if self.topics.configs_request == Some(id)
+                    && self.topics.configs_topic.as_deref() == Some(topic.as_str())
+                {
+                    self.topics.configs = match result {
+                        Ok(entries) => Loadable::Loaded(entries),
+                        Err(reason) => Loadable::Failed(reason),
+                    };
+                }
+            }
+            KafkaEvent::TopicCreated { id, name, result } => {
+                return self.on_created(id, name, result);
+            }
+            KafkaEvent::TopicDeleted { id, name, result } => {
+                return self.on_deleted(id, &name, result);
+            }
+        }
+        Vec::new()
+    }
+
+    /// The first commands: load the topic list.
+    pub fn start(&mut self) -> Vec<Command> {
+        let id = self.request_id();
+        let mut commands = vec![Command::RefreshMetadata { id }];
+        if let (Some(topic), None) = (self.tail.topic.clone(), self.tail.request) {
+            commands.extend(self.open_in_tail(&topic));
+        }
+        commands
+    }
+}

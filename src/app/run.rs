@@ -1,0 +1,77 @@
+//! The run loop: await an event, drain the rest, update, carry out effects, and draw at
+//! most ~60 times a second, only when something changed.
+
+use std::time::{Duration, Instant};
+
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use super::{App, Level};
+use crate::event::EventQueue;
+use crate::kafka::Command;
+use crate::ui;
+
+/// The longest the UI waits between frames when something changed.
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// Runs the interactive loop until the user quits. The caller restores the terminal.
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    events: &mut EventQueue,
+    commands: &mpsc::Sender<Command>,
+) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    send_all(commands, app.start(), app);
+    let mut last_frame: Option<Instant> = None;
+    while !app.should_quit {
+        if app.dirty {
+            let due = last_frame.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
+            if due.is_zero() {
+                terminal.draw(|frame| ui::render(app, frame))?;
+                app.dirty = false;
+                last_frame = Some(Instant::now());
+            }
+        }
+        // Wait for the next event; when a frame is owed, only until it is due.
+        let first = if app.dirty {
+            let due = last_frame.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
+            match tokio::time::timeout(due, events.next()).await {
+                Ok(event) => event,
+                Err(_) => continue,
+            }
+        } else {
+            events.next().await
+        };
+        let Some(first) = first else { break };
+        let produced = app.handle(first);
+        send_all(commands, produced, app);
+        // Drain whatever else is already queued before drawing.
+        let mut drained = 0;
+        while drained < 4096 {
+            let Some(event) = events.try_next() else {
+                break;
+            };
+            let produced = app.handle(event);
+            send_all(commands, produced, app);
+            drained += 1;
+        }
+        for effect in app.take_effects() {
+            crate::effects::run(effect, &events.sender());
+        }
+    }
+    let _ = commands.try_send(Command::Shutdown);
+    Ok(())
+}
+
+fn send_all(commands: &mpsc::Sender<Command>, batch: Vec<Command>, app: &mut App) {
+    for command in batch {
+        if let Err(error) = commands.try_send(command) {
+            app.toast(
+                Level::Warn,
+                format!("The Kafka worker is busy; request dropped ({error})"),
+            );
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Effects `App::handle` asks for, carried out by the run loop: they touch the terminal
+//! or the disk, which the pure update must not.
+
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+
+use base64::Engine as _;
+use tokio::sync::mpsc;
+
+use crate::app::Effect;
+use crate::event::Event;
+use crate::kafka::envelope;
+
+pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
+    match effect {
+        Effect::Clipboard(bytes) => {
+            // OSC 52: the terminal puts the (base64) payload on the system clipboard.
+            let payload = base64::engine::general_purpose::STANDARD.encode(bytes);
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\x1b]52;c;{payload}\x07");
+            let _ = out.flush();
+        }
+        Effect::Export {
+            path,
+            topic,
+            records,
+        } => {
+            let events = events.clone();
+            tokio::task::spawn_blocking(move || {
+                let result = write_export(&path, &topic, &records)
+                    .map(|()| format!("Exported {} records to {}", records.len(), path.display()))
+                    .map_err(|e| format!("Export to {} failed: {e}", path.display()));
+                let _ = events.blocking_send(Event::Exported(result));
+            });
+        }
+    }
+}
+
+fn write_export(
+    path: &std::path::Path,
+    topic: &str,
+    records: &[std::sync::Arc<crate::kafka::model::Record>],
+) -> std::io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out = BufWriter::new(options.open(path)?);
+    for record in records {
+        out.write_all(envelope::to_line(topic, record).as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}

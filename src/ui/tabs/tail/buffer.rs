@@ -1,0 +1,322 @@
+//! The tail's memory: a ring of records bounded by count and by bytes, oldest evicted
+//! first, with a filtered view kept in step. Records are addressed by a sequence number
+//! that never changes, so selections survive evictions and arrivals.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::filter::RecordFilter;
+use crate::kafka::model::Record;
+
+/// Default bounds: about 100 000 records or 256 MiB, whichever comes first.
+pub const DEFAULT_MAX_RECORDS: usize = 100_000;
+pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub records: usize,
+    pub bytes: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Self {
+            records: DEFAULT_MAX_RECORDS,
+            bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+impl Bounds {
+    /// Parses `--buffer`: `N` records, or `N,SIZE` with SIZE like `128MiB`, `1GiB`, `500MB`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (count, size) = match text.split_once(',') {
+            Some((c, s)) => (c.trim(), Some(s.trim())),
+            None => (text.trim(), None),
+        };
+        let records = count
+            .replace('_', "")
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                format!("--buffer: {count:?} is not a record count (e.g. 100000 or 50000,128MiB)")
+            })?;
+        let bytes = match size {
+            None => DEFAULT_MAX_BYTES,
+            Some(size) => parse_size(size)?,
+        };
+        Ok(Self { records, bytes })
+    }
+}
+
+/// `128MiB`, `1GiB`, `500MB`, `64k`, or plain bytes.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits_end);
+    let n: usize = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 256MiB)"))?;
+    let multiplier: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => return Err(format!("{other:?} is not a size unit (use KiB, MiB, GiB)")),
+    };
+    n.checked_mul(multiplier)
+        .filter(|b| *b > 0)
+        .ok_or_else(|| format!("{text:?} is not a usable size"))
+}
+
+#[derive(Debug, Default)]
+pub struct TailBuffer {
+    records: VecDeque<Arc<Record>>,
+    /// Sequence number of `records[0]`.
+    first_seq: u64,
+    bytes: usize,
+    pub bounds: Bounds,
+    /// Records dropped from the front to stay within the bounds.
+    pub evicted: u64,
+    /// When a filter is active: the sequence numbers of matching records, ascending.
+    matches: Option<VecDeque<u64>>,
+    /// Records the filter has looked at, and how many matched, since it was set.
+    pub scanned: u64,
+    pub matched: u64,
+}
+
+impl TailBuffer {
+    pub fn new(bounds: Bounds) -> Self {
+        Self {
+            bounds,
+            ..Self::default()
+        }
+    }
+
+    /// Total records held (unfiltered).
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Sequence number the next record will get.
+    pub fn next_seq(&self) -> u64 {
+        self.first_seq + self.records.len() as u64
+    }
+
+    pub fn get(&self, seq: u64) -> Option<&Arc<Record>> {
+        let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.records.get(index)
+    }
+
+    /// Appends records (applying the filter to each), then evicts to the bounds.
+    pub fn extend(&mut self, records: Vec<Record>, filter: Option<&RecordFilter>) {
+        for record in records {
+            let seq = self.next_seq();
+            if let (Some(filter), Some(matches)) = (filter, self.matches.as_mut()) {
+                self.scanned += 1;
+                if filter.matches(&record) {
+                    self.matched += 1;
+                    matches.push_back(seq);
+                }
+            }
+            self.bytes += record.footprint();
+            self.records.push_back(Arc::new(record));
+        }
+        self.evict();
+    }
+
+    fn evict(&mut self) {
+        while self.records.len() > self.bounds.records
+            || (self.bytes > self.bounds.bytes && self.records.len() > 1)
+        {
+            let Some(old) = self.records.pop_front() else {
+                break;
+            };
+            self.bytes -= old.footprint();
+            self.first_seq += 1;
+            self.evicted += 1;
+        }
+        if let Some(matches) = self.matches.as_mut() {
+            while matches.front().is_some_and(|&s| s < self.first_seq) {
+                matches.pop_front();
+            }
+        }
+    }
+
+    /// Sets (or clears) the filter and re-scans what the buffer holds.
+    pub fn set_filter(&mut self, filter: Option<&RecordFilter>) {
+        self.scanned = 0;
+        self.matched = 0;
+        self.matches = filter.map(|f| {
+            let mut matches = VecDeque::new();
+            for (i, record) in self.records.iter().enumerate() {
+                self.scanned += 1;
+                if f.matches(record) {
+                    self.matched += 1;
+                    matches.push_back(self.first_seq + i as u64);
+                }
+            }
+            matches
+        });
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        self.matches.is_some()
+    }
+
+    /// Rows in the current view (filtered or not).
+    pub fn view_len(&self) -> usize {
+        self.matches
+            .as_ref()
+            .map_or(self.records.len(), VecDeque::len)
+    }
+
+    /// The sequence number at a row of the view.
+    pub fn seq_at(&self, row: usize) -> Option<u64> {
+        match &self.matches {
+            Some(m) => m.get(row).copied(),
+            None => (row < self.records.len()).then(|| self.first_seq + row as u64),
+        }
+    }
+
+    /// The row of the view that shows `seq`, or the nearest row after it.
+    pub fn row_of(&self, seq: u64) -> usize {
+        match &self.matches {
+            Some(m) => m.partition_point(|&s| s < seq),
+            None => usize::try_from(seq.saturating_sub(self.first_seq))
+                .unwrap_or(usize::MAX)
+                .min(self.records.len()),
+        }
+    }
+
+    /// The records in the view, oldest first (for export).
+    pub fn view_records(&self) -> Vec<Arc<Record>> {
+        (0..self.view_len())
+            .filter_map(|row| self.seq_at(row).and_then(|s| self.get(s)).cloned())
+            .collect()
+    }
+
+    pub fn clear(&mut self) {
+        let bounds = self.bounds;
+        let filtered = self.matches.is_some();
+        *self = Self::new(bounds);
+        if filtered {
+            self.matches = Some(VecDeque::new());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::model::TimestampKind;
+
+    fn rec(offset: i64, value: &str) -> Record {
+        Record {
+            partition: 0,
+            offset,
+            timestamp: None,
+            timestamp_kind: TimestampKind::NotAvailable,
+            key: None,
+            value: Some(value.as_bytes().to_vec()),
+            headers: vec![],
+        }
+    }
+
+    #[test]
+    fn evicts_oldest_first_at_the_count_bound() {
+        let mut buffer = TailBuffer::new(Bounds {
+            records: 3,
+            bytes: usize::MAX,
+        });
+        buffer.extend((0..5).map(|i| rec(i, "x")).collect(), None);
+        assert_eq!(buffer.len(), 3);
+        assert_eq!(buffer.evicted, 2);
+        assert_eq!(buffer.seq_at(0), Some(2));
+        assert_eq!(buffer.get(2).unwrap().offset, 2);
+        assert!(buffer.get(1).is_none());
+    }
+
+    #[test]
+    fn evicts_at_the_byte_bound_but_keeps_the_newest() {
+        let one = rec(0, &"v".repeat(1000)).footprint();
+        let mut buffer = TailBuffer::new(Bounds {
+            records: 1000,
+            bytes: one * 2,
+        });
+        buffer.extend((0..10).map(|i| rec(i, &"v".repeat(1000))).collect(), None);
+        assert_eq!(buffer.len(), 2);
+        assert!(buffer.bytes() <= one * 2);
+        let mut tiny = TailBuffer::new(Bounds {
+            records: 10,
+            bytes: 1,
+        });
+        tiny.extend(vec![rec(0, "bigger than the bound")], None);
+        assert_eq!(
+            tiny.len(),
+            1,
+            "a single record larger than the bound is still shown"
+        );
+    }
+
+    #[test]
+    fn the_filtered_view_follows_arrivals_and_evictions() {
+        let filter = RecordFilter::parse("keep").unwrap().unwrap();
+        let mut buffer = TailBuffer::new(Bounds {
+            records: 4,
+            bytes: usize::MAX,
+        });
+        buffer.extend(vec![rec(0, "keep"), rec(1, "drop"), rec(2, "keep")], None);
+        buffer.set_filter(Some(&filter));
+        assert_eq!(
+            (buffer.view_len(), buffer.matched, buffer.scanned),
+            (2, 2, 3)
+        );
+        buffer.extend(
+            vec![rec(3, "drop"), rec(4, "keep"), rec(5, "keep")],
+            Some(&filter),
+        );
+        // seq 0 and 1 evicted; matches 2, 4, 5 remain.
+        assert_eq!(buffer.view_len(), 3);
+        assert_eq!(buffer.seq_at(0), Some(2));
+        assert_eq!(buffer.row_of(4), 1);
+        assert_eq!(buffer.row_of(3), 1, "nearest row after a non-matching seq");
+        assert_eq!(buffer.view_records().len(), 3);
+        buffer.set_filter(None);
+        assert_eq!(buffer.view_len(), 4);
+    }
+
+    #[test]
+    fn buffer_sizes_parse() {
+        assert_eq!(
+            Bounds::parse("1000").unwrap(),
+            Bounds {
+                records: 1000,
+                bytes: DEFAULT_MAX_BYTES
+            }
+        );
+        assert_eq!(
+            Bounds::parse("50_000,128MiB").unwrap(),
+            Bounds {
+                records: 50_000,
+                bytes: 128 << 20
+            }
+        );
+        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
+        assert!(Bounds::parse("0").is_err());
+        assert!(Bounds::parse("10,5furlongs").is_err());
+    }
+}

@@ -1,0 +1,296 @@
+//! Drawing the Tail tab: a header (topic, position, rates, lag, buffer, filter) and the
+//! record table. Only the visible rows are formatted.
+
+use jiff::tz::TimeZone;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, Widget, Wrap};
+
+use super::detail::{DetailView, format_time};
+use super::{TailStatus, TailTab};
+use crate::text::escape_control;
+use crate::ui::theme;
+use crate::ui::widgets::payload::{human_bytes, preview};
+use crate::ui::widgets::{spinner, thousands};
+
+/// Header lines above the table.
+const HEADER: u16 = 3;
+
+/// Table rows that fit in the body (borders and the column header off).
+pub fn table_rows(size: (u16, u16)) -> usize {
+    let body = crate::ui::body_area(Rect::new(0, 0, size.0, size.1));
+    usize::from(body.height.saturating_sub(HEADER + 3))
+}
+
+pub struct TailView<'a> {
+    pub tab: &'a TailTab,
+    pub ticks: u64,
+    pub tz: &'a TimeZone,
+}
+
+impl Widget for TailView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let Some(topic) = tab.topic.as_deref() else {
+            Paragraph::new(vec![
+                Line::raw("No topic chosen."),
+                Line::raw(""),
+                Line::styled(
+                    "Pick one in Topics (1) and press Enter, or start ktui with --topic NAME.",
+                    theme::dim(),
+                ),
+            ])
+            .block(
+                Block::bordered()
+                    .border_style(theme::border(true))
+                    .title(" Tail "),
+            )
+            .render(area, buf);
+            return;
+        };
+        if let Some(detail) = &tab.detail {
+            DetailView {
+                detail,
+                topic,
+                tz: self.tz,
+            }
+            .render(area, buf);
+            return;
+        }
+        let [header, table] =
+            Layout::vertical([Constraint::Length(HEADER), Constraint::Min(1)]).areas(area);
+        self.render_header(topic, header, buf);
+        self.render_table(topic, table, buf);
+    }
+}
+
+impl TailView<'_> {
+    fn render_header(&self, topic: &str, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let dim = theme::dim();
+        let spec = tab.spec.as_ref();
+        let partitions = match (&tab.status, spec.and_then(|s| s.partitions.as_ref())) {
+            (TailStatus::Running { partitions }, _) => list(partitions),
+            (_, Some(p)) => list(p),
+            _ => "all".into(),
+        };
+        let mut first = vec![
+            Span::styled(escape_control(topic).into_owned(), theme::title()),
+            Span::styled(" · from ", dim),
+            Span::raw(spec.map_or_else(String::new, |s| s.start.to_string())),
+            Span::styled(" · partitions ", dim),
+            Span::raw(partitions),
+        ];
+        if let Some(group) = spec.and_then(|s| s.group.as_deref()) {
+            first.push(Span::styled(" · group ", dim));
+            first.push(Span::raw(escape_control(group).into_owned()));
+        }
+        let (rps, bps) = tab.rate.per_second();
+        let behind: i64 = tab.lag.iter().map(|l| l.behind).sum();
+        let mut second = vec![
+            Span::raw(format!("{} msg/s", thousands(rps))),
+            Span::styled(" · ", dim),
+            Span::raw(format!("{}/s", human_bytes(bps))),
+            Span::styled(" · behind ", dim),
+            Span::styled(
+                thousands(u64::try_from(behind).unwrap_or(0)),
+                if behind > 0 {
+                    theme::warn()
+                } else {
+                    Style::new()
+                },
+            ),
+        ];
+        if !tab.lag.is_empty() && tab.lag.len() <= 8 {
+            let per: Vec<String> = tab
+                .lag
+                .iter()
+                .map(|l| format!("p{}:{}", l.partition, l.behind))
+                .collect();
+            second.push(Span::styled(format!(" ({})", per.join(" ")), dim));
+        }
+        second.push(Span::styled(" · buffer ", dim));
+        second.push(Span::raw(format!(
+            "{} / {}",
+            thousands(tab.buffer.len() as u64),
+            human_bytes(tab.buffer.bytes() as u64)
+        )));
+        if tab.buffer.evicted > 0 {
+            second.push(Span::styled(
+                format!(" · {} evicted", thousands(tab.buffer.evicted)),
+                theme::warn(),
+            ));
+        }
+        let third = self.status_line();
+        let [text, spark] =
+            Layout::horizontal([Constraint::Min(20), Constraint::Length(24)]).areas(area);
+        Paragraph::new(vec![Line::from(first), Line::from(second), third])
+            .wrap(Wrap { trim: false })
+            .render(text, buf);
+        let history = tab.rate.history(usize::from(spark.width));
+        Sparkline::default()
+            .data(&history)
+            .style(Style::new().fg(theme::ACCENT))
+            .render(spark, buf);
+    }
+
+    fn status_line(&self) -> Line<'static> {
+        let tab = self.tab;
+        let mut spans = Vec::new();
+        match &tab.status {
+            TailStatus::Idle => {}
+            TailStatus::Starting => spans.push(Span::styled(
+                format!("{} starting…", spinner(self.ticks)),
+                theme::warn(),
+            )),
+            TailStatus::Failed(reason) => spans.push(Span::styled(
+                format!("✖ {}", escape_control(reason)),
+                theme::error(),
+            )),
+            TailStatus::Running { .. } if tab.paused => spans.push(Span::styled(
+                format!(
+                    "⏸ PAUSED · {} new since (Space resumes)",
+                    thousands(tab.since_pause)
+                ),
+                theme::warn().bold(),
+            )),
+            TailStatus::Running { .. } => spans.push(Span::styled("● live", theme::ok())),
+        }
+        if let Some(warning) = &tab.warning {
+            spans.push(Span::styled(
+                format!(" · ⚠ {}", escape_control(warning)),
+                theme::warn(),
+            ));
+        }
+        if tab.filter_editing || tab.filter.is_some() || !tab.filter_input.is_empty() {
+            spans.push(Span::styled(" · filter ", theme::dim()));
+            spans.push(Span::styled("/", theme::key()));
+            spans.extend(
+                tab.filter_input
+                    .line(tab.filter_editing, Style::new())
+                    .spans,
+            );
+            if let Some(filter) = &tab.filter {
+                spans.push(Span::styled(
+                    format!(
+                        " ({}: {} of {} matched)",
+                        filter.kind(),
+                        thousands(tab.buffer.matched),
+                        thousands(tab.buffer.scanned)
+                    ),
+                    theme::dim(),
+                ));
+            }
+            if let Some(error) = &tab.filter_error {
+                spans.push(Span::styled(
+                    format!("  {}", escape_control(error)),
+                    theme::error(),
+                ));
+            }
+        }
+        Line::from(spans)
+    }
+
+    fn render_table(&self, topic: &str, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let title = if tab.buffer.is_filtered() {
+            format!(
+                " {} of {} records ",
+                thousands(tab.buffer.view_len() as u64),
+                thousands(tab.buffer.len() as u64)
+            )
+        } else {
+            format!(" {} records ", thousands(tab.buffer.len() as u64))
+        };
+        let block = Block::bordered()
+            .border_style(theme::border(true))
+            .title(title)
+            .title_style(theme::title());
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let rows_fit = usize::from(inner.height.saturating_sub(1));
+        let len = tab.buffer.view_len();
+        if len == 0 {
+            let text = match &tab.status {
+                TailStatus::Running { .. }
+                    if tab.buffer.is_filtered() && !tab.buffer.is_empty() =>
+                {
+                    "No record in the buffer matches the filter.".to_string()
+                }
+                TailStatus::Running { .. } => format!(
+                    "Waiting for records on {} … (o changes where to start, e.g. beginning)",
+                    escape_control(topic)
+                ),
+                _ => String::new(),
+            };
+            Paragraph::new(Line::styled(text, theme::dim())).render(inner, buf);
+            return;
+        }
+        let selected = tab.selected_row().unwrap_or(len - 1);
+        let top = if tab.selected.is_none() {
+            len.saturating_sub(rows_fit)
+        } else {
+            crate::ui::tabs::topics::scrolled_offset(tab.buffer.row_of(tab.top), selected, rows_fit)
+        };
+        let value_width = usize::from(inner.width)
+            .saturating_sub(12 + 4 + 10 + 18 + 9 + 5)
+            .max(10);
+        let rows = (top..len.min(top + rows_fit)).filter_map(|row| {
+            let seq = tab.buffer.seq_at(row)?;
+            let r = tab.buffer.get(seq)?;
+            let style = if row == selected && tab.paused {
+                theme::selected()
+            } else {
+                Style::new()
+            };
+            let value = if r.value.is_none() {
+                Cell::from(Span::styled("∅ tombstone", theme::warn()))
+            } else {
+                Cell::from(preview(r.value.as_deref(), value_width))
+            };
+            Some(
+                Row::new(vec![
+                    Cell::from(
+                        r.timestamp
+                            .map_or_else(|| "-".into(), |ms| format_time(ms, self.tz, false)),
+                    ),
+                    Cell::from(format!("{:>3}", r.partition)),
+                    Cell::from(format!("{:>9}", r.offset)),
+                    Cell::from(preview(r.key.as_deref(), 18)),
+                    value,
+                    Cell::from(format!("{:>8}", human_bytes(r.size() as u64))),
+                ])
+                .style(style),
+            )
+        });
+        Table::new(
+            rows,
+            [
+                Constraint::Length(12),
+                Constraint::Length(3),
+                Constraint::Length(9),
+                Constraint::Length(18),
+                Constraint::Fill(1),
+                Constraint::Length(8),
+            ],
+        )
+        .header(
+            Row::new(["TIME", "  P", "   OFFSET", "KEY", "VALUE", "    SIZE"])
+                .style(theme::header()),
+        )
+        .render(inner, buf);
+    }
+}
+
+fn list(partitions: &[i32]) -> String {
+    if partitions.len() > 12 {
+        return format!("{} partitions", partitions.len());
+    }
+    partitions
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
