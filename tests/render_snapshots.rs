@@ -24,6 +24,7 @@ fn app(width: u16, height: u16) -> App {
         Keymap::default(),
     );
     app.size = (width, height);
+    app.tz = jiff::tz::TimeZone::UTC;
     app
 }
 

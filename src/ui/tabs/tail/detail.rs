@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Widget};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::kafka::model::{Record, TimestampKind};
 use crate::text::escape_control;
@@ -295,7 +295,11 @@ impl Widget for DetailView<'_> {
         let head = lines.len();
         let room = usize::from(inner.height).saturating_sub(head);
         lines.extend((d.scroll..d.scroll + room).map_while(|i| d.value_line(i)));
-        Paragraph::new(lines).style(Style::new()).render(inner, buf);
+        // Long lines wrap, so nothing past the pane's edge is hidden.
+        Paragraph::new(lines)
+            .style(Style::new())
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
     }
 }
 

@@ -10,13 +10,14 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, Widget, Wr
 
 use super::detail::{DetailView, format_time};
 use super::{TailStatus, TailTab};
+use crate::kafka::model::Record;
 use crate::text::escape_control;
 use crate::ui::theme;
 use crate::ui::widgets::payload::{human_bytes, preview};
 use crate::ui::widgets::{spinner, thousands};
 
-/// Header lines above the table.
-const HEADER: u16 = 3;
+/// Header lines above the table: topic, rates, status, filter.
+const HEADER: u16 = 4;
 
 /// Table rows that fit in the body (borders and the column header off).
 pub fn table_rows(size: (u16, u16)) -> usize {
@@ -124,10 +125,15 @@ impl TailView<'_> {
             ));
         }
         let third = self.status_line();
-        let [text, spark] =
-            Layout::horizontal([Constraint::Min(20), Constraint::Length(24)]).areas(area);
-        Paragraph::new(vec![Line::from(first), Line::from(second), third])
-            .wrap(Wrap { trim: false })
+        let fourth = self.filter_line();
+        let [text, spark] = Layout::horizontal([
+            Constraint::Min(20),
+            // The sparkline gives way on narrow terminals.
+            Constraint::Length(if area.width >= 90 { 24 } else { 0 }),
+        ])
+        .areas(area);
+        // One line each: a wrapped line would push the filter's error out of sight.
+        Paragraph::new(vec![Line::from(first), Line::from(second), third, fourth])
             .render(text, buf);
         let history = tab.rate.history(usize::from(spark.width));
         Sparkline::default()
@@ -164,8 +170,14 @@ impl TailView<'_> {
                 theme::warn(),
             ));
         }
+        Line::from(spans)
+    }
+
+    fn filter_line(&self) -> Line<'static> {
+        let tab = self.tab;
+        let mut spans = Vec::new();
         if tab.filter_editing || tab.filter.is_some() || !tab.filter_input.is_empty() {
-            spans.push(Span::styled(" · filter ", theme::dim()));
+            spans.push(Span::styled("filter ", theme::dim()));
             spans.push(Span::styled("/", theme::key()));
             spans.extend(
                 tab.filter_input
@@ -195,14 +207,20 @@ impl TailView<'_> {
 
     fn render_table(&self, topic: &str, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let plural = |n: usize| if n == 1 { "record" } else { "records" };
         let title = if tab.buffer.is_filtered() {
             format!(
-                " {} of {} records ",
+                " {} of {} {} ",
                 thousands(tab.buffer.view_len() as u64),
-                thousands(tab.buffer.len() as u64)
+                thousands(tab.buffer.len() as u64),
+                plural(tab.buffer.len())
             )
         } else {
-            format!(" {} records ", thousands(tab.buffer.len() as u64))
+            format!(
+                " {} {} ",
+                thousands(tab.buffer.len() as u64),
+                plural(tab.buffer.len())
+            )
         };
         let block = Block::bordered()
             .border_style(theme::border(true))
@@ -225,7 +243,9 @@ impl TailView<'_> {
                 ),
                 _ => String::new(),
             };
-            Paragraph::new(Line::styled(text, theme::dim())).render(inner, buf);
+            Paragraph::new(Line::styled(text, theme::dim()))
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
             return;
         }
         let selected = tab.selected_row().unwrap_or(len - 1);
@@ -234,53 +254,99 @@ impl TailView<'_> {
         } else {
             crate::ui::tabs::topics::scrolled_offset(tab.buffer.row_of(tab.top), selected, rows_fit)
         };
-        let value_width = usize::from(inner.width)
-            .saturating_sub(12 + 4 + 10 + 18 + 9 + 5)
-            .max(10);
+        let columns = Columns::for_width(inner.width);
         let rows = (top..len.min(top + rows_fit)).filter_map(|row| {
-            let seq = tab.buffer.seq_at(row)?;
-            let r = tab.buffer.get(seq)?;
+            let record = tab.buffer.get(tab.buffer.seq_at(row)?)?;
             let style = if row == selected && tab.paused {
                 theme::selected()
             } else {
                 Style::new()
             };
-            let value = if r.value.is_none() {
-                Cell::from(Span::styled("∅ tombstone", theme::warn()))
-            } else {
-                Cell::from(preview(r.value.as_deref(), value_width))
-            };
-            Some(
-                Row::new(vec![
-                    Cell::from(
-                        r.timestamp
-                            .map_or_else(|| "-".into(), |ms| format_time(ms, self.tz, false)),
-                    ),
-                    Cell::from(format!("{:>3}", r.partition)),
-                    Cell::from(format!("{:>9}", r.offset)),
-                    Cell::from(preview(r.key.as_deref(), 18)),
-                    value,
-                    Cell::from(format!("{:>8}", human_bytes(r.size() as u64))),
-                ])
-                .style(style),
-            )
+            Some(columns.row(record, self.tz).style(style))
         });
-        Table::new(
-            rows,
-            [
-                Constraint::Length(12),
-                Constraint::Length(3),
-                Constraint::Length(9),
-                Constraint::Length(18),
-                Constraint::Fill(1),
-                Constraint::Length(8),
-            ],
-        )
-        .header(
-            Row::new(["TIME", "  P", "   OFFSET", "KEY", "VALUE", "    SIZE"])
-                .style(theme::header()),
-        )
-        .render(inner, buf);
+        Table::new(rows, columns.widths())
+            .header(columns.header().style(theme::header()))
+            .render(inner, buf);
+    }
+}
+
+/// The table's columns for a width: narrow terminals drop the size column and shorten
+/// time, offset and key.
+struct Columns {
+    wide: bool,
+    time: usize,
+    offset: usize,
+    key: usize,
+    value: usize,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Self {
+        let wide = width >= 90;
+        let (time, offset, key) = if wide { (12, 9, 18) } else { (8, 7, 10) };
+        let fixed = time + 3 + offset + key + if wide { 8 } else { 0 } + 5;
+        Self {
+            wide,
+            time,
+            offset,
+            key,
+            value: usize::from(width).saturating_sub(fixed).max(10),
+        }
+    }
+
+    fn widths(&self) -> Vec<Constraint> {
+        let mut widths = vec![
+            Constraint::Length(self.time as u16),
+            Constraint::Length(3),
+            Constraint::Length(self.offset as u16),
+            Constraint::Length(self.key as u16),
+            Constraint::Fill(1),
+        ];
+        if self.wide {
+            widths.push(Constraint::Length(8));
+        }
+        widths
+    }
+
+    fn header(&self) -> Row<'static> {
+        let mut header = vec![
+            "TIME".to_string(),
+            "  P".into(),
+            format!("{:>w$}", "OFFSET", w = self.offset),
+            "KEY".into(),
+            "VALUE".into(),
+        ];
+        if self.wide {
+            header.push("    SIZE".into());
+        }
+        Row::new(header)
+    }
+
+    fn row(&self, r: &Record, tz: &TimeZone) -> Row<'static> {
+        let value = if r.value.is_none() {
+            Cell::from(Span::styled("∅ tombstone", theme::warn()))
+        } else {
+            Cell::from(preview(r.value.as_deref(), self.value))
+        };
+        let time = r.timestamp.map_or_else(
+            || "-".to_string(),
+            |ms| format_time(ms, tz, false).chars().take(self.time).collect(),
+        );
+        let key = r
+            .key
+            .as_deref()
+            .map_or_else(String::new, |k| preview(Some(k), self.key));
+        let mut cells = vec![
+            Cell::from(time),
+            Cell::from(format!("{:>3}", r.partition)),
+            Cell::from(format!("{:>w$}", r.offset, w = self.offset)),
+            Cell::from(key),
+            value,
+        ];
+        if self.wide {
+            cells.push(Cell::from(format!("{:>8}", human_bytes(r.size() as u64))));
+        }
+        Row::new(cells)
     }
 }
 

@@ -1,0 +1,302 @@
+//! Layer 2 for the Tail tab: each state drawn into a TestBackend and checked with insta,
+//! plus asserts on the rendered cells where safety depends on it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ktui::app::{App, ClusterLabel, Tab};
+use ktui::event::Event;
+use ktui::kafka::model::{Header, Record, TimestampKind};
+use ktui::kafka::tail::{PartitionLag, TailEvent};
+use ktui::kafka::{Command, KafkaEvent};
+use ktui::keymap::Keymap;
+use ktui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const T0: i64 = 1_700_000_000_000;
+
+fn app(width: u16, height: u16) -> App {
+    let mut app = App::new(
+        ClusterLabel {
+            address: "localhost:9092".into(),
+            demo_address: None,
+        },
+        Keymap::default(),
+    );
+    app.size = (width, height);
+    app.tz = jiff::tz::TimeZone::UTC;
+    app
+}
+
+fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> Record {
+    Record {
+        partition,
+        offset,
+        timestamp: Some(T0 + offset * 1500),
+        timestamp_kind: TimestampKind::CreateTime,
+        key: key.map(<[u8]>::to_vec),
+        value: value.map(<[u8]>::to_vec),
+        headers: vec![],
+    }
+}
+
+/// An app tailing `sample`, with the tail started and these records delivered.
+fn tailing(width: u16, height: u16, records: Vec<Record>) -> (App, u64) {
+    let mut app = app(width, height);
+    let commands = app.open_in_tail("sample");
+    let Some(Command::StartTail { id, .. }) = commands.last() else {
+        panic!("no StartTail in {commands:?}");
+    };
+    let id = *id;
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id,
+        event: TailEvent::Started {
+            partitions: vec![0, 1, 2],
+        },
+    }));
+    if !records.is_empty() {
+        app.handle(Event::Kafka(KafkaEvent::Tail {
+            id,
+            event: TailEvent::Records(records),
+        }));
+    }
+    (app, id)
+}
+
+fn sample_records() -> Vec<Record> {
+    vec![
+        record(0, 0, None, Some(b"Hello, CSYE7245!")),
+        record(1, 1, Some(b"message-two"), Some(b"Kafka in use!")),
+        record(
+            2,
+            2,
+            Some(b"user-2"),
+            Some(br#"{"user":{"id":42,"name":"grace"},"level":"error","msg":"payment declined"}"#),
+        ),
+        record(2, 3, Some(b"gone"), None),
+        record(0, 4, Some(b"empty"), Some(b"")),
+        record(
+            1,
+            5,
+            Some(&[0xde, 0xad]),
+            Some(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a]),
+        ),
+    ]
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal.draw(|f| ui::render(app, f)).unwrap();
+    terminal
+}
+
+fn screen(terminal: &Terminal<TestBackend>) -> String {
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect()
+}
+
+#[test]
+fn tail_no_topic_chosen() {
+    let mut app = app(100, 12);
+    app.tab = Tab::Tail;
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn tail_starting() {
+    let mut app = app(100, 12);
+    app.open_in_tail("sample");
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn tail_waiting_for_records() {
+    let (app, _) = tailing(100, 12, vec![]);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn tail_live_with_rates_and_lag() {
+    let (mut app, id) = tailing(120, 16, sample_records());
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id,
+        event: TailEvent::Lag(vec![
+            PartitionLag {
+                partition: 0,
+                high: 10,
+                behind: 3,
+            },
+            PartitionLag {
+                partition: 1,
+                high: 7,
+                behind: 0,
+            },
+            PartitionLag {
+                partition: 2,
+                high: 4,
+                behind: 0,
+            },
+        ]),
+    }));
+    for _ in 0..4 {
+        app.handle(Event::Tick);
+    }
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn tail_paused_counts_new_records() {
+    let (mut app, id) = tailing(120, 16, sample_records());
+    key(&mut app, KeyCode::Char(' '));
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id,
+        event: TailEvent::Records(vec![record(0, 9, None, Some(b"late"))]),
+    }));
+    key(&mut app, KeyCode::Char('k'));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn tail_filter_with_jq_and_an_invalid_edit() {
+    let (mut app, _) = tailing(120, 16, sample_records());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, ".level == \"error\"");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "=");
+    app.handle(Event::Tick);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains("jq: 1 of 6 matched"),
+        "the old filter stays in force"
+    );
+    assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn tail_failed_unknown_topic() {
+    let (mut app, id) = tailing(100, 12, vec![]);
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id,
+        event: TailEvent::Failed(
+            "unknown topic \"nope\": the cluster has no topic by that name".into(),
+        ),
+    }));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn detail_pretty_json_with_headers() {
+    let mut json = record(
+        2,
+        2,
+        Some(b"user-2"),
+        Some(br#"{"user":{"id":42,"name":"grace"},"level":"error","tags":[],"amount":12.50}"#),
+    );
+    json.headers = vec![
+        Header {
+            name: "trace-id".into(),
+            value: Some(b"abc-123".to_vec()),
+        },
+        Header {
+            name: "bin".into(),
+            value: Some(vec![0xc3, 0x28]),
+        },
+        Header {
+            name: "nil".into(),
+            value: None,
+        },
+    ];
+    let (mut app, _) = tailing(100, 24, vec![json]);
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn detail_binary_value_as_hex() {
+    let (mut app, _) = tailing(
+        100,
+        16,
+        vec![record(1, 5, None, Some(&(0u8..=40).collect::<Vec<_>>()))],
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn detail_tombstone_and_empty_value_differ() {
+    let (mut app, _) = tailing(100, 12, vec![record(2, 3, Some(b"gone"), None)]);
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&draw(&app)).contains("tombstone: the value is null"));
+    let (mut app, _) = tailing(100, 12, vec![record(0, 4, Some(b"empty"), Some(b""))]);
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&draw(&app)).contains("empty value (0 bytes, not a tombstone)"));
+}
+
+#[test]
+fn detail_ten_megabyte_value_scrolls_to_the_end() {
+    let mut big = vec![b'a'; 10 << 20];
+    let tail = b"THE-END";
+    big.extend_from_slice(tail);
+    let (mut app, _) = tailing(100, 16, vec![record(0, 0, None, Some(&big))]);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('G'));
+    let text = screen(&draw(&app));
+    assert!(
+        text.contains("THE-END"),
+        "the last line of a 10 MB value is reachable"
+    );
+    assert!(text.contains("10.0 MiB"));
+}
+
+#[test]
+fn hostile_bytes_are_shown_as_escapes() {
+    let hostile: &[u8] = b"\x1b]0;PWNED\x07\x1b[2J\x1b[H\r\x08evil\xe2\x80\xae\xc2\x9b";
+    let (mut app, _) = tailing(120, 14, vec![record(0, 0, Some(hostile), Some(hostile))]);
+    let check = |terminal: &Terminal<TestBackend>| {
+        let text = screen(terminal);
+        for bad in ['\x1b', '\x07', '\r', '\x08', '\u{202e}', '\u{9b}'] {
+            assert!(!text.contains(bad), "{bad:?} reached the screen");
+        }
+        assert!(text.contains("\\x1b]0;PWNED\\x07"), "{text}");
+    };
+    let terminal = draw(&app);
+    check(&terminal);
+    assert_snapshot!("hostile_table", terminal.backend());
+    key(&mut app, KeyCode::Enter);
+    let terminal = draw(&app);
+    check(&terminal);
+    assert_snapshot!("hostile_detail", terminal.backend());
+}
+
+#[test]
+fn options_dialog() {
+    let (mut app, _) = tailing(100, 20, sample_records());
+    key(&mut app, KeyCode::Char('o'));
+    typed(&mut app, "x");
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn tail_narrow_60x20() {
+    let (app, _) = tailing(60, 20, sample_records());
+    assert_snapshot!(draw(&app).backend());
+}
