@@ -48,4 +48,14 @@ pub enum Action {
     Export,
     /// Change where the tail starts, its partitions and group.
     TailOptions,
+    /// Put the keyboard in the composer's value editor.
+    FocusEditor,
+    /// Send the composed message.
+    Send,
+    /// Pretty-format the value as JSON.
+    FormatJson,
+    /// Send a null value (tombstone) instead of the editor's text.
+    ToggleTombstone,
+    /// Open the list of sent messages.
+    History,
 }

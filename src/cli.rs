@@ -91,6 +91,34 @@ pub enum Headless {
     },
     /// Print records from a topic, like kcat -C.
     Consume(ConsumeArgs),
+    /// Publish messages from stdin (or files), like kcat -P.
+    Produce(ProduceArgs),
+}
+
+/// `ktui produce`: messages from stdin, one per line (or NDJSON envelopes), like `kcat -P`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProduceArgs {
+    pub topic: String,
+    /// Read these files instead of stdin: each file is one message (with -l: one per line).
+    pub files: Vec<std::path::PathBuf>,
+    /// The key of every message.
+    #[arg(short = 'k', value_name = "KEY")]
+    pub key: Option<String>,
+    /// Split each line at the first SEP into key and value, like kcat -K.
+    #[arg(short = 'K', value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// A header on every message (repeatable).
+    #[arg(short = 'H', value_name = "NAME=VALUE", value_parser = crate::kafka::produce::parse_header)]
+    pub headers: Vec<crate::kafka::model::Header>,
+    /// Send to this partition instead of letting the partitioner choose.
+    #[arg(short = 'p', value_name = "PARTITION")]
+    pub partition: Option<i32>,
+    /// text: one message per line; json: NDJSON envelopes (as consume --format json writes).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// With files: one message per line instead of one per file.
+    #[arg(short = 'l')]
+    pub lines: bool,
 }
 
 /// `ktui consume`: print records, like `kcat -C`.

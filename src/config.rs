@@ -16,6 +16,11 @@ pub fn data_dir() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().to_path_buf())
 }
 
+/// The composer's history file.
+pub fn history_path() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("history.jsonl"))
+}
+
 /// The log file's path.
 pub fn log_path() -> Option<PathBuf> {
     data_dir().map(|d| d.join("ktui.log"))

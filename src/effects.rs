@@ -20,6 +20,15 @@ pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
             let _ = write!(out, "\x1b]52;c;{payload}\x07");
             let _ = out.flush();
         }
+        Effect::SaveHistory(content) => {
+            tokio::task::spawn_blocking(move || {
+                if let Some(path) = crate::config::history_path()
+                    && let Err(error) = write_private(&path, content.as_bytes())
+                {
+                    tracing::warn!("cannot save history to {}: {error}", path.display());
+                }
+            });
+        }
         Effect::Export {
             path,
             topic,
@@ -34,6 +43,25 @@ pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
             });
         }
     }
+}
+
+/// Writes a file only the user can read (0600), replacing it atomically.
+fn write_private(path: &std::path::Path, content: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(content)?;
+    file.sync_all()?;
+    std::fs::rename(tmp, path)
 }
 
 fn write_export(

@@ -20,6 +20,7 @@ pub enum Context {
     Details,
     Tail,
     Record,
+    Compose,
 }
 
 impl Context {
@@ -31,6 +32,9 @@ impl Context {
             Self::Details => "Topic details",
             Self::Tail => "Tail",
             Self::Record => "Record detail (Tail)",
+            Self::Compose => {
+                "Compose (Ctrl keys work while typing; Tab moves between fields; Esc leaves them)"
+            }
         }
     }
 }
@@ -112,6 +116,7 @@ impl fmt::Display for Key {
         }
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) if self.ctrl => write!(f, "{}", c.to_ascii_uppercase()),
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::Enter => f.write_str("Enter"),
             KeyCode::Esc => f.write_str("Esc"),
@@ -186,6 +191,8 @@ struct RawKeymap {
     tail: Vec<RawBinding>,
     #[serde(default)]
     record: Vec<RawBinding>,
+    #[serde(default)]
+    compose: Vec<RawBinding>,
 }
 
 /// The effective keymap, per context, in the order the file lists the bindings.
@@ -226,6 +233,7 @@ impl Keymap {
         };
         Ok(Self {
             contexts: vec![
+                (Context::Compose, convert(raw.compose)?),
                 (Context::Record, convert(raw.record)?),
                 (Context::Tail, convert(raw.tail)?),
                 (Context::Details, convert(raw.details)?),
@@ -314,7 +322,7 @@ mod tests {
 
     #[test]
     fn keys_render_for_help() {
-        assert_eq!(Key::parse("ctrl-c").unwrap().to_string(), "Ctrl-c");
+        assert_eq!(Key::parse("ctrl-c").unwrap().to_string(), "Ctrl-C");
         assert_eq!(Key::parse("pagedown").unwrap().to_string(), "PgDn");
         assert_eq!(Key::parse("f5").unwrap().code, KeyCode::F(5));
     }

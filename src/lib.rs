@@ -64,6 +64,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let worker = kafka::worker::spawn(options).context("cannot create the Kafka clients")?;
 
     let mut app = App::new(label, Keymap::default());
+    if let Some(path) = config::history_path()
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        app.compose.history = ui::tabs::compose::history::parse(&text);
+    }
     app.tail = TailTab::new(cli.buffer, cli.tail_defaults()?);
     if let Some(topic) = &cli.topic {
         // The tail starts with the first commands (App::start).
@@ -83,7 +88,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let result = app::run(&mut terminal, &mut app, &mut events, &worker.commands).await;
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), worker.task).await;
+    // The worker flushes outstanding messages (bounded) before it stops.
+    let pending = app.compose.pending();
+    if pending > 0 {
+        eprintln!("ktui: waiting up to 5 s for {pending} unconfirmed message(s)…");
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(8), worker.task).await {
+        Ok(Ok(report)) if report.unconfirmed > 0 => eprintln!(
+            "ktui: {} message(s) were not confirmed by the broker before exit",
+            report.unconfirmed
+        ),
+        Ok(_) => {}
+        Err(_) => eprintln!(
+            "ktui: the Kafka worker did not stop in time; some messages may not have been sent"
+        ),
+    }
     drop(demo);
     result.map(|()| ExitCode::SUCCESS)
 }

@@ -140,6 +140,14 @@ fn tabs_switch_with_digits_and_tab_keys() {
     let mut app = loaded(&["a"]);
     key(&mut app, KeyCode::Char('3'));
     assert_eq!(app.tab, Tab::Compose);
+    // Compose's editor has focus: Tab moves between its fields, digits are typed.
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Compose);
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.tab, Tab::Compose);
+    assert_eq!(app.compose.topic.value(), "4");
+    // Esc leaves the editor; then Tab switches tabs again.
+    key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Feed);
     key(&mut app, KeyCode::Tab);

@@ -11,9 +11,11 @@ use crate::kafka::{Command, KafkaEvent, RequestId};
 use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
 use crate::ui;
+use crate::ui::tabs::compose::ComposeTab;
 use crate::ui::tabs::tail::TailTab;
 use crate::ui::tabs::topics::{Dialog, Focus, TopicsTab};
 
+mod compose;
 mod run;
 mod tail;
 mod topics;
@@ -88,6 +90,8 @@ impl Toast {
 pub enum Effect {
     /// Put these bytes on the clipboard with OSC 52.
     Clipboard(Vec<u8>),
+    /// Rewrite the composer's history file with this content.
+    SaveHistory(String),
     /// Write these records as NDJSON envelopes to `path`.
     Export {
         path: std::path::PathBuf,
@@ -110,6 +114,7 @@ pub struct App {
     pub tab: Tab,
     pub topics: TopicsTab,
     pub tail: TailTab,
+    pub compose: ComposeTab,
     pub connection: Connection,
     pub cluster: ClusterLabel,
     pub keymap: Keymap,
@@ -135,6 +140,7 @@ impl App {
             tab: Tab::Topics,
             topics: TopicsTab::new(),
             tail: TailTab::default(),
+            compose: ComposeTab::default(),
             connection: Connection::Connecting {
                 address: cluster.address.clone(),
             },
@@ -174,7 +180,8 @@ impl App {
         match self.tab {
             Tab::Topics => self.topics.filter_editing || self.topics.dialog.is_some(),
             Tab::Tail => self.tail.text_focus(),
-            Tab::Compose | Tab::Feed => false,
+            Tab::Compose => self.compose.focus.is_some() || self.compose.history_open.is_some(),
+            Tab::Feed => false,
         }
     }
 
@@ -189,7 +196,8 @@ impl App {
             Tab::Tail if self.tail.topic.is_some() => {
                 vec![Context::Tail, Context::List, Context::Global]
             }
-            Tab::Tail | Tab::Compose | Tab::Feed => vec![Context::Global],
+            Tab::Compose => vec![Context::Compose, Context::Global],
+            Tab::Tail | Tab::Feed => vec![Context::Global],
         }
     }
 
@@ -278,6 +286,10 @@ impl App {
     }
 
     fn on_paste(&mut self, text: &str) {
+        if self.tab == Tab::Compose {
+            self.compose_paste(text);
+            return;
+        }
         if self.tab == Tab::Tail {
             if let Some(form) = self.tail.options.as_mut() {
                 form.fields[form.focus].insert_str(text);
@@ -315,6 +327,11 @@ impl App {
             }
             return Vec::new();
         }
+        if self.tab == Tab::Compose
+            && let Some(commands) = self.compose_key(&key)
+        {
+            return commands;
+        }
         if self.tab == Tab::Tail {
             if self.tail.options.is_some() {
                 return self.tail_options_key(&key);
@@ -345,25 +362,45 @@ impl App {
         match action {
             Action::Quit | Action::ForceQuit => self.should_quit = true,
             Action::Help => self.help_open = true,
-            Action::NextTab => self.tab = self.tab.cycle(true),
-            Action::PrevTab => self.tab = self.tab.cycle(false),
-            Action::TabTopics => self.tab = Tab::Topics,
-            Action::TabTail => self.tab = Tab::Tail,
-            Action::TabCompose => self.tab = Tab::Compose,
-            Action::TabFeed => self.tab = Tab::Feed,
+            Action::NextTab => return self.switch_tab(self.tab.cycle(true)),
+            Action::PrevTab => return self.switch_tab(self.tab.cycle(false)),
+            Action::TabTopics => return self.switch_tab(Tab::Topics),
+            Action::TabTail => return self.switch_tab(Tab::Tail),
+            Action::TabCompose => return self.switch_tab(Tab::Compose),
+            Action::TabFeed => return self.switch_tab(Tab::Feed),
             other => {
                 return match self.tab {
                     Tab::Topics => self.apply_topics(other),
                     Tab::Tail => self.apply_tail(other),
-                    Tab::Compose | Tab::Feed => Vec::new(),
+                    Tab::Compose => self.apply_compose(other),
+                    Tab::Feed => Vec::new(),
                 };
             }
         }
         Vec::new()
     }
 
+    fn switch_tab(&mut self, tab: Tab) -> Vec<Command> {
+        self.tab = tab;
+        if tab == Tab::Compose {
+            // Prefill the topic from the one last opened, and watch it.
+            if self.compose.topic.is_empty()
+                && let Some(topic) = &self.tail.topic
+            {
+                self.compose.topic =
+                    crate::ui::widgets::text_input::TextInput::with_value(topic.clone());
+            }
+            return self.ensure_watch();
+        }
+        Vec::new()
+    }
+
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
         match event {
+            KafkaEvent::Delivered { id, result } => self.on_delivered(id, result),
+            KafkaEvent::Tail { id, event } if self.compose.watch.request == Some(id) => {
+                self.on_watch(event);
+            }
             KafkaEvent::Tail { id, event } => {
                 if self.tail.request != Some(id) {
                     return Vec::new(); // a tail we replaced

@@ -165,7 +165,12 @@ impl App {
             | Action::TabTopics
             | Action::TabTail
             | Action::TabCompose
-            | Action::TabFeed => {}
+            | Action::TabFeed
+            | Action::FocusEditor
+            | Action::Send
+            | Action::FormatJson
+            | Action::ToggleTombstone
+            | Action::History => {}
         }
         let rows = self.list_rows();
         self.topics.scroll_into_view(rows);

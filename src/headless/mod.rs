@@ -2,6 +2,7 @@
 //! with a clear message on failure.
 
 mod consume;
+mod produce;
 mod topics;
 
 use std::process::ExitCode;
@@ -15,5 +16,6 @@ pub async fn run(command: Headless, settings: ClientSettings) -> anyhow::Result<
             topics::run(json, std::time::Duration::from_secs(timeout), settings).await
         }
         Headless::Consume(args) => consume::run(args, settings).await,
+        Headless::Produce(args) => produce::run(args, settings).await,
     }
 }

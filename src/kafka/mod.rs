@@ -8,6 +8,7 @@ pub mod demo;
 pub mod envelope;
 pub mod model;
 pub mod position;
+pub mod produce;
 pub mod tail;
 pub mod worker;
 

@@ -17,7 +17,9 @@ use super::admin;
 use super::client::{ClientSettings, KtuiContext};
 use super::demo::DemoAdmin;
 use super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
+use super::produce::{self, DeliveryReport, OutgoingMessage, ProduceFailure};
 use super::tail::{Flow, TailEvent, TailSpec, run_tail};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
 /// Identifies a request so its answer can be matched, and a stale one dropped.
 pub type RequestId = u64;
@@ -50,6 +52,11 @@ pub enum Command {
     StopTail {
         id: RequestId,
     },
+    /// Send one message; the outcome comes back as `KafkaEvent::Delivered`.
+    Produce {
+        id: RequestId,
+        message: OutgoingMessage,
+    },
     Shutdown,
 }
 
@@ -80,6 +87,17 @@ pub enum KafkaEvent {
         id: RequestId,
         event: TailEvent,
     },
+    Delivered {
+        id: RequestId,
+        result: Result<DeliveryReport, ProduceFailure>,
+    },
+}
+
+/// What the worker reports when it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShutdownReport {
+    /// Messages still not confirmed by the broker after the bounded flush.
+    pub unconfirmed: i32,
 }
 
 /// How the worker connects and paces itself.
@@ -107,7 +125,7 @@ impl WorkerOptions {
 pub struct WorkerHandle {
     pub commands: mpsc::Sender<Command>,
     pub events: mpsc::Receiver<KafkaEvent>,
-    pub task: JoinHandle<()>,
+    pub task: JoinHandle<ShutdownReport>,
 }
 
 type SnapshotResult = Result<ClusterSnapshot, String>;
@@ -125,6 +143,8 @@ struct Worker {
     known_topics: Arc<std::sync::Mutex<HashSet<String>>>,
     /// Running tails: each has a stop flag its consumer thread checks.
     tails: HashMap<RequestId, Arc<AtomicBool>>,
+    /// Created on the first send.
+    producer: Option<FutureProducer<KtuiContext>>,
 }
 
 /// Creates the clients (this does not touch the network) and starts the worker task.
@@ -145,6 +165,7 @@ pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
         cluster_id: None,
         known_topics: Arc::default(),
         tails: HashMap::new(),
+        producer: None,
     };
     let task = tokio::spawn(worker.run(command_rx));
     Ok(WorkerHandle {
@@ -155,7 +176,7 @@ pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
 }
 
 impl Worker {
-    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) -> ShutdownReport {
         let address = self.options.settings.brokers.clone();
         self.emit(KafkaEvent::Connection(Connection::Connecting { address }))
             .await;
@@ -170,6 +191,7 @@ impl Worker {
                 command = commands.recv() => match command {
                     None | Some(Command::Shutdown) => break,
                     Some(Command::StartTail { id, spec }) => self.start_tail(id, spec),
+                    Some(Command::Produce { id, message }) => self.produce(id, message),
                     Some(Command::StopTail { id }) => {
                         if let Some(stop) = self.tails.remove(&id) {
                             stop.store(true, Ordering::Relaxed);
@@ -206,6 +228,73 @@ impl Worker {
         for stop in self.tails.values() {
             stop.store(true, Ordering::Relaxed);
         }
+        self.flush().await
+    }
+
+    /// Waits (bounded) for outstanding messages; says how many were not confirmed.
+    async fn flush(&mut self) -> ShutdownReport {
+        let Some(producer) = self.producer.take() else {
+            return ShutdownReport::default();
+        };
+        tokio::task::spawn_blocking(move || {
+            let _ = producer.flush(Duration::from_secs(5));
+            ShutdownReport {
+                unconfirmed: producer.in_flight_count(),
+            }
+        })
+        .await
+        .unwrap_or_default()
+    }
+
+    /// Sends one message on a task of its own and reports the delivery.
+    fn produce(&mut self, id: RequestId, message: OutgoingMessage) {
+        let events = self.events.clone();
+        let producer = match &self.producer {
+            Some(p) => p.clone(),
+            None => match produce::producer_config(&self.options.settings)
+                .create_with_context::<_, FutureProducer<KtuiContext>>(self.context.clone())
+            {
+                Ok(p) => {
+                    self.producer = Some(p.clone());
+                    p
+                }
+                Err(error) => {
+                    let result = Err(produce::failure(&error));
+                    tokio::spawn(async move {
+                        let _ = events.send(KafkaEvent::Delivered { id, result }).await;
+                    });
+                    return;
+                }
+            },
+        };
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(&message.topic);
+            if let Some(key) = &message.key {
+                record = record.key(key.as_slice());
+            }
+            if let Some(value) = &message.value {
+                record = record.payload(value.as_slice());
+            }
+            if let Some(partition) = message.partition {
+                record = record.partition(partition);
+            }
+            if let Some(ms) = message.timestamp {
+                record = record.timestamp(ms);
+            }
+            if let Some(headers) = produce::headers(&message.headers) {
+                record = record.headers(headers);
+            }
+            let result = match producer.send(record, Duration::from_secs(5)).await {
+                Ok(delivery) => Ok(DeliveryReport {
+                    partition: delivery.partition,
+                    offset: delivery.offset,
+                    latency: started.elapsed(),
+                }),
+                Err((error, _)) => Err(produce::failure(&error)),
+            };
+            let _ = events.send(KafkaEvent::Delivered { id, result }).await;
+        });
     }
 
     /// Runs a tail on a blocking thread; its batches flow back as `KafkaEvent::Tail`.
@@ -337,6 +426,7 @@ impl Worker {
                 Command::RefreshMetadata { .. }
                 | Command::StartTail { .. }
                 | Command::StopTail { .. }
+                | Command::Produce { .. }
                 | Command::Shutdown => return,
             };
             let _ = events.send(event).await;

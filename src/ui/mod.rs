@@ -53,13 +53,12 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
-        Tab::Compose => frame.render_widget(
-            NotYet {
-                title: "Compose",
-                what: "Publish messages by hand: key, headers, partition, value, with a delivery report for each.",
-            },
-            body,
-        ),
+        Tab::Compose => tabs::compose::ComposeView {
+            tab: &app.compose,
+            snapshot: app.topics.snapshot.loaded(),
+            tz: &app.tz,
+        }
+        .render(frame, body),
         Tab::Feed => frame.render_widget(
             NotYet {
                 title: "Feed",
@@ -181,6 +180,21 @@ pub fn hint_line(app: &App) -> Line<'static> {
                 ("Esc".into(), "cancel".into()),
             ],
         }
+    } else if app.tab == Tab::Compose && app.compose.history_open.is_some() {
+        vec![
+            ("↑↓".into(), "choose".into()),
+            ("Enter".into(), "load into the editor".into()),
+            ("Esc".into(), "close".into()),
+        ]
+    } else if app.tab == Tab::Compose && app.compose.focus.is_some() {
+        vec![
+            ("Ctrl-S".into(), "send".into()),
+            ("Tab".into(), "next field".into()),
+            ("Ctrl-F".into(), "format JSON".into()),
+            ("Ctrl-T".into(), "tombstone".into()),
+            ("Ctrl-R".into(), "history".into()),
+            ("Esc".into(), "leave the editor".into()),
+        ]
     } else if app.tab == Tab::Tail && app.tail.options.is_some() {
         vec![
             ("Enter".into(), "restart the tail".into()),

@@ -1,0 +1,217 @@
+//! The Compose tab's part of `App`: field editing, sending, delivery reports, history
+//! and the watch tail beside the editor.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, Effect, Level};
+use crate::action::Action;
+use crate::kafka::position::{StartPosition, now_ms};
+use crate::kafka::produce::{DeliveryReport, ProduceFailure};
+use crate::kafka::tail::{TailEvent, TailSpec};
+use crate::kafka::{Command, RequestId};
+use crate::keymap::{Context, Key};
+use crate::ui::tabs::compose::{Field, history};
+
+impl App {
+    /// Keys while the Compose tab is shown.
+    pub(super) fn compose_key(&mut self, key: &KeyEvent) -> Option<Vec<Command>> {
+        if let Some(selected) = self.compose.history_open {
+            self.history_key(key, selected);
+            return Some(Vec::new());
+        }
+        let field = self.compose.focus?;
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && let Some(action) = self
+                .keymap
+                .lookup(&[Context::Compose], Key::from_event(key))
+        {
+            return Some(self.apply_compose(action));
+        }
+        let mut commands = Vec::new();
+        match key.code {
+            KeyCode::Tab | KeyCode::BackTab => {
+                if field == Field::Topic {
+                    commands = self.ensure_watch();
+                }
+                self.compose.focus_step(key.code == KeyCode::Tab);
+            }
+            KeyCode::Esc => {
+                if field == Field::Topic {
+                    commands = self.ensure_watch();
+                }
+                self.compose.focus = None;
+            }
+            KeyCode::Enter if field == Field::Topic => {
+                let first = self
+                    .compose
+                    .completions(self.topics.snapshot.loaded())
+                    .first()
+                    .map(|s| (*s).to_string());
+                if let Some(name) = first {
+                    self.compose.topic =
+                        crate::ui::widgets::text_input::TextInput::with_value(name);
+                } else {
+                    self.compose.focus_step(true);
+                }
+                commands = self.ensure_watch();
+            }
+            KeyCode::Enter if matches!(field, Field::Partition | Field::Key) => {
+                self.compose.focus_step(true);
+            }
+            _ => self.compose_input(field, key),
+        }
+        Some(commands)
+    }
+
+    fn compose_input(&mut self, field: Field, key: &KeyEvent) {
+        let compose = &mut self.compose;
+        match field {
+            Field::Value => {
+                if compose.value.input(*key) {
+                    compose.value_changed();
+                }
+            }
+            Field::Headers => {
+                if compose.headers.input(*key) {
+                    compose.problem = None;
+                }
+            }
+            Field::Topic => {
+                compose.topic.handle_key(key);
+            }
+            Field::Partition => {
+                compose.partition.handle_key(key);
+            }
+            Field::Key => {
+                compose.key.handle_key(key);
+            }
+        }
+    }
+
+    pub(super) fn compose_paste(&mut self, text: &str) {
+        let compose = &mut self.compose;
+        match compose.focus {
+            Some(Field::Value) => {
+                compose.value.insert_str(text);
+                compose.value_changed();
+            }
+            Some(Field::Headers) => {
+                compose.headers.insert_str(text);
+            }
+            Some(Field::Topic) => compose.topic.insert_str(text),
+            Some(Field::Partition) => compose.partition.insert_str(text),
+            Some(Field::Key) => compose.key.insert_str(text),
+            None => {}
+        }
+    }
+
+    fn history_key(&mut self, key: &KeyEvent, selected: usize) {
+        let last = self.compose.history.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.compose.history_open = None,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.compose.history_open = Some(selected.saturating_sub(1));
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.compose.history_open = Some((selected + 1).min(last));
+            }
+            KeyCode::Enter => {
+                if let Some(message) = self.compose.history.get(selected).cloned() {
+                    self.compose.load(&message);
+                }
+                self.compose.history_open = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Performs a keymap action on the Compose tab.
+    pub(super) fn apply_compose(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::FocusEditor => self.compose.focus = Some(Field::Value),
+            Action::Send => return self.send(),
+            Action::FormatJson => self.compose.format_json(),
+            Action::ToggleTombstone => self.compose.tombstone = !self.compose.tombstone,
+            Action::History => self.compose.history_open = Some(0),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Ctrl-S: validate, send, and keep the editor as it is.
+    fn send(&mut self) -> Vec<Command> {
+        match self.compose.prepare(self.topics.snapshot.loaded()) {
+            Ok(message) => {
+                let mut commands = self.ensure_watch();
+                let id = self.request_id();
+                self.compose
+                    .sent(id, message.clone(), Instant::now(), now_ms());
+                commands.push(Command::Produce { id, message });
+                commands
+            }
+            Err(problem) => {
+                self.compose.problem = Some(problem);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Starts the watch tail on the composer's topic when it changed. It starts two
+    /// seconds back, so a message sent while it is starting is still seen.
+    pub(super) fn ensure_watch(&mut self) -> Vec<Command> {
+        let topic = self.compose.topic.value().trim().to_string();
+        if topic.is_empty() || self.compose.watch.topic.as_deref() == Some(topic.as_str()) {
+            return Vec::new();
+        }
+        let mut commands = Vec::new();
+        if let Some(old) = self.compose.watch.request.take() {
+            commands.push(Command::StopTail { id: old });
+        }
+        let id = self.request_id();
+        let watch = &mut self.compose.watch;
+        watch.request = Some(id);
+        watch.topic = Some(topic.clone());
+        watch.records.clear();
+        watch.failed = None;
+        let spec = TailSpec {
+            start: StartPosition::Time(now_ms() - 2_000),
+            ..TailSpec::new(topic)
+        };
+        commands.push(Command::StartTail { id, spec });
+        commands
+    }
+
+    /// A tail event for the watch beside the editor.
+    pub(super) fn on_watch(&mut self, event: TailEvent) {
+        match event {
+            TailEvent::Records(records) => self.compose.watched(records, Instant::now()),
+            TailEvent::Failed(reason) => self.compose.watch.failed = Some(reason),
+            TailEvent::Started { .. }
+            | TailEvent::Lag(_)
+            | TailEvent::Warning(_)
+            | TailEvent::ReachedEnd => {}
+        }
+    }
+
+    pub(super) fn on_delivered(
+        &mut self,
+        id: RequestId,
+        result: Result<DeliveryReport, ProduceFailure>,
+    ) {
+        if let Err(failure) = &result
+            && self.tab != super::Tab::Compose
+        {
+            self.toast(
+                Level::Error,
+                format!("Send failed: {} ({})", failure.message, failure.code),
+            );
+        }
+        if self.compose.delivered(id, result, Instant::now()) {
+            self.effects.push(Effect::SaveHistory(history::serialize(
+                &self.compose.history,
+            )));
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The Compose tab: publish messages by hand. Fields (in Tab order): value, topic,
+//! partition, key, headers. Every send gets a delivery report; the editor keeps its
+//! content, so sending again is one key and a failed send is never lost.
+
+pub mod history;
+mod view;
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use ratatui_textarea::TextArea;
+
+use crate::kafka::RequestId;
+use crate::kafka::model::{ClusterSnapshot, Record};
+use crate::kafka::produce::{DeliveryReport, OutgoingMessage, ProduceFailure, parse_header_lines};
+use crate::ui::widgets::text_input::TextInput;
+
+pub use view::ComposeView;
+
+/// Reports kept in the list.
+const REPORTS: usize = 200;
+/// Recently seen (partition, offset) pairs in the watch tail, for matching late reports.
+const SEEN: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Value,
+    Topic,
+    Partition,
+    Key,
+    Headers,
+}
+
+impl Field {
+    const ORDER: [Self; 5] = [
+        Self::Value,
+        Self::Topic,
+        Self::Partition,
+        Self::Key,
+        Self::Headers,
+    ];
+
+    fn step(self, forward: bool) -> Self {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Self::ORDER.len();
+        Self::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+/// What the value is, checked as the user types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueKind {
+    Empty,
+    Json,
+    /// Looks like JSON (starts with `{` or `[`) but does not parse.
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Pending,
+    Delivered(DeliveryReport),
+    Failed(ProduceFailure),
+}
+
+/// One send and what became of it.
+#[derive(Debug, Clone)]
+pub struct SendReport {
+    pub id: RequestId,
+    pub sent_at: Instant,
+    /// Wall-clock send time (ms since the epoch), for display.
+    pub sent_ms: i64,
+    pub message: OutgoingMessage,
+    pub outcome: Outcome,
+    /// From send to visible in the watch tail.
+    pub seen_after: Option<Duration>,
+}
+
+/// The live tail beside the editor (the Tail tab's machinery, small).
+#[derive(Debug, Default)]
+pub struct Watch {
+    pub request: Option<RequestId>,
+    pub topic: Option<String>,
+    pub records: VecDeque<Record>,
+    pub failed: Option<String>,
+    seen: HashMap<(i32, i64), Instant>,
+    seen_order: VecDeque<(i32, i64)>,
+}
+
+impl Watch {
+    pub const KEEP: usize = 200;
+}
+
+#[derive(Debug)]
+pub struct ComposeTab {
+    pub value: TextArea<'static>,
+    pub headers: TextArea<'static>,
+    pub topic: TextInput,
+    pub partition: TextInput,
+    pub key: TextInput,
+    /// `None`: no field has focus (keys are commands: 1–4, q, …).
+    pub focus: Option<Field>,
+    pub tombstone: bool,
+    pub value_kind: ValueKind,
+    /// Why the last Ctrl-S was refused before sending, in words.
+    pub problem: Option<String>,
+    pub reports: VecDeque<SendReport>,
+    pub history: Vec<OutgoingMessage>,
+    /// The history popup's selected entry, when open.
+    pub history_open: Option<usize>,
+    pub watch: Watch,
+}
+
+impl Default for ComposeTab {
+    fn default() -> Self {
+        let mut value = TextArea::default();
+        value.set_placeholder_text("the message value: text or JSON");
+        let mut headers = TextArea::default();
+        headers.set_placeholder_text("name=value, one per line");
+        Self {
+            value,
+            headers,
+            topic: TextInput::default(),
+            partition: TextInput::default(),
+            key: TextInput::default(),
+            focus: Some(Field::Value),
+            tombstone: false,
+            value_kind: ValueKind::Empty,
+            problem: None,
+            reports: VecDeque::new(),
+            history: Vec::new(),
+            history_open: None,
+            watch: Watch::default(),
+        }
+    }
+}
+
+/// Classifies the value: JSON, invalid JSON (with where), or text.
+pub fn classify(text: &str) -> ValueKind {
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return ValueKind::Empty;
+    }
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => ValueKind::Json,
+        Err(e)
+            if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('"') =>
+        {
+            ValueKind::InvalidJson {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            }
+        }
+        Err(_) => ValueKind::Text,
+    }
+}
+
+impl ComposeTab {
+    pub fn value_text(&self) -> String {
+        self.value.lines().join("\n")
+    }
+
+    pub fn focus_step(&mut self, forward: bool) {
+        self.focus = Some(self.focus.map_or(Field::Value, |f| f.step(forward)));
+    }
+
+    pub fn value_changed(&mut self) {
+        self.value_kind = classify(&self.value_text());
+        self.problem = None;
+    }
+
+    /// Replaces the value with pretty JSON (Ctrl-F); refuses invalid JSON in words.
+    pub fn format_json(&mut self) {
+        let text = self.value_text();
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(json) => {
+                let pretty = serde_json::to_string_pretty(&json).unwrap_or(text);
+                self.set_value(&pretty);
+            }
+            Err(e) => {
+                self.problem = Some(format!(
+                    "Not formatted: the value is not valid JSON (line {}, column {}: {e})",
+                    e.line(),
+                    e.column()
+                ));
+            }
+        }
+    }
+
+    pub fn set_value(&mut self, text: &str) {
+        let mut value = TextArea::new(text.split('\n').map(str::to_string).collect());
+        value.set_placeholder_text("the message value: text or JSON");
+        self.value = value;
+        self.value_changed();
+    }
+
+    fn set_headers(&mut self, text: &str) {
+        let mut headers = TextArea::new(text.split('\n').map(str::to_string).collect());
+        headers.set_placeholder_text("name=value, one per line");
+        self.headers = headers;
+    }
+
+    /// Topics in the cluster that start with (or contain) what is typed in the topic field.
+    pub fn completions<'a>(&self, snapshot: Option<&'a ClusterSnapshot>) -> Vec<&'a str> {
+        let typed = self.topic.value().to_lowercase();
+        let Some(snapshot) = snapshot else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = snapshot
+            .topics
+            .iter()
+            .map(|t| t.name.as_str())
+            .filter(|n| {
+                !typed.is_empty() && *n != self.topic.value() && n.to_lowercase().contains(&typed)
+            })
+            .collect();
+        out.sort_by_key(|n| (!n.to_lowercase().starts_with(&typed), n.len()));
+        out.truncate(5);
+        out
+    }
+
+    /// Builds the message, or explains in words what is wrong before anything is sent.
+    pub fn prepare(&self, snapshot: Option<&ClusterSnapshot>) -> Result<OutgoingMessage, String> {
+        let topic = self.topic.value().trim();
+        if topic.is_empty() {
+            return Err("No topic: type one in the Topic field (Tab moves there).".into());
+        }
+        let known = snapshot.and_then(|s| s.topics.iter().find(|t| t.name == topic));
+        if let (Some(_), None) = (snapshot, known) {
+            return Err(format!(
+                "Unknown topic {:?}: the cluster has no topic by that name (create it in Topics with n).",
+                crate::text::escape_control(topic)
+            ));
+        }
+        let partition = match self.partition.value().trim() {
+            "" | "auto" => None,
+            text => {
+                let p: i32 = text.parse().ok().filter(|p| *p >= 0).ok_or_else(|| {
+                    format!("Partition must be a number (0, 1, …) or empty for auto, not {text:?}.")
+                })?;
+                if let Some(t) = known
+                    && p >= i32::try_from(t.partitions.len()).unwrap_or(i32::MAX)
+                {
+                    return Err(format!(
+                        "Partition {p} does not exist: {topic} has partitions 0–{}.",
+                        t.partitions.len().saturating_sub(1)
+                    ));
+                }
+                Some(p)
+            }
+        };
+        let headers = parse_header_lines(&self.headers.lines().join("\n"))?;
+        let key = Some(self.key.value())
+            .filter(|k| !k.is_empty())
+            .map(|k| k.as_bytes().to_vec());
+        let value = (!self.tombstone).then(|| self.value_text().into_bytes());
+        Ok(OutgoingMessage {
+            topic: topic.to_string(),
+            partition,
+            key,
+            value,
+            headers,
+            timestamp: None,
+        })
+    }
+
+    /// Records a send; the editor keeps its content.
+    pub fn sent(&mut self, id: RequestId, message: OutgoingMessage, now: Instant, now_ms: i64) {
+        self.problem = None;
+        self.reports.push_front(SendReport {
+            id,
+            sent_at: now,
+            sent_ms: now_ms,
+            message,
+            outcome: Outcome::Pending,
+            seen_after: None,
+        });
+        self.reports.truncate(REPORTS);
+    }
+
+    /// Applies a delivery report; a success is remembered in the history.
+    /// Returns whether the history changed.
+    pub fn delivered(
+        &mut self,
+        id: RequestId,
+        result: Result<DeliveryReport, ProduceFailure>,
+        now: Instant,
+    ) -> bool {
+        let Some(report) = self.reports.iter_mut().find(|r| r.id == id) else {
+            return false;
+        };
+        match result {
+            Ok(delivery) => {
+                report.outcome = Outcome::Delivered(delivery);
+                if report.message.topic.as_str() == self.watch.topic.as_deref().unwrap_or_default()
+                    && let Some(at) = self.watch.seen.get(&(delivery.partition, delivery.offset))
+                {
+                    report.seen_after = Some(at.saturating_duration_since(report.sent_at));
+                }
+                let message = report.message.clone();
+                history::remember(&mut self.history, &message);
+                let _ = now;
+                true
+            }
+            Err(failure) => {
+                report.outcome = Outcome::Failed(failure);
+                false
+            }
+        }
+    }
+
+    /// Records that arrived in the watch tail: shown, and matched to delivery reports.
+    pub fn watched(&mut self, records: Vec<Record>, now: Instant) {
+        for record in records {
+            let at = (record.partition, record.offset);
+            if let Some(report) = self.reports.iter_mut().find(|r| {
+                r.seen_after.is_none()
+                    && matches!(r.outcome, Outcome::Delivered(d) if (d.partition, d.offset) == at)
+                    && Some(r.message.topic.as_str()) == self.watch.topic.as_deref()
+            }) {
+                report.seen_after = Some(now.saturating_duration_since(report.sent_at));
+            }
+            self.watch.seen.insert(at, now);
+            self.watch.seen_order.push_back(at);
+            if self.watch.seen_order.len() > SEEN
+                && let Some(old) = self.watch.seen_order.pop_front()
+            {
+                self.watch.seen.remove(&old);
+            }
+            self.watch.records.push_back(record);
+            if self.watch.records.len() > Watch::KEEP {
+                self.watch.records.pop_front();
+            }
+        }
+    }
+
+    /// Fills the editor from a history entry (or a failed send).
+    pub fn load(&mut self, message: &OutgoingMessage) {
+        self.topic = TextInput::with_value(&message.topic);
+        self.partition =
+            TextInput::with_value(message.partition.map(|p| p.to_string()).unwrap_or_default());
+        self.key = TextInput::with_value(
+            message
+                .key
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default(),
+        );
+        let headers: Vec<String> = message
+            .headers
+            .iter()
+            .map(|h| {
+                format!(
+                    "{}={}",
+                    h.name,
+                    String::from_utf8_lossy(h.value.as_deref().unwrap_or_default())
+                )
+            })
+            .collect();
+        self.set_headers(&headers.join("\n"));
+        self.tombstone = message.value.is_none();
+        self.set_value(&String::from_utf8_lossy(
+            message.value.as_deref().unwrap_or_default(),
+        ));
+        self.focus = Some(Field::Value);
+    }
+
+    /// How many sends have no answer yet.
+    pub fn pending(&self) -> usize {
+        self.reports
+            .iter()
+            .filter(|r| r.outcome == Outcome::Pending)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_values_while_typing() {
+        assert_eq!(classify(""), ValueKind::Empty);
+        assert_eq!(classify(r#"{"a": 1}"#), ValueKind::Json);
+        assert_eq!(classify("hello"), ValueKind::Text);
+        let ValueKind::InvalidJson { line, column, .. } = classify("{\n  \"a\": 1,\n  \"b\" 2\n}")
+        else {
+            panic!("expected invalid JSON");
+        };
+        assert_eq!((line, column), (3, 7));
+    }
+
+    #[test]
+    fn focus_cycles_in_the_documented_order() {
+        let mut tab = ComposeTab::default();
+        let mut seen = vec![tab.focus.unwrap()];
+        for _ in 0..5 {
+            tab.focus_step(true);
+            seen.push(tab.focus.unwrap());
+        }
+        assert_eq!(
+            seen,
+            [
+                Field::Value,
+                Field::Topic,
+                Field::Partition,
+                Field::Key,
+                Field::Headers,
+                Field::Value
+            ]
+        );
+        tab.focus_step(false);
+        assert_eq!(tab.focus, Some(Field::Headers));
+    }
+}

@@ -1,0 +1,339 @@
+//! Drawing the Compose tab: fields, the value editor with its JSON status, delivery
+//! reports, the watch tail (when the terminal is wide enough) and the history popup.
+
+use jiff::tz::TimeZone;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph, Wrap};
+
+use super::{ComposeTab, Field, Outcome, ValueKind};
+use crate::kafka::model::ClusterSnapshot;
+use crate::text::escape_control;
+use crate::ui::tabs::tail::detail::format_time;
+use crate::ui::theme;
+use crate::ui::widgets::payload::{human_bytes, preview};
+use crate::ui::widgets::{centered, popup};
+
+/// The watch tail shows beside the editor from this width on.
+pub const WATCH_MIN_WIDTH: u16 = 130;
+
+pub struct ComposeView<'a> {
+    pub tab: &'a ComposeTab,
+    pub snapshot: Option<&'a ClusterSnapshot>,
+    pub tz: &'a TimeZone,
+}
+
+fn field_block(title: String, focused: bool) -> Block<'static> {
+    Block::bordered()
+        .border_style(theme::border(focused))
+        .title(title)
+        .title_style(if focused { theme::key() } else { theme::dim() })
+}
+
+impl ComposeView<'_> {
+    pub fn render(&self, frame: &mut Frame, area: Rect) {
+        let (editor, watch) = if area.width >= WATCH_MIN_WIDTH {
+            let [e, w] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                    .areas(area);
+            (e, Some(w))
+        } else {
+            (area, None)
+        };
+        self.render_editor(frame, editor);
+        if let Some(watch) = watch {
+            self.render_watch(frame, watch);
+        }
+        if let Some(selected) = self.tab.history_open {
+            self.render_history(frame, area, selected);
+        }
+    }
+
+    fn render_editor(&self, frame: &mut Frame, area: Rect) {
+        let tab = self.tab;
+        let completions = if tab.focus == Some(Field::Topic) {
+            tab.completions(self.snapshot)
+        } else {
+            Vec::new()
+        };
+        let [fields, hints, headers, value, status, reports] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(u16::from(!completions.is_empty())),
+            Constraint::Length(4),
+            Constraint::Min(5),
+            Constraint::Length(1),
+            Constraint::Length(8),
+        ])
+        .areas(area);
+        let [topic, partition, key] = Layout::horizontal([
+            Constraint::Percentage(45),
+            Constraint::Length(14),
+            Constraint::Fill(1),
+        ])
+        .areas(fields);
+        let single = |input: &crate::ui::widgets::text_input::TextInput,
+                      field: Field,
+                      title: &str,
+                      rect: Rect,
+                      frame: &mut Frame| {
+            let focused = tab.focus == Some(field);
+            frame.render_widget(
+                Paragraph::new(input.line(focused, Style::new()))
+                    .block(field_block(format!(" {title} "), focused)),
+                rect,
+            );
+        };
+        single(&tab.topic, Field::Topic, "Topic", topic, frame);
+        if tab.partition.is_empty() && tab.focus != Some(Field::Partition) {
+            frame.render_widget(
+                Paragraph::new(Line::styled("auto", theme::dim()))
+                    .block(field_block(" Partition ".into(), false)),
+                partition,
+            );
+        } else {
+            single(
+                &tab.partition,
+                Field::Partition,
+                "Partition",
+                partition,
+                frame,
+            );
+        }
+        single(&tab.key, Field::Key, "Key", key, frame);
+        if !completions.is_empty() {
+            let mut spans = vec![Span::styled(" Enter completes: ", theme::dim())];
+            for (i, name) in completions.iter().enumerate() {
+                spans.push(Span::styled(
+                    escape_control(name).into_owned(),
+                    if i == 0 { theme::key() } else { Style::new() },
+                ));
+                spans.push(Span::raw("  "));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), hints);
+        }
+        let mut headers_area = tab.headers.clone();
+        headers_area.set_block(field_block(
+            " Headers (name=value per line) ".into(),
+            tab.focus == Some(Field::Headers),
+        ));
+        headers_area.set_cursor_style(cursor(tab.focus == Some(Field::Headers)));
+        frame.render_widget(&headers_area, headers);
+        let mut value_area = tab.value.clone();
+        let (kind, kind_style) = match &tab.value_kind {
+            _ if tab.tombstone => ("tombstone: a null value is sent".to_string(), theme::warn()),
+            ValueKind::Empty => ("empty".into(), theme::dim()),
+            ValueKind::Json => ("JSON ✓ (Ctrl-F formats)".into(), theme::ok()),
+            ValueKind::InvalidJson { line, column, .. } => (
+                format!("JSON ✗ line {line}, column {column} (sent as text if you insist)"),
+                theme::error(),
+            ),
+            ValueKind::Text => ("text".into(), theme::dim()),
+        };
+        value_area.set_block(
+            field_block(" Value ".into(), tab.focus == Some(Field::Value))
+                .title_bottom(Line::styled(format!(" {kind} "), kind_style)),
+        );
+        value_area.set_cursor_style(cursor(tab.focus == Some(Field::Value)));
+        if tab.tombstone {
+            value_area.set_style(theme::dim());
+        }
+        frame.render_widget(&value_area, value);
+        let status_line = if let Some(problem) = &tab.problem {
+            Line::styled(escape_control(problem).into_owned(), theme::error())
+        } else if tab.focus.is_none() {
+            Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", theme::dim())
+        } else {
+            Line::styled(
+                "Ctrl-S send · Ctrl-T tombstone · Ctrl-R history · Esc leave the editor",
+                theme::dim(),
+            )
+        };
+        frame.render_widget(Paragraph::new(status_line), status);
+        self.render_reports(frame, reports);
+    }
+
+    fn render_reports(&self, frame: &mut Frame, area: Rect) {
+        let tab = self.tab;
+        let block = Block::bordered()
+            .border_style(theme::border(false))
+            .title(format!(" Deliveries ({}) ", tab.reports.len()))
+            .title_style(theme::title());
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let lines: Vec<Line> = tab
+            .reports
+            .iter()
+            .take(usize::from(inner.height))
+            .map(|r| {
+                let time = format_time(r.sent_ms, self.tz, false);
+                let topic = escape_control(&r.message.topic).into_owned();
+                match &r.outcome {
+                    Outcome::Pending => Line::from(vec![
+                        Span::styled(format!("{time} "), theme::dim()),
+                        Span::styled(format!("{topic} … waiting for the broker"), theme::warn()),
+                    ]),
+                    Outcome::Delivered(d) => {
+                        let mut spans = vec![
+                            Span::styled(format!("{time} "), theme::dim()),
+                            Span::styled("✓ ", theme::ok()),
+                            Span::raw(format!(
+                                "{topic} partition {} offset {} · {} ms",
+                                d.partition,
+                                d.offset,
+                                d.latency.as_millis()
+                            )),
+                        ];
+                        if let Some(seen) = r.seen_after {
+                            spans.push(Span::styled(
+                                format!(" · in the tail after {} ms", seen.as_millis()),
+                                theme::key(),
+                            ));
+                        }
+                        Line::from(spans)
+                    }
+                    Outcome::Failed(f) => Line::from(vec![
+                        Span::styled(format!("{time} "), theme::dim()),
+                        Span::styled(
+                            format!(
+                                "✗ {topic}: {} ({}) · {}",
+                                escape_control(&f.message),
+                                escape_control(&f.code),
+                                if f.retriable {
+                                    "retriable: Ctrl-S sends again"
+                                } else {
+                                    "not retriable"
+                                }
+                            ),
+                            theme::error(),
+                        ),
+                    ]),
+                }
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn render_watch(&self, frame: &mut Frame, area: Rect) {
+        let watch = &self.tab.watch;
+        let title = match &watch.topic {
+            Some(t) => format!(" Watching {} ", escape_control(t)),
+            None => " Watching: no topic yet ".into(),
+        };
+        let block = Block::bordered()
+            .border_style(theme::border(false))
+            .title(title)
+            .title_style(theme::title());
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if let Some(reason) = &watch.failed {
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    escape_control(reason).into_owned(),
+                    theme::error(),
+                ))
+                .wrap(Wrap { trim: false }),
+                inner,
+            );
+            return;
+        }
+        let rows = usize::from(inner.height);
+        let width = usize::from(inner.width);
+        let lines: Vec<Line> = watch
+            .records
+            .iter()
+            .rev()
+            .take(rows)
+            .map(|r| {
+                let head = format!("p{} @{} ", r.partition, r.offset);
+                let key = r
+                    .key
+                    .as_deref()
+                    .map(|k| format!("{} ", preview(Some(k), 12)))
+                    .unwrap_or_default();
+                let room = width.saturating_sub(head.len() + key.chars().count());
+                let value = if r.value.is_none() {
+                    "∅ tombstone".to_string()
+                } else {
+                    preview(r.value.as_deref(), room)
+                };
+                Line::from(vec![
+                    Span::styled(head, theme::dim()),
+                    Span::styled(key, theme::key()),
+                    Span::raw(value),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn render_history(&self, frame: &mut Frame, area: Rect, selected: usize) {
+        let tab = self.tab;
+        let rect = centered(
+            area,
+            area.width.saturating_sub(8).min(100),
+            area.height.saturating_sub(4).min(20),
+        );
+        frame.render_widget(Clear, rect);
+        let inner = popup(
+            frame,
+            rect,
+            "History (Enter loads into the editor, Esc closes)",
+        );
+        if tab.history.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Line::styled("Nothing sent yet.", theme::dim())),
+                inner,
+            );
+            return;
+        }
+        let width = usize::from(inner.width);
+        let items: Vec<ListItem> = tab
+            .history
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let value = m.value.as_deref().map_or_else(
+                    || "∅ tombstone".to_string(),
+                    |v| {
+                        format!(
+                            "{} · {}",
+                            human_bytes(v.len() as u64),
+                            preview(Some(v), width.saturating_sub(40))
+                        )
+                    },
+                );
+                let key = m
+                    .key
+                    .as_deref()
+                    .map(|k| format!(" key {}", preview(Some(k), 16)))
+                    .unwrap_or_default();
+                let style = if i == selected {
+                    theme::selected()
+                } else {
+                    Style::new()
+                };
+                ListItem::new(Line::from(vec![
+                    Span::styled(escape_control(&m.topic).into_owned(), theme::key()),
+                    Span::styled(key, theme::dim()),
+                    Span::raw(format!("  {value}")),
+                ]))
+                .style(style)
+            })
+            .collect();
+        let skip = selected.saturating_sub(usize::from(inner.height).saturating_sub(1));
+        frame.render_widget(
+            List::new(items.into_iter().skip(skip).collect::<Vec<_>>()),
+            inner,
+        );
+    }
+}
+
+fn cursor(focused: bool) -> Style {
+    if focused {
+        Style::new().add_modifier(ratatui::style::Modifier::REVERSED)
+    } else {
+        Style::new()
+    }
+}
