@@ -37,7 +37,14 @@ pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
             let events = events.clone();
             tokio::task::spawn_blocking(move || {
                 let result = write_export(&path, &topic, &records)
-                    .map(|()| format!("Exported {} records to {}", records.len(), path.display()))
+                    .map(|()| {
+                        format!(
+                            "Exported {} record{} to {}",
+                            records.len(),
+                            if records.len() == 1 { "" } else { "s" },
+                            path.display()
+                        )
+                    })
                     .map_err(|e| format!("Export to {} failed: {e}", path.display()));
                 let _ = events.blocking_send(Event::Exported(result));
             });

@@ -149,7 +149,9 @@ impl App {
             self.toast(Level::Warn, "Nothing to export: no records in view");
             return;
         }
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+        let stamp = jiff::Timestamp::now()
+            .strftime("%Y%m%d-%H%M%S%.3f")
+            .to_string();
         let safe: String = topic
             .chars()
             .map(|c| {

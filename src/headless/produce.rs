@@ -119,17 +119,40 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
         eprintln!("ktui: produced {delivered} messages to {topic}");
         ExitCode::SUCCESS
     } else {
-        let reasons = context
+        let mut reasons = context
             .reasons
             .lock()
             .map(|r| r.join("; "))
             .unwrap_or_default();
+        if let Some(why) = missing_topic(&producer, &args.topic) {
+            reasons = format!("{why}; {reasons}");
+        }
         eprintln!(
             "ktui: produced {delivered} messages to {topic}; {failed} failed: {}",
             crate::text::escape_control(&reasons)
         );
         ExitCode::from(1)
     }
+}
+
+/// When sends time out, the usual cause is a topic that does not exist (and that the
+/// broker did not auto-create): say so instead of only "timed out".
+fn missing_topic(producer: &BaseProducer<Counting>, topic: &str) -> Option<String> {
+    let metadata = producer
+        .client()
+        .fetch_metadata(Some(topic), Duration::from_secs(5))
+        .ok()?;
+    let error = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)?
+        .error()?;
+    (RDKafkaErrorCode::from(error) == RDKafkaErrorCode::UnknownTopicOrPartition).then(|| {
+        format!(
+            "topic {:?} does not exist (and the broker did not create it)",
+            crate::text::escape_control(topic)
+        )
+    })
 }
 
 /// Queues one message, waiting for room when librdkafka's queue is full.

@@ -290,37 +290,75 @@ fn assignment(
             list.clone()
         }
     };
-    let mut tpl = TopicPartitionList::new();
-    let offset = match spec.start {
-        StartPosition::End => Offset::End,
-        StartPosition::Beginning => Offset::Beginning,
-        StartPosition::Offset(n) => Offset::Offset(n),
-        StartPosition::Last(n) => Offset::OffsetTail(n),
-        StartPosition::Time(ms) => Offset::Offset(ms),
+    // "End" and "last N" are resolved to absolute offsets here, before assigning: left
+    // to librdkafka they are resolved after "Started" is reported, and a record produced
+    // in between would be skipped although the view already says live.
+    let starts: BTreeMap<i32, i64> = match spec.start {
+        StartPosition::Beginning => return absolute(spec, &wanted, |_| Offset::Beginning),
+        StartPosition::Offset(n) => return absolute(spec, &wanted, |_| Offset::Offset(n)),
+        StartPosition::End => list_offsets(consumer, spec, &wanted, Offset::End, timeout)?,
+        StartPosition::Last(n) => {
+            let high = list_offsets(consumer, spec, &wanted, Offset::End, timeout)?;
+            let low = list_offsets(consumer, spec, &wanted, Offset::Beginning, timeout)?;
+            high.iter()
+                .map(|(p, h)| (*p, (h - n).max(low.get(p).copied().unwrap_or(0))))
+                .collect()
+        }
+        StartPosition::Time(ms) => {
+            let at = list_offsets(consumer, spec, &wanted, Offset::Offset(ms), timeout)?;
+            // A partition with nothing at or after that time starts at its end.
+            let high = list_offsets(consumer, spec, &wanted, Offset::End, timeout)?;
+            high.iter()
+                .map(|(p, h)| (*p, at.get(p).copied().filter(|o| *o >= 0).unwrap_or(*h)))
+                .collect()
+        }
     };
-    for p in &wanted {
-        tpl.add_partition_offset(&spec.topic, *p, offset)
+    absolute(spec, &wanted, |p| {
+        starts.get(&p).map_or(Offset::End, |o| Offset::Offset(*o))
+    })
+}
+
+fn absolute(
+    spec: &TailSpec,
+    partitions: &[i32],
+    offset: impl Fn(i32) -> Offset,
+) -> Result<TopicPartitionList, String> {
+    let mut tpl = TopicPartitionList::new();
+    for p in partitions {
+        tpl.add_partition_offset(&spec.topic, *p, offset(*p))
             .map_err(|e| format!("bad start position: {e}"))?;
     }
-    if let StartPosition::Time(_) = spec.start {
-        tpl = consumer.offsets_for_times(tpl, timeout).map_err(|e| {
-            format!(
-                "cannot look up offsets by time: {}",
-                describe_kafka_error(&e)
-            )
-        })?;
-        // A partition with nothing at or after that time answers -1: start at its end.
-        let mut fixed = TopicPartitionList::new();
-        for elem in tpl.elements() {
-            let offset = match elem.offset() {
-                Offset::Offset(n) if n >= 0 => Offset::Offset(n),
-                _ => Offset::End,
-            };
-            let _ = fixed.add_partition_offset(elem.topic(), elem.partition(), offset);
-        }
-        tpl = fixed;
-    }
     Ok(tpl)
+}
+
+/// One batched ListOffsets: `Offset::End` gives the high watermark, `Offset::Beginning`
+/// the low one, `Offset::Offset(ms)` the first offset at or after that time (-1: none).
+fn list_offsets(
+    consumer: &BaseConsumer<TailContext>,
+    spec: &TailSpec,
+    partitions: &[i32],
+    query: Offset,
+    timeout: Duration,
+) -> Result<BTreeMap<i32, i64>, String> {
+    let mut tpl = TopicPartitionList::new();
+    for p in partitions {
+        tpl.add_partition_offset(&spec.topic, *p, query)
+            .map_err(|e| format!("bad start position: {e}"))?;
+    }
+    let answer = consumer
+        .offsets_for_times(tpl, timeout)
+        .map_err(|e| format!("cannot look up offsets: {}", describe_kafka_error(&e)))?;
+    Ok(answer
+        .elements()
+        .iter()
+        .map(|e| {
+            let offset = match e.offset() {
+                Offset::Offset(n) => n,
+                _ => -1,
+            };
+            (e.partition(), offset)
+        })
+        .collect())
 }
 
 /// Runs a tail until the sink says stop, `stop` is set, or (with `exit_at_end`) every

@@ -10,6 +10,11 @@ the broker really holds (or set the broker up through it before ktui looks).
     kp.py --bootstrap ADDR describe-topics NAME...  # JSON {name: partition count}
     kp.py --bootstrap ADDR produce TOPIC VALUE... [--partition P]
                                                     # JSON list of [partition, offset]
+    kp.py --bootstrap ADDR produce-records TOPIC JSON
+                                                    # JSON is a list of {"key": str|null,
+                                                    # "value": str|null, "headers": [[name,
+                                                    # value]], "partition": int}; prints
+                                                    # JSON list of [partition, offset]
     kp.py --bootstrap ADDR end-offsets TOPIC        # JSON {partition: end offset}
 
 Every call gives up quickly on an unreachable broker and exits 1 with the reason on stderr.
@@ -94,6 +99,31 @@ def cmd_produce(args):
     print(json.dumps(written))
 
 
+def utf8_or_none(text):
+    return None if text is None else text.encode("utf-8")
+
+
+def cmd_produce_records(args):
+    records = json.loads(args.records)
+    producer = KafkaProducer(
+        bootstrap_servers=args.bootstrap, acks=1, linger_ms=0, **fast_fail(KafkaProducer)
+    )
+    written = []
+    # One record per request (wait for each), so every record is a batch of its own.
+    for record in records:
+        headers = [(name, value.encode("utf-8")) for name, value in record.get("headers", [])]
+        meta = producer.send(
+            args.topic,
+            value=utf8_or_none(record.get("value")),
+            key=utf8_or_none(record.get("key")),
+            headers=headers or None,
+            partition=record.get("partition"),
+        ).get(timeout=TIMEOUT_MS / 1000)
+        written.append([meta.partition, meta.offset])
+    producer.close(timeout=5)
+    print(json.dumps(written))
+
+
 def cmd_end_offsets(args):
     consumer = KafkaConsumer(bootstrap_servers=args.bootstrap, **fast_fail(KafkaConsumer))
     partitions = consumer.partitions_for_topic(args.topic) or set()
@@ -130,6 +160,11 @@ def main():
     p.add_argument("values", nargs="+")
     p.add_argument("--partition", type=int, default=None)
     p.set_defaults(run=cmd_produce)
+
+    p = sub.add_parser("produce-records")
+    p.add_argument("topic")
+    p.add_argument("records")
+    p.set_defaults(run=cmd_produce_records)
 
     p = sub.add_parser("end-offsets")
     p.add_argument("topic")

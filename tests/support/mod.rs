@@ -212,6 +212,19 @@ pub fn kp(bootstrap: &str, args: &[&str]) -> String {
     kp_try(bootstrap, args).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Produces records with kafka-python, one request each. `records` is a JSON list of
+/// `{"key": str|null, "value": str|null, "headers": [[name, value]], "partition": n}`
+/// (every field optional). Returns `[partition, offset]` per record.
+pub fn kp_produce_records(
+    bootstrap: &str,
+    topic: &str,
+    records: &serde_json::Value,
+) -> Vec<(i32, i64)> {
+    let out = kp(bootstrap, &["produce-records", topic, &records.to_string()]);
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("kp.py produce-records printed {out:?}: {e}"))
+}
+
 /// The topic names the broker lists, as kafka-python sees them.
 pub fn kp_topics(bootstrap: &str) -> Vec<String> {
     let out = kp(bootstrap, &["list-topics"]);
@@ -233,6 +246,41 @@ pub fn wait_for_topic(bootstrap: &str, topic: &str, present: bool, timeout: Dura
             Err(format!("listed {topics:?}"))
         }
     });
+}
+
+/// kcat: `$KCAT_BIN` or `kcat` on `PATH`.
+pub fn kcat() -> Option<PathBuf> {
+    find_tool("kcat", Some("KCAT_BIN"), None)
+}
+
+/// Whether kcat is installed; applies the missing-tool policy.
+pub fn kcat_available() -> bool {
+    require("kcat ($KCAT_BIN or kcat on PATH)", kcat().is_some())
+}
+
+/// Produces one record per line with `kcat -P -l` (so a line must not hold a newline);
+/// `args` adds options such as `-K:` (key before the first `:`), `-H name=value`
+/// (`-H name` for a null value) or `-p N`. Panics with kcat's output when it fails.
+/// kcat (librdkafka 2.0) works with the embedded demo cluster, not with tansu.
+pub fn kcat_produce(bootstrap: &str, topic: &str, lines: &[&str], args: &[&str]) {
+    let kcat = kcat().expect("kcat is installed (check kcat_available first)");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("records.txt");
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(&input, text).expect("kcat input");
+    let ran = run_with_timeout(
+        Command::new(kcat)
+            .args(["-P", "-b", bootstrap, "-t", topic])
+            .args(args)
+            .arg("-l")
+            .arg(&input),
+        Duration::from_secs(30),
+    );
+    assert!(
+        ran.status.is_some_and(|s| s.success()),
+        "kcat -P {args:?} into {topic} failed: {ran:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,6 +475,16 @@ impl Tui {
     /// Starts `ktui ARGS…` in a `width`×`height` terminal. `None` (after a skip notice)
     /// when tmux is missing outside CI.
     pub fn start(args: &[&str], width: u16, height: u16) -> Option<Self> {
+        Self::launch(None, args, width, height)
+    }
+
+    /// Like [`Tui::start`], with ktui's working directory set to `cwd` (where it writes
+    /// exports).
+    pub fn start_in(cwd: &Path, args: &[&str], width: u16, height: u16) -> Option<Self> {
+        Self::launch(Some(cwd), args, width, height)
+    }
+
+    fn launch(cwd: Option<&Path>, args: &[&str], width: u16, height: u16) -> Option<Self> {
         if !Self::tmux_available() {
             return None;
         }
@@ -454,7 +512,11 @@ impl Tui {
             .arg("-f")
             .arg(&conf)
             .args(["new-session", "-d", "-s", &tui.session])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()]);
+        if let Some(cwd) = cwd {
+            command.arg("-c").arg(cwd);
+        }
+        command
             // sh records ktui's exit status: tmux 3.3 does not always reap a pane's
             // process itself, and then never reports its status.
             .args(["--", "sh", "-c", EXIT_RECORDER, "sh"])
@@ -519,6 +581,20 @@ impl Tui {
         }
     }
 
+    /// The pane's title, as escape sequences (OSC 0/2) written to the terminal set it.
+    pub fn pane_title(&self) -> String {
+        let output = self.tmux_output(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.session,
+            "#{pane_title}",
+        ]);
+        String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_string()
+    }
+
     /// ktui's log file (it logs there, never to the terminal).
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("home/data/ktui/ktui.log")
@@ -560,6 +636,31 @@ impl Tui {
                 "timed out after {timeout:?} waiting for {what}\n{}",
                 self.diagnostics()
             )
+        })
+    }
+
+    /// Like [`Tui::wait_until`], but only on a settled screen: two captures in a row
+    /// (one poll apart) that are identical. A large redraw reaches tmux in several
+    /// writes, and a capture between them shows half of the old frame and half of the
+    /// new; asserting on such a screen makes a test flaky.
+    pub fn wait_settled(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut pred: impl FnMut(&str) -> bool,
+    ) -> String {
+        let mut previous = String::new();
+        self.wait_until(&format!("{what} (on a settled screen)"), timeout, |s| {
+            let settled = s == previous;
+            s.clone_into(&mut previous);
+            settled && pred(s)
+        })
+    }
+
+    /// [`Tui::wait_settled`] for a screen that contains `needle`.
+    pub fn wait_settled_for(&self, needle: &str, timeout: Duration) -> String {
+        self.wait_settled(&format!("{needle:?} on screen"), timeout, |s| {
+            s.contains(needle)
         })
     }
 
