@@ -256,12 +256,16 @@ fn render_help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
-    let width = area.width.min(60);
     for (i, toast) in app.toasts.iter().rev().take(3).enumerate() {
         let y = area.y + 1 + i as u16;
         if y >= area.bottom() {
             break;
         }
+        // As wide as the text (a file name must show whole), within the screen.
+        let text = escape_control(&toast.text);
+        let wanted = u16::try_from(unicode_width::UnicodeWidthStr::width(text.as_ref()) + 2)
+            .unwrap_or(u16::MAX);
+        let width = wanted.max(20).min(area.width.saturating_sub(2));
         let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, 1);
         let style = match toast.level {
             Level::Info => Style::new().fg(ratatui::style::Color::Black).bg(theme::OK),
@@ -273,9 +277,6 @@ fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
                 .bg(theme::ERROR),
         };
         frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(format!(" {} ", escape_control(&toast.text))).style(style),
-            rect,
-        );
+        frame.render_widget(Paragraph::new(format!(" {text} ")).style(style), rect);
     }
 }

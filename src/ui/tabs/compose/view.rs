@@ -58,13 +58,20 @@ impl ComposeView<'_> {
         } else {
             Vec::new()
         };
+        // Small terminals give up the delivery list first, then header lines; the
+        // fields and the value always stay.
+        let (headers_h, reports_h) = match area.height {
+            h if h >= 26 => (4, 8),
+            h if h >= 18 => (3, 4),
+            _ => (3, 0),
+        };
         let [fields, hints, headers, value, status, reports] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Length(u16::from(!completions.is_empty())),
-            Constraint::Length(4),
-            Constraint::Min(5),
+            Constraint::Length(headers_h),
+            Constraint::Min(3),
             Constraint::Length(1),
-            Constraint::Length(8),
+            Constraint::Length(reports_h),
         ])
         .areas(area);
         let [topic, partition, key] = Layout::horizontal([
@@ -151,7 +158,9 @@ impl ComposeView<'_> {
             )
         };
         frame.render_widget(Paragraph::new(status_line), status);
-        self.render_reports(frame, reports);
+        if reports.height > 0 {
+            self.render_reports(frame, reports);
+        }
     }
 
     fn render_reports(&self, frame: &mut Frame, area: Rect) {
