@@ -182,9 +182,10 @@ impl ComposeTab {
     /// Replaces the value with pretty JSON (Ctrl-F); refuses invalid JSON in words.
     pub fn format_json(&mut self) {
         let text = self.value_text();
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(json) => {
-                let pretty = serde_json::to_string_pretty(&json).unwrap_or(text);
+        match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
+            Ok(_) => {
+                // Re-indent token by token: key order and number text stay as typed.
+                let pretty = crate::ui::widgets::payload::reindent_json(text.as_bytes());
                 self.set_value(&pretty);
             }
             Err(e) => {

@@ -127,6 +127,16 @@ impl ComposeView<'_> {
         ));
         headers_area.set_cursor_style(cursor(tab.focus == Some(Field::Headers)));
         frame.render_widget(&headers_area, headers);
+        self.render_value(frame, value);
+        let status_line = self.status_line();
+        frame.render_widget(Paragraph::new(status_line), status);
+        if reports.height > 0 {
+            self.render_reports(frame, reports);
+        }
+    }
+
+    fn render_value(&self, frame: &mut Frame, value: Rect) {
+        let tab = self.tab;
         let mut value_area = tab.value.clone();
         let (kind, kind_style) = match &tab.value_kind {
             _ if tab.tombstone => ("tombstone: a null value is sent".to_string(), theme::warn()),
@@ -147,7 +157,11 @@ impl ComposeView<'_> {
             value_area.set_style(theme::dim());
         }
         frame.render_widget(&value_area, value);
-        let status_line = if let Some(problem) = &tab.problem {
+    }
+
+    fn status_line(&self) -> Line<'static> {
+        let tab = self.tab;
+        if let Some(problem) = &tab.problem {
             Line::styled(escape_control(problem).into_owned(), theme::error())
         } else if tab.focus.is_none() {
             Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", theme::dim())
@@ -156,10 +170,6 @@ impl ComposeView<'_> {
                 "Ctrl-S send · Ctrl-T tombstone · Ctrl-R history · Esc leave the editor",
                 theme::dim(),
             )
-        };
-        frame.render_widget(Paragraph::new(status_line), status);
-        if reports.height > 0 {
-            self.render_reports(frame, reports);
         }
     }
 
@@ -210,7 +220,7 @@ impl ComposeView<'_> {
                                 escape_control(&f.message),
                                 escape_control(&f.code),
                                 if f.retriable {
-                                    "retriable: Ctrl-S sends again"
+                                    "retriable"
                                 } else {
                                     "not retriable"
                                 }

@@ -1,0 +1,364 @@
+//! Layer 1 for the Compose tab: keys and fake worker events into `App`; assert the
+//! message it sends, what it refuses (in words), reports, history and the watch tail.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ktui::app::{App, ClusterLabel, Effect, Tab};
+use ktui::event::Event;
+use ktui::kafka::model::{
+    BrokerInfo, ClusterSnapshot, PartitionInfo, Record, TimestampKind, TopicInfo,
+};
+use ktui::kafka::produce::{DeliveryReport, ProduceFailure};
+use ktui::kafka::tail::TailEvent;
+use ktui::kafka::{Command, KafkaEvent};
+use ktui::keymap::Keymap;
+use ktui::ui::tabs::compose::{Field, Outcome, ValueKind};
+
+fn app_with_topics() -> App {
+    let mut app = App::new(
+        ClusterLabel {
+            address: "localhost:9092".into(),
+            demo_address: None,
+        },
+        Keymap::default(),
+    );
+    app.size = (120, 40);
+    let topic = |name: &str, partitions: i32| TopicInfo {
+        name: name.into(),
+        partitions: (0..partitions)
+            .map(|id| PartitionInfo {
+                id,
+                leader: 1,
+                replicas: vec![1],
+                isr: vec![1],
+                low: Some(0),
+                high: Some(0),
+                error: None,
+            })
+            .collect(),
+        error: None,
+    };
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(ClusterSnapshot {
+            brokers: vec![BrokerInfo {
+                id: 1,
+                host: "h".into(),
+                port: 9092,
+            }],
+            cluster_id: None,
+            topics: vec![
+                topic("orders", 3),
+                topic("orders-dlq", 1),
+                topic("sample", 1),
+            ],
+        }),
+    }));
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Command> {
+    app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        if c == '\n' {
+            key(app, KeyCode::Enter);
+        } else {
+            key(app, KeyCode::Char(c));
+        }
+    }
+}
+
+/// Compose with the value typed and the topic set (focus back on the value).
+fn composing(value: &str, topic: &str) -> App {
+    let mut app = app_with_topics();
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.tab, Tab::Compose);
+    assert_eq!(
+        app.compose.focus,
+        Some(Field::Value),
+        "focus starts in the value editor"
+    );
+    typed(&mut app, value);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, topic);
+    key(&mut app, KeyCode::BackTab);
+    app
+}
+
+fn produced(commands: &[Command]) -> (u64, ktui::kafka::produce::OutgoingMessage) {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Produce { id, message } => Some((*id, message.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no Produce in {commands:?}"))
+}
+
+#[test]
+fn ctrl_s_sends_exactly_what_was_typed_and_keeps_the_editor() {
+    let mut app = composing("{\"a\": 1,\n \"q\": \"123\"}", "orders");
+    assert_eq!(app.compose.value_kind, ValueKind::Json);
+    // Key and headers.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Key));
+    typed(&mut app, "user-1");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "trace=abc\nsource=ktui");
+    let commands = ctrl(&mut app, 's');
+    let (id, message) = produced(&commands);
+    assert_eq!(message.topic, "orders");
+    assert_eq!(
+        message.value.as_deref(),
+        Some(&b"{\"a\": 1,\n \"q\": \"123\"}"[..])
+    );
+    assert_eq!(message.key.as_deref(), Some(&b"user-1"[..]));
+    assert_eq!(
+        message.partition, None,
+        "auto: the partitioner picks by key"
+    );
+    assert_eq!(message.headers.len(), 2);
+    assert!(
+        !app.should_quit && app.tab == Tab::Compose,
+        "q and digits were typed"
+    );
+    assert_eq!(app.compose.reports[0].outcome, Outcome::Pending);
+    // The editor keeps its content: sending again is one key.
+    assert!(app.compose.value_text().contains("\"q\""));
+    let again = ctrl(&mut app, 's');
+    assert_ne!(produced(&again).0, id);
+    assert_eq!(app.compose.reports.len(), 2);
+}
+
+#[test]
+fn problems_are_reported_before_sending() {
+    let mut app = composing("x", "nope");
+    assert!(
+        ctrl(&mut app, 's')
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("Unknown topic")
+    );
+
+    let mut app = composing("x", "orders");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "7");
+    assert!(ctrl(&mut app, 's').is_empty());
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("Partition 7 does not exist")
+    );
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "x");
+    ctrl(&mut app, 's');
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("must be a number")
+    );
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "broken");
+    ctrl(&mut app, 's');
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("header line 1")
+    );
+    assert!(app.compose.reports.is_empty(), "nothing was sent");
+}
+
+#[test]
+fn invalid_json_is_labelled_but_can_be_sent_as_text() {
+    let mut app = composing("{\"a\": }", "orders");
+    assert!(matches!(
+        app.compose.value_kind,
+        ValueKind::InvalidJson { line: 1, .. }
+    ));
+    ctrl(&mut app, 'f');
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+    assert_eq!(
+        app.compose.value_text(),
+        "{\"a\": }",
+        "formatting never loses text"
+    );
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(message.value.as_deref(), Some(&b"{\"a\": }"[..]));
+}
+
+#[test]
+fn ctrl_f_formats_and_ctrl_t_sends_a_tombstone() {
+    let mut app = composing("{\"b\":[1,2],\"a\":{}}", "orders");
+    ctrl(&mut app, 'f');
+    // Key order and number text stay exactly as typed.
+    assert_eq!(
+        app.compose.value_text(),
+        "{\n  \"b\": [\n    1,\n    2\n  ],\n  \"a\": {}\n}"
+    );
+    ctrl(&mut app, 't');
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(message.value, None);
+}
+
+#[test]
+fn reports_show_delivery_failure_and_retriability_and_history_is_saved() {
+    let mut app = composing("hello", "orders");
+    let (id, _) = produced(&ctrl(&mut app, 's'));
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Err(ProduceFailure {
+            code: "MESSAGE_TIMED_OUT".into(),
+            message: "Local: Message timed out".into(),
+            retriable: true,
+        }),
+    }));
+    assert!(matches!(&app.compose.reports[0].outcome, Outcome::Failed(f) if f.retriable));
+    assert!(
+        app.take_effects().is_empty(),
+        "a failed send is not history"
+    );
+    assert_eq!(
+        app.compose.value_text(),
+        "hello",
+        "a failed send is never lost"
+    );
+    let (id, _) = produced(&ctrl(&mut app, 's'));
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Ok(DeliveryReport {
+            partition: 2,
+            offset: 41,
+            latency: Duration::from_millis(3),
+        }),
+    }));
+    assert!(matches!(app.compose.reports[0].outcome, Outcome::Delivered(d) if d.offset == 41));
+    let effects = app.take_effects();
+    let [Effect::SaveHistory(content)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(content.contains("\"value\":\"hello\""), "{content}");
+}
+
+#[test]
+fn the_watch_tail_sees_the_message_and_times_it() {
+    let mut app = app_with_topics();
+    app.open_in_tail("orders");
+    let commands = key(&mut app, KeyCode::Char('3'));
+    assert_eq!(
+        app.compose.topic.value(),
+        "orders",
+        "prefilled from the topic last opened"
+    );
+    let watch = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::StartTail { id, spec } if spec.topic == "orders" => Some(*id),
+            _ => None,
+        })
+        .expect("a watch tail on the target topic");
+    typed(&mut app, "ping");
+    let (id, _) = produced(&ctrl(&mut app, 's'));
+    // The record shows up in the watch tail before the delivery report arrives.
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id: watch,
+        event: TailEvent::Records(vec![Record {
+            partition: 1,
+            offset: 7,
+            timestamp: None,
+            timestamp_kind: TimestampKind::NotAvailable,
+            key: None,
+            value: Some(b"ping".to_vec()),
+            headers: vec![],
+        }]),
+    }));
+    assert_eq!(app.compose.watch.records.len(), 1);
+    assert_eq!(
+        app.tail.buffer.len(),
+        0,
+        "the Tail tab's buffer is not the watch"
+    );
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Ok(DeliveryReport {
+            partition: 1,
+            offset: 7,
+            latency: Duration::from_millis(2),
+        }),
+    }));
+    assert!(app.compose.reports[0].seen_after.is_some());
+}
+
+#[test]
+fn topic_completion_and_history_loading() {
+    let mut app = app_with_topics();
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "dl");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.topic.value(), "orders-dlq");
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::StartTail { spec, .. } if spec.topic == "orders-dlq"))
+    );
+    app.compose.history = vec![ktui::kafka::produce::OutgoingMessage {
+        topic: "sample".into(),
+        partition: Some(0),
+        key: Some(b"k".to_vec()),
+        value: Some(b"from history".to_vec()),
+        headers: vec![],
+        timestamp: None,
+    }];
+    ctrl(&mut app, 'r');
+    assert_eq!(app.compose.history_open, Some(0));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.topic.value(), "sample");
+    assert_eq!(app.compose.partition.value(), "0");
+    assert_eq!(app.compose.value_text(), "from history");
+}
+
+#[test]
+fn esc_leaves_the_editor_then_keys_are_commands() {
+    let mut app = composing("v", "orders");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.compose.focus, None);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.focus, Some(Field::Value));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}

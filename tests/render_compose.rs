@@ -1,0 +1,227 @@
+//! Layer 2 for the Compose tab: each state drawn into a TestBackend, checked with insta.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ktui::app::{App, ClusterLabel};
+use ktui::event::Event;
+use ktui::kafka::model::{
+    BrokerInfo, ClusterSnapshot, PartitionInfo, Record, TimestampKind, TopicInfo,
+};
+use ktui::kafka::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
+use ktui::kafka::tail::TailEvent;
+use ktui::kafka::{Command, KafkaEvent};
+use ktui::keymap::Keymap;
+use ktui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn app(width: u16, height: u16) -> App {
+    let mut app = App::new(
+        ClusterLabel {
+            address: "localhost:9092".into(),
+            demo_address: None,
+        },
+        Keymap::default(),
+    );
+    app.size = (width, height);
+    app.tz = jiff::tz::TimeZone::UTC;
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(ClusterSnapshot {
+            brokers: vec![BrokerInfo {
+                id: 1,
+                host: "h".into(),
+                port: 9092,
+            }],
+            cluster_id: None,
+            topics: ["orders", "orders-dlq", "sample"]
+                .iter()
+                .map(|name| TopicInfo {
+                    name: (*name).into(),
+                    partitions: vec![PartitionInfo {
+                        id: 0,
+                        leader: 1,
+                        replicas: vec![1],
+                        isr: vec![1],
+                        low: Some(0),
+                        high: Some(0),
+                        error: None,
+                    }],
+                    error: None,
+                })
+                .collect(),
+        }),
+    }));
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Command> {
+    app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        if c == '\n' {
+            key(app, KeyCode::Enter);
+        } else {
+            key(app, KeyCode::Char(c));
+        }
+    }
+}
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal.draw(|f| ui::render(app, f)).unwrap();
+    terminal
+}
+
+fn compose(width: u16, height: u16, value: &str) -> App {
+    let mut app = app(width, height);
+    key(&mut app, KeyCode::Char('3'));
+    typed(&mut app, value);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "orders");
+    key(&mut app, KeyCode::BackTab);
+    app
+}
+
+fn sent_id(commands: &[Command]) -> u64 {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::Produce { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("sent")
+}
+
+#[test]
+fn compose_empty() {
+    let mut app = app(100, 30);
+    key(&mut app, KeyCode::Char('3'));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_valid_json() {
+    let app = compose(
+        100,
+        30,
+        "{\n  \"user\": {\"id\": 42},\n  \"level\": \"error\"\n}",
+    );
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_invalid_json_with_position() {
+    let app = compose(100, 30, "{\"user\": {\"id\": 42,}}");
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_refused_before_sending() {
+    let mut app = compose(100, 30, "hello");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "9");
+    ctrl(&mut app, 's');
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_topic_completion() {
+    let mut app = app(100, 30);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "ord");
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_reports_ok_failed_pending_and_tombstone() {
+    let mut app = compose(100, 30, "hello");
+    let ok = sent_id(&ctrl(&mut app, 's'));
+    let failed = sent_id(&ctrl(&mut app, 's'));
+    ctrl(&mut app, 't');
+    let _pending = sent_id(&ctrl(&mut app, 's'));
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id: ok,
+        result: Ok(DeliveryReport {
+            partition: 0,
+            offset: 12,
+            latency: Duration::from_millis(4),
+        }),
+    }));
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id: failed,
+        result: Err(ProduceFailure {
+            code: "MESSAGE_TIMED_OUT".into(),
+            message: "Local: Message timed out".into(),
+            retriable: true,
+        }),
+    }));
+    // Report times are wall-clock; pin them for the snapshot.
+    for report in &mut app.compose.reports {
+        report.sent_ms = 1_700_000_000_000;
+    }
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_wide_with_watch_tail() {
+    let mut app = compose(150, 30, "ping");
+    let watch = app
+        .compose
+        .watch
+        .request
+        .expect("watch tail started when the topic field was left");
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id: watch,
+        event: TailEvent::Records(vec![Record {
+            partition: 0,
+            offset: 12,
+            timestamp: None,
+            timestamp_kind: TimestampKind::NotAvailable,
+            key: Some(b"user-1".to_vec()),
+            value: Some(b"ping".to_vec()),
+            headers: vec![],
+        }]),
+    }));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_history_popup() {
+    let mut app = app(100, 30);
+    key(&mut app, KeyCode::Char('3'));
+    app.compose.history = vec![
+        OutgoingMessage {
+            topic: "orders".into(),
+            key: Some(b"user-1".to_vec()),
+            value: Some(b"{\"a\":1}".to_vec()),
+            ..OutgoingMessage::default()
+        },
+        OutgoingMessage {
+            topic: "sample".into(),
+            value: None,
+            ..OutgoingMessage::default()
+        },
+    ];
+    ctrl(&mut app, 'r');
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_narrow_60x20() {
+    let app = compose(60, 20, "{\"a\": 1}");
+    assert_snapshot!(draw(&app).backend());
+}
