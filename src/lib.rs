@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod effects;
 pub mod event;
+pub mod feed;
 pub mod filter;
 pub mod headless;
 pub mod kafka;
