@@ -58,4 +58,6 @@ pub enum Action {
     ToggleTombstone,
     /// Open the list of sent messages.
     History,
+    /// Start or stop the feed's source.
+    ToggleSource,
 }

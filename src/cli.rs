@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::kafka::client::parse_property;
+use crate::kafka::feed_bridge::ValueFormat;
 use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
 use crate::ui::tabs::tail::TailDefaults;
 use crate::ui::tabs::tail::buffer::Bounds;
@@ -73,8 +74,93 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
+    /// Start a post source with the TUI: twitter, bluesky, or replay:PATH.
+    #[arg(long, value_name = "SOURCE", global = true)]
+    pub feed: Option<String>,
+
+    #[command(flatten)]
+    pub feed_options: FeedOptions,
+
     #[command(subcommand)]
     pub command: Option<Headless>,
+}
+
+/// Settings of the post sources (shared by `--feed` and `ktui feed`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FeedOptions {
+    /// The topic posts are published into.
+    #[arg(
+        long = "feed-topic",
+        value_name = "TOPIC",
+        default_value = "tweets",
+        global = true
+    )]
+    pub feed_topic: String,
+    /// What each record's value holds: the normalised JSON, or only the text.
+    #[arg(long = "value", value_enum, default_value_t = ValueFormat::Json, global = true)]
+    pub value: ValueFormat,
+    /// The X API base URL.
+    #[arg(
+        long = "twitter-api-base",
+        value_name = "URL",
+        default_value = "https://api.twitter.com",
+        global = true
+    )]
+    pub twitter_api_base: String,
+    /// Use the sampled stream instead of the filtered stream (which needs rules).
+    #[arg(long = "twitter-sample", global = true)]
+    pub twitter_sample: bool,
+    /// The Jetstream WebSocket URL for the bluesky source.
+    #[arg(long = "jetstream-url", value_name = "URL", default_value = crate::feed::jetstream::DEFAULT_URL, global = true)]
+    pub jetstream_url: String,
+    /// Posts per second for replay sources.
+    #[arg(
+        long = "replay-rate",
+        value_name = "N",
+        default_value_t = 5.0,
+        global = true
+    )]
+    pub replay_rate: f64,
+}
+
+impl FeedOptions {
+    /// Turns `twitter`, `bluesky` or `replay:PATH` into a source. The X token comes from
+    /// `X_BEARER_TOKEN` (or `TWITTER_BEARER_TOKEN`).
+    pub fn source(&self, name: &str) -> Result<crate::feed::SourceSpec, String> {
+        use crate::feed::SourceSpec;
+        use crate::feed::twitter::{Options, Secret, Stream};
+        match name {
+            "twitter" | "x" => {
+                let token = std::env::var("X_BEARER_TOKEN")
+                    .or_else(|_| std::env::var("TWITTER_BEARER_TOKEN"))
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or("the twitter source needs a bearer token: set X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)")?;
+                Ok(SourceSpec::Twitter(Options {
+                    api_base: self.twitter_api_base.clone(),
+                    token: Secret::new(token.trim()),
+                    stream: if self.twitter_sample {
+                        Stream::Sample
+                    } else {
+                        Stream::Filtered
+                    },
+                }))
+            }
+            "bluesky" | "jetstream" => Ok(SourceSpec::Bluesky {
+                url: self.jetstream_url.clone(),
+            }),
+            other => match other.strip_prefix("replay:") {
+                Some(path) if !path.is_empty() => Ok(SourceSpec::Replay {
+                    path: Some(path.into()),
+                    per_second: self.replay_rate,
+                    rounds: 1,
+                }),
+                _ => Err(format!(
+                    "unknown feed source {other:?}: use twitter, bluesky or replay:PATH"
+                )),
+            },
+        }
+    }
 }
 
 /// Scriptable subcommands: same engine, no terminal UI.
@@ -93,6 +179,15 @@ pub enum Headless {
     Consume(ConsumeArgs),
     /// Publish messages from stdin (or files), like kcat -P.
     Produce(ProduceArgs),
+    /// Run only the feed bridge: a post source published into a topic.
+    Feed {
+        /// twitter, bluesky, or replay:PATH.
+        #[arg(long, value_name = "SOURCE")]
+        source: String,
+        /// The topic to publish into (default: --feed-topic).
+        #[arg(long, value_name = "TOPIC")]
+        topic: Option<String>,
+    },
 }
 
 /// `ktui produce`: messages from stdin, one per line (or NDJSON envelopes), like `kcat -P`.

@@ -21,6 +21,7 @@ pub enum Context {
     Tail,
     Record,
     Compose,
+    Feed,
 }
 
 impl Context {
@@ -32,6 +33,7 @@ impl Context {
             Self::Details => "Topic details",
             Self::Tail => "Tail",
             Self::Record => "Record detail (Tail)",
+            Self::Feed => "Feed",
             Self::Compose => {
                 "Compose (Ctrl keys work while typing; Tab moves between fields; Esc leaves them)"
             }
@@ -193,6 +195,8 @@ struct RawKeymap {
     record: Vec<RawBinding>,
     #[serde(default)]
     compose: Vec<RawBinding>,
+    #[serde(default)]
+    feed: Vec<RawBinding>,
 }
 
 /// The effective keymap, per context, in the order the file lists the bindings.
@@ -233,6 +237,7 @@ impl Keymap {
         };
         Ok(Self {
             contexts: vec![
+                (Context::Feed, convert(raw.feed)?),
                 (Context::Compose, convert(raw.compose)?),
                 (Context::Record, convert(raw.record)?),
                 (Context::Tail, convert(raw.tail)?),

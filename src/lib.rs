@@ -54,7 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         properties: cli.properties.clone(),
     };
     if let Some(command) = cli.command {
-        return headless::run(command, settings).await;
+        return headless::run(command, settings, &cli.feed_options).await;
     }
     let label = ClusterLabel {
         address: settings.brokers.clone(),
@@ -71,6 +71,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         app.compose.history = ui::tabs::compose::history::parse(&text);
     }
     app.tail = TailTab::new(cli.buffer, cli.tail_defaults()?);
+    // The feed: --feed, else in --demo the made-up tweets shipped in assets/, forever.
+    let feed_source = match (&cli.feed, cli.demo) {
+        (Some(name), _) => Some(cli.feed_options.source(name).map_err(anyhow::Error::msg)?),
+        (None, true) => Some(feed::SourceSpec::Replay {
+            path: None,
+            per_second: 2.0,
+            rounds: 0,
+        }),
+        (None, false) => None,
+    };
+    app.feed = ui::tabs::feed::FeedTab::new(
+        feed_source,
+        cli.feed_options.feed_topic.clone(),
+        cli.feed_options.value,
+    );
     if let Some(topic) = &cli.topic {
         // The tail starts with the first commands (App::start).
         app.tail.topic = Some(topic.clone());

@@ -12,10 +12,12 @@ use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
 use crate::ui;
 use crate::ui::tabs::compose::ComposeTab;
+use crate::ui::tabs::feed::FeedTab;
 use crate::ui::tabs::tail::TailTab;
 use crate::ui::tabs::topics::{Dialog, Focus, TopicsTab};
 
 mod compose;
+mod feed;
 mod run;
 mod tail;
 mod topics;
@@ -115,6 +117,7 @@ pub struct App {
     pub topics: TopicsTab,
     pub tail: TailTab,
     pub compose: ComposeTab,
+    pub feed: FeedTab,
     pub connection: Connection,
     pub cluster: ClusterLabel,
     pub keymap: Keymap,
@@ -141,6 +144,7 @@ impl App {
             topics: TopicsTab::new(),
             tail: TailTab::default(),
             compose: ComposeTab::default(),
+            feed: FeedTab::default(),
             connection: Connection::Connecting {
                 address: cluster.address.clone(),
             },
@@ -197,7 +201,8 @@ impl App {
                 vec![Context::Tail, Context::List, Context::Global]
             }
             Tab::Compose => vec![Context::Compose, Context::Global],
-            Tab::Tail | Tab::Feed => vec![Context::Global],
+            Tab::Feed => vec![Context::Feed, Context::Global],
+            Tab::Tail => vec![Context::Global],
         }
     }
 
@@ -252,6 +257,10 @@ impl App {
     fn on_tick(&mut self) -> Vec<Command> {
         self.ticks += 1;
         self.tail.tick();
+        self.feed.tick();
+        if self.tab == Tab::Feed && self.feed.running() {
+            self.dirty = true;
+        }
         if self.tab == Tab::Tail && self.tail.request.is_some() {
             // Rates and the sparkline move every tick.
             self.dirty = true;
@@ -373,7 +382,7 @@ impl App {
                     Tab::Topics => self.apply_topics(other),
                     Tab::Tail => self.apply_tail(other),
                     Tab::Compose => self.apply_compose(other),
-                    Tab::Feed => Vec::new(),
+                    Tab::Feed => self.apply_feed(other),
                 };
             }
         }
@@ -392,12 +401,23 @@ impl App {
             }
             return self.ensure_watch();
         }
+        if tab == Tab::Feed {
+            return self.ensure_readback();
+        }
         Vec::new()
     }
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
         match event {
             KafkaEvent::Delivered { id, result } => self.on_delivered(id, result),
+            KafkaEvent::Feed { id, update } => {
+                if self.feed.bridge == Some(id) {
+                    self.on_feed(update);
+                }
+            }
+            KafkaEvent::Tail { id, event } if self.feed.readback == Some(id) => {
+                self.on_readback(event);
+            }
             KafkaEvent::Tail { id, event } if self.compose.watch.request == Some(id) => {
                 self.on_watch(event);
             }
@@ -464,6 +484,9 @@ impl App {
         let mut commands = vec![Command::RefreshMetadata { id }];
         if let (Some(topic), None) = (self.tail.topic.clone(), self.tail.request) {
             commands.extend(self.open_in_tail(&topic));
+        }
+        if self.feed.source.is_some() {
+            commands.extend(self.start_feed());
         }
         commands
     }

@@ -170,7 +170,8 @@ impl App {
             | Action::Send
             | Action::FormatJson
             | Action::ToggleTombstone
-            | Action::History => {}
+            | Action::History
+            | Action::ToggleSource => {}
         }
         let rows = self.list_rows();
         self.topics.scroll_into_view(rows);

@@ -57,12 +57,15 @@ impl fmt::Display for FeedState {
         match self {
             Self::Connecting => f.write_str("connecting"),
             Self::Streaming => f.write_str("streaming"),
-            Self::Reconnecting { after, because } => {
+            Self::Reconnecting { after, because } if after.as_secs() == 0 => {
                 write!(
                     f,
-                    "reconnecting in {:.1} s because {because}",
-                    after.as_secs_f64()
+                    "reconnecting in {} ms because {because}",
+                    after.as_millis()
                 )
+            }
+            Self::Reconnecting { after, because } => {
+                write!(f, "reconnecting in {} s because {because}", after.as_secs())
             }
             Self::Stopped { reason, .. } => write!(f, "stopped: {reason}"),
         }

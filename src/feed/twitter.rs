@@ -451,9 +451,19 @@ async fn connect_once(
     }
 }
 
-/// A reqwest error's text without the URL's query string.
+/// A reqwest error's text without the URL's query string, with its root cause
+/// ("Connection refused", "certificate verify failed", …).
 fn without_url_query(error: &reqwest::Error) -> String {
-    let text = error.to_string();
+    let mut text = error.to_string();
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    let mut root = None;
+    while let Some(c) = cause {
+        root = Some(c.to_string());
+        cause = c.source();
+    }
+    if let Some(root) = root.filter(|r| !text.contains(r.as_str())) {
+        text = format!("{text}: {root}");
+    }
     match text.find('?') {
         Some(i) => {
             let end = text[i..]

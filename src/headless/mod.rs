@@ -2,6 +2,7 @@
 //! with a clear message on failure.
 
 mod consume;
+mod feed;
 mod produce;
 mod topics;
 
@@ -10,12 +11,17 @@ use std::process::ExitCode;
 use crate::cli::Headless;
 use crate::kafka::ClientSettings;
 
-pub async fn run(command: Headless, settings: ClientSettings) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    command: Headless,
+    settings: ClientSettings,
+    feed_options: &crate::cli::FeedOptions,
+) -> anyhow::Result<ExitCode> {
     match command {
         Headless::Topics { json, timeout } => {
             topics::run(json, std::time::Duration::from_secs(timeout), settings).await
         }
         Headless::Consume(args) => consume::run(args, settings).await,
         Headless::Produce(args) => produce::run(args, settings).await,
+        Headless::Feed { source, topic } => feed::run(&source, topic, feed_options, settings).await,
     }
 }

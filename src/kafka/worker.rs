@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use super::admin;
 use super::client::{ClientSettings, KtuiContext};
 use super::demo::DemoAdmin;
+use super::feed_bridge::{FeedJob, FeedUpdate, run_bridge};
 use super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
 use super::produce::{self, DeliveryReport, OutgoingMessage, ProduceFailure};
 use super::tail::{Flow, TailEvent, TailSpec, run_tail};
@@ -27,7 +28,7 @@ pub type RequestId = u64;
 pub const PERIODIC: RequestId = 0;
 
 /// What the UI (or a headless command) asks of the worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     RefreshMetadata {
         id: RequestId,
@@ -56,6 +57,14 @@ pub enum Command {
     Produce {
         id: RequestId,
         message: OutgoingMessage,
+    },
+    /// Run a post source and publish into a topic; updates come as `KafkaEvent::Feed`.
+    StartFeed {
+        id: RequestId,
+        job: FeedJob,
+    },
+    StopFeed {
+        id: RequestId,
     },
     Shutdown,
 }
@@ -90,6 +99,10 @@ pub enum KafkaEvent {
     Delivered {
         id: RequestId,
         result: Result<DeliveryReport, ProduceFailure>,
+    },
+    Feed {
+        id: RequestId,
+        update: FeedUpdate,
     },
 }
 
@@ -145,6 +158,8 @@ struct Worker {
     tails: HashMap<RequestId, Arc<AtomicBool>>,
     /// Created on the first send.
     producer: Option<FutureProducer<KtuiContext>>,
+    /// Running feed bridges.
+    feeds: HashMap<RequestId, crate::feed::stop::StopHandle>,
 }
 
 /// Creates the clients (this does not touch the network) and starts the worker task.
@@ -166,6 +181,7 @@ pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
         known_topics: Arc::default(),
         tails: HashMap::new(),
         producer: None,
+        feeds: HashMap::new(),
     };
     let task = tokio::spawn(worker.run(command_rx));
     Ok(WorkerHandle {
@@ -192,6 +208,12 @@ impl Worker {
                     None | Some(Command::Shutdown) => break,
                     Some(Command::StartTail { id, spec }) => self.start_tail(id, spec),
                     Some(Command::Produce { id, message }) => self.produce(id, message),
+                    Some(Command::StartFeed { id, job }) => self.start_feed(id, job),
+                    Some(Command::StopFeed { id }) => {
+                        if let Some(stop) = self.feeds.remove(&id) {
+                            stop.stop();
+                        }
+                    }
                     Some(Command::StopTail { id }) => {
                         if let Some(stop) = self.tails.remove(&id) {
                             stop.store(true, Ordering::Relaxed);
@@ -228,6 +250,9 @@ impl Worker {
         for stop in self.tails.values() {
             stop.store(true, Ordering::Relaxed);
         }
+        for stop in self.feeds.values() {
+            stop.stop();
+        }
         self.flush().await
     }
 
@@ -246,26 +271,56 @@ impl Worker {
         .unwrap_or_default()
     }
 
+    /// The shared producer, created on first use.
+    fn producer(&mut self) -> Result<FutureProducer<KtuiContext>, ProduceFailure> {
+        if let Some(p) = &self.producer {
+            return Ok(p.clone());
+        }
+        let producer = produce::producer_config(&self.options.settings)
+            .create_with_context::<_, FutureProducer<KtuiContext>>(self.context.clone())
+            .map_err(|e| produce::failure(&e))?;
+        self.producer = Some(producer.clone());
+        Ok(producer)
+    }
+
+    /// Runs a feed bridge; its updates flow back as `KafkaEvent::Feed`.
+    fn start_feed(&mut self, id: RequestId, job: FeedJob) {
+        let events = self.events.clone();
+        let producer = match self.producer() {
+            Ok(p) => p,
+            Err(failure) => {
+                let state = crate::feed::FeedState::Stopped {
+                    reason: format!("cannot create the producer: {}", failure.message),
+                    fatal: true,
+                };
+                tokio::spawn(async move {
+                    let update = FeedUpdate::State(state);
+                    let _ = events.send(KafkaEvent::Feed { id, update }).await;
+                });
+                return;
+            }
+        };
+        let (handle, stop) = crate::feed::stop::pair();
+        self.feeds.insert(id, handle);
+        tokio::spawn(run_bridge(id, job, producer, events, stop));
+    }
+
     /// Sends one message on a task of its own and reports the delivery.
     fn produce(&mut self, id: RequestId, message: OutgoingMessage) {
         let events = self.events.clone();
-        let producer = match &self.producer {
-            Some(p) => p.clone(),
-            None => match produce::producer_config(&self.options.settings)
-                .create_with_context::<_, FutureProducer<KtuiContext>>(self.context.clone())
-            {
-                Ok(p) => {
-                    self.producer = Some(p.clone());
-                    p
-                }
-                Err(error) => {
-                    let result = Err(produce::failure(&error));
-                    tokio::spawn(async move {
-                        let _ = events.send(KafkaEvent::Delivered { id, result }).await;
-                    });
-                    return;
-                }
-            },
+        let producer = match self.producer() {
+            Ok(p) => p,
+            Err(failure) => {
+                tokio::spawn(async move {
+                    let _ = events
+                        .send(KafkaEvent::Delivered {
+                            id,
+                            result: Err(failure),
+                        })
+                        .await;
+                });
+                return;
+            }
         };
         tokio::spawn(async move {
             let started = std::time::Instant::now();
@@ -427,6 +482,8 @@ impl Worker {
                 | Command::StartTail { .. }
                 | Command::StopTail { .. }
                 | Command::Produce { .. }
+                | Command::StartFeed { .. }
+                | Command::StopFeed { .. }
                 | Command::Shutdown => return,
             };
             let _ = events.send(event).await;

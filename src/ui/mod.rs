@@ -14,7 +14,6 @@ use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 use crate::app::{App, Level, Tab};
 use crate::kafka::model::Connection;
 use crate::text::escape_control;
-use tabs::placeholder::NotYet;
 use tabs::topics::{Dialog, TopicsView};
 use widgets::{centered, popup, spinner};
 
@@ -60,9 +59,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
         .render(frame, body),
         Tab::Feed => frame.render_widget(
-            NotYet {
-                title: "Feed",
-                what: "A live post stream (X API v2, Bluesky Jetstream, or an offline replay) published into a topic and read back.",
+            tabs::feed::FeedView {
+                tab: &app.feed,
+                tz: &app.tz,
             },
             body,
         ),

@@ -1,0 +1,98 @@
+//! `ktui feed`: only the bridge (the quickstart's `twitter-stream.py` job, done right).
+//! One line per state change and a count every 10 s on stderr; exits non-zero on a fatal
+//! error (a bad token: the API's message) and zero when a replay ends.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::cli::FeedOptions;
+use crate::feed::FeedState;
+use crate::kafka::feed_bridge::{FeedCounts, FeedJob, FeedUpdate};
+use crate::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
+use crate::text::escape_control;
+
+pub async fn run(
+    source: &str,
+    topic: Option<String>,
+    options: &FeedOptions,
+    settings: ClientSettings,
+) -> anyhow::Result<ExitCode> {
+    let source = match options.source(source) {
+        Ok(s) => s,
+        Err(problem) => {
+            eprintln!("ktui: {problem}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let topic = topic.unwrap_or_else(|| options.feed_topic.clone());
+    let mut worker = crate::kafka::worker::spawn(WorkerOptions::new(settings))?;
+    let job = FeedJob {
+        source,
+        topic: topic.clone(),
+        value: options.value,
+    };
+    worker
+        .commands
+        .send(Command::StartFeed { id: 1, job })
+        .await?;
+    let mut counts = FeedCounts::default();
+    let mut last_print = Instant::now();
+    let mut outcome = ExitCode::SUCCESS;
+    let mut stopped = false;
+    while let Some(event) = worker.events.recv().await {
+        match event {
+            KafkaEvent::Feed {
+                update: FeedUpdate::State(state),
+                ..
+            } => {
+                eprintln!("ktui feed: {}", escape_control(&state.to_string()));
+                if let FeedState::Stopped { fatal, .. } = state {
+                    if fatal {
+                        outcome = ExitCode::from(1);
+                    }
+                    stopped = true;
+                }
+            }
+            KafkaEvent::Feed {
+                update: FeedUpdate::Counts(now),
+                ..
+            } => {
+                let done = stopped && now.received == now.published + now.failed;
+                if now != counts && (last_print.elapsed() >= Duration::from_secs(10) || done) {
+                    print_counts(&topic, &now);
+                    last_print = Instant::now();
+                }
+                counts = now;
+                if done {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let _ = worker.commands.send(Command::Shutdown).await;
+    let _ = tokio::time::timeout(Duration::from_secs(8), worker.task).await;
+    if counts.failed > 0 {
+        outcome = ExitCode::from(1);
+    }
+    Ok(outcome)
+}
+
+fn print_counts(topic: &str, counts: &FeedCounts) {
+    let mut line = format!(
+        "ktui feed: received {}, published {} to {}",
+        counts.received,
+        counts.published,
+        escape_control(topic)
+    );
+    if counts.failed > 0 {
+        let _ = write!(
+            line,
+            ", {} failed ({})",
+            counts.failed,
+            escape_control(counts.last_error.as_deref().unwrap_or("unknown error"))
+        );
+    }
+    eprintln!("{line}");
+}
