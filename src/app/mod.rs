@@ -144,7 +144,7 @@ impl App {
             topics: TopicsTab::new(),
             tail: TailTab::default(),
             compose: ComposeTab::default(),
-            feed: FeedTab::default(),
+            feed: FeedTab::new(None, "tweets".into(), crate::kafka::feed_bridge::ValueFormat::Json),
             connection: Connection::Connecting {
                 address: cluster.address.clone(),
             },
