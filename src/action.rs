@@ -60,4 +60,6 @@ pub enum Action {
     History,
     /// Start or stop the feed's source.
     ToggleSource,
+    /// List and edit the X filtered stream's rules.
+    EditRules,
 }

@@ -144,7 +144,11 @@ impl App {
             topics: TopicsTab::new(),
             tail: TailTab::default(),
             compose: ComposeTab::default(),
-            feed: FeedTab::new(None, "tweets".into(), crate::kafka::feed_bridge::ValueFormat::Json),
+            feed: FeedTab::new(
+                None,
+                "tweets".into(),
+                crate::kafka::feed_bridge::ValueFormat::Json,
+            ),
             connection: Connection::Connecting {
                 address: cluster.address.clone(),
             },
@@ -185,7 +189,7 @@ impl App {
             Tab::Topics => self.topics.filter_editing || self.topics.dialog.is_some(),
             Tab::Tail => self.tail.text_focus(),
             Tab::Compose => self.compose.focus.is_some() || self.compose.history_open.is_some(),
-            Tab::Feed => false,
+            Tab::Feed => self.feed.rules.as_ref().is_some_and(|r| r.adding.is_some()),
         }
     }
 
@@ -336,6 +340,9 @@ impl App {
             }
             return Vec::new();
         }
+        if self.tab == Tab::Feed && self.feed.rules.is_some() {
+            return self.rules_key(&key);
+        }
         if self.tab == Tab::Compose
             && let Some(commands) = self.compose_key(&key)
         {
@@ -410,6 +417,11 @@ impl App {
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
         match event {
             KafkaEvent::Delivered { id, result } => self.on_delivered(id, result),
+            KafkaEvent::Rules { id, result } => {
+                if let Some(rules) = self.feed.rules.as_mut() {
+                    rules.answered(id, result);
+                }
+            }
             KafkaEvent::Feed { id, update } => {
                 if self.feed.bridge == Some(id) {
                     self.on_feed(update);

@@ -171,7 +171,8 @@ impl App {
             | Action::FormatJson
             | Action::ToggleTombstone
             | Action::History
-            | Action::ToggleSource => {}
+            | Action::ToggleSource
+            | Action::EditRules => {}
         }
         let rows = self.list_rows();
         self.topics.scroll_into_view(rows);

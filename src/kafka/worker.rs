@@ -66,7 +66,20 @@ pub enum Command {
     StopFeed {
         id: RequestId,
     },
+    /// Change (or just list) the X filtered stream's rules; answered by `KafkaEvent::Rules`.
+    FeedRules {
+        id: RequestId,
+        options: crate::feed::twitter::Options,
+        change: RulesChange,
+    },
     Shutdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesChange {
+    List,
+    Add { value: String, tag: Option<String> },
+    Delete { ids: Vec<String> },
 }
 
 /// What the worker reports. Owned data only.
@@ -103,6 +116,11 @@ pub enum KafkaEvent {
     Feed {
         id: RequestId,
         update: FeedUpdate,
+    },
+    /// The rules after a `FeedRules` change, or why it failed (the API's words).
+    Rules {
+        id: RequestId,
+        result: Result<Vec<crate::feed::twitter::StreamRule>, String>,
     },
 }
 
@@ -209,6 +227,13 @@ impl Worker {
                     Some(Command::StartTail { id, spec }) => self.start_tail(id, spec),
                     Some(Command::Produce { id, message }) => self.produce(id, message),
                     Some(Command::StartFeed { id, job }) => self.start_feed(id, job),
+                    Some(Command::FeedRules { id, options, change }) => {
+                        let events = self.events.clone();
+                        tokio::spawn(async move {
+                            let result = apply_rules(&options, change).await;
+                            let _ = events.send(KafkaEvent::Rules { id, result }).await;
+                        });
+                    }
                     Some(Command::StopFeed { id }) => {
                         if let Some(stop) = self.feeds.remove(&id) {
                             stop.stop();
@@ -484,9 +509,26 @@ impl Worker {
                 | Command::Produce { .. }
                 | Command::StartFeed { .. }
                 | Command::StopFeed { .. }
+                | Command::FeedRules { .. }
                 | Command::Shutdown => return,
             };
             let _ = events.send(event).await;
         });
     }
+}
+
+/// Applies a rules change, then lists the rules as the API now has them.
+async fn apply_rules(
+    options: &crate::feed::twitter::Options,
+    change: RulesChange,
+) -> Result<Vec<crate::feed::twitter::StreamRule>, String> {
+    use crate::feed::twitter;
+    match change {
+        RulesChange::List => {}
+        RulesChange::Add { value, tag } => {
+            twitter::add_rule(options, &value, tag.as_deref()).await?;
+        }
+        RulesChange::Delete { ids } => twitter::delete_rules(options, &ids).await?,
+    }
+    twitter::list_rules(options).await
 }

@@ -74,6 +74,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let (Tab::Tail, Some(form)) = (app.tab, &app.tail.options) {
         tabs::tail::options::render(frame, form, body);
     }
+    if let (Tab::Feed, Some(rules)) = (app.tab, &app.feed.rules) {
+        tabs::feed::rules::render(frame, rules, body, app.ticks);
+    }
     if app.help_open {
         render_help(app, frame, body);
     }

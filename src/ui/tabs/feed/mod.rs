@@ -1,6 +1,8 @@
 //! The Feed tab: a post source published into a topic, and the posts read back from that
 //! topic with a consumer of its own (what you see is what Kafka holds), newest first.
 
+pub mod rules;
+
 use std::collections::VecDeque;
 
 use jiff::tz::TimeZone;
@@ -72,6 +74,8 @@ pub struct FeedTab {
     pub posts: VecDeque<ShownPost>,
     /// Posts scrolled past from the newest.
     pub scroll: usize,
+    /// The filtered stream's rules, when that popup is open.
+    pub rules: Option<rules::RulesPopup>,
 }
 
 impl FeedTab {
