@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::{Backoff, Failure};
 use super::stop::Stop;
-use super::{Author, FeedState, Post, SourceEvent};
+use super::{Author, FeedState, Post, SourceEvent, report};
 
 pub const DEFAULT_URL: &str =
     "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=app.bsky.feed.post";
@@ -150,35 +150,25 @@ pub async fn run(url: &str, events: mpsc::Sender<SourceEvent>, mut stop: Stop) {
     let mut cursor: Option<i64> = None;
     let mut handles: HashMap<String, String> = HashMap::new();
     loop {
-        let _ = events.send(SourceEvent::State(FeedState::Connecting)).await;
+        report(&events, FeedState::Connecting).await;
         let target = with_cursor(url, cursor);
         let outcome = tokio::select! {
             outcome = stream_once(&target, &events, &mut cursor, &mut handles) => outcome,
             () = stop.stopped() => None,
         };
         let Some((because, streamed)) = outcome else {
-            let _ = events
-                .send(SourceEvent::State(FeedState::Stopped {
-                    reason: "stopped".into(),
-                    fatal: false,
-                }))
-                .await;
+            report(&events, FeedState::stopped("stopped", false)).await;
             return;
         };
         if streamed {
             backoff.reset();
         }
         let after = backoff.next(Failure::Network);
-        let _ = events
-            .send(SourceEvent::State(FeedState::Reconnecting {
-                after,
-                because,
-            }))
-            .await;
+        report(&events, FeedState::Reconnecting { after, because }).await;
         tokio::select! {
             () = tokio::time::sleep(after) => {}
             () = stop.stopped() => {
-                let _ = events.send(SourceEvent::State(FeedState::Stopped { reason: "stopped".into(), fatal: false })).await;
+                report(&events, FeedState::stopped("stopped", false)).await;
                 return;
             }
         }

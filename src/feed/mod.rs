@@ -72,6 +72,20 @@ impl fmt::Display for FeedState {
     }
 }
 
+impl FeedState {
+    pub fn stopped(reason: impl Into<String>, fatal: bool) -> Self {
+        Self::Stopped {
+            reason: reason.into(),
+            fatal,
+        }
+    }
+}
+
+/// Reports a state change (the receiver is gone only when the app is quitting).
+pub(crate) async fn report(events: &mpsc::Sender<SourceEvent>, state: FeedState) {
+    let _ = events.send(SourceEvent::State(state)).await;
+}
+
 /// What a source reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceEvent {

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use super::stop::Stop;
 use super::twitter::{Line, parse_line};
-use super::{FeedState, Post, SourceEvent};
+use super::{FeedState, Post, SourceEvent, report};
 
 /// The tweets `--demo` plays: made up, shipped with the binary.
 pub const DEMO_TWEETS: &str = include_str!("../../assets/tweets.ndjson");
@@ -38,12 +38,7 @@ pub async fn run(
         Ok(text) => text,
         Err(e) => {
             let reason = format!("cannot read {}: {e}", path.display());
-            let _ = events
-                .send(SourceEvent::State(FeedState::Stopped {
-                    reason,
-                    fatal: true,
-                }))
-                .await;
+            report(&events, FeedState::stopped(reason, true)).await;
             return;
         }
     };
@@ -61,15 +56,10 @@ pub async fn play(
 ) {
     if posts.is_empty() {
         let reason = "the replay file holds no X v2 tweets".to_string();
-        let _ = events
-            .send(SourceEvent::State(FeedState::Stopped {
-                reason,
-                fatal: true,
-            }))
-            .await;
+        report(&events, FeedState::stopped(reason, true)).await;
         return;
     }
-    let _ = events.send(SourceEvent::State(FeedState::Streaming)).await;
+    report(&events, FeedState::Streaming).await;
     let gap = Duration::from_secs_f64(1.0 / per_second.clamp(0.01, 100_000.0));
     let mut ticker = tokio::time::interval(gap);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -79,7 +69,7 @@ pub async fn play(
             tokio::select! {
                 _ = ticker.tick() => {}
                 () = stop.stopped() => {
-                    let _ = events.send(SourceEvent::State(FeedState::Stopped { reason: "stopped".into(), fatal: false })).await;
+                    report(&events, FeedState::stopped("stopped", false)).await;
                     return;
                 }
             }
@@ -98,12 +88,7 @@ pub async fn play(
         round += 1;
         if rounds != 0 && round >= rounds {
             let reason = format!("end of the replay ({} posts)", posts.len() * round as usize);
-            let _ = events
-                .send(SourceEvent::State(FeedState::Stopped {
-                    reason,
-                    fatal: false,
-                }))
-                .await;
+            report(&events, FeedState::stopped(reason, false)).await;
             return;
         }
     }

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::backoff::{Backoff, Failure};
 use super::stop::Stop;
-use super::{Author, FeedState, Post, SourceEvent};
+use super::{Author, FeedState, Post, SourceEvent, report};
 
 /// The fields every request asks for.
 pub const QUERY: [(&str, &str); 3] = [
@@ -298,39 +298,24 @@ pub async fn run(options: Options, events: mpsc::Sender<SourceEvent>, mut stop: 
     let client = match http_client() {
         Ok(c) => c,
         Err(reason) => {
-            let _ = events
-                .send(SourceEvent::State(FeedState::Stopped {
-                    reason,
-                    fatal: true,
-                }))
-                .await;
+            report(&events, FeedState::stopped(reason, true)).await;
             return;
         }
     };
     let mut backoff = Backoff::default();
     loop {
-        let _ = events.send(SourceEvent::State(FeedState::Connecting)).await;
+        report(&events, FeedState::Connecting).await;
         let ended = tokio::select! {
             ended = connect_once(&client, &options, &events) => ended,
             () = stop.stopped() => Ended::Stopped,
         };
         let (failure, because) = match ended {
             Ended::Stopped => {
-                let _ = events
-                    .send(SourceEvent::State(FeedState::Stopped {
-                        reason: "stopped".into(),
-                        fatal: false,
-                    }))
-                    .await;
+                report(&events, FeedState::stopped("stopped", false)).await;
                 return;
             }
             Ended::Fatal(reason) => {
-                let _ = events
-                    .send(SourceEvent::State(FeedState::Stopped {
-                        reason,
-                        fatal: true,
-                    }))
-                    .await;
+                report(&events, FeedState::stopped(reason, true)).await;
                 return;
             }
             Ended::Retry(failure, because, streamed) => {
@@ -342,18 +327,11 @@ pub async fn run(options: Options, events: mpsc::Sender<SourceEvent>, mut stop: 
         };
         let after = backoff.next(failure);
         tracing::info!("X stream: reconnecting in {after:?} because {because}");
-        let _ = events
-            .send(SourceEvent::State(FeedState::Reconnecting {
-                after,
-                because,
-            }))
-            .await;
+        report(&events, FeedState::Reconnecting { after, because }).await;
         tokio::select! {
             () = tokio::time::sleep(after) => {}
             () = stop.stopped() => {
-                let _ = events
-                    .send(SourceEvent::State(FeedState::Stopped { reason: "stopped".into(), fatal: false }))
-                    .await;
+                report(&events, FeedState::stopped("stopped", false)).await;
                 return;
             }
         }
@@ -397,7 +375,7 @@ async fn connect_once(
             HttpOutcome::Retry(failure, reason) => Ended::Retry(failure, reason, false),
         };
     }
-    let _ = events.send(SourceEvent::State(FeedState::Streaming)).await;
+    report(events, FeedState::Streaming).await;
     let mut body = response.bytes_stream();
     let mut splitter = LineSplitter::default();
     let mut streamed = false;
