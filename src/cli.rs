@@ -74,7 +74,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Start a post source with the TUI: twitter, bluesky, or replay:PATH.
+    /// Start a post source with the TUI: twitter, bluesky, or replay:PATH (off: none, even
+    /// in --demo, which otherwise replays made-up tweets into the feed topic).
     #[arg(long, value_name = "SOURCE", global = true)]
     pub feed: Option<String>,
 

@@ -72,14 +72,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     app.tail = TailTab::new(cli.buffer, cli.tail_defaults()?);
     // The feed: --feed, else in --demo the made-up tweets shipped in assets/, forever.
-    let feed_source = match (&cli.feed, cli.demo) {
-        (Some(name), _) => Some(cli.feed_options.source(name).map_err(anyhow::Error::msg)?),
+    let feed_source = match (cli.feed.as_deref(), cli.demo) {
+        (Some(name), _) if name != "off" && name != "none" => {
+            Some(cli.feed_options.source(name).map_err(anyhow::Error::msg)?)
+        }
         (None, true) => Some(feed::SourceSpec::Replay {
             path: None,
             per_second: 2.0,
             rounds: 0,
         }),
-        (None, false) => None,
+        _ => None,
     };
     app.feed = ui::tabs::feed::FeedTab::new(
         feed_source,

@@ -63,14 +63,23 @@ fn tab_bar_intact(screen: &str) -> bool {
         .is_some_and(|l| l.contains("1 Topics │ 2 Tail │ 3 Compose"))
 }
 
-/// `ktui --demo --topic tweets -o beginning` (tweets starts empty, so the tail shows
+/// `ktui --demo --feed off --topic tweets -o beginning` (tweets starts empty, so the tail shows
 /// exactly what the test publishes), in `cwd` when given, waiting until the tail is live.
 /// Returns the terminal and the address the status bar gives other clients.
 fn demo_tail(cwd: Option<&Path>, width: u16) -> Option<(Tui, String)> {
     if !kcat_available() {
         return None;
     }
-    let args = ["--demo", "--topic", "tweets", "-o", "beginning"];
+    // --feed off: the demo would otherwise replay its made-up tweets into `tweets`.
+    let args = [
+        "--demo",
+        "--feed",
+        "off",
+        "--topic",
+        "tweets",
+        "-o",
+        "beginning",
+    ];
     let tui = match cwd {
         Some(dir) => Tui::start_in(dir, &args, width, 30)?,
         None => Tui::start(&args, width, 30)?,

@@ -37,10 +37,24 @@ pub async fn run(
         .send(Command::StartFeed { id: 1, job })
         .await?;
     let mut counts = FeedCounts::default();
+    let mut printed: Option<FeedCounts> = None;
     let mut last_print = Instant::now();
     let mut outcome = ExitCode::SUCCESS;
     let mut stopped = false;
-    while let Some(event) = worker.events.recv().await {
+    let mut interrupted = std::pin::pin!(interrupted());
+    let mut stopping = false;
+    loop {
+        let event = tokio::select! {
+            event = worker.events.recv() => event,
+            // Ctrl-C / SIGTERM: stop the source, let pending deliveries finish, report.
+            () = &mut interrupted, if !stopping && !stopped => {
+                stopping = true;
+                eprintln!("ktui feed: stopping");
+                let _ = worker.commands.send(Command::StopFeed { id: 1 }).await;
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
         match event {
             KafkaEvent::Feed {
                 update: FeedUpdate::State(state),
@@ -59,8 +73,11 @@ pub async fn run(
                 ..
             } => {
                 let done = stopped && now.received == now.published + now.failed;
-                if now != counts && (last_print.elapsed() >= Duration::from_secs(10) || done) {
+                let changed = printed.as_ref() != Some(&now);
+                // A count every 10 s while it moves, and always the final totals.
+                if changed && (done || last_print.elapsed() >= Duration::from_secs(10)) {
                     print_counts(&topic, &now);
+                    printed = Some(now.clone());
                     last_print = Instant::now();
                 }
                 counts = now;
@@ -95,4 +112,24 @@ fn print_counts(topic: &str, counts: &FeedCounts) {
         );
     }
     eprintln!("{line}");
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

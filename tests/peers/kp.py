@@ -16,13 +16,27 @@ the broker really holds (or set the broker up through it before ktui looks).
                                                     # value]], "partition": int}; prints
                                                     # JSON list of [partition, offset]
     kp.py --bootstrap ADDR end-offsets TOPIC        # JSON {partition: end offset}
+    kp.py --bootstrap ADDR consume TOPIC [--count N] [--timeout-ms T]
+                                                    # every record from the beginning, as a
+                                                    # JSON list of {"partition", "offset",
+                                                    # "key", "value", "headers": [[name,
+                                                    # value]]}; bytes are base64, null stays
+                                                    # null. Reads until N records (or, without
+                                                    # --count, until the end offsets); exits 1
+                                                    # if fewer than N arrive within T ms
+    kp.py --bootstrap ADDR default-partitions TOPIC KEY...
+                                                    # JSON {key: partition}: where
+                                                    # kafka-python's own producer (its default
+                                                    # partitioner) would send each UTF-8 key
 
 Every call gives up quickly on an unreachable broker and exits 1 with the reason on stderr.
 """
 
 import argparse
+import base64
 import json
 import sys
+import time
 
 import kafka
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -133,6 +147,68 @@ def cmd_end_offsets(args):
     print(json.dumps({str(tp.partition): off for tp, off in sorted(ends.items())}))
 
 
+def b64_or_none(data):
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def cmd_consume(args):
+    consumer = KafkaConsumer(
+        bootstrap_servers=args.bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        **fast_fail(KafkaConsumer),
+    )
+    partitions = consumer.partitions_for_topic(args.topic)
+    if not partitions:
+        raise SystemExit(f"kp.py consume: no topic {args.topic}")
+    tps = [TopicPartition(args.topic, p) for p in sorted(partitions)]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    ends = consumer.end_offsets(tps) if args.count is None else None
+    records = []
+    deadline = time.monotonic() + args.timeout_ms / 1000
+
+    def done():
+        if args.count is not None:
+            return len(records) >= args.count
+        return all(consumer.position(tp) >= ends[tp] for tp in tps)
+
+    while not done():
+        if time.monotonic() >= deadline:
+            print(json.dumps(records))
+            raise SystemExit(
+                f"kp.py consume: {len(records)} records from {args.topic} within "
+                f"{args.timeout_ms} ms, wanted {args.count if args.count is not None else ends}"
+            )
+        for batch in consumer.poll(timeout_ms=200).values():
+            for r in batch:
+                records.append({
+                    "partition": r.partition,
+                    "offset": r.offset,
+                    "key": b64_or_none(r.key),
+                    "value": b64_or_none(r.value),
+                    "headers": [[name, b64_or_none(value)] for name, value in (r.headers or [])],
+                })
+    consumer.close()
+    records.sort(key=lambda r: (r["partition"], r["offset"]))
+    print(json.dumps(records))
+
+
+def cmd_default_partitions(args):
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap, **fast_fail(KafkaProducer))
+    # Waits for the topic's metadata, as send() does.
+    if not producer.partitions_for(args.topic):
+        raise SystemExit(f"kp.py default-partitions: no partitions for {args.topic}")
+    out = {}
+    for key in args.keys:
+        serialized = key.encode("utf-8")
+        # The very call send() makes to pick a partition: the configured (default)
+        # partitioner on the producer's cluster metadata.
+        out[key] = producer._partition(args.topic, None, serialized, None, serialized, None)
+    producer.close(timeout=5)
+    print(json.dumps(out))
+
+
 def main():
     parser = argparse.ArgumentParser(prog="kp.py")
     parser.add_argument("--bootstrap", required=True)
@@ -169,6 +245,17 @@ def main():
     p = sub.add_parser("end-offsets")
     p.add_argument("topic")
     p.set_defaults(run=cmd_end_offsets)
+
+    p = sub.add_parser("consume")
+    p.add_argument("topic")
+    p.add_argument("--count", type=int, default=None)
+    p.add_argument("--timeout-ms", type=int, default=15000)
+    p.set_defaults(run=cmd_consume)
+
+    p = sub.add_parser("default-partitions")
+    p.add_argument("topic")
+    p.add_argument("keys", nargs="+")
+    p.set_defaults(run=cmd_default_partitions)
 
     args = parser.parse_args()
     try:

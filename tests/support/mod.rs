@@ -152,6 +152,71 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Ran {
     }
 }
 
+/// What [`run_with_input`] saw: stdout as bytes (a payload need not be UTF-8).
+#[derive(Debug)]
+pub struct RanBytes {
+    /// `None` when the process was killed at the deadline.
+    pub status: Option<ExitStatus>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl RanBytes {
+    /// Whether the process exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+
+    /// The exit code (`None` when killed by a signal or at the deadline).
+    pub fn code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
+}
+
+/// Runs a command to completion with `input` on its stdin (closed after it), killing it
+/// if it outlives `timeout`. Stdout is kept as bytes.
+pub fn run_with_input(command: &mut Command, input: &[u8], timeout: Duration) -> RanBytes {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = input.to_vec();
+    // A writer thread: a child that stops reading must not block the test.
+    let writer = std::thread::spawn(move || {
+        use std::io::Write as _;
+        let _ = stdin.write_all(&input);
+    });
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    });
+    let status = poll_until(timeout, || child.try_wait().ok().flatten());
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let _ = writer.join();
+    RanBytes {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        elapsed: started.elapsed(),
+    }
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -225,6 +290,84 @@ pub fn kp_produce_records(
         .unwrap_or_else(|e| panic!("kp.py produce-records printed {out:?}: {e}"))
 }
 
+/// One record as kafka-python read it: exact bytes, `None` for null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRecord {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl PeerRecord {
+    /// The value as text (lossy), `<null>` for a tombstone: for failure messages.
+    pub fn value_text(&self) -> String {
+        self.value.as_deref().map_or_else(
+            || "<null>".into(),
+            |v| String::from_utf8_lossy(v).into_owned(),
+        )
+    }
+}
+
+fn base64_field(value: &serde_json::Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    value.as_str().map(|text| {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap_or_else(|e| panic!("kp.py printed bad base64 {text:?}: {e}"))
+    })
+}
+
+/// Reads `topic` from the beginning with kafka-python until `count` records arrived
+/// (panics, naming what did arrive, if they do not within 15 s). Sorted by partition,
+/// then offset. Counting records rather than trusting end offsets: tansu reports a wrong
+/// end offset after a batched produce.
+pub fn kp_consume(bootstrap: &str, topic: &str, count: usize) -> Vec<PeerRecord> {
+    let out = kp(
+        bootstrap,
+        &["consume", topic, "--count", &count.to_string()],
+    );
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("kp.py consume printed {out:?}: {e}"));
+    rows.iter()
+        .map(|row| PeerRecord {
+            partition: row["partition"]
+                .as_i64()
+                .and_then(|p| i32::try_from(p).ok())
+                .expect("partition"),
+            offset: row["offset"].as_i64().expect("offset"),
+            key: base64_field(&row["key"]),
+            value: base64_field(&row["value"]),
+            headers: row["headers"]
+                .as_array()
+                .expect("headers")
+                .iter()
+                .map(|h| {
+                    (
+                        h[0].as_str().expect("header name").to_string(),
+                        base64_field(&h[1]),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The partition kafka-python's producer (its default partitioner, murmur2 like the
+/// Java client) would send each UTF-8 key of `topic` to.
+pub fn kp_default_partitions(
+    bootstrap: &str,
+    topic: &str,
+    keys: &[&str],
+) -> std::collections::BTreeMap<String, i32> {
+    let mut args = vec!["default-partitions", topic];
+    args.extend_from_slice(keys);
+    let out = kp(bootstrap, &args);
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("kp.py default-partitions printed {out:?}: {e}"))
+}
+
 /// The topic names the broker lists, as kafka-python sees them.
 pub fn kp_topics(bootstrap: &str) -> Vec<String> {
     let out = kp(bootstrap, &["list-topics"]);
@@ -290,6 +433,8 @@ pub fn kcat_produce(bootstrap: &str, topic: &str, lines: &[&str], args: &[&str])
 pub struct Tansu {
     bin: PathBuf,
     port: u16,
+    /// The port tansu names in metadata, when not its own (see [`Tansu::start_behind_proxy`]).
+    advertised: Option<u16>,
     child: Option<Child>,
     dir: TempDir,
     starts: u32,
@@ -325,6 +470,36 @@ impl Tansu {
         Self::launch(Some(port))
     }
 
+    /// Starts a broker that clients reach through a [`Proxy`]: tansu advertises the
+    /// proxy's address, so every connection a client makes goes through it. Stopping the
+    /// proxy is a broker outage that keeps the broker's state (its topics, their ids and
+    /// records), like restarting a broker with persistent storage; [`Tansu::restart`] starts
+    /// over with empty storage instead.
+    pub fn start_behind_proxy() -> Option<(Self, Proxy)> {
+        if !Self::available() {
+            return None;
+        }
+        let bin = Self::binary()?;
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let proxy = Proxy::start(port);
+            let mut broker = Self {
+                bin: bin.clone(),
+                port,
+                advertised: Some(proxy.port()),
+                child: None,
+                dir: tempfile::tempdir().expect("tempdir"),
+                starts: 0,
+            };
+            match broker.spawn_and_wait() {
+                Ok(()) => return Some((broker, proxy)),
+                Err(why) => last = why,
+            }
+        }
+        panic!("tansu would not start behind a proxy: {last}")
+    }
+
     fn launch(fixed: Option<u16>) -> Option<Self> {
         if !Self::available() {
             return None;
@@ -336,6 +511,7 @@ impl Tansu {
             let mut broker = Self {
                 bin: bin.clone(),
                 port: fixed.unwrap_or_else(free_port),
+                advertised: None,
                 child: None,
                 dir: tempfile::tempdir().expect("tempdir"),
                 starts: 0,
@@ -371,13 +547,14 @@ impl Tansu {
         self.starts += 1;
         let log = std::fs::File::create(self.log_path(self.starts)).expect("tansu log file");
         let url = format!("tcp://{}", self.address());
+        let advertised = format!("tcp://127.0.0.1:{}", self.advertised.unwrap_or(self.port));
         let child = Command::new(&self.bin)
             .args([
                 "broker",
                 "--listener-url",
                 &url,
                 "--advertised-listener-url",
-                &url,
+                &advertised,
             ])
             .args(["--storage-engine", "memory://tansu/"])
             .stdin(Stdio::null())
@@ -444,6 +621,134 @@ impl Drop for Tansu {
 }
 
 // ---------------------------------------------------------------------------------------
+// A TCP proxy whose outage the tests control
+
+/// Forwards a loopback port to a target port, one connection for each client
+/// connection. [`Proxy::stop`] closes the port and cuts every connection (as a broker
+/// going away does); [`Proxy::resume`] listens on the same port again. Stopped on drop.
+pub struct Proxy {
+    port: u16,
+    target: u16,
+    running: Option<ProxyRun>,
+}
+
+struct ProxyRun {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Listens on a free loopback port, forwarding to `target` on 127.0.0.1.
+    pub fn start(target: u16) -> Self {
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("cannot bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        let mut proxy = Self {
+            port,
+            target,
+            running: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// "127.0.0.1:PORT" of the proxy.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::{Arc, Mutex};
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let target = self.target;
+        let thread = {
+            let stop = Arc::clone(&stop);
+            let connections = Arc::clone(&connections);
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let client = match listener.accept() {
+                        Ok((client, _)) => client,
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            std::thread::sleep(Duration::from_millis(10));
+                            continue;
+                        }
+                        Err(_) => continue,
+                    };
+                    let _ = client.set_nonblocking(false);
+                    let Ok(upstream) = TcpStream::connect_timeout(
+                        &std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, target)),
+                        Duration::from_secs(2),
+                    ) else {
+                        continue; // the client sees its connection closed
+                    };
+                    if let Ok(mut all) = connections.lock() {
+                        all.extend(client.try_clone().ok());
+                        all.extend(upstream.try_clone().ok());
+                    }
+                    for (mut from, mut to) in [
+                        (client.try_clone(), upstream.try_clone()),
+                        (upstream.try_clone(), client.try_clone()),
+                    ]
+                    .into_iter()
+                    .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+                    {
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut from, &mut to);
+                            let _ = to.shutdown(std::net::Shutdown::Write);
+                        });
+                    }
+                }
+                // The listener drops here: the port is closed.
+            })
+        };
+        self.running = Some(ProxyRun {
+            stop,
+            connections,
+            thread,
+        });
+    }
+
+    /// Closes the port and cuts every open connection.
+    pub fn stop(&mut self) {
+        if let Some(run) = self.running.take() {
+            run.stop.store(true, Ordering::Relaxed);
+            let _ = run.thread.join();
+            if let Ok(all) = run.connections.lock() {
+                for stream in all.iter() {
+                    let _ = stream.shutdown(std::net::Shutdown::Both);
+                }
+            }
+        }
+    }
+
+    /// Listens on the same port again (after [`Proxy::stop`]).
+    pub fn resume(&mut self) {
+        if self.running.is_some() {
+            return;
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
+            .unwrap_or_else(|e| panic!("cannot listen on port {} again: {e}", self.port));
+        self.serve(listener);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The real binary in a terminal: tmux
 
 /// How ktui's process ended.
@@ -459,12 +764,29 @@ pub enum Exit {
 const EXIT_RECORDER: &str =
     r#"out=$1; shift; "$@"; code=$?; echo "$code" > "$out.tmp" && mv "$out.tmp" "$out""#;
 
+/// Like [`EXIT_RECORDER`], with `"$@"`'s stderr written to the file named by `$2`.
+const EXIT_AND_STDERR_RECORDER: &str = r#"out=$1; err=$2; shift 2; "$@" 2>"$err"; code=$?; echo "$code" > "$out.tmp" && mv "$out.tmp" "$out""#;
+
+/// How [`Tui::start_with`] starts ktui, beyond its arguments and terminal size.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TuiOptions<'a> {
+    /// ktui's working directory.
+    pub cwd: Option<&'a Path>,
+    /// HOME for ktui (its XDG dirs are `data`, `config` and `cache` inside): pass the
+    /// same directory to a second run to see what the first one kept. Default: a fresh
+    /// directory that is removed with the `Tui`.
+    pub home: Option<&'a Path>,
+    /// Write ktui's stderr to a file ([`Tui::stderr`]) instead of the terminal.
+    pub capture_stderr: bool,
+}
+
 /// `ktui` running in a detached tmux session on a tmux server of its own, with HOME and
 /// the XDG dirs in a temporary directory. The server is killed on drop.
 pub struct Tui {
     dir: TempDir,
     socket: PathBuf,
     session: String,
+    home: PathBuf,
 }
 
 impl Tui {
@@ -484,10 +806,29 @@ impl Tui {
         Self::launch(Some(cwd), args, width, height)
     }
 
-    fn launch(cwd: Option<&Path>, args: &[&str], width: u16, height: u16) -> Option<Self> {
+    /// Starts `ktui ARGS…` in a `width`×`height` terminal as `options` say.
+    pub fn start_with(
+        args: &[&str],
+        width: u16,
+        height: u16,
+        options: TuiOptions<'_>,
+    ) -> Option<Self> {
         if !Self::tmux_available() {
             return None;
         }
+        Some(Self::spawn(args, width, height, options))
+    }
+
+    fn launch(cwd: Option<&Path>, args: &[&str], width: u16, height: u16) -> Option<Self> {
+        let options = TuiOptions {
+            cwd,
+            ..TuiOptions::default()
+        };
+        Self::start_with(args, width, height, options)
+    }
+
+    fn spawn(args: &[&str], width: u16, height: u16, options: TuiOptions<'_>) -> Self {
+        let cwd = options.cwd;
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("tmux.sock");
         let conf = dir.path().join("tmux.conf");
@@ -497,7 +838,9 @@ impl Tui {
             "set -g remain-on-exit on\nset -g escape-time 0\nset -g status off\nset -g history-limit 0\n",
         )
         .expect("tmux.conf");
-        let home = dir.path().join("home");
+        let home = options
+            .home
+            .map_or_else(|| dir.path().join("home"), Path::to_path_buf);
         for sub in ["data", "config", "cache"] {
             std::fs::create_dir_all(home.join(sub)).expect("home dirs");
         }
@@ -506,6 +849,7 @@ impl Tui {
             dir,
             socket,
             session,
+            home: home.clone(),
         };
         let mut command = tui.tmux();
         command
@@ -519,8 +863,20 @@ impl Tui {
         command
             // sh records ktui's exit status: tmux 3.3 does not always reap a pane's
             // process itself, and then never reports its status.
-            .args(["--", "sh", "-c", EXIT_RECORDER, "sh"])
-            .arg(tui.status_path())
+            .arg("--")
+            .arg("sh")
+            .arg("-c")
+            .arg(if options.capture_stderr {
+                EXIT_AND_STDERR_RECORDER
+            } else {
+                EXIT_RECORDER
+            })
+            .arg("sh")
+            .arg(tui.status_path());
+        if options.capture_stderr {
+            command.arg(tui.stderr_path());
+        }
+        command
             .args(["env", "-u", "KAFKA_BOOTSTRAP_SERVERS"])
             .arg(format!("HOME={}", home.display()))
             .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
@@ -535,7 +891,7 @@ impl Tui {
             "tmux new-session failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        Some(tui)
+        tui
     }
 
     fn tmux(&self) -> Command {
@@ -597,7 +953,23 @@ impl Tui {
 
     /// ktui's log file (it logs there, never to the terminal).
     pub fn log_path(&self) -> PathBuf {
-        self.dir.path().join("home/data/ktui/ktui.log")
+        self.data_dir().join("ktui.log")
+    }
+
+    /// ktui's data dir (`$XDG_DATA_HOME/ktui`): its log and the composer's history.
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.join("data/ktui")
+    }
+
+    fn stderr_path(&self) -> PathBuf {
+        self.dir.path().join("ktui.stderr")
+    }
+
+    /// What ktui wrote to stderr so far (started with `capture_stderr`).
+    pub fn stderr(&self) -> String {
+        std::fs::read(self.stderr_path())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
     }
 
     /// The screen and the end of ktui's log, for failure messages.
@@ -609,6 +981,10 @@ impl Tui {
             self.screen(),
             read_tail(&self.log_path(), 30)
         );
+        let stderr = self.stderr();
+        if !stderr.is_empty() {
+            let _ = write!(out, "\n--- ktui's stderr ---\n{stderr}");
+        }
         out
     }
 
