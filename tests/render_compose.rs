@@ -225,3 +225,37 @@ fn compose_narrow_60x20() {
     let app = compose(60, 20, "{\"a\": 1}");
     assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn a_long_topic_name_leaves_room_for_the_outcome_and_timing() {
+    let mut app = compose(100, 30, "hello");
+    let (id, mut message) = (1_000, ktui::kafka::produce::OutgoingMessage::default());
+    message.topic = "payments-eu-west-1-dead-letters-and-retries".into();
+    app.compose
+        .sent(id, message, std::time::Instant::now(), 1_700_000_000_000);
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Ok(DeliveryReport {
+            partition: 3,
+            offset: 123_456,
+            latency: Duration::from_millis(4),
+        }),
+    }));
+    app.compose.reports[0].seen_after = Some(Duration::from_millis(87));
+    let terminal = draw(&app);
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(
+        screen.contains("offset 123456 · 4 ms · in the tail after 87 ms"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("payments-eu…"),
+        "the name gives way in the middle"
+    );
+}

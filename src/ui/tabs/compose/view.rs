@@ -187,7 +187,10 @@ impl ComposeView<'_> {
             .take(usize::from(inner.height))
             .map(|r| {
                 let time = format_time(r.sent_ms, self.tz, false);
-                let topic = escape_control(&r.message.topic).into_owned();
+                // A long topic name gives way (in the middle), so the outcome, latency and
+                // the time to the tail always fit.
+                let room = usize::from(inner.width).saturating_sub(76).max(12);
+                let topic = middle_ellipsis(&escape_control(&r.message.topic), room);
                 match &r.outcome {
                     Outcome::Pending => Line::from(vec![
                         Span::styled(format!("{time} "), theme::dim()),
@@ -354,5 +357,37 @@ fn cursor(focused: bool) -> Style {
         Style::new().add_modifier(ratatui::style::Modifier::REVERSED)
     } else {
         Style::new()
+    }
+}
+
+/// `a-very-long-topic-name` → `a-very…c-name` when longer than `max` characters.
+fn middle_ellipsis(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let keep = max.saturating_sub(1);
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(count - tail).collect();
+    format!("{start}…{end}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_names_give_way_in_the_middle() {
+        assert_eq!(super::middle_ellipsis("orders", 12), "orders");
+        assert_eq!(
+            super::middle_ellipsis("payments-eu-west-1-dead-letters", 12),
+            "paymen…tters"
+        );
+        assert_eq!(
+            super::middle_ellipsis("payments-eu-west-1-dead-letters", 12)
+                .chars()
+                .count(),
+            12
+        );
     }
 }
