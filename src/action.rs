@@ -62,4 +62,6 @@ pub enum Action {
     ToggleSource,
     /// List and edit the X filtered stream's rules.
     EditRules,
+    /// Open the cluster switcher.
+    SwitchCluster,
 }

@@ -1,6 +1,11 @@
 //! The command line: flags for the TUI and the headless subcommands.
 
-use clap::{Parser, Subcommand};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::kafka::client::parse_property;
 use crate::kafka::feed_bridge::ValueFormat;
@@ -9,6 +14,92 @@ use crate::ui::tabs::tail::TailDefaults;
 use crate::ui::tabs::tail::buffer::Bounds;
 
 impl Cli {
+    /// Parses the process's arguments; prints help or the error and exits like `parse()`.
+    pub fn parse_args() -> Self {
+        Self::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses arguments and remembers which flags the user gave (on the command line or
+    /// by environment), so the config file fills in only the others.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        collect_explicit(&matches, &mut cli.explicit);
+        Ok(cli)
+    }
+
+    /// Whether the user gave this flag (by its field name, e.g. `brokers`).
+    pub fn given(&self, id: &str) -> bool {
+        self.explicit.contains(id)
+    }
+
+    /// Fills what the command line left at its default from the config file.
+    pub fn apply_config(&mut self, file: &crate::config::ConfigFile) {
+        let feed = &file.feed;
+        if !self.given("feed") && self.feed.is_none() {
+            self.feed.clone_from(&feed.source);
+        }
+        let options = &mut self.feed_options;
+        if let Some(topic) = &feed.topic
+            && !self.explicit.contains("feed_topic")
+        {
+            options.feed_topic.clone_from(topic);
+        }
+        if let Some(value) = &feed.value
+            && !self.explicit.contains("value")
+            && let Ok(value) = <ValueFormat as clap::ValueEnum>::from_str(value, true)
+        {
+            options.value = value;
+        }
+        if let Some(base) = &feed.twitter_api_base
+            && !self.explicit.contains("twitter_api_base")
+        {
+            options.twitter_api_base.clone_from(base);
+        }
+        if let Some(sample) = feed.twitter_sample
+            && !self.explicit.contains("twitter_sample")
+        {
+            options.twitter_sample = sample;
+        }
+        if let Some(url) = &feed.jetstream_url
+            && !self.explicit.contains("jetstream_url")
+        {
+            options.jetstream_url.clone_from(url);
+        }
+        if let Some(rate) = feed.replay_rate
+            && !self.explicit.contains("replay_rate")
+        {
+            options.replay_rate = rate;
+        }
+        options.token.clone_from(&feed.token);
+        if let Some(buffer) = &file.ui.buffer
+            && !self.explicit.contains("buffer")
+            && let Ok(bounds) = Bounds::parse(buffer)
+        {
+            self.buffer = bounds;
+        }
+        if let Some(offset) = &file.ui.offset
+            && !self.explicit.contains("offset")
+        {
+            self.offset.clone_from(offset);
+        }
+    }
+
+    /// What the command line says about the cluster, for [`crate::config::profile::build`].
+    pub fn selection(&self) -> crate::config::Selection<'_> {
+        crate::config::Selection {
+            cluster: self.cluster.as_deref(),
+            brokers: self.given("brokers").then_some(self.brokers.as_str()),
+            kcat_file: self.kcat_config.as_deref(),
+            properties: &self.properties,
+            read_only: self.read_only,
+        }
+    }
+
     /// The tail's start position, partitions and group from the flags.
     pub fn tail_defaults(&self) -> anyhow::Result<TailDefaults> {
         Ok(TailDefaults {
@@ -21,6 +112,20 @@ impl Cli {
                 .map_err(anyhow::Error::msg)?,
             group: self.group.clone(),
         })
+    }
+}
+
+fn collect_explicit(matches: &ArgMatches, into: &mut HashSet<String>) {
+    for id in matches.ids() {
+        if matches!(
+            matches.value_source(id.as_str()),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        ) {
+            into.insert(id.to_string());
+        }
+    }
+    if let Some((_, sub)) = matches.subcommand() {
+        collect_explicit(sub, into);
     }
 }
 
@@ -42,6 +147,18 @@ pub struct Cli {
     /// A librdkafka property, as kcat takes it (repeatable), e.g. -X security.protocol=SSL.
     #[arg(short = 'X', value_name = "PROP=VALUE", value_parser = parse_property, global = true)]
     pub properties: Vec<(String, String)>,
+
+    /// Use this cluster from the config file (its brokers, properties, colour, read-only).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cluster: Option<String>,
+
+    /// Read librdkafka properties from a file in kcat's -F format (property=value lines).
+    #[arg(short = 'F', value_name = "FILE", global = true)]
+    pub kcat_config: Option<PathBuf>,
+
+    /// Refuse every write: no producing, no topic create/delete, no feed publishing.
+    #[arg(long, global = true)]
+    pub read_only: bool,
 
     /// Open the Tail tab on this topic.
     #[arg(long, value_name = "TOPIC")]
@@ -84,6 +201,10 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Headless>,
+
+    /// The flags the user gave (field names), filled by [`Cli::try_parse_args`].
+    #[arg(skip)]
+    pub explicit: HashSet<String>,
 }
 
 /// Settings of the post sources (shared by `--feed` and `ktui feed`).
@@ -122,6 +243,9 @@ pub struct FeedOptions {
         global = true
     )]
     pub replay_rate: f64,
+    /// The X bearer token as the config file gives it (literal, env:VAR or cmd:COMMAND).
+    #[arg(skip)]
+    pub token: Option<String>,
 }
 
 impl FeedOptions {
@@ -132,14 +256,20 @@ impl FeedOptions {
         use crate::feed::twitter::{Options, Secret, Stream};
         match name {
             "twitter" | "x" => {
-                let token = std::env::var("X_BEARER_TOKEN")
-                    .or_else(|_| std::env::var("TWITTER_BEARER_TOKEN"))
-                    .ok()
-                    .filter(|t| !t.trim().is_empty())
-                    .ok_or("the twitter source needs a bearer token: set X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)")?;
+                let token = match &self.token {
+                    Some(spec) => crate::secret::SecretSpec::parse(spec)
+                        .resolve()
+                        .map_err(|e| format!("the X bearer token (feed.token): {e}"))?,
+                    None => std::env::var("X_BEARER_TOKEN")
+                        .or_else(|_| std::env::var("TWITTER_BEARER_TOKEN"))
+                        .ok()
+                        .filter(|t| !t.trim().is_empty())
+                        .map(|t| Secret::new(t.trim()))
+                        .ok_or("the twitter source needs a bearer token: set X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN), or feed.token in the config file")?,
+                };
                 Ok(SourceSpec::Twitter(Options {
                     api_base: self.twitter_api_base.clone(),
-                    token: Secret::new(token.trim()),
+                    token,
                     stream: if self.twitter_sample {
                         Stream::Sample
                     } else {
@@ -180,6 +310,9 @@ pub enum Headless {
     Consume(ConsumeArgs),
     /// Publish messages from stdin (or files), like kcat -P.
     Produce(ProduceArgs),
+    /// Show the config file, the clusters it defines and the settings in effect (secrets
+    /// masked); exits 2 if the file has an error.
+    Config,
     /// Run only the feed bridge: a post source published into a topic.
     Feed {
         /// twitter, bluesky, or replay:PATH.
@@ -189,6 +322,20 @@ pub enum Headless {
         #[arg(long, value_name = "TOPIC")]
         topic: Option<String>,
     },
+}
+
+impl Headless {
+    /// What this command would write to the cluster, in words; `None` for read-only work.
+    pub fn writes(&self) -> Option<&'static str> {
+        match self {
+            Self::Produce(_) => Some("Producing"),
+            Self::Feed { .. } => Some("Feed publishing"),
+            Self::Consume(args) if args.group.is_some() => {
+                Some("Consuming as a group (it commits offsets)")
+            }
+            Self::Topics { .. } | Self::Consume(_) | Self::Config => None,
+        }
+    }
 }
 
 /// `ktui produce`: messages from stdin, one per line (or NDJSON envelopes), like `kcat -P`.
@@ -295,5 +442,32 @@ mod tests {
         ));
         assert_eq!(cli.brokers, "x:1");
         assert!(Cli::try_parse_from(["ktui", "-X", "nonsense"]).is_err());
+    }
+
+    #[test]
+    fn remembers_which_flags_were_given() {
+        let cli = Cli::try_parse_args([
+            "ktui",
+            "--cluster",
+            "prod",
+            "--read-only",
+            "--feed-topic",
+            "t",
+        ])
+        .unwrap();
+        assert!(cli.given("cluster") && cli.given("feed_topic") && !cli.given("offset"));
+        assert!(cli.read_only);
+        let cli = Cli::try_parse_args(["ktui", "consume", "x", "-b", "h:1"]).unwrap();
+        assert!(cli.given("brokers"), "{:?}", cli.explicit);
+        let mut cli = Cli::try_parse_args(["ktui", "--feed-topic", "mine"]).unwrap();
+        let file = crate::config::file::parse(
+            "[feed]\ntopic = \"theirs\"\nsource = \"bluesky\"\n[ui]\noffset = \"beginning\"\n",
+            std::path::Path::new("c.toml"),
+        )
+        .unwrap();
+        cli.apply_config(&file);
+        assert_eq!(cli.feed_options.feed_topic, "mine");
+        assert_eq!(cli.feed.as_deref(), Some("bluesky"));
+        assert_eq!(cli.offset, "beginning");
     }
 }

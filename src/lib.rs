@@ -19,6 +19,7 @@ pub mod headless;
 pub mod kafka;
 pub mod keymap;
 pub mod loadable;
+pub mod secret;
 pub mod text;
 pub mod ui;
 
@@ -36,8 +37,33 @@ use kafka::{ClientSettings, WorkerOptions};
 use keymap::Keymap;
 use ui::tabs::tail::TailTab;
 
+/// Start-up notices: shown once, in the TUI as toasts that stay until a key is
+/// pressed, by headless commands on stderr.
+type Notices = Vec<(app::Level, String)>;
+
 /// Runs what the command line asks for: a headless subcommand or the TUI.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    let loaded = config::file::load();
+    cli.apply_config(&loaded.file);
+    let mut notices: Notices = Vec::new();
+    if let Some(error) = &loaded.error {
+        notices.push((app::Level::Error, format!("{error} (using defaults)")));
+    }
+    for warning in &loaded.warnings {
+        notices.push((app::Level::Warn, warning.clone()));
+    }
+    let mut profiles = match config::profile::build(&loaded.file, &cli.selection()) {
+        Ok(profiles) => profiles,
+        Err(error) => {
+            print_notices(&notices);
+            eprintln!("ktui: {error}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    notices.extend(profiles.warnings.drain(..).map(|w| (app::Level::Warn, w)));
+    if matches!(cli.command, Some(cli::Headless::Config)) {
+        return Ok(headless::config::run(&loaded, &profiles));
+    }
     let demo = if cli.demo {
         Some(
             DemoCluster::start()
@@ -47,24 +73,90 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let settings = ClientSettings {
-        brokers: demo
-            .as_ref()
-            .map_or_else(|| cli.brokers.clone(), |d| d.bootstrap.clone()),
-        properties: cli.properties.clone(),
-    };
-    if let Some(command) = cli.command {
+    let mut demo_index = None;
+    if let Some(demo) = &demo {
+        let mut profile = config::Profile::ad_hoc("demo", demo.bootstrap.clone());
+        if cli.read_only {
+            profile.read_only = Some("read-only session (--read-only)".to_string());
+        }
+        profiles.list.insert(0, profile);
+        profiles.current = 0;
+        demo_index = Some(0);
+    }
+    let profile = profiles.list[profiles.current].clone();
+    // A `cmd:` secret runs here, before the terminal is taken over.
+    let spec = profile.spec();
+    let resolved = tokio::task::spawn_blocking(move || spec.resolve())
+        .await
+        .context("resolving the cluster settings")?;
+    if let Some(command) = cli.command.take() {
+        print_notices(&notices);
+        let settings = match resolved {
+            Ok(settings) => settings,
+            Err(error) => {
+                eprintln!("ktui: {error}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        if let (Some(reason), Some(what)) = (&profile.read_only, command.writes()) {
+            eprintln!("ktui: {what} is disabled: {reason}");
+            return Ok(ExitCode::from(2));
+        }
         return headless::run(command, settings, &cli.feed_options).await;
     }
+    let mut options = WorkerOptions::new(
+        resolved
+            .clone()
+            .unwrap_or_else(|_| ClientSettings::new(profile.brokers.clone())),
+    );
+    options.broken = resolved.err();
+    options.read_only.clone_from(&profile.read_only);
+    options.demo = demo.as_ref().map(DemoCluster::admin);
+    let worker = kafka::worker::spawn(options);
+
     let label = ClusterLabel {
-        address: settings.brokers.clone(),
+        address: profile.brokers.clone(),
         demo_address: demo.as_ref().map(|d| d.advertised_address().to_string()),
     };
-    let mut options = WorkerOptions::new(settings);
-    options.demo = demo.as_ref().map(DemoCluster::admin);
-    let worker = kafka::worker::spawn(options).context("cannot create the Kafka clients")?;
+    let mut app = build_app(&cli, &loaded, label, notices)?;
+    app.clusters = app::Clusters::new(profiles.list, profiles.current);
+    app.clusters.demo = demo_index;
+    run_tui(app, worker).await?;
+    drop(demo);
+    Ok(ExitCode::SUCCESS)
+}
 
-    let mut app = App::new(label, Keymap::default());
+fn print_notices(notices: &Notices) {
+    for (_, notice) in notices {
+        eprintln!("ktui: {notice}");
+    }
+}
+
+/// The App as the command line and config file set it up.
+fn build_app(
+    cli: &Cli,
+    loaded: &config::Loaded,
+    label: ClusterLabel,
+    mut notices: Notices,
+) -> anyhow::Result<App> {
+    let (keymap, key_warnings) = Keymap::default().with_overrides(&loaded.file.keys);
+    let file = loaded
+        .path
+        .as_ref()
+        .map_or_else(|| "config.toml".to_string(), |p| p.display().to_string());
+    notices.extend(
+        key_warnings
+            .into_iter()
+            .map(|w| (app::Level::Warn, format!("{file}: {w}"))),
+    );
+    let mut app = App::new(label, keymap);
+    app.palette = ui::theme::Palette::choose(
+        loaded.file.ui.theme.unwrap_or_default(),
+        ui::theme::no_color_requested(),
+    );
+    for (level, notice) in notices {
+        app.notice(level, notice);
+    }
     if let Some(path) = config::history_path()
         && let Ok(text) = std::fs::read_to_string(path)
     {
@@ -93,6 +185,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         app.tail.topic = Some(topic.clone());
         app.tab = app::Tab::Tail;
     }
+    Ok(app)
+}
+
+/// Takes over the terminal, runs the event loop, restores the terminal, and lets the
+/// worker flush (bounded).
+async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<()> {
     let mut events = EventQueue::default();
     events.forward_kafka(worker.events);
 
@@ -121,6 +219,5 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             "ktui: the Kafka worker did not stop in time; some messages may not have been sent"
         ),
     }
-    drop(demo);
-    result.map(|()| ExitCode::SUCCESS)
+    result
 }

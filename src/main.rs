@@ -2,10 +2,24 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = ktui::cli::Cli::parse();
+    // A panic message could quote a secret (a property value): mask it like everything else.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_string());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = ktui::secret::redact(&payload);
+        tracing::error!("panic{place}: {message}");
+        eprintln!("ktui panicked{place}: {message}");
+    }));
+    let cli = ktui::cli::Cli::parse_args();
     let _log_guard = ktui::config::init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -21,7 +35,7 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(ktui::run(cli)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("ktui: {error:#}");
+            eprintln!("ktui: {}", ktui::secret::redact(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     };

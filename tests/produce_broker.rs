@@ -812,7 +812,7 @@ async fn produce(
 async fn connected_worker(address: &str) -> WorkerHandle {
     let mut options = WorkerOptions::new(ClientSettings::new(address));
     options.refresh_every = Duration::from_secs(60);
-    let mut worker = ktui::kafka::worker::spawn(options).expect("the clients are created");
+    let mut worker = ktui::kafka::worker::spawn(options);
     next_event(&mut worker, "Connected", |e| match e {
         KafkaEvent::Connection(Connection::Connected { .. }) => Some(()),
         _ => None,

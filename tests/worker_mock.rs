@@ -15,7 +15,7 @@ fn start(demo: Option<&DemoCluster>, brokers: &str) -> WorkerHandle {
     let mut options = WorkerOptions::new(ClientSettings::new(brokers));
     options.demo = demo.map(DemoCluster::admin);
     options.refresh_every = Duration::from_millis(500);
-    worker::spawn(options).expect("clients are created")
+    worker::spawn(options)
 }
 
 /// Reads events until `pick` returns a value, or fails after the deadline.
@@ -227,7 +227,7 @@ async fn unreachable_names_the_address_and_the_reason() {
     let address = format!("127.0.0.1:{port}");
     let mut options = WorkerOptions::new(ClientSettings::new(&address));
     options.request_timeout = Duration::from_secs(2);
-    let mut handle = worker::spawn(options).unwrap();
+    let mut handle = worker::spawn(options);
     let (shown, reason) = wait_for(&mut handle, "unreachable", |e| match e {
         KafkaEvent::Connection(Connection::Unreachable { address, reason }) => {
             Some((address, reason))

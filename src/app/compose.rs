@@ -142,6 +142,10 @@ impl App {
 
     /// Ctrl-S: validate, send, and keep the editor as it is.
     fn send(&mut self) -> Vec<Command> {
+        if let Some(reason) = self.read_only().map(str::to_string) {
+            self.compose.problem = Some(format!("Not sent: {reason}"));
+            return Vec::new();
+        }
         match self.compose.prepare(self.topics.snapshot.loaded()) {
             Ok(message) => {
                 let mut commands = self.ensure_watch();

@@ -23,6 +23,9 @@ impl App {
             return Vec::new();
         };
         let mut commands = self.ensure_readback();
+        if self.refuse_write("Feed publishing") {
+            return commands;
+        }
         let id = self.request_id();
         self.feed.bridge = Some(id);
         self.feed.state = None;

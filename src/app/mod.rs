@@ -16,12 +16,14 @@ use crate::ui::tabs::feed::FeedTab;
 use crate::ui::tabs::tail::TailTab;
 use crate::ui::tabs::topics::{Dialog, Focus, TopicsTab};
 
+mod clusters;
 mod compose;
 mod feed;
 mod run;
 mod tail;
 mod topics;
 
+pub use clusters::Clusters;
 pub use run::{FRAME, run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,6 +75,8 @@ pub struct Toast {
     pub level: Level,
     pub text: String,
     pub born: u64,
+    /// Stays until the next key press (start-up notices: config errors and warnings).
+    pub sticky: bool,
 }
 
 impl Toast {
@@ -120,6 +124,8 @@ pub struct App {
     pub feed: FeedTab,
     pub connection: Connection,
     pub cluster: ClusterLabel,
+    /// The clusters to switch between (from the config file and the command line).
+    pub clusters: Clusters,
     pub keymap: Keymap,
     pub help_open: bool,
     pub toasts: Vec<Toast>,
@@ -134,6 +140,8 @@ pub struct App {
     pub effects: Vec<Effect>,
     /// The time zone record times are shown in.
     pub tz: jiff::tz::TimeZone,
+    /// The colours the UI draws with (dark, light, or none for `NO_COLOR`).
+    pub palette: ui::theme::Palette,
     next_request: RequestId,
 }
 
@@ -153,6 +161,7 @@ impl App {
                 address: cluster.address.clone(),
             },
             cluster,
+            clusters: Clusters::default(),
             keymap,
             help_open: false,
             toasts: Vec::new(),
@@ -162,6 +171,7 @@ impl App {
             dirty: true,
             effects: Vec::new(),
             tz: jiff::tz::TimeZone::system(),
+            palette: ui::theme::Palette::dark(),
             next_request: 1,
         }
     }
@@ -177,9 +187,19 @@ impl App {
             level,
             text: text.into(),
             born: self.ticks,
+            sticky: false,
         });
         if self.toasts.len() > 5 {
             self.toasts.remove(0);
+        }
+    }
+
+    /// A start-up notice (a config error, a permission warning): a toast that stays until
+    /// the user presses a key, so it cannot be missed.
+    pub fn notice(&mut self, level: Level, text: impl Into<String>) {
+        self.toast(level, text);
+        if let Some(toast) = self.toasts.last_mut() {
+            toast.sticky = true;
         }
     }
 
@@ -224,6 +244,7 @@ impl App {
             Event::Tick => self.on_tick(),
             Event::Key(key) => {
                 self.dirty = true;
+                self.toasts.retain(|t| !t.sticky);
                 self.on_key(key)
             }
             Event::Paste(text) => {
@@ -272,7 +293,7 @@ impl App {
         let before = self.toasts.len();
         let now = self.ticks;
         self.toasts
-            .retain(|t| now.saturating_sub(t.born) < t.lifetime());
+            .retain(|t| t.sticky || now.saturating_sub(t.born) < t.lifetime());
         let spinning = self.topics.snapshot.is_loading()
             || self.topics.configs.is_loading()
             || matches!(self.connection, Connection::Connecting { .. })
@@ -340,6 +361,9 @@ impl App {
             }
             return Vec::new();
         }
+        if self.clusters.picker.is_some() {
+            return self.switcher_key(&key);
+        }
         if self.tab == Tab::Feed && self.feed.rules.is_some() {
             return self.rules_key(&key);
         }
@@ -378,6 +402,7 @@ impl App {
         match action {
             Action::Quit | Action::ForceQuit => self.should_quit = true,
             Action::Help => self.help_open = true,
+            Action::SwitchCluster => self.open_switcher(),
             Action::NextTab => return self.switch_tab(self.tab.cycle(true)),
             Action::PrevTab => return self.switch_tab(self.tab.cycle(false)),
             Action::TabTopics => return self.switch_tab(Tab::Topics),

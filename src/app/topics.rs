@@ -131,12 +131,18 @@ impl App {
                 self.topics.recompute(None);
             }
             Action::CreateTopic => {
+                if self.refuse_write("Creating topics") {
+                    return Vec::new();
+                }
                 if !matches!(self.topics.create.status, FormStatus::Sending(_)) {
                     self.topics.create.status = FormStatus::Editing;
                 }
                 self.topics.dialog = Some(Dialog::Create);
             }
             Action::DeleteTopic => {
+                if self.refuse_write("Deleting topics") {
+                    return Vec::new();
+                }
                 if let Some(name) = self.topics.selected_topic().map(|t| t.name.clone()) {
                     if self.topics.delete.topic != name {
                         self.topics.delete = DeleteForm::for_topic(&name);
@@ -172,7 +178,8 @@ impl App {
             | Action::ToggleTombstone
             | Action::History
             | Action::ToggleSource
-            | Action::EditRules => {}
+            | Action::EditRules
+            | Action::SwitchCluster => {}
         }
         let rows = self.list_rows();
         self.topics.scroll_into_view(rows);

@@ -26,7 +26,7 @@ pub async fn run(
         }
     };
     let topic = topic.unwrap_or_else(|| options.feed_topic.clone());
-    let mut worker = crate::kafka::worker::spawn(WorkerOptions::new(settings))?;
+    let mut worker = crate::kafka::worker::spawn(WorkerOptions::new(settings));
     let job = FeedJob {
         source,
         topic: topic.clone(),

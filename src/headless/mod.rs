@@ -1,6 +1,7 @@
 //! Headless subcommands: the same engine as the TUI, printing to stdout, exiting non-zero
 //! with a clear message on failure.
 
+pub mod config;
 mod consume;
 mod feed;
 mod produce;
@@ -23,5 +24,7 @@ pub async fn run(
         Headless::Consume(args) => consume::run(args, settings).await,
         Headless::Produce(args) => produce::run(args, settings).await,
         Headless::Feed { source, topic } => feed::run(&source, topic, feed_options, settings).await,
+        // Handled before any cluster is resolved (see `crate::run`).
+        Headless::Config => Ok(ExitCode::SUCCESS),
     }
 }

@@ -40,29 +40,25 @@ pub async fn run(
     timeout: Duration,
     settings: ClientSettings,
 ) -> anyhow::Result<ExitCode> {
-    {
-        {
-            let snapshot = match fetch(&settings, timeout).await? {
-                Ok(snapshot) => snapshot,
-                Err(reason) => {
-                    eprintln!(
-                        "ktui: cannot reach the cluster at {}: {reason}",
-                        crate::text::escape_control(&settings.brokers)
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let mut out = std::io::stdout().lock();
-            if json {
-                let rows: Vec<TopicRow> = snapshot.topics.iter().map(TopicRow::from).collect();
-                serde_json::to_writer_pretty(&mut out, &rows)?;
-                writeln!(out)?;
-            } else {
-                write_table(&mut out, &snapshot)?;
-            }
-            Ok(ExitCode::SUCCESS)
+    let snapshot = match fetch(&settings, timeout).await? {
+        Ok(snapshot) => snapshot,
+        Err(reason) => {
+            eprintln!(
+                "ktui: cannot reach the cluster at {}: {reason}",
+                crate::text::escape_control(&settings.brokers)
+            );
+            return Ok(ExitCode::from(2));
         }
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<TopicRow> = snapshot.topics.iter().map(TopicRow::from).collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        write_table(&mut out, &snapshot)?;
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One metadata + watermarks round trip; `Ok(Err(reason))` when the cluster is unreachable.
@@ -78,13 +74,7 @@ async fn fetch(
     let result = tokio::task::spawn_blocking(move || admin::fetch_snapshot(&consumer, timeout))
         .await
         .context("metadata task failed")?;
-    Ok(result.map_err(|error| {
-        let error = admin::describe_kafka_error(&error);
-        match context.last_error() {
-            Some(cause) => format!("{error}: {cause}"),
-            None => error,
-        }
-    }))
+    Ok(result.map_err(|error| context.reason_for(&admin::describe_kafka_error(&error))))
 }
 
 fn write_table(out: &mut impl Write, snapshot: &ClusterSnapshot) -> std::io::Result<()> {

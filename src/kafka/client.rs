@@ -10,10 +10,32 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
 /// Where to connect and any librdkafka properties (`-X key=value`, as kcat takes them).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Secret values are resolved here; `Debug` masks them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClientSettings {
     pub brokers: String,
     pub properties: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<(&str, &str)> = self
+            .properties
+            .iter()
+            .map(|(k, v)| {
+                let v = if crate::secret::is_secret_property(k) {
+                    crate::secret::MASK
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), v)
+            })
+            .collect();
+        f.debug_struct("ClientSettings")
+            .field("brokers", &self.brokers)
+            .field("properties", &shown)
+            .finish()
+    }
 }
 
 impl ClientSettings {
@@ -41,6 +63,58 @@ impl ClientSettings {
     }
 }
 
+/// A librdkafka property's value: plain, or a secret resolved only when connecting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Property {
+    Plain(String),
+    Secret(crate::secret::SecretSpec),
+}
+
+impl Property {
+    /// A secret when the property holds one (`sasl.password`, …), else plain.
+    pub fn new(key: &str, value: &str) -> Self {
+        if crate::secret::is_secret_property(key) {
+            Self::Secret(crate::secret::SecretSpec::parse(value))
+        } else {
+            Self::Plain(value.to_string())
+        }
+    }
+}
+
+/// Where and how to connect before secrets are resolved: what a cluster switch carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSpec {
+    /// The cluster's name, for error messages.
+    pub name: String,
+    pub brokers: String,
+    pub properties: Vec<(String, Property)>,
+    /// Why it cannot be used at all (e.g. its kcat file is unreadable).
+    pub problem: Option<String>,
+}
+
+impl ClientSpec {
+    /// The settings with secrets resolved (blocking for `cmd:` secrets). Errors name the
+    /// cluster and property, never a value.
+    pub fn resolve(&self) -> Result<ClientSettings, String> {
+        if let Some(problem) = &self.problem {
+            return Err(problem.clone());
+        }
+        let mut settings = ClientSettings::new(self.brokers.clone());
+        for (key, value) in &self.properties {
+            let text = match value {
+                Property::Plain(text) => text.clone(),
+                Property::Secret(spec) => spec
+                    .resolve()
+                    .map_err(|e| format!("cluster {}: {key}: {e}", self.name))?
+                    .expose()
+                    .to_string(),
+            };
+            settings.properties.push((key.clone(), text));
+        }
+        Ok(settings)
+    }
+}
+
 /// Parses a `key=value` librdkafka property as `-X` takes it.
 pub fn parse_property(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -50,6 +124,60 @@ pub fn parse_property(text: &str) -> Result<(String, String), String> {
         _ => Err(format!(
             "expected PROPERTY=VALUE (a librdkafka property such as security.protocol=ssl), got {text:?}"
         )),
+    }
+}
+
+/// librdkafka's reason for a failed connection, led by what it means in words when the
+/// pattern is a known security mistake: a wrong password, an untrusted certificate, TLS
+/// against a plaintext listener and the reverse, a missing client certificate.
+pub fn explain_failure(reason: &str) -> String {
+    let lower = reason.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
+    let words = if has(&[
+        "sasl authentication error",
+        "authentication failed",
+        "invalid username or password",
+        "invalid credentials",
+    ]) {
+        "wrong user name or password: the broker refused the SASL login"
+    } else if has(&["unsupported sasl mechanism", "no shared mechanism"]) {
+        "the broker does not offer this SASL mechanism (sasl.mechanism)"
+    } else if has(&[
+        "certificate verify failed",
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to get local issuer",
+    ]) {
+        "the broker's TLS certificate is not trusted: point ssl.ca.location at the CA that signed it"
+    } else if has(&["certificate required", "peer did not return a certificate"]) {
+        "the broker requires a client certificate: set ssl.certificate.location and ssl.key.location"
+    } else if has(&[
+        "wrong version number",
+        "packet length too long",
+        "record layer failure",
+        "unexpected eof while reading",
+    ]) || (lower.contains("ssl handshake") && lower.contains("disconnected"))
+    {
+        "the broker does not speak TLS on this port: security.protocol asks for SSL but the listener is plaintext"
+    } else if lower.contains("invalid response size")
+        || (lower.contains("disconnected")
+            && (lower.contains("apiversion_query") || lower.contains("after 0ms in state up")))
+    {
+        "the broker closed the connection: it may expect TLS or a SASL login (check security.protocol)"
+    } else {
+        return reason.to_string();
+    };
+    format!("{words} ({reason})")
+}
+
+impl KtuiContext {
+    /// An error with librdkafka's most specific cause appended, explained in words when
+    /// it is a known security mistake.
+    pub fn reason_for(&self, error: &str) -> String {
+        match self.last_error() {
+            Some(cause) => explain_failure(&format!("{error}: {cause}")),
+            None => explain_failure(error),
+        }
     }
 }
 
@@ -97,6 +225,8 @@ impl KtuiContext {
 
 impl ClientContext for KtuiContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        // librdkafka's text is not ours to vet: mask any secret before it goes anywhere.
+        let log_message = &*crate::secret::redact(log_message);
         // Broker connection failures ("Connect to ipv4#127.0.0.1:1 failed: Connection
         // refused", "Failed to resolve 'x:9092'", SSL and SASL failures) arrive as FAIL
         // logs from librdkafka's own threads: the most specific reason there is.
@@ -119,6 +249,7 @@ impl ClientContext for KtuiContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        let reason = &*crate::secret::redact(reason);
         tracing::warn!(target: "librdkafka", "{error}: {reason}");
         self.remember(&error, reason);
     }

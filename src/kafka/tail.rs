@@ -247,11 +247,10 @@ fn assignment(
     let metadata = consumer
         .fetch_metadata(Some(&spec.topic), timeout)
         .map_err(|e| {
-            let cause = consumer.context().base.last_error();
-            match cause {
-                Some(cause) => format!("{}: {cause}", describe_kafka_error(&e)),
-                None => describe_kafka_error(&e),
-            }
+            consumer
+                .context()
+                .base
+                .reason_for(&describe_kafka_error(&e))
         })?;
     let topic = metadata
         .topics()
@@ -462,10 +461,11 @@ fn read_loop(
                 }
             }
             Some(Err(error)) => {
-                let text = match consumer.context().base.take_last_error() {
-                    Some(cause) => format!("{}: {cause}", describe_kafka_error(&error)),
-                    None => describe_kafka_error(&error),
-                };
+                let text = consumer
+                    .context()
+                    .base
+                    .reason_for(&describe_kafka_error(&error));
+                let _ = consumer.context().base.take_last_error();
                 // The same error repeats while a broker is down: say it once in a while.
                 let repeat = last_warning.as_ref().is_some_and(|(last, at)| {
                     *last == text && at.elapsed() < Duration::from_secs(10)

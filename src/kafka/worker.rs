@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use rdkafka::admin::AdminClient;
 use rdkafka::consumer::BaseConsumer;
-use rdkafka::error::KafkaError;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -71,6 +70,15 @@ pub enum Command {
         id: RequestId,
         options: crate::feed::twitter::Options,
         change: RulesChange,
+    },
+    /// Drop every client (tails, feeds and the producer stop) and connect to another
+    /// cluster. Secrets are resolved off the worker loop; commands sent meanwhile wait.
+    Connect {
+        spec: super::client::ClientSpec,
+        /// Why writes are refused on the new cluster, if they are.
+        read_only: Option<String>,
+        /// The new cluster is the embedded demo cluster.
+        demo: bool,
     },
     Shutdown,
 }
@@ -139,6 +147,11 @@ pub struct WorkerOptions {
     pub demo: Option<DemoAdmin>,
     pub refresh_every: Duration,
     pub request_timeout: Duration,
+    /// Why writes are refused (read-only cluster or session); `None` allows them.
+    pub read_only: Option<String>,
+    /// Why there is no usable connection at all (a secret could not be read, a property is
+    /// invalid); every request is answered with it.
+    pub broken: Option<String>,
 }
 
 impl WorkerOptions {
@@ -148,6 +161,8 @@ impl WorkerOptions {
             demo: None,
             refresh_every: Duration::from_secs(5),
             request_timeout: Duration::from_secs(5),
+            read_only: None,
+            broken: None,
         }
     }
 }
@@ -163,11 +178,36 @@ type SnapshotResult = Result<ClusterSnapshot, String>;
 /// A metadata fetch in flight: its request id and the blocking task (snapshot, cluster id).
 type InFlight = (RequestId, JoinHandle<(SnapshotResult, Option<String>)>);
 
-struct Worker {
-    options: WorkerOptions,
+/// The clients for metadata and admin requests; absent when they could not be created.
+struct Clients {
     context: KtuiContext,
     consumer: Arc<BaseConsumer<KtuiContext>>,
     admin: Arc<AdminClient<KtuiContext>>,
+}
+
+impl Clients {
+    fn create(settings: &ClientSettings) -> Result<Self, String> {
+        let context = KtuiContext::default();
+        let config = settings.client_config();
+        let consumer: BaseConsumer<KtuiContext> = config
+            .create_with_context(context.clone())
+            .map_err(|e| crate::secret::redact(&e.to_string()).into_owned())?;
+        let admin: AdminClient<KtuiContext> = config
+            .create_with_context(context.clone())
+            .map_err(|e| crate::secret::redact(&e.to_string()).into_owned())?;
+        Ok(Self {
+            context,
+            consumer: Arc::new(consumer),
+            admin: Arc::new(admin),
+        })
+    }
+}
+
+struct Worker {
+    options: WorkerOptions,
+    clients: Option<Clients>,
+    /// The demo cluster's admin, kept for switching back to it.
+    demo_admin: Option<DemoAdmin>,
     events: mpsc::Sender<KafkaEvent>,
     cluster_id: Option<String>,
     /// Topic names from the last good snapshot (the demo path checks deletes against it).
@@ -181,19 +221,26 @@ struct Worker {
 }
 
 /// Creates the clients (this does not touch the network) and starts the worker task.
-/// Must be called inside a tokio runtime.
-pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
-    let context = KtuiContext::default();
-    let config = options.settings.client_config();
-    let consumer: BaseConsumer<KtuiContext> = config.create_with_context(context.clone())?;
-    let admin: AdminClient<KtuiContext> = config.create_with_context(context.clone())?;
+/// Must be called inside a tokio runtime. Clients that cannot be created (an invalid
+/// property) leave the worker answering every request with the reason.
+pub fn spawn(mut options: WorkerOptions) -> WorkerHandle {
+    let clients = if options.broken.is_some() {
+        None
+    } else {
+        match Clients::create(&options.settings) {
+            Ok(clients) => Some(clients),
+            Err(reason) => {
+                options.broken = Some(format!("cannot create the Kafka clients: {reason}"));
+                None
+            }
+        }
+    };
     let (command_tx, command_rx) = mpsc::channel(64);
     let (event_tx, event_rx) = mpsc::channel(256);
     let worker = Worker {
+        demo_admin: options.demo.clone(),
         options,
-        context,
-        consumer: Arc::new(consumer),
-        admin: Arc::new(admin),
+        clients,
         events: event_tx,
         cluster_id: None,
         known_topics: Arc::default(),
@@ -202,12 +249,15 @@ pub fn spawn(options: WorkerOptions) -> Result<WorkerHandle, KafkaError> {
         feeds: HashMap::new(),
     };
     let task = tokio::spawn(worker.run(command_rx));
-    Ok(WorkerHandle {
+    WorkerHandle {
         commands: command_tx,
         events: event_rx,
         task,
-    })
+    }
 }
+
+/// Secrets being resolved for a cluster switch.
+type Resolving = JoinHandle<Result<ClientSettings, String>>;
 
 impl Worker {
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) -> ShutdownReport {
@@ -220,40 +270,42 @@ impl Worker {
         // (latest wins), and periodic ticks are skipped, so refreshes never pile up.
         let mut inflight: Option<InFlight> = None;
         let mut queued: Option<RequestId> = None;
+        let mut resolving: Option<Resolving> = None;
+        // Commands that arrived while a switch resolved its secrets.
+        let mut held: Vec<Command> = Vec::new();
         loop {
             tokio::select! {
                 command = commands.recv() => match command {
                     None | Some(Command::Shutdown) => break,
-                    Some(Command::StartTail { id, spec }) => self.start_tail(id, spec),
-                    Some(Command::Produce { id, message }) => self.produce(id, message),
-                    Some(Command::StartFeed { id, job }) => self.start_feed(id, job),
-                    Some(Command::FeedRules { id, options, change }) => {
-                        let events = self.events.clone();
-                        tokio::spawn(async move {
-                            let result = apply_rules(&options, change).await;
-                            let _ = events.send(KafkaEvent::Rules { id, result }).await;
-                        });
-                    }
-                    Some(Command::StopFeed { id }) => {
-                        if let Some(stop) = self.feeds.remove(&id) {
-                            stop.stop();
+                    Some(Command::Connect { spec, read_only, demo }) => {
+                        if let Some((_, task)) = inflight.take() {
+                            task.abort();
+                        }
+                        queued = None;
+                        held.clear();
+                        self.disconnect(read_only, demo);
+                        let address = spec.brokers.clone();
+                        self.emit(KafkaEvent::Connection(Connection::Connecting { address })).await;
+                        if let Some(old) = resolving.replace(tokio::task::spawn_blocking(move || spec.resolve())) {
+                            old.abort();
                         }
                     }
-                    Some(Command::StopTail { id }) => {
-                        if let Some(stop) = self.tails.remove(&id) {
-                            stop.store(true, Ordering::Relaxed);
-                        }
-                    }
-                    Some(Command::RefreshMetadata { id }) => {
-                        if inflight.is_some() {
-                            queued = Some(id);
-                        } else {
-                            inflight = Some((id, self.start_fetch()));
-                        }
-                    }
-                    Some(other) => self.start_admin(other),
+                    Some(command) if resolving.is_some() => held.push(command),
+                    Some(command) => self.dispatch(command, &mut inflight, &mut queued),
                 },
-                _ = ticker.tick(), if inflight.is_none() => {
+                resolved = async { (&mut resolving.as_mut().expect("guarded")).await }, if resolving.is_some() => {
+                    resolving = None;
+                    let resolved = resolved.unwrap_or_else(|e| Err(format!("resolving the settings failed: {e}")));
+                    self.reconnect(resolved);
+                    for command in std::mem::take(&mut held) {
+                        self.dispatch(command, &mut inflight, &mut queued);
+                    }
+                    if inflight.is_none() {
+                        inflight = Some((PERIODIC, self.start_fetch()));
+                    }
+                    ticker.reset();
+                }
+                _ = ticker.tick(), if inflight.is_none() && resolving.is_none() => {
                     inflight = Some((PERIODIC, self.start_fetch()));
                 }
                 joined = async { (&mut inflight.as_mut().expect("guarded").1).await }, if inflight.is_some() => {
@@ -281,6 +333,130 @@ impl Worker {
         self.flush().await
     }
 
+    /// Handles one command on the current cluster.
+    fn dispatch(
+        &mut self,
+        command: Command,
+        inflight: &mut Option<InFlight>,
+        queued: &mut Option<RequestId>,
+    ) {
+        if let Some(reason) = self.refusal_reason(&command) {
+            let events = self.events.clone();
+            if let Some(event) = refusal(command, reason) {
+                tokio::spawn(async move {
+                    let _ = events.send(event).await;
+                });
+            }
+            return;
+        }
+        match command {
+            Command::StartTail { id, spec } => self.start_tail(id, spec),
+            Command::Produce { id, message } => self.produce(id, message),
+            Command::StartFeed { id, job } => self.start_feed(id, job),
+            Command::FeedRules {
+                id,
+                options,
+                change,
+            } => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let result = apply_rules(&options, change).await;
+                    let _ = events.send(KafkaEvent::Rules { id, result }).await;
+                });
+            }
+            Command::StopFeed { id } => {
+                if let Some(stop) = self.feeds.remove(&id) {
+                    stop.stop();
+                }
+            }
+            Command::StopTail { id } => {
+                if let Some(stop) = self.tails.remove(&id) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            Command::RefreshMetadata { id } => {
+                if inflight.is_some() {
+                    *queued = Some(id);
+                } else {
+                    *inflight = Some((id, self.start_fetch()));
+                }
+            }
+            other => self.start_admin(other),
+        }
+    }
+
+    /// Why this command must not run: no usable connection, or a write on a read-only
+    /// cluster (or a group tail, which would commit offsets).
+    fn refusal_reason(&self, command: &Command) -> Option<String> {
+        let writes = match command {
+            Command::Produce { .. }
+            | Command::CreateTopic { .. }
+            | Command::DeleteTopic { .. }
+            | Command::StartFeed { .. } => true,
+            Command::StartTail { spec, .. } => spec.group.is_some(),
+            _ => false,
+        };
+        let needs_cluster = !matches!(
+            command,
+            Command::StopTail { .. }
+                | Command::StopFeed { .. }
+                | Command::FeedRules { .. }
+                | Command::RefreshMetadata { .. }
+                | Command::Shutdown
+                | Command::Connect { .. }
+        );
+        if needs_cluster && let Some(broken) = &self.options.broken {
+            return Some(broken.clone());
+        }
+        match (&self.options.read_only, writes, command) {
+            (Some(reason), true, Command::StartTail { .. }) => Some(format!(
+                "{reason}: a consumer-group tail would commit offsets; tail without a group"
+            )),
+            (Some(reason), true, _) => Some(format!("{reason}: writes are disabled")),
+            _ => None,
+        }
+    }
+
+    /// Stops everything running on the current cluster before a switch.
+    fn disconnect(&mut self, read_only: Option<String>, demo: bool) {
+        for (_, stop) in self.tails.drain() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        for (_, stop) in self.feeds.drain() {
+            stop.stop();
+        }
+        if let Some(producer) = self.producer.take() {
+            // Messages already sent get their bounded chance; nobody waits for it.
+            tokio::task::spawn_blocking(move || {
+                let _ = producer.flush(Duration::from_secs(5));
+            });
+        }
+        self.clients = None;
+        self.cluster_id = None;
+        if let Ok(mut known) = self.known_topics.lock() {
+            known.clear();
+        }
+        self.options.read_only = read_only;
+        self.options.demo = if demo { self.demo_admin.clone() } else { None };
+        self.options.broken = Some("switching clusters".to_string());
+    }
+
+    /// Uses the new cluster's settings (or records why they are unusable).
+    fn reconnect(&mut self, resolved: Result<ClientSettings, String>) {
+        match resolved.and_then(|settings| {
+            let clients = Clients::create(&settings)
+                .map_err(|e| format!("cannot create the Kafka clients: {e}"))?;
+            Ok((settings, clients))
+        }) {
+            Ok((settings, clients)) => {
+                self.options.settings = settings;
+                self.clients = Some(clients);
+                self.options.broken = None;
+            }
+            Err(reason) => self.options.broken = Some(reason),
+        }
+    }
+
     /// Waits (bounded) for outstanding messages; says how many were not confirmed.
     async fn flush(&mut self) -> ShutdownReport {
         let Some(producer) = self.producer.take() else {
@@ -302,7 +478,12 @@ impl Worker {
             return Ok(p.clone());
         }
         let producer = produce::producer_config(&self.options.settings)
-            .create_with_context::<_, FutureProducer<KtuiContext>>(self.context.clone())
+            .create_with_context::<_, FutureProducer<KtuiContext>>(
+                self.clients
+                    .as_ref()
+                    .map(|c| c.context.clone())
+                    .unwrap_or_default(),
+            )
             .map_err(|e| produce::failure(&e))?;
         self.producer = Some(producer.clone());
         Ok(producer)
@@ -406,7 +587,13 @@ impl Worker {
     }
 
     fn start_fetch(&self) -> JoinHandle<(SnapshotResult, Option<String>)> {
-        let consumer = Arc::clone(&self.consumer);
+        let consumer = match (&self.clients, &self.options.broken) {
+            (Some(clients), None) => Arc::clone(&clients.consumer),
+            (_, broken) => {
+                let reason = broken.clone().unwrap_or_else(|| "no Kafka clients".into());
+                return tokio::task::spawn_blocking(move || (Err(reason), None));
+            }
+        };
         let timeout = self.options.request_timeout;
         let need_id = self.cluster_id.is_none();
         tokio::task::spawn_blocking(move || match admin::fetch_snapshot(&consumer, timeout) {
@@ -435,7 +622,9 @@ impl Worker {
                     self.cluster_id = cluster_id;
                 }
                 snapshot.cluster_id.clone_from(&self.cluster_id);
-                let _ = self.context.take_last_error();
+                if let Some(clients) = &self.clients {
+                    let _ = clients.context.take_last_error();
+                }
                 if let Ok(mut known) = self.known_topics.lock() {
                     *known = snapshot.topics.iter().map(|t| t.name.clone()).collect();
                 }
@@ -448,9 +637,9 @@ impl Worker {
                 Ok(snapshot)
             }
             Err(error) => {
-                let reason = match self.context.last_error() {
-                    Some(cause) => format!("{error}: {cause}"),
-                    None => error.clone(),
+                let reason = match (&self.options.broken, &self.clients) {
+                    (None, Some(clients)) => clients.context.reason_for(&error),
+                    _ => error.clone(),
                 };
                 self.emit(KafkaEvent::Connection(Connection::Unreachable {
                     address,
@@ -464,7 +653,9 @@ impl Worker {
     }
 
     fn start_admin(&self, command: Command) {
-        let admin = Arc::clone(&self.admin);
+        let Some(admin) = self.clients.as_ref().map(|c| Arc::clone(&c.admin)) else {
+            return; // refused earlier: no clients means `broken` is set
+        };
         let demo = self.options.demo.clone();
         let events = self.events.clone();
         let timeout = self.options.request_timeout;
@@ -510,6 +701,7 @@ impl Worker {
                 | Command::StartFeed { .. }
                 | Command::StopFeed { .. }
                 | Command::FeedRules { .. }
+                | Command::Connect { .. }
                 | Command::Shutdown => return,
             };
             let _ = events.send(event).await;
@@ -531,4 +723,58 @@ async fn apply_rules(
         RulesChange::Delete { ids } => twitter::delete_rules(options, &ids).await?,
     }
     twitter::list_rules(options).await
+}
+
+/// The answer to a refused command, shaped like its normal answer.
+fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
+    let admin_error = |reason: String| AdminError {
+        code: "REFUSED".into(),
+        message: reason,
+        explanation: String::new(),
+    };
+    Some(match command {
+        Command::Produce { id, .. } => KafkaEvent::Delivered {
+            id,
+            result: Err(ProduceFailure {
+                code: "REFUSED".into(),
+                message: reason,
+                retriable: false,
+            }),
+        },
+        Command::CreateTopic { id, spec } => KafkaEvent::TopicCreated {
+            id,
+            name: spec.name,
+            result: Err(admin_error(reason)),
+        },
+        Command::DeleteTopic { id, name } => KafkaEvent::TopicDeleted {
+            id,
+            name,
+            result: Err(admin_error(reason)),
+        },
+        Command::StartFeed { id, .. } => KafkaEvent::Feed {
+            id,
+            update: FeedUpdate::State(crate::feed::FeedState::Stopped {
+                reason,
+                fatal: true,
+            }),
+        },
+        Command::StartTail { id, .. } => KafkaEvent::Tail {
+            id,
+            event: TailEvent::Failed(reason),
+        },
+        Command::DescribeConfigs { id, topic } => KafkaEvent::Configs {
+            id,
+            topic,
+            result: Err(reason),
+        },
+        Command::RefreshMetadata { id } => KafkaEvent::Metadata {
+            id,
+            result: Err(reason),
+        },
+        Command::StopTail { .. }
+        | Command::StopFeed { .. }
+        | Command::FeedRules { .. }
+        | Command::Connect { .. }
+        | Command::Shutdown => return None,
+    })
 }

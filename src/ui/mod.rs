@@ -1,13 +1,14 @@
 //! Drawing. `render` is a function of `&App`: no I/O, no sends, no mutation.
 //! The frame: tab bar | body | status bar | hint bar, then overlays (dialogs, help, toasts).
 
+pub mod clusters;
 pub mod tabs;
 pub mod theme;
 pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 
@@ -33,6 +34,7 @@ pub fn body_area(area: Rect) -> Rect {
 }
 
 pub fn render(app: &App, frame: &mut Frame) {
+    theme::set(app.palette);
     let [tabs_area, body, status, hints] = frame_areas(frame.area());
     render_tab_bar(app, frame, tabs_area);
     match app.tab {
@@ -77,6 +79,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let (Tab::Feed, Some(rules)) = (app.tab, &app.feed.rules) {
         tabs::feed::rules::render(frame, rules, body, app.ticks);
     }
+    clusters::render_switcher(app, frame, body);
     if app.help_open {
         render_help(app, frame, body);
     }
@@ -152,13 +155,18 @@ pub fn status_line(app: &App) -> Line<'static> {
             0,
             Span::styled(
                 format!(" DEMO cluster at {} ", escape_control(demo)),
-                Style::new()
-                    .fg(theme::ACCENT)
-                    .add_modifier(Modifier::REVERSED),
+                theme::accent_style().add_modifier(Modifier::REVERSED),
             ),
         );
         spans.insert(1, Span::raw(" "));
     }
+    let badges = clusters::badges(app);
+    let at = if app.cluster.demo_address.is_some() {
+        2
+    } else {
+        0
+    };
+    spans.splice(at..at, badges);
     Line::from(spans)
 }
 
@@ -258,27 +266,33 @@ fn render_help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
-    for (i, toast) in app.toasts.iter().rev().take(3).enumerate() {
-        let y = area.y + 1 + i as u16;
+    let mut y = area.y + 1;
+    for toast in app.toasts.iter().rev().take(3) {
         if y >= area.bottom() {
             break;
         }
-        // As wide as the text (a file name must show whole), within the screen.
+        // As wide as the text (a file name must show whole), within the screen; a long
+        // notice (a config error) wraps onto up to four lines.
         let text = escape_control(&toast.text);
-        let wanted = u16::try_from(unicode_width::UnicodeWidthStr::width(text.as_ref()) + 2)
-            .unwrap_or(u16::MAX);
+        let text_width = unicode_width::UnicodeWidthStr::width(text.as_ref());
+        let wanted = u16::try_from(text_width + 2).unwrap_or(u16::MAX);
         let width = wanted.max(20).min(area.width.saturating_sub(2));
-        let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, 1);
+        let room = usize::from(width.saturating_sub(2)).max(1);
+        let lines = u16::try_from(text_width.div_ceil(room).clamp(1, 4)).unwrap_or(1);
+        let height = lines.min(area.bottom() - y);
+        let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, height);
         let style = match toast.level {
-            Level::Info => Style::new().fg(ratatui::style::Color::Black).bg(theme::OK),
-            Level::Warn => Style::new()
-                .fg(ratatui::style::Color::Black)
-                .bg(theme::WARN),
-            Level::Error => Style::new()
-                .fg(ratatui::style::Color::White)
-                .bg(theme::ERROR),
+            Level::Info => theme::toast_info(),
+            Level::Warn => theme::toast_warn(),
+            Level::Error => theme::toast_error(),
         };
         frame.render_widget(Clear, rect);
-        frame.render_widget(Paragraph::new(format!(" {text} ")).style(style), rect);
+        frame.render_widget(
+            Paragraph::new(format!(" {text} "))
+                .style(style)
+                .wrap(Wrap { trim: false }),
+            rect,
+        );
+        y += height;
     }
 }

@@ -6,6 +6,9 @@
 //! test prints why it skipped and returns.
 #![allow(dead_code)] // each test binary uses a subset
 
+pub mod app;
+pub mod tls;
+
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -116,6 +119,18 @@ pub struct Ran {
     pub stdout: String,
     pub stderr: String,
     pub elapsed: Duration,
+}
+
+impl Ran {
+    /// Whether the process exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+
+    /// The exit code (`None` when killed by a signal or at the deadline).
+    pub fn code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
 }
 
 /// Runs a command to completion, killing it if it outlives `timeout`.
@@ -429,6 +444,8 @@ pub fn kcat_produce(bootstrap: &str, topic: &str, lines: &[&str], args: &[&str])
 // ---------------------------------------------------------------------------------------
 // tansu, a Kafka-compatible broker
 
+const MEMORY: &str = "memory://tansu/";
+
 /// A tansu broker on a loopback port with in-memory storage. Killed on drop.
 pub struct Tansu {
     bin: PathBuf,
@@ -438,6 +455,18 @@ pub struct Tansu {
     child: Option<Child>,
     dir: TempDir,
     starts: u32,
+    /// `memory://tansu/`, or a sqlite file that outlives a restart (users are kept there).
+    storage: String,
+    /// Clients must log in with SASL SCRAM (`--authentication`).
+    authentication: bool,
+}
+
+/// A SCRAM user for [`Tansu::start_with_users`].
+pub struct ScramUser<'a> {
+    pub name: &'a str,
+    pub password: &'a str,
+    /// `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    pub mechanism: &'a str,
 }
 
 impl Tansu {
@@ -491,6 +520,8 @@ impl Tansu {
                 child: None,
                 dir: tempfile::tempdir().expect("tempdir"),
                 starts: 0,
+                storage: MEMORY.into(),
+                authentication: false,
             };
             match broker.spawn_and_wait() {
                 Ok(()) => return Some((broker, proxy)),
@@ -498,6 +529,100 @@ impl Tansu {
             }
         }
         panic!("tansu would not start behind a proxy: {last}")
+    }
+
+    /// Starts a broker that requires a SASL SCRAM login, with these users. tansu keeps
+    /// users in its storage and refuses to add them once authentication is on, so the
+    /// broker first runs open on a sqlite file, the users are created with `tansu user
+    /// create`, and it restarts with `--authentication` on the same file.
+    pub fn start_with_users(users: &[ScramUser<'_>]) -> Option<Self> {
+        if !Self::available() {
+            return None;
+        }
+        let bin = Self::binary()?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = format!("sqlite://{}", dir.path().join("tansu.db").display());
+        let mut broker = Self {
+            bin,
+            port: free_port(),
+            advertised: None,
+            child: None,
+            dir,
+            starts: 0,
+            storage,
+            authentication: false,
+        };
+        broker.spawn_and_wait().unwrap_or_else(|why| {
+            panic!("tansu (sqlite storage; built with --features libsql?): {why}")
+        });
+        for user in users {
+            let mechanism = match user.mechanism {
+                "SCRAM-SHA-256" => "scram256",
+                "SCRAM-SHA-512" => "scram512",
+                other => panic!("unknown SCRAM mechanism {other}"),
+            };
+            let ran = run_with_timeout(
+                Command::new(&broker.bin).args([
+                    "user",
+                    "create",
+                    user.name,
+                    user.password,
+                    "--broker",
+                    &format!("tcp://{}", broker.address()),
+                    "--mechanism",
+                    mechanism,
+                ]),
+                Duration::from_secs(20),
+            );
+            assert!(
+                ran.success(),
+                "tansu user create {}: {}\n{}",
+                user.name,
+                ran.stderr,
+                broker.log()
+            );
+        }
+        broker.stop();
+        broker.authentication = true;
+        broker
+            .spawn_and_wait()
+            .unwrap_or_else(|why| panic!("tansu with --authentication: {why}"));
+        Some(broker)
+    }
+
+    /// Starts a broker that clients reach over TLS: a [`tls::TlsFront`] with `pki`'s
+    /// server certificate forwards to tansu's plaintext port, and tansu advertises the
+    /// front. (tansu 0.6.0 cannot serve TLS itself: its `--cert` and `--key` flags are in
+    /// one clap group, so it refuses to take both.) With `mutual`, the front asks for a
+    /// client certificate signed by the PKI's CA.
+    pub fn start_behind_tls(pki: &tls::TestPki, mutual: bool) -> Option<(Self, tls::TlsFront)> {
+        if !Self::available() {
+            return None;
+        }
+        let bin = Self::binary()?;
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let front_port = free_port();
+            let mut broker = Self {
+                bin: bin.clone(),
+                port,
+                advertised: Some(front_port),
+                child: None,
+                dir: tempfile::tempdir().expect("tempdir"),
+                starts: 0,
+                storage: MEMORY.into(),
+                authentication: false,
+            };
+            match broker.spawn_and_wait() {
+                Ok(()) => {
+                    let front = tls::TlsFront::start_on(front_port, port, pki, mutual);
+                    return Some((broker, front));
+                }
+                Err(why) => last = why,
+            }
+        }
+        panic!("tansu would not start behind a TLS front: {last}")
     }
 
     fn launch(fixed: Option<u16>) -> Option<Self> {
@@ -515,6 +640,8 @@ impl Tansu {
                 child: None,
                 dir: tempfile::tempdir().expect("tempdir"),
                 starts: 0,
+                storage: MEMORY.into(),
+                authentication: false,
             };
             match broker.spawn_and_wait() {
                 Ok(()) => return Some(broker),
@@ -548,7 +675,8 @@ impl Tansu {
         let log = std::fs::File::create(self.log_path(self.starts)).expect("tansu log file");
         let url = format!("tcp://{}", self.address());
         let advertised = format!("tcp://127.0.0.1:{}", self.advertised.unwrap_or(self.port));
-        let child = Command::new(&self.bin)
+        let mut command = Command::new(&self.bin);
+        command
             .args([
                 "broker",
                 "--listener-url",
@@ -556,7 +684,11 @@ impl Tansu {
                 "--advertised-listener-url",
                 &advertised,
             ])
-            .args(["--storage-engine", "memory://tansu/"])
+            .args(["--storage-engine", &self.storage]);
+        if self.authentication {
+            command.arg("--authentication");
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("tansu log file"))
             .stderr(log)
@@ -578,13 +710,17 @@ impl Tansu {
                     self.log()
                 ));
             }
-            // A TCP accept is not enough: wait until a real client lists topics.
+            // A TCP accept is not enough: wait until a real client lists topics (with
+            // authentication on, the peer cannot log in; the accept has to do).
             if TcpStream::connect_timeout(
                 &address.parse().expect("address"),
                 Duration::from_millis(200),
             )
             .is_ok()
             {
+                if self.authentication {
+                    return Ok(());
+                }
                 match kp_try(&address, &["list-topics"]) {
                     Ok(_) => return Ok(()),
                     Err(why) => last = why,

@@ -7,7 +7,6 @@
 //! 401 and 403 are fatal (their `title`/`detail` are shown); the bearer token never
 //! appears in any message, log or panic.
 
-use std::fmt;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -32,25 +31,7 @@ pub const QUERY: [(&str, &str); 3] = [
 /// No bytes (not even a keep-alive) for this long means the connection is dead.
 pub const STALL: Duration = Duration::from_secs(20);
 
-/// A secret that never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
+pub use crate::secret::Secret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 
 use crate::text::escape_control;
+use crate::ui::theme;
 
 /// A one-line preview of a key or value, at most `max_chars` characters.
 pub fn preview(bytes: Option<&[u8]>, max_chars: usize) -> String {
@@ -131,11 +131,6 @@ pub fn reindent_json(json: &[u8]) -> String {
     out
 }
 
-const KEY: Color = Color::Cyan;
-const STRING: Color = Color::Green;
-const NUMBER: Color = Color::Yellow;
-const LITERAL: Color = Color::Magenta;
-
 /// Colours one line of re-indented JSON: keys, strings, numbers, literals.
 pub fn json_line(line: &str) -> Line<'static> {
     let mut spans: Vec<Span<'static>> = Vec::new();
@@ -165,11 +160,12 @@ pub fn json_line(line: &str) -> Line<'static> {
                 }
                 let token = &line[start..end];
                 let is_key = line[end..].trim_start().starts_with(':');
-                let colour = if is_key { KEY } else { STRING };
-                spans.push(Span::styled(
-                    escape_control(token).into_owned(),
-                    Style::new().fg(colour),
-                ));
+                let style = if is_key {
+                    theme::json_key()
+                } else {
+                    theme::json_string()
+                };
+                spans.push(Span::styled(escape_control(token).into_owned(), style));
             }
             c if c == '-' || c.is_ascii_digit() => {
                 flush(&mut plain, &mut spans);
@@ -184,7 +180,7 @@ pub fn json_line(line: &str) -> Line<'static> {
                 }
                 spans.push(Span::styled(
                     line[start..end].to_string(),
-                    Style::new().fg(NUMBER),
+                    theme::json_number(),
                 ));
             }
             't' | 'f' | 'n' => {
@@ -197,7 +193,7 @@ pub fn json_line(line: &str) -> Line<'static> {
                     for _ in 1..word.len() {
                         chars.next();
                     }
-                    spans.push(Span::styled(word, Style::new().fg(LITERAL)));
+                    spans.push(Span::styled(word, theme::json_literal()));
                 } else {
                     plain.push(c);
                 }
@@ -267,16 +263,21 @@ mod tests {
     #[test]
     fn json_lines_are_coloured_by_token() {
         let line = json_line(r#"  "id": 42, "ok": true, "name": "a\"b""#);
-        let colour = |text: &str| {
+        let style = |text: &str| {
             line.spans
                 .iter()
                 .find(|s| s.content == text)
-                .and_then(|s| s.style.fg)
+                .map(|s| s.style)
         };
-        assert_eq!(colour("\"id\""), Some(KEY));
-        assert_eq!(colour("42"), Some(NUMBER));
-        assert_eq!(colour("true"), Some(LITERAL));
-        assert_eq!(colour("\"a\\\"b\""), Some(STRING));
+        assert_eq!(style("\"id\""), Some(theme::json_key()));
+        assert_eq!(style("42"), Some(theme::json_number()));
+        assert_eq!(style("true"), Some(theme::json_literal()));
+        assert_eq!(style("\"a\\\"b\""), Some(theme::json_string()));
+        // The dark theme's colours, as before themes.
+        assert_eq!(
+            style("\"id\"").and_then(|s| s.fg),
+            Some(ratatui::style::Color::Cyan)
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::collections::VecDeque;
 use jiff::tz::TimeZone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline, Widget, Wrap};
 
@@ -224,7 +223,7 @@ impl FeedView<'_> {
         let history = tab.consumed.history(usize::from(spark.width));
         Sparkline::default()
             .data(&history)
-            .style(Style::new().fg(theme::ACCENT))
+            .style(theme::accent_style())
             .render(spark, buf);
     }
 

@@ -138,7 +138,7 @@ impl TailView<'_> {
         let history = tab.rate.history(usize::from(spark.width));
         Sparkline::default()
             .data(&history)
-            .style(Style::new().fg(theme::ACCENT))
+            .style(theme::accent_style())
             .render(spark, buf);
     }
 

@@ -1,4 +1,12 @@
-//! Where ktui keeps its files, and logging to a file (never to the terminal).
+//! Where ktui keeps its files, its config file and cluster profiles, and logging to a
+//! file (never to the terminal, and with secrets masked).
+
+pub mod file;
+pub mod kcat;
+pub mod profile;
+
+pub use file::{ConfigFile, Loaded};
+pub use profile::{Profile, Profiles, Security, Selection};
 
 use std::fs;
 use std::path::PathBuf;
@@ -7,7 +15,7 @@ use directories::ProjectDirs;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-fn project_dirs() -> Option<ProjectDirs> {
+pub(crate) fn project_dirs() -> Option<ProjectDirs> {
     ProjectDirs::from("", "", "ktui")
 }
 
@@ -40,7 +48,7 @@ pub fn init_logging() -> Option<WorkerGuard> {
         .open(&path)
         .ok()?;
     restrict(&path, 0o600);
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    let (writer, guard) = tracing_appender::non_blocking(Redacting(file));
     let filter = EnvFilter::try_from_env("KTUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -51,8 +59,24 @@ pub fn init_logging() -> Option<WorkerGuard> {
     Some(guard)
 }
 
+/// Masks registered secrets in everything written to the log.
+struct Redacting<W>(W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let masked = crate::secret::redact(&text);
+        self.0.write_all(masked.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 #[cfg(unix)]
-fn restrict(path: &std::path::Path, mode: u32) {
+pub(crate) fn restrict(path: &std::path::Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode));
 }

@@ -1,0 +1,113 @@
+//! The cluster badge in the status bar and the cluster switcher (`c`).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use super::widgets::{centered, popup};
+use crate::app::App;
+use crate::config::Profile;
+use crate::text::escape_control;
+
+/// The cluster's own style: its configured colour (none under `NO_COLOR`), reversed.
+fn badge_style(profile: &Profile) -> Style {
+    let colour = profile
+        .color
+        .as_deref()
+        .and_then(|c| c.parse::<Color>().ok())
+        .filter(|_| theme::current() != theme::Palette::mono());
+    match colour {
+        Some(colour) => Style::new()
+            .bg(colour)
+            .fg(Color::Black)
+            .add_modifier(Modifier::BOLD),
+        None => Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+    }
+}
+
+/// The status bar's lead: cluster name, security protocol, and READ-ONLY when writes are
+/// refused. Empty when no cluster list is known (tests that build a bare `App`).
+pub fn badges(app: &App) -> Vec<Span<'static>> {
+    let Some(profile) = app.clusters.current() else {
+        return Vec::new();
+    };
+    let mut spans = vec![
+        Span::styled(
+            format!(" {} ", escape_control(&profile.name)),
+            badge_style(profile),
+        ),
+        Span::styled(format!(" {} ", profile.security()), theme::dim()),
+    ];
+    if profile.read_only.is_some() {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            theme::warn().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    spans
+}
+
+/// The switcher: every cluster with its brokers, security and read-only flag.
+pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(selected) = app.clusters.picker else {
+        return;
+    };
+    let list = &app.clusters.list;
+    let height = u16::try_from(list.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(4);
+    let rect = centered(area, 90, height.min(area.height));
+    let inner = popup(frame, rect, "Switch cluster (Enter connects, Esc closes)");
+    let name_width = list
+        .iter()
+        .map(|p| unicode_width::UnicodeWidthStr::width(p.name.as_str()))
+        .max()
+        .unwrap_or(4)
+        .min(24);
+    let mut lines = Vec::new();
+    for (i, profile) in list.iter().enumerate() {
+        let marker = if i == app.clusters.current {
+            "●"
+        } else {
+            " "
+        };
+        let mut spans = vec![
+            Span::styled(format!(" {} ", i + 1), theme::key()),
+            Span::raw(format!("{marker} ")),
+            Span::styled(
+                format!(
+                    "{:<name_width$}",
+                    escape_control(&profile.name),
+                    name_width = name_width
+                ),
+                badge_style(profile),
+            ),
+            Span::raw(format!("  {}", escape_control(&profile.brokers))),
+            Span::styled(format!("  {}", profile.security()), theme::dim()),
+        ];
+        if profile.read_only.is_some() {
+            spans.push(Span::styled("  read-only", theme::warn()));
+        }
+        if let Some(problem) = &profile.problem {
+            spans.push(Span::styled(
+                format!("  ✖ {}", escape_control(problem)),
+                theme::error(),
+            ));
+        }
+        let mut line = Line::from(spans);
+        if i == selected {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        " Tails, the feed and pending requests stop; the topic list reloads.",
+        theme::dim(),
+    ));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
