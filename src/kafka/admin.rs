@@ -22,12 +22,18 @@ use super::model::{
 
 /// Serves the client's queued events: librdkafka delivers its logs and errors (the
 /// reasons a broker is unreachable among them) through the main queue, and they reach
-/// the context's callbacks only when it is polled.
+/// the context's callbacks only when it is polled. A zero-timeout poll serves a single
+/// log event and returns `None` just as for an empty queue, so it cannot tell when the
+/// queue is drained: serve for a short, fixed time instead (an error event ends a poll
+/// early, hence the loop).
 pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
-    for _ in 0..1000 {
-        if consumer.poll(Duration::ZERO).is_none() {
+    let deadline = std::time::Instant::now() + Duration::from_millis(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
             break;
         }
+        let _ = consumer.poll(left);
     }
 }
 

@@ -55,7 +55,10 @@ impl ClientSettings {
             // Surface a dead cluster quickly instead of after minutes of retries.
             .set("socket.connection.setup.timeout.ms", "5000")
             .set("reconnect.backoff.max.ms", "2000")
-            .set_log_level(RDKafkaLogLevel::Warning);
+            // Info, not Warning: a connection closed during the handshake (TLS against a
+            // plaintext listener, a SASL mismatch) is logged at LOG_INFO, and its reason
+            // is the one the status bar needs.
+            .set_log_level(RDKafkaLogLevel::Info);
         for (key, value) in &self.properties {
             config.set(key, value);
         }
@@ -157,6 +160,7 @@ pub fn explain_failure(reason: &str) -> String {
         "record layer failure",
         "unexpected eof while reading",
     ]) || (lower.contains("ssl handshake") && lower.contains("disconnected"))
+        || lower.contains("timed out in state ssl_handshake")
     {
         "the broker does not speak TLS on this port: security.protocol asks for SSL but the listener is plaintext"
     } else if lower.contains("invalid response size")
@@ -273,6 +277,45 @@ mod tests {
         );
         assert!(parse_property("novalue").is_err());
         assert!(parse_property("=x").is_err());
+    }
+
+    #[test]
+    fn security_failures_are_named_in_words() {
+        let cases = [
+            (
+                "sasl_plaintext://127.0.0.1:9/bootstrap: SASL authentication error: SASL SCRAM authentication failed: broker responded with unknown-user (after 46ms in state AUTH_REQ)",
+                "wrong user name or password",
+            ),
+            (
+                "ssl://127.0.0.1:9/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly configured (after 4ms in state SSL_HANDSHAKE)",
+                "certificate is not trusted",
+            ),
+            (
+                "ssl://127.0.0.1:9/bootstrap: SSL handshake failed: error:0A00045C:SSL routines::tlsv13 alert certificate required (after 3ms in state SSL_HANDSHAKE)",
+                "requires a client certificate",
+            ),
+            (
+                "ssl://127.0.0.1:9/bootstrap: Connection setup timed out in state SSL_HANDSHAKE (after 5005ms in state SSL_HANDSHAKE)",
+                "does not speak TLS",
+            ),
+            (
+                "127.0.0.1:9/bootstrap: Disconnected: connection closed by peer: receive 0 after POLLIN: requesting ApiVersion: might be caused by incorrect security.protocol configuration (connecting to a SSL listener?) (after 0ms in state APIVERSION_QUERY)",
+                "it may expect TLS",
+            ),
+        ];
+        for (reason, words) in cases {
+            let explained = explain_failure(reason);
+            assert!(explained.contains(words), "{explained}");
+            assert!(
+                explained.contains(reason),
+                "librdkafka's words stay: {explained}"
+            );
+        }
+        let refused = "Connect to ipv4#127.0.0.1:1 failed: Connection refused";
+        assert_eq!(explain_failure(refused), refused);
+        // A broker that was up for minutes and went away is an outage, not a TLS mistake.
+        let outage = "127.0.0.1:9/1: Disconnected (after 183201ms in state UP)";
+        assert_eq!(explain_failure(outage), outage);
     }
 
     #[test]

@@ -459,6 +459,9 @@ pub struct Tansu {
     storage: String,
     /// Clients must log in with SASL SCRAM (`--authentication`).
     authentication: bool,
+    /// Whether the plaintext kafka-python peer can talk to it (not through a TLS front,
+    /// not with authentication on): then readiness means it lists topics.
+    peer_probe: bool,
 }
 
 /// A SCRAM user for [`Tansu::start_with_users`].
@@ -522,6 +525,7 @@ impl Tansu {
                 starts: 0,
                 storage: MEMORY.into(),
                 authentication: false,
+                peer_probe: true,
             };
             match broker.spawn_and_wait() {
                 Ok(()) => return Some((broker, proxy)),
@@ -541,7 +545,8 @@ impl Tansu {
         }
         let bin = Self::binary()?;
         let dir = tempfile::tempdir().expect("tempdir");
-        let storage = format!("sqlite://{}", dir.path().join("tansu.db").display());
+        // tansu takes the path relative to its working directory (the temp dir).
+        let storage = "sqlite://tansu.db".to_string();
         let mut broker = Self {
             bin,
             port: free_port(),
@@ -551,6 +556,7 @@ impl Tansu {
             starts: 0,
             storage,
             authentication: false,
+            peer_probe: true,
         };
         broker.spawn_and_wait().unwrap_or_else(|why| {
             panic!("tansu (sqlite storage; built with --features libsql?): {why}")
@@ -584,6 +590,7 @@ impl Tansu {
         }
         broker.stop();
         broker.authentication = true;
+        broker.peer_probe = false;
         broker
             .spawn_and_wait()
             .unwrap_or_else(|why| panic!("tansu with --authentication: {why}"));
@@ -603,22 +610,20 @@ impl Tansu {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
-            let front_port = free_port();
+            let front = tls::TlsFront::start_on(free_port(), port, pki, mutual);
             let mut broker = Self {
                 bin: bin.clone(),
                 port,
-                advertised: Some(front_port),
+                advertised: Some(front.port()),
                 child: None,
                 dir: tempfile::tempdir().expect("tempdir"),
                 starts: 0,
                 storage: MEMORY.into(),
                 authentication: false,
+                peer_probe: false,
             };
             match broker.spawn_and_wait() {
-                Ok(()) => {
-                    let front = tls::TlsFront::start_on(front_port, port, pki, mutual);
-                    return Some((broker, front));
-                }
+                Ok(()) => return Some((broker, front)),
                 Err(why) => last = why,
             }
         }
@@ -642,6 +647,7 @@ impl Tansu {
                 starts: 0,
                 storage: MEMORY.into(),
                 authentication: false,
+                peer_probe: true,
             };
             match broker.spawn_and_wait() {
                 Ok(()) => return Some(broker),
@@ -689,6 +695,7 @@ impl Tansu {
             command.arg("--authentication");
         }
         let child = command
+            .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("tansu log file"))
             .stderr(log)
@@ -718,7 +725,7 @@ impl Tansu {
             )
             .is_ok()
             {
-                if self.authentication {
+                if !self.peer_probe {
                     return Ok(());
                 }
                 match kp_try(&address, &["list-topics"]) {

@@ -285,9 +285,23 @@ async fn forward(
     failed: Arc<AtomicUsize>,
 ) {
     // A connection that closes without sending anything is a port probe, not a handshake.
-    match client.peek(&mut [0_u8; 1]).await {
+    let mut first = [0_u8; 1];
+    match client.peek(&mut first).await {
         Ok(0) | Err(_) => return,
         Ok(_) => {}
+    }
+    // Not a TLS handshake record (0x16): a plaintext client. Close at once, as a Kafka
+    // broker's TLS listener does ("Unrecognized SSL message, plaintext connection?");
+    // rustls would instead wait for a "record" as long as the bytes happen to say.
+    if first[0] != 0x16 {
+        failed.fetch_add(1, Ordering::SeqCst);
+        // Read what was sent first, so the close is a FIN (not a reset for unread data),
+        // as from a broker that read the request and gave up on it.
+        let mut client = client;
+        let mut request = [0_u8; 4096];
+        let _ = tokio::io::AsyncReadExt::read(&mut client, &mut request).await;
+        let _ = tokio::io::AsyncWriteExt::shutdown(&mut client).await;
+        return;
     }
     let mut tls = match acceptor.accept(client).await {
         Ok(tls) => tls,
