@@ -98,7 +98,7 @@ fn scram_broker() -> Option<Tansu> {
     ])
 }
 
-fn sasl_args<'a>(address: &'a str, mechanism: &str, user: &str, password: &str) -> Vec<String> {
+fn sasl_args(address: &str, mechanism: &str, user: &str, password: &str) -> Vec<String> {
     [
         "topics",
         "--timeout",
