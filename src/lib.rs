@@ -79,9 +79,16 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         if cli.read_only {
             profile.read_only = Some("read-only session (--read-only)".to_string());
         }
-        profiles.list.insert(0, profile);
-        profiles.current = 0;
-        demo_index = Some(0);
+        // The demo takes the place of a cluster given only by address (-b or the
+        // localhost default); the config file's clusters stay on offer.
+        let current = &profiles.list[profiles.current];
+        if loaded.file.clusters.contains_key(&current.name) {
+            profiles.list.insert(0, profile);
+            profiles.current = 0;
+        } else {
+            profiles.list[profiles.current] = profile;
+        }
+        demo_index = Some(profiles.current);
     }
     let profile = profiles.list[profiles.current].clone();
     // A `cmd:` secret runs here, before the terminal is taken over.

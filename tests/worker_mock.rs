@@ -263,3 +263,206 @@ fn headless_topics_json_on_the_demo_cluster() {
     assert_eq!(sample["replication_factor"], 3);
     assert_eq!(sample["messages"], 6);
 }
+
+/// The messages in `topic` according to `snapshot` (sum of high − low).
+fn messages(snapshot: &ClusterSnapshot, topic: &str) -> Option<u64> {
+    snapshot
+        .topics
+        .iter()
+        .find(|t| t.name == topic)
+        .and_then(ktui::kafka::TopicInfo::messages)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_worker_refuses_every_write_and_writes_nothing() {
+    use ktui::kafka::feed_bridge::{FeedJob, FeedUpdate, ValueFormat};
+    use ktui::kafka::produce::OutgoingMessage;
+    use ktui::kafka::tail::{TailEvent, TailSpec};
+
+    let demo = DemoCluster::start().await.expect("demo cluster starts");
+    let mut options = WorkerOptions::new(ClientSettings::new(&demo.bootstrap));
+    options.demo = Some(demo.admin());
+    options.read_only = Some("cluster prod is read-only (config)".into());
+    let mut handle = worker::spawn(options);
+    handle
+        .commands
+        .send(Command::RefreshMetadata { id: 1 })
+        .await
+        .unwrap();
+    let before = snapshot_where(&mut handle, "sample", |s| messages(s, "sample").is_some()).await;
+
+    let commands = handle.commands.clone();
+    let send = |command| {
+        let commands = commands.clone();
+        async move { commands.send(command).await.unwrap() }
+    };
+    send(Command::Produce {
+        id: 10,
+        message: OutgoingMessage {
+            topic: "sample".into(),
+            partition: None,
+            key: None,
+            value: Some(b"must not land".to_vec()),
+            headers: Vec::new(),
+            timestamp: None,
+        },
+    })
+    .await;
+    let refused = wait_for(&mut handle, "produce refused", |e| match e {
+        KafkaEvent::Delivered { id: 10, result } => Some(result),
+        _ => None,
+    })
+    .await
+    .expect_err("no delivery on a read-only cluster");
+    assert_eq!(refused.code, "REFUSED");
+    assert_eq!(
+        refused.message,
+        "cluster prod is read-only (config): writes are disabled"
+    );
+
+    send(Command::CreateTopic {
+        id: 11,
+        spec: NewTopicSpec {
+            name: "ro-new".into(),
+            partitions: 1,
+            replication: 1,
+            configs: Vec::new(),
+        },
+    })
+    .await;
+    let created = wait_for(&mut handle, "create refused", |e| match e {
+        KafkaEvent::TopicCreated { id: 11, result, .. } => Some(result),
+        _ => None,
+    })
+    .await;
+    assert!(created.is_err());
+
+    send(Command::DeleteTopic {
+        id: 12,
+        name: "sample".into(),
+    })
+    .await;
+    let deleted = wait_for(&mut handle, "delete refused", |e| match e {
+        KafkaEvent::TopicDeleted { id: 12, result, .. } => Some(result),
+        _ => None,
+    })
+    .await;
+    assert!(deleted.is_err());
+
+    send(Command::StartFeed {
+        id: 13,
+        job: FeedJob {
+            source: ktui::feed::SourceSpec::Replay {
+                path: None,
+                per_second: 100.0,
+                rounds: 1,
+            },
+            topic: "tweets".into(),
+            value: ValueFormat::Json,
+        },
+    })
+    .await;
+    let feed = wait_for(&mut handle, "feed refused", |e| match e {
+        KafkaEvent::Feed {
+            id: 13,
+            update: FeedUpdate::State(state),
+        } => Some(state),
+        _ => None,
+    })
+    .await;
+    assert!(feed.to_string().contains("read-only"), "{feed}");
+
+    send(Command::StartTail {
+        id: 14,
+        spec: TailSpec {
+            group: Some("a-real-group".into()),
+            ..TailSpec::new("sample".to_string())
+        },
+    })
+    .await;
+    let tail = wait_for(&mut handle, "group tail refused", |e| match e {
+        KafkaEvent::Tail {
+            id: 14,
+            event: TailEvent::Failed(reason),
+        } => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert!(tail.contains("would commit offsets"), "{tail}");
+
+    // Nothing changed on the cluster.
+    send(Command::RefreshMetadata { id: 2 }).await;
+    let after = snapshot_where(&mut handle, "a fresh snapshot", |s| {
+        messages(s, "sample").is_some()
+    })
+    .await;
+    assert_eq!(messages(&after, "sample"), messages(&before, "sample"));
+    assert_eq!(messages(&after, "tweets"), messages(&before, "tweets"));
+    assert!(!after.topics.iter().any(|t| t.name == "ro-new"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_moves_to_another_cluster_and_names_an_unreadable_secret() {
+    use ktui::kafka::client::{ClientSpec, Property};
+
+    let first = DemoCluster::start().await.expect("first cluster");
+    let second = DemoCluster::start().await.expect("second cluster");
+    let mut handle = start(Some(&first), &first.bootstrap);
+    wait_for(&mut handle, "connected to the first", |e| match e {
+        KafkaEvent::Connection(Connection::Connected { address, .. })
+            if address == first.bootstrap =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    let spec = |name: &str, brokers: &str| ClientSpec {
+        name: name.into(),
+        brokers: brokers.into(),
+        properties: Vec::new(),
+        problem: None,
+    };
+    handle
+        .commands
+        .send(Command::Connect {
+            spec: spec("second", &second.bootstrap),
+            read_only: None,
+            demo: false,
+        })
+        .await
+        .unwrap();
+    wait_for(&mut handle, "connected to the second", |e| match e {
+        KafkaEvent::Connection(Connection::Connected { address, .. })
+            if address == second.bootstrap =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+
+    let mut locked = spec("locked", &first.bootstrap);
+    locked.properties.push((
+        "sasl.password".into(),
+        Property::new("sasl.password", "env:KTUI_WORKER_TEST_UNSET"),
+    ));
+    handle
+        .commands
+        .send(Command::Connect {
+            spec: locked,
+            read_only: None,
+            demo: false,
+        })
+        .await
+        .unwrap();
+    let reason = wait_for(&mut handle, "the unreadable secret", |e| match e {
+        KafkaEvent::Connection(Connection::Unreachable { reason, .. }) => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        reason,
+        "cluster locked: sasl.password: env:KTUI_WORKER_TEST_UNSET is not set"
+    );
+}

@@ -33,6 +33,11 @@ impl Clusters {
     pub fn current(&self) -> Option<&Profile> {
         self.list.get(self.current)
     }
+
+    /// Whether the cluster in use is the embedded demo (true when no list is known).
+    pub fn on_demo(&self) -> bool {
+        self.demo.is_none_or(|demo| demo == self.current)
+    }
 }
 
 impl App {
@@ -107,9 +112,6 @@ impl App {
         }
         self.clusters.current = index;
         self.cluster.address.clone_from(&profile.brokers);
-        if self.clusters.demo != Some(index) {
-            self.cluster.demo_address = None;
-        }
         self.connection = Connection::Connecting {
             address: profile.brokers.clone(),
         };

@@ -34,13 +34,19 @@ pub fn badges(app: &App) -> Vec<Span<'static>> {
     let Some(profile) = app.clusters.current() else {
         return Vec::new();
     };
-    let mut spans = vec![
-        Span::styled(
+    let mut spans = Vec::new();
+    // A cluster known only by its address (-b) or the demo (its own badge) needs no name.
+    let named = profile.name != profile.brokers && app.clusters.demo != Some(app.clusters.current);
+    if named {
+        spans.push(Span::styled(
             format!(" {} ", escape_control(&profile.name)),
             badge_style(profile),
-        ),
-        Span::styled(format!(" {} ", profile.security()), theme::dim()),
-    ];
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" {} ", profile.security()),
+        theme::dim(),
+    ));
     if profile.read_only.is_some() {
         spans.push(Span::styled(
             " READ-ONLY ",

@@ -150,7 +150,8 @@ pub fn status_line(app: &App) -> Line<'static> {
             theme::error(),
         )],
     };
-    if let Some(demo) = &app.cluster.demo_address {
+    let on_demo = app.cluster.demo_address.is_some() && app.clusters.on_demo();
+    if let Some(demo) = app.cluster.demo_address.as_ref().filter(|_| on_demo) {
         spans.insert(
             0,
             Span::styled(
@@ -161,11 +162,7 @@ pub fn status_line(app: &App) -> Line<'static> {
         spans.insert(1, Span::raw(" "));
     }
     let badges = clusters::badges(app);
-    let at = if app.cluster.demo_address.is_some() {
-        2
-    } else {
-        0
-    };
+    let at = if on_demo { 2 } else { 0 };
     spans.splice(at..at, badges);
     Line::from(spans)
 }

@@ -921,6 +921,8 @@ pub struct TuiOptions<'a> {
     pub home: Option<&'a Path>,
     /// Write ktui's stderr to a file ([`Tui::stderr`]) instead of the terminal.
     pub capture_stderr: bool,
+    /// Extra environment for ktui (`NAME`, `VALUE`).
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 /// `ktui` running in a detached tmux session on a tmux server of its own, with HOME and
@@ -1020,12 +1022,21 @@ impl Tui {
             command.arg(tui.stderr_path());
         }
         command
-            .args(["env", "-u", "KAFKA_BOOTSTRAP_SERVERS"])
+            .args([
+                "env",
+                "-u",
+                "KAFKA_BOOTSTRAP_SERVERS",
+                "-u",
+                "KTUI_CONFIG",
+                "-u",
+                "NO_COLOR",
+            ])
             .arg(format!("HOME={}", home.display()))
             .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
             .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
             .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
             .arg("TERM=xterm-256color")
+            .args(options.env.iter().map(|(k, v)| format!("{k}={v}")))
             .arg(KTUI)
             .args(args);
         let output = command.output().expect("cannot run tmux");
@@ -1078,6 +1089,17 @@ impl Tui {
                 String::from_utf8_lossy(&output.stderr).trim()
             )
         }
+    }
+
+    /// The screen with its colours and attributes as SGR escape sequences.
+    pub fn screen_with_styles(&self) -> String {
+        let output = self.tmux_output(&["capture-pane", "-p", "-e", "-t", &self.session]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// The config dir ktui reads (`$XDG_CONFIG_HOME/ktui`).
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.join("config/ktui")
     }
 
     /// The pane's title, as escape sequences (OSC 0/2) written to the terminal set it.
