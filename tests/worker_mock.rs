@@ -273,17 +273,73 @@ fn messages(snapshot: &ClusterSnapshot, topic: &str) -> Option<u64> {
         .and_then(ktui::kafka::TopicInfo::messages)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_only_worker_refuses_every_write_and_writes_nothing() {
-    use ktui::kafka::feed_bridge::{FeedJob, FeedUpdate, ValueFormat};
-    use ktui::kafka::produce::OutgoingMessage;
-    use ktui::kafka::tail::{TailEvent, TailSpec};
-
-    let demo = DemoCluster::start().await.expect("demo cluster starts");
+fn read_only_worker(demo: &DemoCluster) -> WorkerHandle {
     let mut options = WorkerOptions::new(ClientSettings::new(&demo.bootstrap));
     options.demo = Some(demo.admin());
     options.read_only = Some("cluster prod is read-only (config)".into());
-    let mut handle = worker::spawn(options);
+    worker::spawn(options)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_worker_refuses_feeds_and_group_tails() {
+    use ktui::kafka::feed_bridge::{FeedJob, FeedUpdate, ValueFormat};
+    use ktui::kafka::tail::{TailEvent, TailSpec};
+
+    let demo = DemoCluster::start().await.expect("demo cluster starts");
+    let mut handle = read_only_worker(&demo);
+    let commands = handle.commands.clone();
+    let send = |command| {
+        let commands = commands.clone();
+        async move { commands.send(command).await.unwrap() }
+    };
+    send(Command::StartFeed {
+        id: 13,
+        job: FeedJob {
+            source: ktui::feed::SourceSpec::Replay {
+                path: None,
+                per_second: 100.0,
+                rounds: 1,
+            },
+            topic: "tweets".into(),
+            value: ValueFormat::Json,
+        },
+    })
+    .await;
+    let feed = wait_for(&mut handle, "feed refused", |e| match e {
+        KafkaEvent::Feed {
+            id: 13,
+            update: FeedUpdate::State(state),
+        } => Some(state),
+        _ => None,
+    })
+    .await;
+    assert!(feed.to_string().contains("read-only"), "{feed}");
+
+    send(Command::StartTail {
+        id: 14,
+        spec: TailSpec {
+            group: Some("a-real-group".into()),
+            ..TailSpec::new("sample".to_string())
+        },
+    })
+    .await;
+    let tail = wait_for(&mut handle, "group tail refused", |e| match e {
+        KafkaEvent::Tail {
+            id: 14,
+            event: TailEvent::Failed(reason),
+        } => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert!(tail.contains("would commit offsets"), "{tail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_worker_refuses_every_write_and_writes_nothing() {
+    use ktui::kafka::produce::OutgoingMessage;
+
+    let demo = DemoCluster::start().await.expect("demo cluster starts");
+    let mut handle = read_only_worker(&demo);
     handle
         .commands
         .send(Command::RefreshMetadata { id: 1 })
@@ -348,47 +404,6 @@ async fn a_read_only_worker_refuses_every_write_and_writes_nothing() {
     })
     .await;
     assert!(deleted.is_err());
-
-    send(Command::StartFeed {
-        id: 13,
-        job: FeedJob {
-            source: ktui::feed::SourceSpec::Replay {
-                path: None,
-                per_second: 100.0,
-                rounds: 1,
-            },
-            topic: "tweets".into(),
-            value: ValueFormat::Json,
-        },
-    })
-    .await;
-    let feed = wait_for(&mut handle, "feed refused", |e| match e {
-        KafkaEvent::Feed {
-            id: 13,
-            update: FeedUpdate::State(state),
-        } => Some(state),
-        _ => None,
-    })
-    .await;
-    assert!(feed.to_string().contains("read-only"), "{feed}");
-
-    send(Command::StartTail {
-        id: 14,
-        spec: TailSpec {
-            group: Some("a-real-group".into()),
-            ..TailSpec::new("sample".to_string())
-        },
-    })
-    .await;
-    let tail = wait_for(&mut handle, "group tail refused", |e| match e {
-        KafkaEvent::Tail {
-            id: 14,
-            event: TailEvent::Failed(reason),
-        } => Some(reason),
-        _ => None,
-    })
-    .await;
-    assert!(tail.contains("would commit offsets"), "{tail}");
 
     // Nothing changed on the cluster.
     send(Command::RefreshMetadata { id: 2 }).await;
