@@ -470,4 +470,28 @@ mod tests {
         assert_eq!(cli.feed.as_deref(), Some("bluesky"));
         assert_eq!(cli.offset, "beginning");
     }
+
+    #[test]
+    fn the_feed_token_comes_from_the_config_file_as_any_secret_does() {
+        let mut cli = Cli::try_parse_args(["ktui"]).unwrap();
+        let file = crate::config::file::parse(
+            "[feed]\ntoken = \"cmd:printf tok-from-cmd\"\n",
+            std::path::Path::new("c.toml"),
+        )
+        .unwrap();
+        cli.apply_config(&file);
+        match cli.feed_options.source("twitter").unwrap() {
+            crate::feed::SourceSpec::Twitter(options) => {
+                assert_eq!(options.token.expose(), "tok-from-cmd");
+                assert!(!format!("{options:?}").contains("tok-from-cmd"));
+            }
+            other => panic!("{other:?}"),
+        }
+        cli.feed_options.token = Some("env:KTUI_CLI_TEST_UNSET_TOKEN".into());
+        let error = cli.feed_options.source("twitter").unwrap_err();
+        assert_eq!(
+            error,
+            "the X bearer token (feed.token): env:KTUI_CLI_TEST_UNSET_TOKEN is not set"
+        );
+    }
 }

@@ -163,6 +163,31 @@ fn scram_logins_work_and_a_wrong_password_says_so_without_showing_it() {
     );
     assert_hidden(wrong, &ran, &home);
 
+    // A mechanism the broker does not offer (tansu has no PLAIN) is named as such.
+    let ran = home.ktui(&strs(&sasl_args(&address, "PLAIN", "alice", ALICE_PW)), &[]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("does not offer this SASL mechanism"),
+        "{}",
+        ran.stderr
+    );
+    assert_hidden(ALICE_PW, &ran, &home);
+
+    // kcat's -F file works as is.
+    let kcat_conf = home.path().join("kcat.conf");
+    std::fs::write(
+        &kcat_conf,
+        format!(
+            "# as kcat reads it\nbootstrap.servers={address}\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\nsasl.username=alice\nsasl.password={ALICE_PW}\n"
+        ),
+    )
+    .unwrap();
+    set_mode(&kcat_conf, 0o600);
+    let conf = kcat_conf.display().to_string();
+    let ran = home.ktui(&["-F", &conf, "topics", "--timeout", "8"], &[]);
+    assert!(ran.success(), "kcat -F file: {}", ran.stderr);
+    assert_hidden(ALICE_PW, &ran, &home);
+
     // The right password for the wrong mechanism is a failed login too.
     let ran = home.ktui(
         &strs(&sasl_args(&address, "SCRAM-SHA-512", "alice", ALICE_PW)),

@@ -143,8 +143,12 @@ pub fn explain_failure(reason: &str) -> String {
         "invalid credentials",
     ]) {
         "wrong user name or password: the broker refused the SASL login"
-    } else if has(&["unsupported sasl mechanism", "no shared mechanism"]) {
-        "the broker does not offer this SASL mechanism (sasl.mechanism)"
+    } else if has(&[
+        "unsupported sasl mechanism",
+        "no shared mechanism",
+        "mechanism handshake failed",
+    ]) {
+        "the broker does not offer this SASL mechanism (sasl.mechanism); its own list, if it gave one, follows"
     } else if has(&[
         "certificate verify failed",
         "self-signed certificate",
@@ -285,6 +289,10 @@ mod tests {
             (
                 "sasl_plaintext://127.0.0.1:9/bootstrap: SASL authentication error: SASL SCRAM authentication failed: broker responded with unknown-user (after 46ms in state AUTH_REQ)",
                 "wrong user name or password",
+            ),
+            (
+                "sasl_plaintext://127.0.0.1:9/bootstrap: SASL PLAIN mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: SCRAM-SHA-512 (after 1ms in state AUTH_HANDSHAKE)",
+                "does not offer this SASL mechanism",
             ),
             (
                 "ssl://127.0.0.1:9/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly configured (after 4ms in state SSL_HANDSHAKE)",

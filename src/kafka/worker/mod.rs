@@ -16,128 +16,16 @@ use super::admin;
 use super::client::{ClientSettings, KtuiContext};
 use super::demo::DemoAdmin;
 use super::feed_bridge::{FeedJob, FeedUpdate, run_bridge};
-use super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
+use super::model::{ClusterSnapshot, Connection};
 use super::produce::{self, DeliveryReport, OutgoingMessage, ProduceFailure};
 use super::tail::{Flow, TailEvent, TailSpec, run_tail};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
-/// Identifies a request so its answer can be matched, and a stale one dropped.
-pub type RequestId = u64;
-/// The id the worker puts on answers to its own periodic refreshes.
-pub const PERIODIC: RequestId = 0;
+mod protocol;
+mod refusal;
 
-/// What the UI (or a headless command) asks of the worker.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    RefreshMetadata {
-        id: RequestId,
-    },
-    DescribeConfigs {
-        id: RequestId,
-        topic: String,
-    },
-    CreateTopic {
-        id: RequestId,
-        spec: NewTopicSpec,
-    },
-    DeleteTopic {
-        id: RequestId,
-        name: String,
-    },
-    /// Start a tail; its events come back as `KafkaEvent::Tail` with this id.
-    StartTail {
-        id: RequestId,
-        spec: TailSpec,
-    },
-    StopTail {
-        id: RequestId,
-    },
-    /// Send one message; the outcome comes back as `KafkaEvent::Delivered`.
-    Produce {
-        id: RequestId,
-        message: OutgoingMessage,
-    },
-    /// Run a post source and publish into a topic; updates come as `KafkaEvent::Feed`.
-    StartFeed {
-        id: RequestId,
-        job: FeedJob,
-    },
-    StopFeed {
-        id: RequestId,
-    },
-    /// Change (or just list) the X filtered stream's rules; answered by `KafkaEvent::Rules`.
-    FeedRules {
-        id: RequestId,
-        options: crate::feed::twitter::Options,
-        change: RulesChange,
-    },
-    /// Drop every client (tails, feeds and the producer stop) and connect to another
-    /// cluster. Secrets are resolved off the worker loop; commands sent meanwhile wait.
-    Connect {
-        spec: super::client::ClientSpec,
-        /// Why writes are refused on the new cluster, if they are.
-        read_only: Option<String>,
-        /// The new cluster is the embedded demo cluster.
-        demo: bool,
-    },
-    Shutdown,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RulesChange {
-    List,
-    Add { value: String, tag: Option<String> },
-    Delete { ids: Vec<String> },
-}
-
-/// What the worker reports. Owned data only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KafkaEvent {
-    Connection(Connection),
-    Metadata {
-        id: RequestId,
-        result: Result<ClusterSnapshot, String>,
-    },
-    Configs {
-        id: RequestId,
-        topic: String,
-        result: Result<Vec<ConfigEntryInfo>, String>,
-    },
-    TopicCreated {
-        id: RequestId,
-        name: String,
-        result: Result<(), AdminError>,
-    },
-    TopicDeleted {
-        id: RequestId,
-        name: String,
-        result: Result<(), AdminError>,
-    },
-    Tail {
-        id: RequestId,
-        event: TailEvent,
-    },
-    Delivered {
-        id: RequestId,
-        result: Result<DeliveryReport, ProduceFailure>,
-    },
-    Feed {
-        id: RequestId,
-        update: FeedUpdate,
-    },
-    /// The rules after a `FeedRules` change, or why it failed (the API's words).
-    Rules {
-        id: RequestId,
-        result: Result<Vec<crate::feed::twitter::StreamRule>, String>,
-    },
-}
-
-/// What the worker reports when it stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ShutdownReport {
-    /// Messages still not confirmed by the broker after the bounded flush.
-    pub unconfirmed: i32,
-}
+pub use protocol::{Command, KafkaEvent, PERIODIC, RequestId, RulesChange, ShutdownReport};
+use refusal::refusal;
 
 /// How the worker connects and paces itself.
 #[derive(Debug, Clone)]
@@ -382,38 +270,6 @@ impl Worker {
                 }
             }
             other => self.start_admin(other),
-        }
-    }
-
-    /// Why this command must not run: no usable connection, or a write on a read-only
-    /// cluster (or a group tail, which would commit offsets).
-    fn refusal_reason(&self, command: &Command) -> Option<String> {
-        let writes = match command {
-            Command::Produce { .. }
-            | Command::CreateTopic { .. }
-            | Command::DeleteTopic { .. }
-            | Command::StartFeed { .. } => true,
-            Command::StartTail { spec, .. } => spec.group.is_some(),
-            _ => false,
-        };
-        let needs_cluster = !matches!(
-            command,
-            Command::StopTail { .. }
-                | Command::StopFeed { .. }
-                | Command::FeedRules { .. }
-                | Command::RefreshMetadata { .. }
-                | Command::Shutdown
-                | Command::Connect { .. }
-        );
-        if needs_cluster && let Some(broken) = &self.options.broken {
-            return Some(broken.clone());
-        }
-        match (&self.options.read_only, writes, command) {
-            (Some(reason), true, Command::StartTail { .. }) => Some(format!(
-                "{reason}: a consumer-group tail would commit offsets; tail without a group"
-            )),
-            (Some(reason), true, _) => Some(format!("{reason}: writes are disabled")),
-            _ => None,
         }
     }
 
@@ -723,58 +579,4 @@ async fn apply_rules(
         RulesChange::Delete { ids } => twitter::delete_rules(options, &ids).await?,
     }
     twitter::list_rules(options).await
-}
-
-/// The answer to a refused command, shaped like its normal answer.
-fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
-    let admin_error = |reason: String| AdminError {
-        code: "REFUSED".into(),
-        message: reason,
-        explanation: String::new(),
-    };
-    Some(match command {
-        Command::Produce { id, .. } => KafkaEvent::Delivered {
-            id,
-            result: Err(ProduceFailure {
-                code: "REFUSED".into(),
-                message: reason,
-                retriable: false,
-            }),
-        },
-        Command::CreateTopic { id, spec } => KafkaEvent::TopicCreated {
-            id,
-            name: spec.name,
-            result: Err(admin_error(reason)),
-        },
-        Command::DeleteTopic { id, name } => KafkaEvent::TopicDeleted {
-            id,
-            name,
-            result: Err(admin_error(reason)),
-        },
-        Command::StartFeed { id, .. } => KafkaEvent::Feed {
-            id,
-            update: FeedUpdate::State(crate::feed::FeedState::Stopped {
-                reason,
-                fatal: true,
-            }),
-        },
-        Command::StartTail { id, .. } => KafkaEvent::Tail {
-            id,
-            event: TailEvent::Failed(reason),
-        },
-        Command::DescribeConfigs { id, topic } => KafkaEvent::Configs {
-            id,
-            topic,
-            result: Err(reason),
-        },
-        Command::RefreshMetadata { id } => KafkaEvent::Metadata {
-            id,
-            result: Err(reason),
-        },
-        Command::StopTail { .. }
-        | Command::StopFeed { .. }
-        | Command::FeedRules { .. }
-        | Command::Connect { .. }
-        | Command::Shutdown => return None,
-    })
 }

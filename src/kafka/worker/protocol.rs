@@ -1,0 +1,124 @@
+//! What the UI (or a headless command) and the worker say to each other.
+
+use super::super::feed_bridge::{FeedJob, FeedUpdate};
+use super::super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
+use super::super::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
+use super::super::tail::{TailEvent, TailSpec};
+
+/// Identifies a request so its answer can be matched, and a stale one dropped.
+pub type RequestId = u64;
+/// The id the worker puts on answers to its own periodic refreshes.
+pub const PERIODIC: RequestId = 0;
+
+/// What the UI (or a headless command) asks of the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    RefreshMetadata {
+        id: RequestId,
+    },
+    DescribeConfigs {
+        id: RequestId,
+        topic: String,
+    },
+    CreateTopic {
+        id: RequestId,
+        spec: NewTopicSpec,
+    },
+    DeleteTopic {
+        id: RequestId,
+        name: String,
+    },
+    /// Start a tail; its events come back as `KafkaEvent::Tail` with this id.
+    StartTail {
+        id: RequestId,
+        spec: TailSpec,
+    },
+    StopTail {
+        id: RequestId,
+    },
+    /// Send one message; the outcome comes back as `KafkaEvent::Delivered`.
+    Produce {
+        id: RequestId,
+        message: OutgoingMessage,
+    },
+    /// Run a post source and publish into a topic; updates come as `KafkaEvent::Feed`.
+    StartFeed {
+        id: RequestId,
+        job: FeedJob,
+    },
+    StopFeed {
+        id: RequestId,
+    },
+    /// Change (or just list) the X filtered stream's rules; answered by `KafkaEvent::Rules`.
+    FeedRules {
+        id: RequestId,
+        options: crate::feed::twitter::Options,
+        change: RulesChange,
+    },
+    /// Drop every client (tails, feeds and the producer stop) and connect to another
+    /// cluster. Secrets are resolved off the worker loop; commands sent meanwhile wait.
+    Connect {
+        spec: super::super::client::ClientSpec,
+        /// Why writes are refused on the new cluster, if they are.
+        read_only: Option<String>,
+        /// The new cluster is the embedded demo cluster.
+        demo: bool,
+    },
+    Shutdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesChange {
+    List,
+    Add { value: String, tag: Option<String> },
+    Delete { ids: Vec<String> },
+}
+
+/// What the worker reports. Owned data only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KafkaEvent {
+    Connection(Connection),
+    Metadata {
+        id: RequestId,
+        result: Result<ClusterSnapshot, String>,
+    },
+    Configs {
+        id: RequestId,
+        topic: String,
+        result: Result<Vec<ConfigEntryInfo>, String>,
+    },
+    TopicCreated {
+        id: RequestId,
+        name: String,
+        result: Result<(), AdminError>,
+    },
+    TopicDeleted {
+        id: RequestId,
+        name: String,
+        result: Result<(), AdminError>,
+    },
+    Tail {
+        id: RequestId,
+        event: TailEvent,
+    },
+    Delivered {
+        id: RequestId,
+        result: Result<DeliveryReport, ProduceFailure>,
+    },
+    Feed {
+        id: RequestId,
+        update: FeedUpdate,
+    },
+    /// The rules after a `FeedRules` change, or why it failed (the API's words).
+    Rules {
+        id: RequestId,
+        result: Result<Vec<crate::feed::twitter::StreamRule>, String>,
+    },
+}
+
+/// What the worker reports when it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShutdownReport {
+    /// Messages still not confirmed by the broker after the bounded flush.
+    pub unconfirmed: i32,
+}

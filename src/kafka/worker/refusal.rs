@@ -1,0 +1,97 @@
+//! Refusing a command: no usable connection, or a write on a read-only cluster. The
+//! answer has the shape of the command's normal answer, so the UI shows it where the
+//! user is looking.
+
+use super::super::feed_bridge::FeedUpdate;
+use super::super::model::AdminError;
+use super::super::produce::ProduceFailure;
+use super::super::tail::TailEvent;
+use super::{Command, KafkaEvent, Worker};
+
+impl Worker {
+    /// Why this command must not run: no usable connection, or a write on a read-only
+    /// cluster (or a group tail, which would commit offsets).
+    pub(super) fn refusal_reason(&self, command: &Command) -> Option<String> {
+        let writes = match command {
+            Command::Produce { .. }
+            | Command::CreateTopic { .. }
+            | Command::DeleteTopic { .. }
+            | Command::StartFeed { .. } => true,
+            Command::StartTail { spec, .. } => spec.group.is_some(),
+            _ => false,
+        };
+        let needs_cluster = !matches!(
+            command,
+            Command::StopTail { .. }
+                | Command::StopFeed { .. }
+                | Command::FeedRules { .. }
+                | Command::RefreshMetadata { .. }
+                | Command::Shutdown
+                | Command::Connect { .. }
+        );
+        if needs_cluster && let Some(broken) = &self.options.broken {
+            return Some(broken.clone());
+        }
+        match (&self.options.read_only, writes, command) {
+            (Some(reason), true, Command::StartTail { .. }) => Some(format!(
+                "{reason}: a consumer-group tail would commit offsets; tail without a group"
+            )),
+            (Some(reason), true, _) => Some(format!("{reason}: writes are disabled")),
+            _ => None,
+        }
+    }
+}
+
+/// The answer to a refused command, shaped like its normal answer.
+pub(super) fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
+    let admin_error = |reason: String| AdminError {
+        code: "REFUSED".into(),
+        message: reason,
+        explanation: String::new(),
+    };
+    Some(match command {
+        Command::Produce { id, .. } => KafkaEvent::Delivered {
+            id,
+            result: Err(ProduceFailure {
+                code: "REFUSED".into(),
+                message: reason,
+                retriable: false,
+            }),
+        },
+        Command::CreateTopic { id, spec } => KafkaEvent::TopicCreated {
+            id,
+            name: spec.name,
+            result: Err(admin_error(reason)),
+        },
+        Command::DeleteTopic { id, name } => KafkaEvent::TopicDeleted {
+            id,
+            name,
+            result: Err(admin_error(reason)),
+        },
+        Command::StartFeed { id, .. } => KafkaEvent::Feed {
+            id,
+            update: FeedUpdate::State(crate::feed::FeedState::Stopped {
+                reason,
+                fatal: true,
+            }),
+        },
+        Command::StartTail { id, .. } => KafkaEvent::Tail {
+            id,
+            event: TailEvent::Failed(reason),
+        },
+        Command::DescribeConfigs { id, topic } => KafkaEvent::Configs {
+            id,
+            topic,
+            result: Err(reason),
+        },
+        Command::RefreshMetadata { id } => KafkaEvent::Metadata {
+            id,
+            result: Err(reason),
+        },
+        Command::StopTail { .. }
+        | Command::StopFeed { .. }
+        | Command::FeedRules { .. }
+        | Command::Connect { .. }
+        | Command::Shutdown => return None,
+    })
+}
