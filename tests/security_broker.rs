@@ -241,6 +241,17 @@ brokers = "{address}"
     let ran = home.ktui(&["--cluster", "by-cmd", "topics", "--timeout", "8"], &env);
     assert!(ran.success(), "cmd: secret logs in: {}", ran.stderr);
 
+    // An unknown cluster name lists the ones there are.
+    let ran = home.ktui(&["--cluster", "nope", "topics"], &env);
+    assert_eq!(ran.code(), Some(2));
+    assert!(
+        ran.stderr.contains(
+            "no cluster named \"nope\"; the config file defines: by-cmd, by-env, missing"
+        ),
+        "{}",
+        ran.stderr
+    );
+
     // A missing variable: named, before any connection attempt.
     let ran = home.ktui(&["--cluster", "missing", "topics"], &env);
     assert_eq!(ran.code(), Some(2));

@@ -144,6 +144,12 @@ impl App {
         if feed_was_running && profile.read_only.is_none() {
             commands.extend(self.start_feed());
         }
+        // The tab in view gets its own consumer back at once.
+        match self.tab {
+            super::Tab::Compose => commands.extend(self.ensure_watch()),
+            super::Tab::Feed => commands.extend(self.ensure_readback()),
+            super::Tab::Topics | super::Tab::Tail => {}
+        }
         let security = profile.security();
         self.toast(
             Level::Info,
