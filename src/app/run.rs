@@ -24,12 +24,15 @@ pub async fn run(
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     send_all(commands, app.start(), app);
+    let started = Instant::now();
+    let mut frames: u64 = 0;
     let mut last_frame: Option<Instant> = None;
     while !app.should_quit {
         if app.dirty {
             let due = last_frame.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
             if due.is_zero() {
                 terminal.draw(|frame| ui::render(app, frame))?;
+                frames += 1;
                 app.dirty = false;
                 last_frame = Some(Instant::now());
             }
@@ -62,6 +65,14 @@ pub async fn run(
         }
     }
     let _ = commands.try_send(Command::Shutdown);
+    // One line the benchmark reads back: how much drawing the session cost.
+    tracing::info!(
+        target: "ktui::stats",
+        frames,
+        seconds = started.elapsed().as_secs_f64(),
+        tail_records = app.tail.buffer.next_seq(),
+        "session"
+    );
     Ok(())
 }
 

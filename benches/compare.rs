@@ -1,0 +1,577 @@
+//! `cargo bench --bench compare`: ktui measured beside kcat (and the TUI peers yozefu and
+//! kaskade where installed) on the same broker in the same run, printed as one table.
+//!
+//! It starts its own broker (librdkafka's mock cluster over TCP, which Debian's kcat can
+//! talk to), writes the data it needs, and runs every tool as a user would: the real
+//! binaries, stdout to /dev/null, the TUI in a pseudo-terminal (`benches/pty_probe.py`).
+//!
+//!     cargo bench --bench compare                 # 1M records of ~200 bytes, 30 s firehoses
+//!     cargo bench --bench compare -- --smoke      # small sizes: checks the harness works
+//!     cargo bench --bench compare -- --records 200000 --firehose-secs 10
+//!
+//! Every figure is a pair (or ratio) measured in the same run on the same machine.
+#![allow(dead_code)]
+// tests/bench_smoke.rs includes this file and calls only `run`
+// Rates and percentages are floating-point arithmetic on counts by nature.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::similar_names,
+    clippy::too_many_lines
+)]
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _};
+
+use ktui::kafka::demo::DemoCluster;
+use ktui::kafka::model::NewTopicSpec;
+
+/// What to measure, and how big.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub records: usize,
+    pub size: usize,
+    pub partitions: i32,
+    /// Firehose rates in msg/s; `None` is "as fast as the producer goes".
+    pub rates: Vec<Option<u64>>,
+    pub firehose_secs: f64,
+    /// Keypress-to-frame probes per firehose.
+    pub probes: usize,
+}
+
+impl Options {
+    pub fn full() -> Self {
+        Self {
+            records: 1_000_000,
+            size: 200,
+            partitions: 6,
+            rates: vec![Some(10_000), Some(100_000), None],
+            firehose_secs: 30.0,
+            probes: 40,
+        }
+    }
+
+    /// Small enough for the test suite: proves every step runs and checks its counts.
+    pub fn smoke() -> Self {
+        Self {
+            records: 3_000,
+            size: 200,
+            partitions: 3,
+            rates: vec![Some(2_000)],
+            firehose_secs: 2.0,
+            probes: 3,
+        }
+    }
+
+    fn from_args() -> Self {
+        let mut options = Self::full();
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |what: &str| -> f64 {
+                args.next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| panic!("{what} needs a number"))
+            };
+            match arg.as_str() {
+                "--smoke" => options = Self::smoke(),
+                "--records" => options.records = number("--records") as usize,
+                "--size" => options.size = number("--size") as usize,
+                "--firehose-secs" => options.firehose_secs = number("--firehose-secs"),
+                "--probes" => options.probes = number("--probes") as usize,
+                "--bench" => {} // cargo bench passes it
+                other => eprintln!("compare: ignoring {other:?}"),
+            }
+        }
+        options
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub scenario: String,
+    pub ktui: String,
+    pub peer: String,
+    pub ratio: Option<f64>,
+}
+
+/// What a run found, for the smoke test to check.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    /// Records `ktui consume` printed when counted (must equal `records`).
+    pub consumed_lines: Option<u64>,
+    /// Per firehose: records produced and records the TUI's tail received.
+    pub firehoses: Vec<(u64, u64)>,
+    pub table: String,
+}
+
+fn kcat() -> Option<PathBuf> {
+    which("kcat")
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn probe_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pty_probe.py")
+}
+
+/// Lines of exactly `size` bytes (plus the newline): JSON that looks like a real event.
+fn write_data(path: &Path, records: usize, size: usize) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("data file"));
+    for i in 0..records {
+        let head = format!(
+            "{{\"id\":\"bench-rec-{i:08}\",\"user\":{},\"text\":\"",
+            i % 9973
+        );
+        let pad = size.saturating_sub(head.len() + 2).max(1);
+        let body: String = "lorem ipsum dolor sit amet "
+            .chars()
+            .cycle()
+            .take(pad)
+            .collect();
+        writeln!(out, "{head}{body}\"}}").expect("write data");
+    }
+    out.flush().expect("flush data");
+}
+
+fn create_topic(rt: &tokio::runtime::Runtime, demo: &DemoCluster, name: &str, partitions: i32) {
+    rt.block_on(demo.admin().create_topic(NewTopicSpec {
+        name: name.into(),
+        partitions,
+        replication: 1,
+        configs: Vec::new(),
+    }))
+    .unwrap_or_else(|e| panic!("create {name}: {e}"));
+}
+
+/// Messages in `topic` (sum of high watermarks; the topics start empty).
+fn messages(bootstrap: &str, topic: &str, partitions: i32) -> u64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("watermark consumer");
+    (0..partitions)
+        .map(|p| {
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .map_or(0, |(_, high)| u64::try_from(high).unwrap_or(0))
+        })
+        .sum()
+}
+
+/// Runs a command with stdin from `input` (or nothing) and stdout to /dev/null; seconds.
+fn timed(command: &mut Command, input: Option<&Path>) -> f64 {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdin(match input {
+            Some(path) => Stdio::from(std::fs::File::open(path).expect("input")),
+            None => Stdio::null(),
+        });
+    let started = Instant::now();
+    let output = command.output().expect("run the tool");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    seconds
+}
+
+fn rate(records: usize, seconds: f64) -> f64 {
+    records as f64 / seconds
+}
+
+fn fmt_rate(per_second: f64) -> String {
+    if per_second >= 1e6 {
+        format!("{:.2} M msg/s", per_second / 1e6)
+    } else {
+        format!("{:.0} k msg/s", per_second / 1e3)
+    }
+}
+
+/// A home for one ktui run: its log (with the session stats line) lands there.
+struct Home(tempfile::TempDir);
+
+impl Home {
+    fn new() -> Self {
+        Self(tempfile::tempdir().expect("home"))
+    }
+
+    fn env(&self) -> Vec<String> {
+        let home = self.0.path();
+        vec![
+            format!("HOME={}", home.display()),
+            format!("XDG_DATA_HOME={}", home.join("data").display()),
+            format!("XDG_CONFIG_HOME={}", home.join("config").display()),
+        ]
+    }
+
+    /// `frames`, `seconds` and `tail_records` from ktui's session line.
+    fn stats(&self) -> Option<(u64, f64, u64)> {
+        let log = std::fs::read_to_string(self.0.path().join("data/ktui/ktui.log")).ok()?;
+        let line = log.lines().rev().find(|l| l.contains("ktui::stats"))?;
+        let field = |name: &str| -> Option<String> {
+            let at = line.find(&format!("{name}="))? + name.len() + 1;
+            Some(line[at..].split_whitespace().next()?.to_string())
+        };
+        Some((
+            field("frames")?.parse().ok()?,
+            field("seconds")?.parse().ok()?,
+            field("tail_records")?.parse().ok()?,
+        ))
+    }
+}
+
+/// Runs the pty probe on `argv`; returns its JSON. `on_ready` runs once the UI is up
+/// (the probe prints nothing until the end, so readiness is a fixed short delay).
+fn probe(args: &[String], argv: &[String], env: &[String]) -> serde_json::Value {
+    let mut command = Command::new("python3");
+    command.arg(probe_script()).args(args);
+    for e in env {
+        command.arg("--env").arg(e);
+    }
+    command.arg("--").args(argv);
+    let output = command.output().expect("python3 runs the pty probe");
+    assert!(
+        output.status.success(),
+        "pty probe failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(text.lines().last().unwrap_or("{}"))
+        .unwrap_or_else(|e| panic!("pty probe output {text:?}: {e}"))
+}
+
+fn ms(value: &serde_json::Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(serde_json::Value::as_f64)
+        .map_or_else(|| "—".into(), |v| format!("{v:.0} ms"))
+}
+
+/// Pushes `payload` into `topic` at `rate` msg/s (or flat out) for `seconds`; returns how
+/// many records the broker confirmed.
+fn firehose(bootstrap: &str, topic: &str, payload: &[u8], rate: Option<u64>, seconds: f64) -> u64 {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "5")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("firehose producer");
+    let started = Instant::now();
+    let mut n: u64 = 0;
+    loop {
+        let elapsed = started.elapsed().as_secs_f64();
+        if elapsed >= seconds {
+            break;
+        }
+        if let Some(rate) = rate {
+            let due = (elapsed * rate as f64) as u64;
+            if n >= due {
+                producer.poll(Duration::from_millis(1));
+                continue;
+            }
+        }
+        let record: BaseRecord<'_, (), [u8]> = BaseRecord::to(topic).payload(payload);
+        match producer.send(record) {
+            Ok(()) => {
+                n += 1;
+                if n.is_multiple_of(1024) {
+                    producer.poll(Duration::ZERO);
+                }
+            }
+            Err(_) => {
+                producer.poll(Duration::from_millis(5));
+            }
+        }
+    }
+    let _ = producer.flush(Duration::from_secs(30));
+    n - u64::try_from(producer.in_flight_count()).unwrap_or(0)
+}
+
+/// The TUI's start: the firehose begins this long after launch, once the tail is live.
+const FIREHOSE_DELAY: f64 = 1.5;
+
+pub fn run(options: &Options, ktui: &Path) -> Report {
+    let mut report = Report::default();
+    let kcat = kcat();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let demo = rt.block_on(DemoCluster::start()).expect("mock cluster");
+    let bootstrap = demo.bootstrap.clone();
+    let work = tempfile::tempdir().expect("work dir");
+    let data = work.path().join("data.txt");
+    write_data(&data, options.records, options.size);
+    let n = options.records;
+    let label = format!("{n} × {} B", options.size);
+
+    // 1. Produce: each tool into its own empty topic, same data, same librdkafka defaults.
+    create_topic(&rt, &demo, "bench-ktui", options.partitions);
+    let ktui_produce = timed(
+        Command::new(ktui).args(["produce", "-b", &bootstrap, "bench-ktui"]),
+        Some(&data),
+    );
+    assert_eq!(
+        messages(&bootstrap, "bench-ktui", options.partitions),
+        n as u64,
+        "ktui produced every record"
+    );
+    let (peer, ratio) = match &kcat {
+        Some(kcat) => {
+            create_topic(&rt, &demo, "bench-kcat", options.partitions);
+            let seconds = timed(
+                Command::new(kcat).args(["-P", "-b", &bootstrap, "-t", "bench-kcat"]),
+                Some(&data),
+            );
+            assert_eq!(
+                messages(&bootstrap, "bench-kcat", options.partitions),
+                n as u64,
+                "kcat produced every record"
+            );
+            (fmt_rate(rate(n, seconds)), Some(seconds / ktui_produce))
+        }
+        None => ("kcat not installed".into(), None),
+    };
+    report.rows.push(Row {
+        scenario: format!("produce {label} (ktui produce / kcat -P)"),
+        ktui: fmt_rate(rate(n, ktui_produce)),
+        peer,
+        ratio,
+    });
+
+    // 2. Consume from the beginning to the end, to /dev/null.
+    let ktui_consume = timed(
+        Command::new(ktui).args([
+            "consume",
+            "-b",
+            &bootstrap,
+            "bench-ktui",
+            "-o",
+            "beginning",
+            "-e",
+        ]),
+        None,
+    );
+    let (peer, ratio) = match &kcat {
+        Some(kcat) => {
+            let seconds = timed(
+                Command::new(kcat).args([
+                    "-C",
+                    "-b",
+                    &bootstrap,
+                    "-t",
+                    "bench-ktui",
+                    "-o",
+                    "beginning",
+                    "-e",
+                    "-q",
+                ]),
+                None,
+            );
+            (fmt_rate(rate(n, seconds)), Some(seconds / ktui_consume))
+        }
+        None => ("kcat not installed".into(), None),
+    };
+    report.rows.push(Row {
+        scenario: format!("consume {label} (ktui consume -e / kcat -C -e)"),
+        ktui: fmt_rate(rate(n, ktui_consume)),
+        peer,
+        ratio,
+    });
+    // The count is right (checked outside the timing, through a pipe).
+    let output = Command::new(ktui)
+        .args([
+            "consume",
+            "-b",
+            &bootstrap,
+            "bench-ktui",
+            "-o",
+            "beginning",
+            "-e",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .expect("ktui consume");
+    report.consumed_lines = Some(output.stdout.split(|&b| b == b'\n').count() as u64 - 1);
+
+    // 3. Startup: to the first frame, and to the first record of the loaded topic visible.
+    let home = Home::new();
+    let startup = probe(
+        &[
+            "--ready".into(),
+            "1 Topics".into(),
+            "--record".into(),
+            "bench-rec-".into(),
+        ],
+        &[
+            ktui.display().to_string(),
+            "-b".into(),
+            bootstrap.clone(),
+            "--topic".into(),
+            "bench-ktui".into(),
+            "-o".into(),
+            "beginning".into(),
+        ],
+        &home.env(),
+    );
+    report.rows.push(Row {
+        scenario: "startup: launch → first frame".into(),
+        ktui: ms(&startup, "first_frame_ms"),
+        peer: peers_note(),
+        ratio: None,
+    });
+    report.rows.push(Row {
+        scenario: "startup: launch → first record visible".into(),
+        ktui: ms(&startup, "first_record_ms"),
+        peer: peers_note(),
+        ratio: None,
+    });
+
+    // 4. The TUI under a firehose, at each rate.
+    for (i, target) in options.rates.iter().enumerate() {
+        let topic = format!("bench-firehose-{i}");
+        create_topic(&rt, &demo, &topic, options.partitions);
+        let home = Home::new();
+        let payload = std::fs::read_to_string(&data)
+            .ok()
+            .and_then(|t| t.lines().next().map(|l| l.as_bytes().to_vec()))
+            .unwrap_or_default();
+        let secs = options.firehose_secs;
+        let producer = {
+            let (bootstrap, topic) = (bootstrap.clone(), topic.clone());
+            let rate = *target;
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs_f64(FIREHOSE_DELAY));
+                firehose(&bootstrap, &topic, &payload, rate, secs)
+            })
+        };
+        // Keys are probed in the middle of the firehose; the UI stays up until the last
+        // record had time to arrive.
+        let result = probe(
+            &[
+                "--ready".into(),
+                "live".into(),
+                "--hold".into(),
+                format!("{:.1}", FIREHOSE_DELAY + secs * 0.4),
+                "--probes".into(),
+                options.probes.to_string(),
+                "--min-elapsed".into(),
+                format!("{:.1}", FIREHOSE_DELAY + secs + 2.0),
+            ],
+            &[
+                ktui.display().to_string(),
+                "-b".into(),
+                bootstrap.clone(),
+                "--topic".into(),
+                topic.clone(),
+            ],
+            &home.env(),
+        );
+        let produced = producer.join().expect("firehose thread");
+        let (frames, seconds, received) = home.stats().unwrap_or((0, 1.0, 0));
+        report.firehoses.push((produced, received));
+        let cpu = result
+            .get("cpu_s")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0);
+        let elapsed = result
+            .get("elapsed_s")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(1.0);
+        let rss = result
+            .get("peak_rss_kib")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0);
+        let what = target.map_or_else(|| "max".to_string(), |r| format!("{}k", r / 1000));
+        report.rows.push(Row {
+            scenario: format!(
+                "TUI firehose {what} msg/s for {:.0} s: received / produced",
+                options.firehose_secs
+            ),
+            ktui: format!("{received} / {produced}"),
+            peer: peers_note(),
+            ratio: None,
+        });
+        report.rows.push(Row {
+            scenario: format!("  … CPU, peak RSS, frames/s, key→frame p50/p99 ({what})"),
+            ktui: format!(
+                "{:.0}% · {:.0} MiB · {:.0} fps · {}/{}",
+                cpu / elapsed * 100.0,
+                rss / 1024.0,
+                frames as f64 / seconds,
+                ms(&result, "latency_p50_ms"),
+                ms(&result, "latency_p99_ms"),
+            ),
+            peer: peers_note(),
+            ratio: None,
+        });
+    }
+
+    report.table = table(&report.rows, options);
+    report
+}
+
+fn peers_note() -> String {
+    let found: Vec<&str> = ["yozefu", "kaskade"]
+        .into_iter()
+        .filter(|p| which(p).is_some())
+        .collect();
+    if found.is_empty() {
+        "yozefu, kaskade: not installed".into()
+    } else {
+        format!("{}: installed, not driven yet", found.join(", "))
+    }
+}
+
+fn table(rows: &[Row], options: &Options) -> String {
+    let mut out = String::new();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let _ = writeln!(
+        out,
+        "ktui vs peers · librdkafka mock cluster over TCP · {cores} cores · {} records of {} B",
+        options.records, options.size
+    );
+    let _ = writeln!(out, "| scenario | ktui | peer | peer time ÷ ktui time |");
+    let _ = writeln!(out, "| --- | --- | --- | --- |");
+    for row in rows {
+        let ratio = row.ratio.map_or_else(String::new, |r| {
+            format!(
+                "{r:.2}× {}",
+                if r >= 1.0 {
+                    "(ktui faster)"
+                } else {
+                    "(peer faster)"
+                }
+            )
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {ratio} |",
+            row.scenario, row.ktui, row.peer
+        );
+    }
+    out
+}
+
+fn main() {
+    let options = Options::from_args();
+    let ktui = PathBuf::from(env!("CARGO_BIN_EXE_ktui"));
+    let report = run(&options, &ktui);
+    print!("{}", report.table);
+}

@@ -1,0 +1,45 @@
+//! The benchmark's smoke run: `benches/compare.rs` with small sizes, so the harness keeps
+//! working (every step runs, counts add up). Its figures are not checked: speed is judged by
+//! the full benchmark, not by timed assertions.
+
+mod support;
+
+#[path = "../benches/compare.rs"]
+mod compare;
+
+use std::path::Path;
+
+#[test]
+fn the_benchmark_runs_small_and_its_counts_add_up() {
+    if !support::require("kcat", support::kcat_available())
+        || !support::require("python3 (for the pty probe)", support::peer_available())
+    {
+        return;
+    }
+    let options = compare::Options::smoke();
+    let report = compare::run(&options, Path::new(support::KTUI));
+    println!("{}", report.table);
+    assert_eq!(report.consumed_lines, Some(options.records as u64));
+    for (produced, received) in &report.firehoses {
+        assert!(*produced > 0, "the firehose produced");
+        assert_eq!(received, produced, "the TUI's tail received every record");
+    }
+    for scenario in [
+        "produce",
+        "consume",
+        "first frame",
+        "first record",
+        "firehose",
+    ] {
+        assert!(
+            report.table.contains(scenario),
+            "{scenario} in the table:\n{}",
+            report.table
+        );
+    }
+    assert!(
+        !report.table.contains("| — |"),
+        "every figure measured:\n{}",
+        report.table
+    );
+}
