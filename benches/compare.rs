@@ -298,7 +298,7 @@ fn firehose(bootstrap: &str, topic: &str, payload: &[u8], rate: Option<u64>, sec
                 }
             }
             Err(_) => {
-                producer.poll(Duration::from_millis(5));
+                producer.poll(Duration::from_millis(1));
             }
         }
     }

@@ -81,7 +81,7 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
             }
         };
     let mut queued = 0u64;
-    let mut send = |message: OutgoingMessage| {
+    let mut send = |message: Outgoing<'_>| {
         send_one(&producer, &message);
         queued += 1;
         if queued.is_multiple_of(1024) {
@@ -101,7 +101,7 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
                 BufReader::new(file)
                     .read_to_end(&mut value)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                send(message(args, None, value));
+                send(text_message(args, None, &value));
                 Ok(())
             }
         })
@@ -155,14 +155,38 @@ fn missing_topic(producer: &BaseProducer<Counting>, topic: &str) -> Option<Strin
     })
 }
 
-/// Queues one message, waiting for room when librdkafka's queue is full.
-fn send_one(producer: &BaseProducer<Counting>, message: &OutgoingMessage) {
-    let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&message.topic);
-    if let Some(key) = &message.key {
-        record = record.key(key.as_slice());
+/// A message to queue, borrowed from the input line: the text path allocates nothing of
+/// its own per message (librdkafka copies the bytes once).
+struct Outgoing<'a> {
+    topic: &'a str,
+    partition: Option<i32>,
+    key: Option<&'a [u8]>,
+    value: Option<&'a [u8]>,
+    headers: &'a [crate::kafka::model::Header],
+    timestamp: Option<i64>,
+}
+
+impl<'a> From<&'a OutgoingMessage> for Outgoing<'a> {
+    fn from(m: &'a OutgoingMessage) -> Self {
+        Self {
+            topic: &m.topic,
+            partition: m.partition,
+            key: m.key.as_deref(),
+            value: m.value.as_deref(),
+            headers: &m.headers,
+            timestamp: m.timestamp,
+        }
     }
-    if let Some(value) = &message.value {
-        record = record.payload(value.as_slice());
+}
+
+/// Queues one message, waiting for room when librdkafka's queue is full.
+fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) {
+    let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(message.topic);
+    if let Some(key) = message.key {
+        record = record.key(key);
+    }
+    if let Some(value) = message.value {
+        record = record.payload(value);
     }
     if let Some(partition) = message.partition {
         record = record.partition(partition);
@@ -170,7 +194,7 @@ fn send_one(producer: &BaseProducer<Counting>, message: &OutgoingMessage) {
     if let Some(ms) = message.timestamp {
         record = record.timestamp(ms);
     }
-    if let Some(headers) = produce::headers(&message.headers) {
+    if let Some(headers) = produce::headers(message.headers) {
         record = record.headers(headers);
     }
     loop {
@@ -192,13 +216,13 @@ fn send_one(producer: &BaseProducer<Counting>, message: &OutgoingMessage) {
 }
 
 /// A text-format message with the command line's key, headers and partition.
-fn message(args: &ProduceArgs, key: Option<Vec<u8>>, value: Vec<u8>) -> OutgoingMessage {
-    OutgoingMessage {
-        topic: args.topic.clone(),
+fn text_message<'a>(args: &'a ProduceArgs, key: Option<&'a [u8]>, value: &'a [u8]) -> Outgoing<'a> {
+    Outgoing {
+        topic: &args.topic,
         partition: args.partition,
-        key: key.or_else(|| args.key.as_ref().map(|k| k.as_bytes().to_vec())),
+        key: key.or_else(|| args.key.as_deref().map(str::as_bytes)),
         value: Some(value),
-        headers: args.headers.clone(),
+        headers: &args.headers,
         timestamp: None,
     }
 }
@@ -206,7 +230,7 @@ fn message(args: &ProduceArgs, key: Option<Vec<u8>>, value: Vec<u8>) -> Outgoing
 fn read_stream(
     args: &ProduceArgs,
     input: impl BufRead,
-    send: &mut dyn FnMut(OutgoingMessage),
+    send: &mut dyn FnMut(Outgoing<'_>),
     bad_line: &dyn Fn(String),
 ) -> Result<(), String> {
     let mut reader = input;
@@ -228,16 +252,16 @@ fn read_stream(
             Format::Text => {
                 let (key, value) = match &args.key_separator {
                     Some(sep) => split_key(&line, sep.as_bytes()),
-                    None => (None, line.clone()),
+                    None => (None, line.as_slice()),
                 };
-                send(message(args, key, value));
+                send(text_message(args, key, value));
             }
             Format::Json => {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
                 match envelope_message(args, &line) {
-                    Ok(m) => send(m),
+                    Ok(m) => send(Outgoing::from(&m)),
                     Err(problem) => {
                         // Counted as a failure; the rest of the input still goes out.
                         bad_line(format!("line {number}: {problem}"));
@@ -249,13 +273,13 @@ fn read_stream(
 }
 
 /// Splits at the first `sep`; a line without it is all value (kcat does the same).
-fn split_key(line: &[u8], sep: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
+fn split_key<'a>(line: &'a [u8], sep: &[u8]) -> (Option<&'a [u8]>, &'a [u8]) {
     if sep.is_empty() {
-        return (None, line.to_vec());
+        return (None, line);
     }
     match line.windows(sep.len()).position(|w| w == sep) {
-        Some(i) => (Some(line[..i].to_vec()), line[i + sep.len()..].to_vec()),
-        None => (None, line.to_vec()),
+        Some(i) => (Some(&line[..i]), &line[i + sep.len()..]),
+        None => (None, line),
     }
 }
 
@@ -281,14 +305,8 @@ mod tests {
 
     #[test]
     fn key_separator_splits_at_the_first_match() {
-        assert_eq!(
-            split_key(b"k:v:w", b":"),
-            (Some(b"k".to_vec()), b"v:w".to_vec())
-        );
-        assert_eq!(split_key(b"novalue", b":"), (None, b"novalue".to_vec()));
-        assert_eq!(
-            split_key(b"a=>b", b"=>"),
-            (Some(b"a".to_vec()), b"b".to_vec())
-        );
+        assert_eq!(split_key(b"k:v:w", b":"), (Some(&b"k"[..]), &b"v:w"[..]));
+        assert_eq!(split_key(b"novalue", b":"), (None, &b"novalue"[..]));
+        assert_eq!(split_key(b"a=>b", b"=>"), (Some(&b"a"[..]), &b"b"[..]));
     }
 }
