@@ -516,23 +516,28 @@ impl Tansu {
         for _ in 0..3 {
             let port = free_port();
             let proxy = Proxy::start(port);
-            let mut broker = Self {
-                bin: bin.clone(),
-                port,
-                advertised: Some(proxy.port()),
-                child: None,
-                dir: tempfile::tempdir().expect("tempdir"),
-                starts: 0,
-                storage: MEMORY.into(),
-                authentication: false,
-                peer_probe: true,
-            };
+            let mut broker = Self::fresh(&bin, port, Some(proxy.port()));
             match broker.spawn_and_wait() {
                 Ok(()) => return Some((broker, proxy)),
                 Err(why) => last = why,
             }
         }
         panic!("tansu would not start behind a proxy: {last}")
+    }
+
+    /// A broker not yet started: in-memory storage, no authentication, its own temp dir.
+    fn fresh(bin: &Path, port: u16, advertised: Option<u16>) -> Self {
+        Self {
+            bin: bin.to_path_buf(),
+            port,
+            advertised,
+            child: None,
+            dir: tempfile::tempdir().expect("tempdir"),
+            starts: 0,
+            storage: MEMORY.into(),
+            authentication: false,
+            peer_probe: true,
+        }
     }
 
     /// Starts a broker that requires a SASL SCRAM login, with these users. tansu keeps
@@ -544,20 +549,9 @@ impl Tansu {
             return None;
         }
         let bin = Self::binary()?;
-        let dir = tempfile::tempdir().expect("tempdir");
+        let mut broker = Self::fresh(&bin, free_port(), None);
         // tansu takes the path relative to its working directory (the temp dir).
-        let storage = "sqlite://tansu.db".to_string();
-        let mut broker = Self {
-            bin,
-            port: free_port(),
-            advertised: None,
-            child: None,
-            dir,
-            starts: 0,
-            storage,
-            authentication: false,
-            peer_probe: true,
-        };
+        broker.storage = "sqlite://tansu.db".to_string();
         broker.spawn_and_wait().unwrap_or_else(|why| {
             panic!("tansu (sqlite storage; built with --features libsql?): {why}")
         });
@@ -611,17 +605,8 @@ impl Tansu {
         for _ in 0..3 {
             let port = free_port();
             let front = tls::TlsFront::start_on(free_port(), port, pki, mutual);
-            let mut broker = Self {
-                bin: bin.clone(),
-                port,
-                advertised: Some(front.port()),
-                child: None,
-                dir: tempfile::tempdir().expect("tempdir"),
-                starts: 0,
-                storage: MEMORY.into(),
-                authentication: false,
-                peer_probe: false,
-            };
+            let mut broker = Self::fresh(&bin, port, Some(front.port()));
+            broker.peer_probe = false;
             match broker.spawn_and_wait() {
                 Ok(()) => return Some((broker, front)),
                 Err(why) => last = why,
@@ -638,17 +623,7 @@ impl Tansu {
         let mut last = String::new();
         // A free port can be taken between our probe and tansu's bind: try another.
         for _ in 0..3 {
-            let mut broker = Self {
-                bin: bin.clone(),
-                port: fixed.unwrap_or_else(free_port),
-                advertised: None,
-                child: None,
-                dir: tempfile::tempdir().expect("tempdir"),
-                starts: 0,
-                storage: MEMORY.into(),
-                authentication: false,
-                peer_probe: true,
-            };
+            let mut broker = Self::fresh(&bin, fixed.unwrap_or_else(free_port), None);
             match broker.spawn_and_wait() {
                 Ok(()) => return Some(broker),
                 Err(why) if fixed.is_some() => panic!("{why}"),
