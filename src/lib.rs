@@ -199,7 +199,7 @@ fn build_app(
 /// worker flush (bounded).
 async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<()> {
     let mut events = EventQueue::default();
-    events.forward_kafka(worker.events);
+    events.attach_kafka(worker.events);
 
     // ratatui::try_init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::try_init().context(

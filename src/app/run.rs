@@ -14,6 +14,9 @@ use crate::ui;
 /// The longest the UI waits between frames when something changed.
 pub const FRAME: Duration = Duration::from_millis(16);
 
+/// The longest one drain of queued events runs before the loop considers drawing.
+const DRAIN: Duration = Duration::from_millis(8);
+
 /// Runs the interactive loop until the user quits. The caller restores the terminal.
 pub async fn run(
     terminal: &mut DefaultTerminal,
@@ -50,15 +53,16 @@ pub async fn run(
         let Some(first) = first else { break };
         let produced = app.handle(first);
         send_all(commands, produced, app);
-        // Drain whatever else is already queued before drawing.
-        let mut drained = 0;
-        while drained < 4096 {
+        // Drain whatever else is already queued before drawing, but never for longer than
+        // half a frame: under a firehose the queue is never empty, and the frame that
+        // shows a keypress must not wait for the backlog.
+        let draining = Instant::now();
+        while draining.elapsed() < DRAIN {
             let Some(event) = events.try_next() else {
                 break;
             };
             let produced = app.handle(event);
             send_all(commands, produced, app);
-            drained += 1;
         }
         for effect in app.take_effects() {
             crate::effects::run(effect, &events.sender());
