@@ -45,6 +45,10 @@ pub struct Options {
     pub firehose_secs: f64,
     /// Keypress-to-frame probes per firehose.
     pub probes: usize,
+    /// Runs of each produce and consume pair; the table shows the median.
+    pub repeat: usize,
+    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`); empty: all.
+    pub only: Vec<String>,
 }
 
 impl Options {
@@ -56,6 +60,8 @@ impl Options {
             rates: vec![Some(10_000), Some(100_000), None],
             firehose_secs: 30.0,
             probes: 40,
+            repeat: 3,
+            only: Vec::new(),
         }
     }
 
@@ -68,6 +74,8 @@ impl Options {
             rates: vec![Some(2_000)],
             firehose_secs: 2.0,
             probes: 3,
+            repeat: 1,
+            only: Vec::new(),
         }
     }
 
@@ -86,11 +94,32 @@ impl Options {
                 "--size" => options.size = number("--size") as usize,
                 "--firehose-secs" => options.firehose_secs = number("--firehose-secs"),
                 "--probes" => options.probes = number("--probes") as usize,
+                "--repeat" => options.repeat = (number("--repeat") as usize).max(1),
+                "--rates" => {
+                    let list = args.next().expect("--rates needs a list like 10000,max");
+                    options.rates = list
+                        .split(',')
+                        .map(|r| match r.trim() {
+                            "max" => None,
+                            n => Some(n.parse().expect("--rates: a number of msg/s or max")),
+                        })
+                        .collect();
+                }
+                "--only" => {
+                    let list = args
+                        .next()
+                        .expect("--only needs a list like produce,firehose");
+                    options.only = list.split(',').map(|s| s.trim().to_string()).collect();
+                }
                 "--bench" => {} // cargo bench passes it
                 other => eprintln!("compare: ignoring {other:?}"),
             }
         }
         options
+    }
+
+    fn runs(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == scenario)
     }
 }
 
@@ -192,6 +221,42 @@ fn timed(command: &mut Command, input: Option<&Path>) -> f64 {
         String::from_utf8_lossy(&output.stderr)
     );
     seconds
+}
+
+/// The middle of some timings (the upper middle for an even count).
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// A throughput row: ktui's median rate beside kcat's (`None`: kcat not installed).
+fn pair_row(scenario: String, n: usize, ktui: &[f64], kcat: Option<&[f64]>) -> Row {
+    let ktui_median = median(ktui);
+    let runs = |times: &[f64]| {
+        let list: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
+        list.join(" ")
+    };
+    let (peer, ratio) = match kcat {
+        Some(times) => {
+            let peer = median(times);
+            (
+                format!("{} (runs: {} s)", fmt_rate(rate(n, peer)), runs(times)),
+                Some(peer / ktui_median),
+            )
+        }
+        None => ("kcat not installed".into(), None),
+    };
+    Row {
+        scenario,
+        ktui: format!(
+            "{} (runs: {} s)",
+            fmt_rate(rate(n, ktui_median)),
+            runs(ktui)
+        ),
+        peer,
+        ratio,
+    }
 }
 
 fn rate(records: usize, seconds: f64) -> f64 {
@@ -321,160 +386,172 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
     let n = options.records;
     let label = format!("{n} × {} B", options.size);
 
-    // 1. Produce: each tool into its own empty topic, same data, same librdkafka defaults.
-    create_topic(&rt, &demo, "bench-ktui", options.partitions);
-    let ktui_produce = timed(
-        Command::new(ktui).args(["produce", "-b", &bootstrap, "bench-ktui"]),
-        Some(&data),
-    );
-    assert_eq!(
-        messages(&bootstrap, "bench-ktui", options.partitions),
-        n as u64,
-        "ktui produced every record"
-    );
-    let (peer, ratio) = match &kcat {
-        Some(kcat) => {
-            create_topic(&rt, &demo, "bench-kcat", options.partitions);
-            let seconds = timed(
-                Command::new(kcat).args(["-P", "-b", &bootstrap, "-t", "bench-kcat"]),
+    // 1. Produce: each tool into its own empty topic, same data, same librdkafka defaults,
+    // alternating runs; the median of each. The first ktui topic is the one read below.
+    let mut ktui_times = Vec::new();
+    let mut kcat_times = Vec::new();
+    let produce_runs = if options.runs("produce") {
+        options.repeat
+    } else {
+        1
+    };
+    for run in 0..produce_runs {
+        let topic = format!("bench-ktui-{run}");
+        create_topic(&rt, &demo, &topic, options.partitions);
+        ktui_times.push(timed(
+            Command::new(ktui).args(["produce", "-b", &bootstrap, &topic]),
+            Some(&data),
+        ));
+        assert_eq!(
+            messages(&bootstrap, &topic, options.partitions),
+            n as u64,
+            "ktui produced every record"
+        );
+        if let Some(kcat) = kcat.as_ref().filter(|_| options.runs("produce")) {
+            let topic = format!("bench-kcat-{run}");
+            create_topic(&rt, &demo, &topic, options.partitions);
+            kcat_times.push(timed(
+                Command::new(kcat).args(["-P", "-b", &bootstrap, "-t", &topic]),
                 Some(&data),
-            );
+            ));
             assert_eq!(
-                messages(&bootstrap, "bench-kcat", options.partitions),
+                messages(&bootstrap, &topic, options.partitions),
                 n as u64,
                 "kcat produced every record"
             );
-            (fmt_rate(rate(n, seconds)), Some(seconds / ktui_produce))
         }
-        None => ("kcat not installed".into(), None),
-    };
-    report.rows.push(Row {
-        scenario: format!("produce {label} (ktui produce / kcat -P)"),
-        ktui: fmt_rate(rate(n, ktui_produce)),
-        peer,
-        ratio,
-    });
+    }
+    if options.runs("produce") {
+        report.rows.push(pair_row(
+            format!("produce {label} (ktui produce / kcat -P)"),
+            n,
+            &ktui_times,
+            kcat.as_ref().map(|_| kcat_times.as_slice()),
+        ));
+    }
 
-    // 2. Consume from the beginning to the end, to /dev/null.
-    let ktui_consume = timed(
-        Command::new(ktui).args([
-            "consume",
-            "-b",
-            &bootstrap,
-            "bench-ktui",
-            "-o",
-            "beginning",
-            "-e",
-        ]),
-        None,
-    );
-    let (peer, ratio) = match &kcat {
-        Some(kcat) => {
-            let seconds = timed(
-                Command::new(kcat).args([
-                    "-C",
+    // 2. Consume from the beginning to the end, to /dev/null, alternating runs.
+    let loaded = "bench-ktui-0";
+    if options.runs("consume") {
+        let mut ktui_times = Vec::new();
+        let mut kcat_times = Vec::new();
+        for _ in 0..options.repeat {
+            ktui_times.push(timed(
+                Command::new(ktui).args([
+                    "consume",
                     "-b",
                     &bootstrap,
-                    "-t",
-                    "bench-ktui",
+                    loaded,
                     "-o",
                     "beginning",
                     "-e",
-                    "-q",
                 ]),
                 None,
-            );
-            (fmt_rate(rate(n, seconds)), Some(seconds / ktui_consume))
+            ));
+            if let Some(kcat) = &kcat {
+                kcat_times.push(timed(
+                    Command::new(kcat).args([
+                        "-C",
+                        "-b",
+                        &bootstrap,
+                        "-t",
+                        loaded,
+                        "-o",
+                        "beginning",
+                        "-e",
+                        "-q",
+                    ]),
+                    None,
+                ));
+            }
         }
-        None => ("kcat not installed".into(), None),
-    };
-    report.rows.push(Row {
-        scenario: format!("consume {label} (ktui consume -e / kcat -C -e)"),
-        ktui: fmt_rate(rate(n, ktui_consume)),
-        peer,
-        ratio,
-    });
-    // The count is right (checked outside the timing, through a pipe).
-    let output = Command::new(ktui)
-        .args([
-            "consume",
-            "-b",
-            &bootstrap,
-            "bench-ktui",
-            "-o",
-            "beginning",
-            "-e",
-        ])
-        .stderr(Stdio::null())
-        .output()
-        .expect("ktui consume");
-    report.consumed_lines = Some(output.stdout.split(|&b| b == b'\n').count() as u64 - 1);
+        report.rows.push(pair_row(
+            format!("consume {label} (ktui consume -e / kcat -C -e)"),
+            n,
+            &ktui_times,
+            kcat.as_ref().map(|_| kcat_times.as_slice()),
+        ));
+        // The count is right (checked outside the timing, through a pipe).
+        let output = Command::new(ktui)
+            .args(["consume", "-b", &bootstrap, loaded, "-o", "beginning", "-e"])
+            .stderr(Stdio::null())
+            .output()
+            .expect("ktui consume");
+        report.consumed_lines = Some(output.stdout.split(|&b| b == b'\n').count() as u64 - 1);
+    }
 
     // 3. Startup: to the first frame, and to the first record of the loaded topic visible.
-    let home = Home::new();
-    let startup = probe(
-        &[
-            "--ready".into(),
-            "1 Topics".into(),
-            "--record".into(),
-            "bench-rec-".into(),
-        ],
-        &[
-            ktui.display().to_string(),
-            "-b".into(),
-            bootstrap.clone(),
-            "--topic".into(),
-            "bench-ktui".into(),
-            "-o".into(),
-            "beginning".into(),
-        ],
-        &home.env(),
-    );
-    // kaskade (pip install kaskade), when installed: the same topic, values as text.
-    let kaskade = which("kaskade").map(|bin| {
-        probe(
+    if options.runs("startup") {
+        let home = Home::new();
+        let startup = probe(
             &[
                 "--ready".into(),
-                "Kaskade".into(),
+                "1 Topics".into(),
                 "--record".into(),
                 "bench-rec-".into(),
-                "--quit-key".into(),
-                "\\x03".into(),
             ],
             &[
-                bin.display().to_string(),
-                "consumer".into(),
+                ktui.display().to_string(),
                 "-b".into(),
                 bootstrap.clone(),
-                "-t".into(),
-                "bench-ktui".into(),
-                "--earliest".into(),
-                "-v".into(),
-                "string".into(),
+                "--topic".into(),
+                loaded.into(),
+                "-o".into(),
+                "beginning".into(),
             ],
-            &[],
-        )
-    });
-    for (scenario, key) in [
-        ("startup: launch → first frame", "first_frame_ms"),
-        ("startup: launch → first record visible", "first_record_ms"),
-    ] {
-        let peer = kaskade.as_ref().map_or_else(peers_note, |k| {
-            format!("kaskade {}; yozefu: not installed", ms(k, key))
+            &home.env(),
+        );
+        // kaskade (pip install kaskade), when installed: the same topic, values as text.
+        let kaskade = which("kaskade").map(|bin| {
+            probe(
+                &[
+                    "--ready".into(),
+                    "Kaskade".into(),
+                    "--record".into(),
+                    "bench-rec-".into(),
+                    "--quit-key".into(),
+                    "\\x03".into(),
+                ],
+                &[
+                    bin.display().to_string(),
+                    "consumer".into(),
+                    "-b".into(),
+                    bootstrap.clone(),
+                    "-t".into(),
+                    loaded.into(),
+                    "--earliest".into(),
+                    "-v".into(),
+                    "string".into(),
+                ],
+                &[],
+            )
         });
-        let ratio = kaskade
-            .as_ref()
-            .and_then(|k| Some(k.get(key)?.as_f64()? / startup.get(key)?.as_f64()?));
-        report.rows.push(Row {
-            scenario: scenario.into(),
-            ktui: ms(&startup, key),
-            peer,
-            ratio,
-        });
+        for (scenario, key) in [
+            ("startup: launch → first frame", "first_frame_ms"),
+            ("startup: launch → first record visible", "first_record_ms"),
+        ] {
+            let peer = kaskade.as_ref().map_or_else(peers_note, |k| {
+                format!("kaskade {}; yozefu: not installed", ms(k, key))
+            });
+            let ratio = kaskade
+                .as_ref()
+                .and_then(|k| Some(k.get(key)?.as_f64()? / startup.get(key)?.as_f64()?));
+            report.rows.push(Row {
+                scenario: scenario.into(),
+                ktui: ms(&startup, key),
+                peer,
+                ratio,
+            });
+        }
     }
 
     // 4. The TUI under a firehose, at each rate.
-    for (i, target) in options.rates.iter().enumerate() {
+    let rates: &[Option<u64>] = if options.runs("firehose") {
+        &options.rates
+    } else {
+        &[]
+    };
+    for (i, target) in rates.iter().enumerate() {
         let topic = format!("bench-firehose-{i}");
         create_topic(&rt, &demo, &topic, options.partitions);
         let home = Home::new();
