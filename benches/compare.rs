@@ -324,6 +324,131 @@ fn probe(args: &[String], argv: &[String], env: &[String]) -> serde_json::Value 
         .unwrap_or_else(|e| panic!("pty probe output {text:?}: {e}"))
 }
 
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(ToString::to_string).collect()
+}
+
+/// yozefu's binary (`cargo install yozefu`), when installed.
+fn yozefu() -> Option<PathBuf> {
+    which("yozf")
+}
+
+/// How the probe reads yozefu: its first frame shows the search prompt, and Ctrl-H
+/// opens its help (Esc closes it). Ctrl-C quits.
+const YOZEFU_PROBE: [&str; 10] = [
+    "--ready",
+    "Search",
+    "--open-key",
+    "\\x08",
+    "--open-text",
+    "Help",
+    "--close-key",
+    "\\x1b",
+    "--quit-key",
+    "\\x03",
+];
+
+/// A yozefu config directory with one cluster, `bench`, on the mock cluster.
+struct YozefuHome(tempfile::TempDir);
+
+impl YozefuHome {
+    fn new(bootstrap: &str) -> Self {
+        let dir = tempfile::tempdir().expect("yozefu home");
+        let config = serde_json::json!({
+            "initial_query": "from end",
+            "clusters": {"bench": {"kafka": {"bootstrap.servers": bootstrap}}},
+            "default_kafka_config": {},
+            "history": [],
+        });
+        std::fs::write(dir.path().join("config.json"), config.to_string()).expect("config");
+        Self(dir)
+    }
+
+    fn env(&self) -> Vec<String> {
+        vec![
+            format!("YOZEFU_CONFIG_DIR={}", self.0.path().display()),
+            format!("HOME={}", self.0.path().display()),
+        ]
+    }
+}
+
+/// Runs `command` for `window`, counting the lines it prints; then stops it.
+fn count_lines(command: &mut Command, window: Duration) -> u64 {
+    use std::io::Read as _;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the consumer");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let counter = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut lines = 0u64;
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            // Fast enough for kcat's output; no crate just for this.
+            #[allow(clippy::naive_bytecount)]
+            let found = buf[..n].iter().filter(|&&b| b == b'\n').count();
+            lines += found as u64;
+        }
+        lines
+    });
+    std::thread::sleep(window);
+    let _ = child.kill();
+    let _ = child.wait();
+    counter.join().expect("line counter")
+}
+
+/// One firehose at a time into a fresh topic, with a tool watching it.
+struct Hose<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    demo: &'a DemoCluster,
+    payload: &'a [u8],
+    partitions: i32,
+    secs: f64,
+    probes: usize,
+}
+
+impl Hose<'_> {
+    /// How long a watcher runs: the delay, the firehose, and two seconds to catch up.
+    fn window(&self) -> Duration {
+        Duration::from_secs_f64(FIREHOSE_DELAY + self.secs + 2.0)
+    }
+
+    /// Creates `topic`, starts the firehose after `FIREHOSE_DELAY` and runs `watch` on
+    /// the topic meanwhile; returns what `watch` returned and the records produced.
+    fn run<T>(&self, topic: &str, rate: Option<u64>, watch: impl FnOnce(&str) -> T) -> (T, u64) {
+        create_topic(self.rt, self.demo, topic, self.partitions);
+        let producer = {
+            let (bootstrap, topic) = (self.demo.bootstrap.clone(), topic.to_string());
+            let (payload, secs) = (self.payload.to_vec(), self.secs);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs_f64(FIREHOSE_DELAY));
+                firehose(&bootstrap, &topic, &payload, rate, secs)
+            })
+        };
+        let watched = watch(topic);
+        (watched, producer.join().expect("firehose thread"))
+    }
+
+    /// The pty probe on a TUI during a firehose: keys are probed from 40% of the way
+    /// in, and the UI stays up until the last record had time to arrive.
+    fn probe_tui(&self, args: &[&str], argv: &[&str], env: &[String]) -> serde_json::Value {
+        let mut all = strings(args);
+        all.extend([
+            "--hold".into(),
+            format!("{:.1}", FIREHOSE_DELAY + self.secs * 0.4),
+            "--probes".into(),
+            self.probes.to_string(),
+            "--min-elapsed".into(),
+            format!("{:.1}", self.window().as_secs_f64()),
+        ]);
+        probe(&all, &strings(argv), env)
+    }
+}
+
 fn ms(value: &serde_json::Value, key: &str) -> String {
     value
         .get(key)
@@ -501,131 +626,159 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
             ],
             &home.env(),
         );
-        // kaskade (pip install kaskade), when installed: the same topic, values as text.
-        let kaskade = which("kaskade").map(|bin| {
-            probe(
-                &[
-                    "--ready".into(),
-                    "Kaskade".into(),
-                    "--record".into(),
-                    "bench-rec-".into(),
-                    "--quit-key".into(),
-                    "\\x03".into(),
-                ],
-                &[
-                    bin.display().to_string(),
-                    "consumer".into(),
-                    "-b".into(),
-                    bootstrap.clone(),
-                    "-t".into(),
-                    loaded.into(),
-                    "--earliest".into(),
-                    "-v".into(),
-                    "string".into(),
-                ],
-                &[],
-            )
-        });
+        // The peers that are installed, on the same topic from its beginning.
+        let mut peers: Vec<(&str, serde_json::Value)> = Vec::new();
+        if let Some(bin) = which("kaskade") {
+            // pip install kaskade: values as text.
+            let argv = [
+                bin.display().to_string(),
+                "consumer".into(),
+                "-b".into(),
+                bootstrap.clone(),
+                "-t".into(),
+                loaded.into(),
+                "--earliest".into(),
+                "-v".into(),
+                "string".into(),
+            ];
+            let args = [
+                "--ready",
+                "Kaskade",
+                "--record",
+                "bench-rec-",
+                "--quit-key",
+                "\\x03",
+            ];
+            peers.push(("kaskade", probe(&strings(&args), &argv, &[])));
+        }
+        if let Some(bin) = yozefu() {
+            let home = YozefuHome::new(&bootstrap);
+            let argv = strings(&[
+                &bin.display().to_string(),
+                "-c",
+                "bench",
+                "--topics",
+                loaded,
+                "from beginning",
+            ]);
+            let mut args = YOZEFU_PROBE.to_vec();
+            args.extend(["--record", "bench-rec-"]);
+            peers.push(("yozefu", probe(&strings(&args), &argv, &home.env())));
+        }
         for (scenario, key) in [
             ("startup: launch → first frame", "first_frame_ms"),
             ("startup: launch → first record visible", "first_record_ms"),
         ] {
-            let peer = kaskade.as_ref().map_or_else(peers_note, |k| {
-                format!("kaskade {}; yozefu: not installed", ms(k, key))
-            });
-            let ratio = kaskade
-                .as_ref()
-                .and_then(|k| Some(k.get(key)?.as_f64()? / startup.get(key)?.as_f64()?));
+            let mut peer: Vec<String> = peers
+                .iter()
+                .map(|(name, result)| format!("{name} {}", ms(result, key)))
+                .collect();
+            if which("kaskade").is_none() {
+                peer.push("kaskade: not installed".into());
+            }
+            if yozefu().is_none() {
+                peer.push("yozefu: not installed".into());
+            }
+            // Against the fastest peer.
+            let ratio = peers
+                .iter()
+                .filter_map(|(_, result)| result.get(key)?.as_f64())
+                .min_by(f64::total_cmp)
+                .and_then(|best| Some(best / startup.get(key)?.as_f64()?));
             report.rows.push(Row {
                 scenario: scenario.into(),
                 ktui: ms(&startup, key),
-                peer,
+                peer: peer.join("; "),
                 ratio,
             });
         }
     }
 
-    // 4. The TUI under a firehose, at each rate.
+    // 4. The TUI under a firehose, at each rate; the peers under the same firehose.
     let rates: &[Option<u64>] = if options.runs("firehose") {
         &options.rates
     } else {
         &[]
     };
-    for (i, target) in rates.iter().enumerate() {
-        let topic = format!("bench-firehose-{i}");
-        create_topic(&rt, &demo, &topic, options.partitions);
+    let payload = std::fs::read_to_string(&data)
+        .ok()
+        .and_then(|t| t.lines().next().map(|l| l.as_bytes().to_vec()))
+        .unwrap_or_default();
+    let hose = Hose {
+        rt: &rt,
+        demo: &demo,
+        payload: &payload,
+        partitions: options.partitions,
+        secs: options.firehose_secs,
+        probes: options.probes,
+    };
+    for (i, rate) in rates.iter().enumerate() {
+        let what = rate.map_or_else(|| "max".to_string(), |r| format!("{}k", r / 1000));
         let home = Home::new();
-        let payload = std::fs::read_to_string(&data)
-            .ok()
-            .and_then(|t| t.lines().next().map(|l| l.as_bytes().to_vec()))
-            .unwrap_or_default();
-        let secs = options.firehose_secs;
-        let producer = {
-            let (bootstrap, topic) = (bootstrap.clone(), topic.clone());
-            let rate = *target;
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_secs_f64(FIREHOSE_DELAY));
-                firehose(&bootstrap, &topic, &payload, rate, secs)
-            })
-        };
-        // Keys are probed in the middle of the firehose; the UI stays up until the last
-        // record had time to arrive.
-        let result = probe(
-            &[
-                "--ready".into(),
-                "live".into(),
-                "--hold".into(),
-                format!("{:.1}", FIREHOSE_DELAY + secs * 0.4),
-                "--probes".into(),
-                options.probes.to_string(),
-                "--min-elapsed".into(),
-                format!("{:.1}", FIREHOSE_DELAY + secs + 2.0),
-            ],
-            &[
-                ktui.display().to_string(),
-                "-b".into(),
-                bootstrap.clone(),
-                "--topic".into(),
-                topic.clone(),
-            ],
-            &home.env(),
-        );
-        let produced = producer.join().expect("firehose thread");
+        let (result, produced) = hose.run(&format!("bench-firehose-{i}"), *rate, |topic| {
+            hose.probe_tui(
+                &["--ready", "live"],
+                &[
+                    &ktui.display().to_string(),
+                    "-b",
+                    &bootstrap,
+                    "--topic",
+                    topic,
+                ],
+                &home.env(),
+            )
+        });
         let (frames, seconds, received) = home.stats().unwrap_or((0, 1.0, 0));
         report.firehoses.push((produced, received));
-        let cpu = result
-            .get("cpu_s")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(0.0);
-        let elapsed = result
-            .get("elapsed_s")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(1.0);
-        let rss = result
-            .get("peak_rss_kib")
-            .and_then(serde_json::Value::as_f64)
-            .unwrap_or(0.0);
-        let what = target.map_or_else(|| "max".to_string(), |r| format!("{}k", r / 1000));
+        // The same firehose into kcat (no UI, stdout counted): what a plain consumer gets.
+        let reference = kcat.as_ref().map(|kcat| {
+            hose.run(&format!("bench-firehose-{i}-kcat"), *rate, |topic| {
+                count_lines(
+                    Command::new(kcat)
+                        .args(["-C", "-b", &bootstrap, "-t", topic, "-o", "end", "-q"]),
+                    hose.window(),
+                )
+            })
+        });
+        let yozefu = yozefu().map(|bin| {
+            let home = YozefuHome::new(&bootstrap);
+            hose.run(&format!("bench-firehose-{i}-yozefu"), *rate, |topic| {
+                hose.probe_tui(
+                    &YOZEFU_PROBE,
+                    &[
+                        &bin.display().to_string(),
+                        "-c",
+                        "bench",
+                        "--topics",
+                        topic,
+                        "from end",
+                    ],
+                    &home.env(),
+                )
+            })
+            .0
+        });
         report.rows.push(Row {
             scenario: format!(
                 "TUI firehose {what} msg/s for {:.0} s: received / produced",
                 options.firehose_secs
             ),
             ktui: format!("{received} / {produced}"),
-            peer: peers_note(),
+            peer: reference.map_or_else(
+                || "kcat not installed".into(),
+                |(kcat_received, kcat_produced)| {
+                    format!("kcat -C (no UI): {kcat_received} / {kcat_produced}")
+                },
+            ),
             ratio: None,
         });
         report.rows.push(Row {
             scenario: format!("  … CPU, peak RSS, frames/s, key→frame p50/p99 ({what})"),
-            ktui: format!(
-                "{:.0}% · {:.0} MiB · {:.0} fps · {}/{}",
-                cpu / elapsed * 100.0,
-                rss / 1024.0,
-                frames as f64 / seconds,
-                ms(&result, "latency_p50_ms"),
-                ms(&result, "latency_p99_ms"),
+            ktui: tui_figures(&result, Some(frames as f64 / seconds)),
+            peer: yozefu.map_or_else(
+                || format!("yozefu: not installed; {}", kaskade_note()),
+                |y| format!("yozefu {}; {}", tui_figures(&y, None), kaskade_note()),
             ),
-            peer: peers_note(),
             ratio: None,
         });
     }
@@ -636,18 +789,26 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
 
 /// What the peer column says where no peer ran: kaskade has no live tail (it pages 25
 /// records at a time on request), yozefu may not be installed.
-fn peers_note() -> String {
-    let kaskade = if which("kaskade").is_some() {
-        "kaskade: no live tail (pages on request)"
+/// Why kaskade has no firehose figures.
+fn kaskade_note() -> &'static str {
+    if which("kaskade").is_some() {
+        "kaskade: no live tail (pages 25 on request)"
     } else {
         "kaskade: not installed"
-    };
-    let yozefu = if which("yozefu").is_some() {
-        "yozefu: installed, not driven yet"
-    } else {
-        "yozefu: not installed"
-    };
-    format!("{kaskade}; {yozefu}")
+    }
+}
+
+/// CPU share, peak RSS, frames/s (when known) and key→frame p50/p99 from a probe.
+fn tui_figures(result: &serde_json::Value, fps: Option<f64>) -> String {
+    let number = |key: &str| result.get(key).and_then(serde_json::Value::as_f64);
+    let cpu = number("cpu_s").unwrap_or(0.0) / number("elapsed_s").unwrap_or(1.0) * 100.0;
+    let rss = number("peak_rss_kib").unwrap_or(0.0) / 1024.0;
+    let fps = fps.map_or_else(String::new, |f| format!(" · {f:.0} fps"));
+    format!(
+        "{cpu:.0}% · {rss:.0} MiB{fps} · {}/{}",
+        ms(result, "latency_p50_ms"),
+        ms(result, "latency_p99_ms")
+    )
 }
 
 fn table(rows: &[Row], options: &Options) -> String {
