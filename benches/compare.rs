@@ -47,8 +47,10 @@ pub struct Options {
     pub probes: usize,
     /// Runs of each produce and consume pair; the table shows the median.
     pub repeat: usize,
-    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`); empty: all.
+    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`, `tansu`); empty: all.
     pub only: Vec<String>,
+    /// Records for the produce and consume pair on tansu (kafka-python is the peer there).
+    pub tansu_records: usize,
 }
 
 impl Options {
@@ -62,6 +64,7 @@ impl Options {
             probes: 40,
             repeat: 3,
             only: Vec::new(),
+            tansu_records: 100_000,
         }
     }
 
@@ -76,6 +79,7 @@ impl Options {
             probes: 3,
             repeat: 1,
             only: Vec::new(),
+            tansu_records: 500,
         }
     }
 
@@ -95,6 +99,7 @@ impl Options {
                 "--firehose-secs" => options.firehose_secs = number("--firehose-secs"),
                 "--probes" => options.probes = number("--probes") as usize,
                 "--repeat" => options.repeat = (number("--repeat") as usize).max(1),
+                "--tansu-records" => options.tansu_records = number("--tansu-records") as usize,
                 "--rates" => {
                     let list = args.next().expect("--rates needs a list like 10000,max");
                     options.rates = list
@@ -140,6 +145,8 @@ pub struct Report {
     pub consumed_lines: Option<u64>,
     /// Per firehose: records produced and records the TUI's tail received.
     pub firehoses: Vec<(u64, u64)>,
+    /// On tansu: records ktui produced and then consumed (when tansu ran).
+    pub tansu: Option<(u64, u64)>,
     pub table: String,
 }
 
@@ -396,6 +403,14 @@ fn count_lines(command: &mut Command, window: Duration) -> u64 {
         lines
     });
     std::thread::sleep(window);
+    // SIGTERM, so kcat flushes the lines it has buffered before it exits.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let _ = child.kill();
     let _ = child.wait();
     counter.join().expect("line counter")
@@ -783,6 +798,14 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         });
     }
 
+    // 5. A real broker, when tansu and kafka-python are installed (Debian's kcat cannot
+    // talk to tansu, so kafka-python is the peer there).
+    if options.runs("tansu")
+        && let Some(broker) = TansuBroker::start()
+    {
+        tansu_rows(&mut report, options, ktui, &broker.address, &rt);
+    }
+
     report.table = table(&report.rows, options);
     report
 }
@@ -816,7 +839,8 @@ fn table(rows: &[Row], options: &Options) -> String {
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let _ = writeln!(
         out,
-        "ktui vs peers · librdkafka mock cluster over TCP · {cores} cores · {} records of {} B",
+        "ktui vs peers · librdkafka mock cluster over TCP (tansu rows: tansu on memory \
+         storage) · {cores} cores · {} records of {} B",
         options.records, options.size
     );
     let _ = writeln!(out, "| scenario | ktui | peer | peer time ÷ ktui time |");
@@ -846,4 +870,183 @@ fn main() {
     let ktui = PathBuf::from(env!("CARGO_BIN_EXE_ktui"));
     let report = run(&options, &ktui);
     print!("{}", report.table);
+}
+
+/// A tansu broker (in-memory storage) on a free loopback port, killed on drop.
+struct TansuBroker {
+    child: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TansuBroker {
+    /// `None` when tansu (`cargo install tansu`) or kafka-python is not installed.
+    fn start() -> Option<Self> {
+        let bin = which("tansu").or_else(|| {
+            let home = PathBuf::from(std::env::var_os("HOME")?);
+            Some(home.join(".cargo/bin/tansu")).filter(|p| p.is_file())
+        })?;
+        let python_ok = Command::new("python3")
+            .args(["-c", "import kafka"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !python_ok {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let dir = tempfile::tempdir().expect("tansu dir");
+        let url = format!("tcp://{address}");
+        let child = Command::new(bin)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tansu");
+        let broker = Self {
+            child,
+            address,
+            _dir: dir,
+        };
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &broker.address)
+            .create()
+            .expect("metadata client");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while consumer
+            .fetch_metadata(None, Duration::from_millis(500))
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "tansu did not answer in 20 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(broker)
+    }
+}
+
+impl Drop for TansuBroker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn kp_bench() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/kp_bench.py")
+}
+
+/// Produce and consume on tansu: ktui beside kafka-python, alternating runs, medians.
+fn tansu_rows(
+    report: &mut Report,
+    options: &Options,
+    ktui: &Path,
+    bootstrap: &str,
+    rt: &tokio::runtime::Runtime,
+) {
+    let n = options.tansu_records;
+    let work = tempfile::tempdir().expect("work dir");
+    let data = work.path().join("tansu.txt");
+    write_data(&data, n, options.size);
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .create()
+            .expect("admin client");
+    let create = |name: &str| {
+        let topic = rdkafka::admin::NewTopic::new(
+            name,
+            options.partitions,
+            rdkafka::admin::TopicReplication::Fixed(1),
+        );
+        let results = rt
+            .block_on(admin.create_topics([&topic], &rdkafka::admin::AdminOptions::new()))
+            .expect("create topic on tansu");
+        assert!(
+            results.iter().all(Result::is_ok),
+            "create {name}: {results:?}"
+        );
+    };
+    let (mut ktui_produce, mut peer_produce) = (Vec::new(), Vec::new());
+    let (mut ktui_consume, mut peer_consume) = (Vec::new(), Vec::new());
+    for run in 0..options.repeat {
+        let ours = format!("tansu-ktui-{run}");
+        create(&ours);
+        ktui_produce.push(timed(
+            Command::new(ktui).args(["produce", "-b", bootstrap, &ours]),
+            Some(&data),
+        ));
+        let theirs = format!("tansu-kp-{run}");
+        create(&theirs);
+        peer_produce.push(timed(
+            Command::new("python3").arg(kp_bench()).args([
+                "--bootstrap",
+                bootstrap,
+                "produce",
+                &theirs,
+            ]),
+            Some(&data),
+        ));
+        ktui_consume.push(timed(
+            Command::new(ktui).args(["consume", "-b", bootstrap, &ours, "-o", "beginning", "-e"]),
+            None,
+        ));
+        peer_consume.push(timed(
+            Command::new("python3").arg(kp_bench()).args([
+                "--bootstrap",
+                bootstrap,
+                "consume",
+                &ours,
+                "--count",
+                &n.to_string(),
+            ]),
+            None,
+        ));
+    }
+    let label = format!("{n} × {} B", options.size);
+    let mut produce = pair_row(
+        format!("tansu: produce {label} (ktui produce / kafka-python)"),
+        n,
+        &ktui_produce,
+        Some(&peer_produce),
+    );
+    let mut consume = pair_row(
+        format!("tansu: consume {label} (ktui consume -e / kafka-python)"),
+        n,
+        &ktui_consume,
+        Some(&peer_consume),
+    );
+    for row in [&mut produce, &mut consume] {
+        row.peer = format!("kafka-python {}", row.peer);
+    }
+    report.rows.extend([produce, consume]);
+    // Every record of both tools' topics reads back (counted outside the timing; tansu's
+    // end offsets stop at the last batch's first record, so they cannot count).
+    let count = |topic: &str| {
+        let output = Command::new(ktui)
+            .args(["consume", "-b", bootstrap, topic, "-o", "beginning", "-e"])
+            .stderr(Stdio::null())
+            .output()
+            .expect("ktui consume");
+        output.stdout.split(|&b| b == b'\n').count() as u64 - 1
+    };
+    assert_eq!(
+        count("tansu-kp-0"),
+        n as u64,
+        "kafka-python produced every record"
+    );
+    let lines = count("tansu-ktui-0");
+    report.tansu = Some((n as u64, lines));
 }

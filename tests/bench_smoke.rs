@@ -24,6 +24,16 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
         assert!(*produced > 0, "the firehose produced");
         assert_eq!(received, produced, "the TUI's tail received every record");
     }
+    // tansu's rows run where tansu is installed (CI installs it).
+    if support::Tansu::binary().is_some() {
+        let n = options.tansu_records as u64;
+        assert_eq!(
+            report.tansu,
+            Some((n, n)),
+            "ktui read back all it produced on tansu"
+        );
+        assert!(report.table.contains("tansu: produce"), "{}", report.table);
+    }
     for scenario in [
         "produce",
         "consume",
