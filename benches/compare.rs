@@ -341,14 +341,14 @@ fn yozefu() -> Option<PathBuf> {
 }
 
 /// How the probe reads yozefu: its first frame shows the search prompt, and Ctrl-H
-/// opens its help (Esc closes it). Ctrl-C quits.
+/// opens its help, which lists the ring buffer's capacity (Esc closes it). Ctrl-C quits.
 const YOZEFU_PROBE: [&str; 10] = [
     "--ready",
     "Search",
     "--open-key",
     "\\x08",
     "--open-text",
-    "Help",
+    "capacity",
     "--close-key",
     "\\x1b",
     "--quit-key",
@@ -676,8 +676,11 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
                 loaded,
                 "from beginning",
             ]);
+            // At 120 columns yozefu cuts values before their text; a record row is the
+            // first one showing the topic with its partition, `bench-ktui-0[3]`.
+            let record = format!("{loaded}[");
             let mut args = YOZEFU_PROBE.to_vec();
-            args.extend(["--record", "bench-rec-"]);
+            args.extend(["--record", &record]);
             peers.push(("yozefu", probe(&strings(&args), &argv, &home.env())));
         }
         for (scenario, key) in [
@@ -789,10 +792,16 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         });
         report.rows.push(Row {
             scenario: format!("  … CPU, peak RSS, frames/s, key→frame p50/p99 ({what})"),
-            ktui: tui_figures(&result, Some(frames as f64 / seconds)),
+            ktui: tui_figures(&result, Some(frames as f64 / seconds), options.probes),
             peer: yozefu.map_or_else(
                 || format!("yozefu: not installed; {}", kaskade_note()),
-                |y| format!("yozefu {}; {}", tui_figures(&y, None), kaskade_note()),
+                |y| {
+                    format!(
+                        "yozefu {}; {}",
+                        tui_figures(&y, None, options.probes),
+                        kaskade_note()
+                    )
+                },
             ),
             ratio: None,
         });
@@ -822,13 +831,20 @@ fn kaskade_note() -> &'static str {
 }
 
 /// CPU share, peak RSS, frames/s (when known) and key→frame p50/p99 from a probe.
-fn tui_figures(result: &serde_json::Value, fps: Option<f64>) -> String {
+fn tui_figures(result: &serde_json::Value, fps: Option<f64>, probes: usize) -> String {
     let number = |key: &str| result.get(key).and_then(serde_json::Value::as_f64);
     let cpu = number("cpu_s").unwrap_or(0.0) / number("elapsed_s").unwrap_or(1.0) * 100.0;
     let rss = number("peak_rss_kib").unwrap_or(0.0) / 1024.0;
     let fps = fps.map_or_else(String::new, |f| format!(" · {f:.0} fps"));
+    // Probes whose effect never showed (within 5 s) are not in the percentiles: say so.
+    let missed = match (number("probes"), probes) {
+        (Some(seen), asked) if (seen as usize) < asked => {
+            format!(" ({} of {asked} keys never drawn)", asked - seen as usize)
+        }
+        _ => String::new(),
+    };
     format!(
-        "{cpu:.0}% · {rss:.0} MiB{fps} · {}/{}",
+        "{cpu:.0}% · {rss:.0} MiB{fps} · {}/{}{missed}",
         ms(result, "latency_p50_ms"),
         ms(result, "latency_p99_ms")
     )
