@@ -166,6 +166,18 @@ fn probe_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pty_probe.py")
 }
 
+/// librdkafka's mock cluster keeps at most 5 MB per partition and drops the oldest
+/// records beyond that (`rd_kafka_mock_partition_log_append`); a topic that must hold the
+/// whole data set gets enough partitions for it: planned at 2 MiB each, because keyless
+/// records go to partitions a batch at a time, unevenly.
+const MOCK_PARTITION_BYTES: usize = 2 << 20;
+
+fn partitions_to_hold(records: usize, size: usize) -> i32 {
+    // About 64 bytes of batch and record overhead per record.
+    let bytes = records * (size + 64);
+    i32::try_from(bytes.div_ceil(MOCK_PARTITION_BYTES)).unwrap_or(i32::MAX)
+}
+
 /// Lines of exactly `size` bytes (plus the newline): JSON that looks like a real event.
 fn write_data(path: &Path, records: usize, size: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("data file"));
@@ -206,6 +218,52 @@ fn messages(bootstrap: &str, topic: &str, partitions: i32) -> u64 {
             consumer
                 .fetch_watermarks(topic, p, Duration::from_secs(10))
                 .map_or(0, |(_, high)| u64::try_from(high).unwrap_or(0))
+        })
+        .sum()
+}
+
+/// Writes every line of `data` to `topic`, round robin over its partitions (untimed).
+fn load_evenly(bootstrap: &str, topic: &str, data: &Path, partitions: i32) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("loading producer");
+    let text = std::fs::read(data).expect("data");
+    for (i, line) in text
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let partition = i32::try_from(i).unwrap_or(0) % partitions;
+        let mut record: BaseRecord<'_, (), [u8]> =
+            BaseRecord::to(topic).payload(line).partition(partition);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    record = back;
+                    producer.poll(Duration::from_millis(1));
+                }
+            }
+        }
+    }
+    producer
+        .flush(Duration::from_secs(60))
+        .expect("load flushed");
+}
+
+/// Records `topic` holds now (high minus low watermarks).
+fn retained(bootstrap: &str, topic: &str, partitions: i32) -> u64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("watermark consumer");
+    (0..partitions)
+        .map(|p| {
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .map_or(0, |(low, high)| u64::try_from(high - low).unwrap_or(0))
         })
         .sum()
 }
@@ -527,13 +585,13 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
     let label = format!("{n} × {} B", options.size);
 
     // 1. Produce: each tool into its own empty topic, same data, same librdkafka defaults,
-    // alternating runs; the median of each. The first ktui topic is the one read below.
+    // alternating runs; the median of each.
     let mut ktui_times = Vec::new();
     let mut kcat_times = Vec::new();
     let produce_runs = if options.runs("produce") {
         options.repeat
     } else {
-        1
+        0
     };
     for run in 0..produce_runs {
         let topic = format!("bench-ktui-{run}");
@@ -547,7 +605,7 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
             n as u64,
             "ktui produced every record"
         );
-        if let Some(kcat) = kcat.as_ref().filter(|_| options.runs("produce")) {
+        if let Some(kcat) = &kcat {
             let topic = format!("bench-kcat-{run}");
             create_topic(&rt, &demo, &topic, options.partitions);
             kcat_times.push(timed(
@@ -570,8 +628,17 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         ));
     }
 
-    // 2. Consume from the beginning to the end, to /dev/null, alternating runs.
-    let loaded = "bench-ktui-0";
+    // 2. Consume from the beginning to the end, to /dev/null, alternating runs. The topic
+    // is loaded evenly across enough partitions that the mock cluster keeps every record.
+    let loaded = "bench-load";
+    let loaded_partitions = partitions_to_hold(n, options.size).max(options.partitions);
+    create_topic(&rt, &demo, loaded, loaded_partitions);
+    load_evenly(&bootstrap, loaded, &data, loaded_partitions);
+    assert_eq!(
+        retained(&bootstrap, loaded, loaded_partitions),
+        n as u64,
+        "the mock cluster kept every loaded record"
+    );
     if options.runs("consume") {
         let mut ktui_times = Vec::new();
         let mut kcat_times = Vec::new();
@@ -617,7 +684,9 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
             .stderr(Stdio::null())
             .output()
             .expect("ktui consume");
-        report.consumed_lines = Some(output.stdout.split(|&b| b == b'\n').count() as u64 - 1);
+        let lines = output.stdout.split(|&b| b == b'\n').count() as u64 - 1;
+        assert_eq!(lines, n as u64, "ktui consume read back every record");
+        report.consumed_lines = Some(lines);
     }
 
     // 3. Startup: to the first frame, and to the first record of the loaded topic visible.
