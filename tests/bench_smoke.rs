@@ -1,10 +1,10 @@
-//! The benchmark's smoke run: `benches/compare.rs` with small sizes, so the harness keeps
+//! The benchmark's smoke run: `benches/compare/` with small sizes, so the harness keeps
 //! working (every step runs, counts add up). Its figures are not checked: speed is judged by
 //! the full benchmark, not by timed assertions.
 
 mod support;
 
-#[path = "../benches/compare.rs"]
+#[path = "../benches/compare/main.rs"]
 mod compare;
 
 use std::path::Path;

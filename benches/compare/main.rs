@@ -1,0 +1,511 @@
+//! `cargo bench --bench compare`: ktui measured beside kcat (and the TUI peers yozefu and
+//! kaskade where installed) on the same broker in the same run, printed as one table.
+//!
+//! It starts its own broker (librdkafka's mock cluster over TCP, which Debian's kcat can
+//! talk to), writes the data it needs, and runs every tool as a user would: the real
+//! binaries, stdout to /dev/null, the TUI in a pseudo-terminal (`benches/pty_probe.py`).
+//!
+//!     cargo bench --bench compare                 # 1M records of ~200 bytes, 30 s firehoses
+//!     cargo bench --bench compare -- --smoke      # small sizes: checks the harness works
+//!     cargo bench --bench compare -- --records 200000 --firehose-secs 10
+//!
+//! Every figure is a pair (or ratio) measured in the same run on the same machine.
+#![allow(dead_code)]
+// tests/bench_smoke.rs includes this file and calls only `run`
+// Rates and percentages are floating-point arithmetic on counts by nature.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::similar_names,
+    clippy::too_many_lines
+)]
+
+mod firehose;
+mod mock;
+mod tansu;
+mod tools;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ktui::kafka::demo::DemoCluster;
+
+use firehose::Hose;
+use mock::{create_topic, load_evenly, messages, partitions_to_hold, retained, write_data};
+use tansu::{TansuBroker, tansu_rows};
+use tools::{
+    Home, YOZEFU_PROBE, YozefuHome, count_lines, kaskade_note, kcat, ms, pair_row, probe, strings,
+    timed, tui_figures, which, yozefu,
+};
+
+/// What to measure, and how big.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub records: usize,
+    pub size: usize,
+    pub partitions: i32,
+    /// Firehose rates in msg/s; `None` is "as fast as the producer goes".
+    pub rates: Vec<Option<u64>>,
+    pub firehose_secs: f64,
+    /// Keypress-to-frame probes per firehose.
+    pub probes: usize,
+    /// Runs of each produce and consume pair; the table shows the median.
+    pub repeat: usize,
+    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`, `tansu`); empty: all.
+    pub only: Vec<String>,
+    /// Records for the produce and consume pair on tansu (kafka-python is the peer there).
+    pub tansu_records: usize,
+}
+
+impl Options {
+    pub fn full() -> Self {
+        Self {
+            records: 1_000_000,
+            size: 200,
+            partitions: 6,
+            rates: vec![Some(10_000), Some(100_000), None],
+            firehose_secs: 30.0,
+            probes: 40,
+            repeat: 3,
+            only: Vec::new(),
+            tansu_records: 100_000,
+        }
+    }
+
+    /// Small enough for the test suite: proves every step runs and checks its counts.
+    pub fn smoke() -> Self {
+        Self {
+            records: 3_000,
+            size: 200,
+            partitions: 3,
+            rates: vec![Some(2_000)],
+            firehose_secs: 2.0,
+            probes: 3,
+            repeat: 1,
+            only: Vec::new(),
+            tansu_records: 500,
+        }
+    }
+
+    fn from_args() -> Self {
+        let mut options = Self::full();
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |what: &str| -> f64 {
+                args.next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| panic!("{what} needs a number"))
+            };
+            match arg.as_str() {
+                "--smoke" => options = Self::smoke(),
+                "--records" => options.records = number("--records") as usize,
+                "--size" => options.size = number("--size") as usize,
+                "--firehose-secs" => options.firehose_secs = number("--firehose-secs"),
+                "--probes" => options.probes = number("--probes") as usize,
+                "--repeat" => options.repeat = (number("--repeat") as usize).max(1),
+                "--tansu-records" => options.tansu_records = number("--tansu-records") as usize,
+                "--rates" => {
+                    let list = args.next().expect("--rates needs a list like 10000,max");
+                    options.rates = list
+                        .split(',')
+                        .map(|r| match r.trim() {
+                            "max" => None,
+                            n => Some(n.parse().expect("--rates: a number of msg/s or max")),
+                        })
+                        .collect();
+                }
+                "--only" => {
+                    let list = args
+                        .next()
+                        .expect("--only needs a list like produce,firehose");
+                    options.only = list.split(',').map(|s| s.trim().to_string()).collect();
+                }
+                "--bench" => {} // cargo bench passes it
+                other => eprintln!("compare: ignoring {other:?}"),
+            }
+        }
+        options
+    }
+
+    fn runs(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == scenario)
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub scenario: String,
+    pub ktui: String,
+    pub peer: String,
+    pub ratio: Option<f64>,
+}
+
+/// What a run found, for the smoke test to check.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    /// Records `ktui consume` printed when counted (must equal `records`).
+    pub consumed_lines: Option<u64>,
+    /// Per firehose: records produced and records the TUI's tail received.
+    pub firehoses: Vec<(u64, u64)>,
+    /// On tansu: records ktui produced and then consumed (when tansu ran).
+    pub tansu: Option<(u64, u64)>,
+    pub table: String,
+}
+
+pub fn run(options: &Options, ktui: &Path) -> Report {
+    let mut report = Report::default();
+    let kcat = kcat();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let demo = rt.block_on(DemoCluster::start()).expect("mock cluster");
+    let bootstrap = demo.bootstrap.clone();
+    let work = tempfile::tempdir().expect("work dir");
+    let data = work.path().join("data.txt");
+    write_data(&data, options.records, options.size);
+    let n = options.records;
+    let label = format!("{n} × {} B", options.size);
+
+    // 1. Produce: each tool into its own empty topic, same data, same librdkafka defaults,
+    // alternating runs; the median of each.
+    let mut ktui_times = Vec::new();
+    let mut kcat_times = Vec::new();
+    let produce_runs = if options.runs("produce") {
+        options.repeat
+    } else {
+        0
+    };
+    for run in 0..produce_runs {
+        let topic = format!("bench-ktui-{run}");
+        create_topic(&rt, &demo, &topic, options.partitions);
+        ktui_times.push(timed(
+            Command::new(ktui).args(["produce", "-b", &bootstrap, &topic]),
+            Some(&data),
+        ));
+        assert_eq!(
+            messages(&bootstrap, &topic, options.partitions),
+            n as u64,
+            "ktui produced every record"
+        );
+        if let Some(kcat) = &kcat {
+            let topic = format!("bench-kcat-{run}");
+            create_topic(&rt, &demo, &topic, options.partitions);
+            kcat_times.push(timed(
+                Command::new(kcat).args(["-P", "-b", &bootstrap, "-t", &topic]),
+                Some(&data),
+            ));
+            assert_eq!(
+                messages(&bootstrap, &topic, options.partitions),
+                n as u64,
+                "kcat produced every record"
+            );
+        }
+    }
+    if options.runs("produce") {
+        report.rows.push(pair_row(
+            format!("produce {label} (ktui produce / kcat -P)"),
+            n,
+            &ktui_times,
+            kcat.as_ref().map(|_| kcat_times.as_slice()),
+        ));
+    }
+
+    // 2. Consume from the beginning to the end, to /dev/null, alternating runs. The topic
+    // is loaded evenly across enough partitions that the mock cluster keeps every record.
+    let loaded = "bench-load";
+    let loaded_partitions = partitions_to_hold(n, options.size).max(options.partitions);
+    create_topic(&rt, &demo, loaded, loaded_partitions);
+    load_evenly(&bootstrap, loaded, &data, loaded_partitions);
+    assert_eq!(
+        retained(&bootstrap, loaded, loaded_partitions),
+        n as u64,
+        "the mock cluster kept every loaded record"
+    );
+    if options.runs("consume") {
+        let mut ktui_times = Vec::new();
+        let mut kcat_times = Vec::new();
+        for _ in 0..options.repeat {
+            ktui_times.push(timed(
+                Command::new(ktui).args([
+                    "consume",
+                    "-b",
+                    &bootstrap,
+                    loaded,
+                    "-o",
+                    "beginning",
+                    "-e",
+                ]),
+                None,
+            ));
+            if let Some(kcat) = &kcat {
+                kcat_times.push(timed(
+                    Command::new(kcat).args([
+                        "-C",
+                        "-b",
+                        &bootstrap,
+                        "-t",
+                        loaded,
+                        "-o",
+                        "beginning",
+                        "-e",
+                        "-q",
+                    ]),
+                    None,
+                ));
+            }
+        }
+        report.rows.push(pair_row(
+            format!("consume {label} (ktui consume -e / kcat -C -e)"),
+            n,
+            &ktui_times,
+            kcat.as_ref().map(|_| kcat_times.as_slice()),
+        ));
+        // The count is right (checked outside the timing, through a pipe).
+        let output = Command::new(ktui)
+            .args(["consume", "-b", &bootstrap, loaded, "-o", "beginning", "-e"])
+            .stderr(Stdio::null())
+            .output()
+            .expect("ktui consume");
+        let lines = output.stdout.split(|&b| b == b'\n').count() as u64 - 1;
+        assert_eq!(lines, n as u64, "ktui consume read back every record");
+        report.consumed_lines = Some(lines);
+    }
+
+    // 3. Startup: to the first frame, and to the first record of the loaded topic visible.
+    if options.runs("startup") {
+        let home = Home::new();
+        let startup = probe(
+            &[
+                "--ready".into(),
+                "1 Topics".into(),
+                "--record".into(),
+                "bench-rec-".into(),
+            ],
+            &[
+                ktui.display().to_string(),
+                "-b".into(),
+                bootstrap.clone(),
+                "--topic".into(),
+                loaded.into(),
+                "-o".into(),
+                "beginning".into(),
+            ],
+            &home.env(),
+        );
+        // The peers that are installed, on the same topic from its beginning.
+        let mut peers: Vec<(&str, serde_json::Value)> = Vec::new();
+        if let Some(bin) = which("kaskade") {
+            // pip install kaskade: values as text.
+            let argv = [
+                bin.display().to_string(),
+                "consumer".into(),
+                "-b".into(),
+                bootstrap.clone(),
+                "-t".into(),
+                loaded.into(),
+                "--earliest".into(),
+                "-v".into(),
+                "string".into(),
+            ];
+            let args = [
+                "--ready",
+                "Kaskade",
+                "--record",
+                "bench-rec-",
+                "--quit-key",
+                "\\x03",
+            ];
+            peers.push(("kaskade", probe(&strings(&args), &argv, &[])));
+        }
+        if let Some(bin) = yozefu() {
+            let home = YozefuHome::new(&bootstrap);
+            let argv = strings(&[
+                &bin.display().to_string(),
+                "-c",
+                "bench",
+                "--topics",
+                loaded,
+                "from beginning",
+            ]);
+            // At 120 columns yozefu cuts values before their text; a record row is the
+            // first one showing the topic with its partition, `bench-ktui-0[3]`.
+            let record = format!("{loaded}[");
+            let mut args = YOZEFU_PROBE.to_vec();
+            args.extend(["--record", &record]);
+            peers.push(("yozefu", probe(&strings(&args), &argv, &home.env())));
+        }
+        for (scenario, key) in [
+            ("startup: launch → first frame", "first_frame_ms"),
+            ("startup: launch → first record visible", "first_record_ms"),
+        ] {
+            let mut peer: Vec<String> = peers
+                .iter()
+                .map(|(name, result)| format!("{name} {}", ms(result, key)))
+                .collect();
+            if which("kaskade").is_none() {
+                peer.push("kaskade: not installed".into());
+            }
+            if yozefu().is_none() {
+                peer.push("yozefu: not installed".into());
+            }
+            // Against the fastest peer.
+            let ratio = peers
+                .iter()
+                .filter_map(|(_, result)| result.get(key)?.as_f64())
+                .min_by(f64::total_cmp)
+                .and_then(|best| Some(best / startup.get(key)?.as_f64()?));
+            report.rows.push(Row {
+                scenario: scenario.into(),
+                ktui: ms(&startup, key),
+                peer: peer.join("; "),
+                ratio,
+            });
+        }
+    }
+
+    // 4. The TUI under a firehose, at each rate; the peers under the same firehose.
+    let rates: &[Option<u64>] = if options.runs("firehose") {
+        &options.rates
+    } else {
+        &[]
+    };
+    let payload = std::fs::read_to_string(&data)
+        .ok()
+        .and_then(|t| t.lines().next().map(|l| l.as_bytes().to_vec()))
+        .unwrap_or_default();
+    let hose = Hose {
+        rt: &rt,
+        demo: &demo,
+        payload: &payload,
+        partitions: options.partitions,
+        secs: options.firehose_secs,
+        probes: options.probes,
+    };
+    for (i, rate) in rates.iter().enumerate() {
+        let what = rate.map_or_else(|| "max".to_string(), |r| format!("{}k", r / 1000));
+        let home = Home::new();
+        let (result, produced) = hose.run(&format!("bench-firehose-{i}"), *rate, |topic| {
+            hose.probe_tui(
+                &["--ready", "live"],
+                &[
+                    &ktui.display().to_string(),
+                    "-b",
+                    &bootstrap,
+                    "--topic",
+                    topic,
+                ],
+                &home.env(),
+            )
+        });
+        let (frames, seconds, received) = home.stats().unwrap_or((0, 1.0, 0));
+        report.firehoses.push((produced, received));
+        // The same firehose into kcat (no UI, stdout counted): what a plain consumer gets.
+        let reference = kcat.as_ref().map(|kcat| {
+            hose.run(&format!("bench-firehose-{i}-kcat"), *rate, |topic| {
+                count_lines(
+                    Command::new(kcat)
+                        .args(["-C", "-b", &bootstrap, "-t", topic, "-o", "end", "-q"]),
+                    hose.window(),
+                )
+            })
+        });
+        let yozefu = yozefu().map(|bin| {
+            let home = YozefuHome::new(&bootstrap);
+            hose.run(&format!("bench-firehose-{i}-yozefu"), *rate, |topic| {
+                hose.probe_tui(
+                    &YOZEFU_PROBE,
+                    &[
+                        &bin.display().to_string(),
+                        "-c",
+                        "bench",
+                        "--topics",
+                        topic,
+                        "from end",
+                    ],
+                    &home.env(),
+                )
+            })
+            .0
+        });
+        report.rows.push(Row {
+            scenario: format!(
+                "TUI firehose {what} msg/s for {:.0} s: received / produced",
+                options.firehose_secs
+            ),
+            ktui: format!("{received} / {produced}"),
+            peer: reference.map_or_else(
+                || "kcat not installed".into(),
+                |(kcat_received, kcat_produced)| {
+                    format!("kcat -C (no UI): {kcat_received} / {kcat_produced}")
+                },
+            ),
+            ratio: None,
+        });
+        report.rows.push(Row {
+            scenario: format!("  … CPU, peak RSS, frames/s, key→frame p50/p99 ({what})"),
+            ktui: tui_figures(&result, Some(frames as f64 / seconds), options.probes),
+            peer: yozefu.map_or_else(
+                || format!("yozefu: not installed; {}", kaskade_note()),
+                |y| {
+                    format!(
+                        "yozefu {}; {}",
+                        tui_figures(&y, None, options.probes),
+                        kaskade_note()
+                    )
+                },
+            ),
+            ratio: None,
+        });
+    }
+
+    // 5. A real broker, when tansu and kafka-python are installed (Debian's kcat cannot
+    // talk to tansu, so kafka-python is the peer there).
+    if options.runs("tansu")
+        && let Some(broker) = TansuBroker::start()
+    {
+        tansu_rows(&mut report, options, ktui, &broker.address, &rt);
+    }
+
+    report.table = table(&report.rows, options);
+    report
+}
+
+fn table(rows: &[Row], options: &Options) -> String {
+    let mut out = String::new();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let _ = writeln!(
+        out,
+        "ktui vs peers · librdkafka mock cluster over TCP (tansu rows: tansu on memory \
+         storage) · {cores} cores · {} records of {} B",
+        options.records, options.size
+    );
+    let _ = writeln!(out, "| scenario | ktui | peer | peer time ÷ ktui time |");
+    let _ = writeln!(out, "| --- | --- | --- | --- |");
+    for row in rows {
+        let ratio = row.ratio.map_or_else(String::new, |r| {
+            format!(
+                "{r:.2}× {}",
+                if r >= 1.0 {
+                    "(ktui faster)"
+                } else {
+                    "(peer faster)"
+                }
+            )
+        });
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {ratio} |",
+            row.scenario, row.ktui, row.peer
+        );
+    }
+    out
+}
+
+fn main() {
+    let options = Options::from_args();
+    let ktui = PathBuf::from(env!("CARGO_BIN_EXE_ktui"));
+    let report = run(&options, &ktui);
+    print!("{}", report.table);
+}
