@@ -2,12 +2,14 @@
 //! kaskade where installed) on the same broker in the same run, printed as one table.
 //!
 //! It starts its own broker (librdkafka's mock cluster over TCP, which Debian's kcat can
-//! talk to), writes the data it needs, and runs every tool as a user would: the real
-//! binaries, stdout to /dev/null, the TUI in a pseudo-terminal (`benches/pty_probe.py`).
+//! talk to; tansu too when installed, with kafka-python as the peer), writes the data it
+//! needs, and runs every tool as a user would: the real binaries, stdout to /dev/null, the
+//! TUIs in a pseudo-terminal (`benches/pty_probe.py`).
 //!
 //!     cargo bench --bench compare                 # 1M records of ~200 bytes, 30 s firehoses
 //!     cargo bench --bench compare -- --smoke      # small sizes: checks the harness works
 //!     cargo bench --bench compare -- --records 200000 --firehose-secs 10
+//!     cargo bench --bench compare -- --only firehose --rates max --probes 20
 //!
 //! Every figure is a pair (or ratio) measured in the same run on the same machine.
 #![allow(dead_code)]
