@@ -57,8 +57,16 @@ pub(crate) fn create_topic(
     .unwrap_or_else(|e| panic!("create {name}: {e}"));
 }
 
-/// Messages in `topic` (sum of high watermarks; the topics start empty).
+/// Messages written to `topic` (sum of high watermarks; the topics start empty).
 pub(crate) fn messages(bootstrap: &str, topic: &str, partitions: i32) -> u64 {
+    watermarks(bootstrap, topic, partitions)
+        .iter()
+        .map(|(_, high)| u64::try_from(*high).unwrap_or(0))
+        .sum()
+}
+
+/// Each partition's low and high watermarks (0, 0 where they cannot be read).
+fn watermarks(bootstrap: &str, topic: &str, partitions: i32) -> Vec<(i64, i64)> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
@@ -67,9 +75,9 @@ pub(crate) fn messages(bootstrap: &str, topic: &str, partitions: i32) -> u64 {
         .map(|p| {
             consumer
                 .fetch_watermarks(topic, p, Duration::from_secs(10))
-                .map_or(0, |(_, high)| u64::try_from(high).unwrap_or(0))
+                .unwrap_or((0, 0))
         })
-        .sum()
+        .collect()
 }
 
 /// Writes every line of `data` to `topic`, round robin over its partitions (untimed).
@@ -105,15 +113,8 @@ pub(crate) fn load_evenly(bootstrap: &str, topic: &str, data: &Path, partitions:
 
 /// Records `topic` holds now (high minus low watermarks).
 pub(crate) fn retained(bootstrap: &str, topic: &str, partitions: i32) -> u64 {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("watermark consumer");
-    (0..partitions)
-        .map(|p| {
-            consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(10))
-                .map_or(0, |(low, high)| u64::try_from(high - low).unwrap_or(0))
-        })
+    watermarks(bootstrap, topic, partitions)
+        .iter()
+        .map(|(low, high)| u64::try_from(high - low).unwrap_or(0))
         .sum()
 }
