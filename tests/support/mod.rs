@@ -8,6 +8,7 @@
 
 pub mod app;
 mod broker;
+pub mod kafka;
 pub mod tls;
 
 #[allow(unused_imports)] // each test binary uses a subset

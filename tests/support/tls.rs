@@ -56,8 +56,17 @@ impl TestPki {
             .prefix("ktui-pki-")
             .tempdir()
             .expect("create a temp dir for the test PKI");
+        let paths = Self::write_into(dir.path());
+        Self { dir, ..paths }
+    }
+
+    /// Writes a fresh PKI into `dir` (created if needed): `ca.pem`, `server.pem`,
+    /// `server.key`, `client.pem`, `client.key`, `other-ca.pem`. The returned value's own
+    /// temp dir is an empty placeholder; the files live in `dir`.
+    pub fn write_into(dir: &Path) -> Self {
+        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
         let write = |name: &str, contents: &str| {
-            let path = dir.path().join(name);
+            let path = dir.join(name);
             fs::write(&path, contents).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
             path
         };
@@ -82,7 +91,7 @@ impl TestPki {
         let other_ca_pem = write("other-ca.pem", &other_ca_cert);
 
         Self {
-            dir,
+            dir: tempfile::tempdir().expect("tempdir"),
             ca_pem,
             server_cert,
             server_key,

@@ -1,6 +1,6 @@
-//! Layer 3: ktui's Kafka side against a real broker (tansu) over TCP, checked against
-//! what an independent client (kafka-python) sees on the same broker.
-//! Each test starts its own broker and uses uniquely named topics.
+//! Layer 3: ktui's Kafka side against Apache Kafka (the shared single node) over TCP,
+//! checked against what an independent client (kafka-python) sees on the same broker.
+//! Each test uses uniquely named topics.
 
 mod support;
 
@@ -13,7 +13,7 @@ use ktui::kafka::{
     ClientSettings, Command as WorkerCommand, Connection, KafkaEvent, WorkerOptions,
 };
 use serde_json::Value;
-use support::{KTUI, Tansu, free_port, kp, run_with_timeout, unique, wait_for_topic};
+use support::{KTUI, free_port, kafka, kp, run_with_timeout, unique, wait_for_topic};
 use tokio::task::block_in_place;
 use tokio::time::Instant;
 
@@ -46,8 +46,10 @@ fn row<'a>(rows: &'a [Value], name: &str) -> &'a Value {
 
 #[test]
 fn headless_topics_json_matches_what_the_broker_holds() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let empty = unique("hl-empty");
     let filled = unique("hl-filled");
     kp(
@@ -72,8 +74,6 @@ fn headless_topics_json_matches_what_the_broker_holds() {
             "1",
         ],
     );
-    // One record per produce request: tansu reports a partition's end offset as the last
-    // batch's base offset + 1, so only single-record batches give true watermarks.
     kp(
         &address,
         &["produce", &filled, "a", "b", "--partition", "0"],
@@ -204,7 +204,7 @@ async fn connected_worker(address: &str) -> WorkerHandle {
     let connected = next_event(&mut worker, "Connected", ANSWER, |e| match e {
         KafkaEvent::Connection(c @ Connection::Connected { .. }) => Some(c.clone()),
         KafkaEvent::Connection(Connection::Unreachable { reason, .. }) => {
-            panic!("tansu is up, yet the worker says unreachable: {reason}")
+            panic!("Kafka is up, yet the worker says unreachable: {reason}")
         }
         _ => None,
     })
@@ -244,10 +244,10 @@ async fn shut_down(worker: WorkerHandle) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn worker_creates_a_topic_the_peer_sees_and_a_second_create_is_refused() {
-    let Some(tansu) = block_in_place(Tansu::start) else {
+    let Some(broker) = block_in_place(kafka::shared) else {
         return;
     };
-    let address = tansu.address();
+    let address = broker.address();
     let name = unique("wk-create");
     let mut worker = connected_worker(&address).await;
 
@@ -255,7 +255,10 @@ async fn worker_creates_a_topic_the_peer_sees_and_a_second_create_is_refused() {
         name: name.clone(),
         partitions: 3,
         replication: 1,
-        configs: Vec::new(),
+        configs: vec![
+            ("retention.ms".into(), "3600000".into()),
+            ("cleanup.policy".into(), "compact".into()),
+        ],
     };
     let create = |id| WorkerCommand::CreateTopic {
         id,
@@ -294,9 +297,8 @@ async fn worker_creates_a_topic_the_peer_sees_and_a_second_create_is_refused() {
     assert_eq!(error.message, "Broker: Topic already exists", "{error:?}");
     assert!(error.explanation.contains("already exists"), "{error:?}");
 
-    // DescribeConfigs answers (no hang). tansu 0.6 answers with an empty list for every
-    // topic (even one created with configs, even a missing one); a richer broker lists
-    // entries, each named and with a source.
+    // DescribeConfigs lists every topic config with its value and where it comes from:
+    // set on the topic, the broker's static server.properties, or Kafka's default.
     let command = WorkerCommand::DescribeConfigs {
         id: 103,
         topic: name.clone(),
@@ -311,12 +313,25 @@ async fn worker_creates_a_topic_the_peer_sees_and_a_second_create_is_refused() {
     })
     .await;
     assert_eq!(topic, name);
-    let entries = result.expect("tansu answers DescribeConfigs");
-    assert!(
+    let entries = result.expect("Kafka answers DescribeConfigs");
+    let entry = |key: &str| {
         entries
             .iter()
-            .all(|e| !e.name.is_empty() && !e.source.is_empty()),
-        "every config entry has a name and a source: {entries:?}"
+            .find(|e| e.name == key)
+            .unwrap_or_else(|| panic!("no config {key} in {entries:#?}"))
+    };
+    assert_eq!(entry("retention.ms").value.as_deref(), Some("3600000"));
+    assert_eq!(entry("retention.ms").source, "topic");
+    assert!(!entry("retention.ms").is_default);
+    assert_eq!(entry("cleanup.policy").value.as_deref(), Some("compact"));
+    assert_eq!(entry("cleanup.policy").source, "topic");
+    // .ci/kafka/node sets log.flush.interval.messages in server.properties.
+    assert_eq!(entry("flush.messages").source, "broker (static)");
+    assert_eq!(entry("segment.bytes").source, "default");
+    assert_eq!(entry("segment.bytes").value.as_deref(), Some("1073741824"));
+    assert!(
+        entries.len() > 20,
+        "every topic config is listed: {entries:#?}"
     );
 
     // A refresh lists the new topic with its partitions and (empty) watermarks.
@@ -330,17 +345,21 @@ async fn worker_creates_a_topic_the_peer_sees_and_a_second_create_is_refused() {
     assert_eq!(topic.replication_factor(), 1);
     assert_eq!(topic.messages(), Some(0));
     assert_eq!(snapshot.brokers.len(), 1);
-    assert_eq!(snapshot.brokers[0].port, i32::from(tansu.port()));
+    assert_eq!(
+        format!("127.0.0.1:{}", snapshot.brokers[0].port),
+        address,
+        "the broker as it advertises itself"
+    );
 
     shut_down(worker).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn worker_deletes_a_topic_the_peer_created() {
-    let Some(tansu) = block_in_place(Tansu::start) else {
+    let Some(broker) = block_in_place(kafka::shared) else {
         return;
     };
-    let address = tansu.address();
+    let address = broker.address();
     let name = unique("wk-delete");
     block_in_place(|| {
         kp(
