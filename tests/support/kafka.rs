@@ -38,6 +38,11 @@ fn kafka_home() -> PathBuf {
     )
 }
 
+/// Where the jars are (`$KTUI_KAFKA_HOME/libs`).
+pub fn libs_dir() -> PathBuf {
+    kafka_home().join("libs")
+}
+
 /// Whether a Kafka test can run here: java, and the jars (fetched on demand with mvn).
 /// Panics in CI when either is missing; prints a skip notice otherwise.
 pub fn available() -> bool {

@@ -9,6 +9,7 @@
 pub mod app;
 mod broker;
 pub mod kafka;
+pub mod peers;
 pub mod tls;
 
 #[allow(unused_imports)] // each test binary uses a subset
@@ -147,18 +148,18 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration) -> Ran {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-    let mut out = child.stdout.take().expect("piped");
-    let mut err = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
+    let out = child.stdout.take().expect("piped");
+    let err = child.stderr.take().expect("piped");
+    // Lossy: a peer may print bytes that are not UTF-8 (a binary value).
+    let read_lossy = |mut from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = from.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = read_lossy(Box::new(out));
+    let err = read_lossy(Box::new(err));
     let status = poll_until(timeout, || child.try_wait().ok().flatten());
     if status.is_none() {
         let _ = child.kill();
@@ -242,7 +243,7 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-fn read_tail(path: &Path, lines: usize) -> String {
+pub(crate) fn read_tail(path: &Path, lines: usize) -> String {
     std::fs::read_to_string(path).map_or_else(
         |e| format!("({}: {e})", path.display()),
         |t| tail(&t, lines),
@@ -256,7 +257,7 @@ fn kp_script() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/kp.py")
 }
 
-fn python() -> String {
+pub fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
@@ -348,8 +349,13 @@ pub fn kp_consume(bootstrap: &str, topic: &str, count: usize) -> Vec<PeerRecord>
         bootstrap,
         &["consume", topic, "--count", &count.to_string()],
     );
+    parse_peer_records("kp.py", &out)
+}
+
+/// Parses the JSON list of records that `kp.py consume` and `ck.py consume` print.
+pub fn parse_peer_records(peer: &str, out: &str) -> Vec<PeerRecord> {
     let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("kp.py consume printed {out:?}: {e}"));
+        serde_json::from_str(out).unwrap_or_else(|e| panic!("{peer} consume printed {out:?}: {e}"));
     rows.iter()
         .map(|row| PeerRecord {
             partition: row["partition"]
