@@ -87,19 +87,41 @@ const BATCH_BYTES: usize = 4 << 20;
 /// …or the oldest pending record has waited this long.
 const BATCH_AGE: Duration = Duration::from_millis(40);
 
-/// The consumer's context: librdkafka logs/errors as usual, plus lag from statistics.
+/// The consumer's context: librdkafka logs/errors as usual, plus lag from statistics,
+/// plus whether the topic under the tail is no longer the one it started on.
 struct TailContext {
     base: KtuiContext,
     topic: String,
     lag: Mutex<Option<Vec<PartitionLag>>>,
+    /// Why the topic being read is another one now (the cluster's id or the topic's id
+    /// changed), set from librdkafka's own logs.
+    replaced: Mutex<Option<String>>,
+    /// librdkafka's metadata debug logs were turned on by ktui (to see a topic's id
+    /// change), not asked for by the user: they are read here and not logged.
+    own_debug: bool,
 }
 
 impl ClientContext for TailContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        if let Some(reason) = identity_change(fac, log_message, &self.topic)
+            && let Ok(mut slot) = self.replaced.lock()
+        {
+            slot.get_or_insert(reason);
+        }
+        if self.own_debug && matches!(level, RDKafkaLogLevel::Debug) {
+            return;
+        }
         self.base.log(level, fac, log_message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        // The end of a partition is reported to the reader by poll; it is not an error.
+        if matches!(
+            error.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::PartitionEOF)
+        ) {
+            return;
+        }
         self.base.error(error, reason);
     }
 
@@ -113,6 +135,48 @@ impl ClientContext for TailContext {
 }
 
 impl ConsumerContext for TailContext {}
+
+/// Whether a librdkafka log line says the tail's topic is another one now, and why:
+///
+/// - `CLUSTERID`: a broker answers with another cluster id than before (its storage was
+///   replaced: a wiped broker formatted anew). The topic, if it exists, is a new one.
+/// - `METADATA` (debug): "Topic T changed id from OLD to NEW": the topic was deleted and
+///   created again under the same name. librdkafka 2.12.1 keeps reading at the old
+///   offsets then (its FIXME: "an offset reset must be triggered"), so records of the new
+///   topic below the old position would never be shown.
+fn identity_change(fac: &str, message: &str, topic: &str) -> Option<String> {
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    if fac == "CLUSTERID" && message.contains("reports different ClusterId") {
+        let ids = quoted(message);
+        return Some(match (ids.first(), ids.get(1)) {
+            (Some(new), Some(old)) => format!(
+                "the cluster is another one now (cluster id {old} → {new}): \
+                 its storage was replaced"
+            ),
+            _ => "the cluster is another one now (its cluster id changed)".to_string(),
+        });
+    }
+    if fac != "METADATA" {
+        return None;
+    }
+    let marker = format!("Topic {topic} changed id from ");
+    let rest = &message[message.find(&marker)? + marker.len()..];
+    let (old, new) = rest.split_once(" to ")?;
+    let new = new.split_whitespace().next().unwrap_or_default();
+    // The zero id: the first metadata for the topic, not a change.
+    if old.chars().all(|c| c == 'A' || c == '=') || old == new {
+        return None;
+    }
+    Some(format!(
+        "topic {topic:?} was deleted and created again (topic id {old} → {new})"
+    ))
+}
 
 /// Reads `topics.<topic>.partitions.<p>.{hi_offset, app_offset, next_offset}` from
 /// librdkafka's statistics JSON.
@@ -232,10 +296,39 @@ fn consumer(
         // A quiet topic's new record shows within ~0.1 s instead of librdkafka's 0.5 s;
         // a busy topic's fetches return at once anyway.
         .set("fetch.wait.max.ms", "100");
+    // librdkafka says that a topic's id changed only in its metadata debug log.
+    let user_debug = settings
+        .properties
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "debug")
+        .map(|(_, v)| v.clone());
+    let own_debug = user_debug.is_none();
+    match user_debug {
+        None => {
+            config
+                .set("debug", "metadata")
+                .set_log_level(RDKafkaLogLevel::Debug);
+        }
+        Some(debug)
+            if !debug
+                .split(',')
+                .any(|c| matches!(c.trim(), "metadata" | "all")) =>
+        {
+            config
+                .set("debug", format!("{debug},metadata"))
+                .set_log_level(RDKafkaLogLevel::Debug);
+        }
+        Some(_) => {
+            config.set_log_level(RDKafkaLogLevel::Debug);
+        }
+    }
     let context = TailContext {
         base: KtuiContext::default(),
         topic: spec.topic.clone(),
         lag: Mutex::new(None),
+        replaced: Mutex::new(None),
+        own_debug,
     };
     config
         .create_with_context(context)
@@ -366,25 +459,76 @@ fn list_offsets(
 
 /// Runs a tail until the sink says stop, `stop` is set, or (with `exit_at_end`) every
 /// partition is at its end. Blocking: call it on a thread of its own.
+///
+/// When the topic under the tail is replaced (deleted and created again, or the cluster
+/// itself is another one: a broker back with empty storage), the tail says so, waits for
+/// the topic to exist, and reads the new one from its beginning with a new consumer:
+/// every record in it was written after the tail started.
 pub fn run_tail(
     settings: &ClientSettings,
     spec: &TailSpec,
     stop: &AtomicBool,
     sink: &mut dyn FnMut(TailEvent) -> Flow,
 ) {
+    let mut spec = spec.clone();
+    let mut restarted = false;
+    loop {
+        let Some(consumer) = start(settings, &spec, restarted, stop, sink) else {
+            return;
+        };
+        match read_loop(&consumer.0, &spec, &consumer.1, stop, sink) {
+            Ended::Done => return,
+            Ended::Replaced(reason) => {
+                let text = format!("{reason}; reading it again from its beginning");
+                if sink(TailEvent::Warning(text)) == Flow::Stop {
+                    return;
+                }
+                spec.start = StartPosition::Beginning;
+                restarted = true;
+            }
+        }
+    }
+}
+
+/// Creates the consumer and starts reading. After a replacement (`again`), a topic that
+/// does not exist (yet) is waited for instead of failing the tail.
+fn start(
+    settings: &ClientSettings,
+    spec: &TailSpec,
+    again: bool,
+    stop: &AtomicBool,
+    sink: &mut dyn FnMut(TailEvent) -> Flow,
+) -> Option<(BaseConsumer<TailContext>, Vec<i32>)> {
     let timeout = Duration::from_secs(10);
+    let mut last_warning: Option<String> = None;
     let consumer = match consumer(settings, spec) {
         Ok(c) => c,
         Err(reason) => {
             sink(TailEvent::Failed(reason));
-            return;
+            return None;
         }
     };
-    let tpl = match assignment(&consumer, spec, timeout) {
-        Ok(tpl) => tpl,
-        Err(reason) => {
-            sink(TailEvent::Failed(reason));
-            return;
+    let tpl = loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        match assignment(&consumer, spec, timeout) {
+            Ok(tpl) => break tpl,
+            Err(reason) if !again => {
+                sink(TailEvent::Failed(reason));
+                return None;
+            }
+            Err(reason) => {
+                if last_warning.as_ref() != Some(&reason) {
+                    last_warning = Some(reason.clone());
+                    let text = format!("waiting for topic {:?}: {reason}", spec.topic);
+                    if sink(TailEvent::Warning(text)) == Flow::Stop {
+                        return None;
+                    }
+                }
+                // Not a synchronisation: the pace of asking a cluster again.
+                std::thread::sleep(Duration::from_millis(500));
+            }
         }
     };
     let partitions: Vec<i32> = tpl
@@ -402,15 +546,23 @@ pub fn run_tail(
             "cannot start consuming: {}",
             describe_kafka_error(&error)
         )));
-        return;
+        return None;
     }
     if sink(TailEvent::Started {
         partitions: partitions.clone(),
     }) == Flow::Stop
     {
-        return;
+        return None;
     }
-    read_loop(&consumer, spec, &partitions, stop, sink);
+    Some((consumer, partitions))
+}
+
+/// Why the read loop ended.
+enum Ended {
+    /// Stopped, the sink said stop, or every partition reached its end.
+    Done,
+    /// The topic is another one now (this says why): read it again.
+    Replaced(String),
 }
 
 /// Hands the pending batch to the sink.
@@ -433,7 +585,7 @@ fn read_loop(
     partitions: &[i32],
     stop: &AtomicBool,
     sink: &mut dyn FnMut(TailEvent) -> Flow,
-) {
+) -> Ended {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH_RECORDS);
     let mut batch_bytes = 0usize;
     let mut batch_started = Instant::now();
@@ -445,7 +597,24 @@ fn read_loop(
         } else {
             BATCH_AGE.saturating_sub(batch_started.elapsed())
         };
-        match consumer.poll(wait) {
+        let polled = consumer.poll(wait);
+        // Checked after the poll: librdkafka logs the change (cluster id, topic id) while
+        // it updates its metadata, before it can fetch a record of the new topic, so a
+        // record polled now may be the new topic's and is read again with the new
+        // consumer; every record polled before is the old topic's.
+        let replaced = consumer
+            .context()
+            .replaced
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
+        if let Some(reason) = replaced {
+            if flush(&mut batch, &mut batch_bytes, sink) == Flow::Stop {
+                return Ended::Done;
+            }
+            return Ended::Replaced(reason);
+        }
+        match polled {
             Some(Ok(message)) => {
                 if batch.is_empty() {
                     batch_started = Instant::now();
@@ -461,7 +630,7 @@ fn read_loop(
                     if flush(&mut batch, &mut batch_bytes, sink) == Flow::Continue {
                         sink(TailEvent::ReachedEnd);
                     }
-                    return;
+                    return Ended::Done;
                 }
             }
             Some(Err(error)) => {
@@ -477,7 +646,7 @@ fn read_loop(
                 if !repeat {
                     last_warning = Some((text.clone(), Instant::now()));
                     if sink(TailEvent::Warning(text)) == Flow::Stop {
-                        return;
+                        return Ended::Done;
                     }
                 }
             }
@@ -487,7 +656,7 @@ fn read_loop(
             || batch_bytes >= BATCH_BYTES
             || (!batch.is_empty() && batch_started.elapsed() >= BATCH_AGE);
         if due && flush(&mut batch, &mut batch_bytes, sink) == Flow::Stop {
-            return;
+            return Ended::Done;
         }
         let lag = consumer
             .context()
@@ -498,15 +667,34 @@ fn read_loop(
         if let Some(lag) = lag
             && sink(TailEvent::Lag(lag)) == Flow::Stop
         {
-            return;
+            return Ended::Done;
         }
     }
     let _ = flush(&mut batch, &mut batch_bytes, sink);
+    Ended::Done
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replaced_topic_is_seen_in_librdkafka_logs() {
+        let cluster = "[thrd:main]: Broker 127.0.0.1:9/1 reports different ClusterId \"NEW\" \
+                       than previously known \"OLD\": a client must not be simultaneously \
+                       connected to multiple clusters";
+        let reason = identity_change("CLUSTERID", cluster, "t").expect("a new cluster");
+        assert!(reason.contains("cluster id OLD → NEW"), "{reason}");
+        let recreated = "[thrd:main]: Topic t changed id from Tn+V/cg to WPK+fGt";
+        let reason = identity_change("METADATA", recreated, "t").expect("a new topic");
+        assert!(reason.contains("topic id Tn+V/cg → WPK+fGt"), "{reason}");
+        // Another topic, the first id (all zero), and other facilities are no change.
+        assert_eq!(identity_change("METADATA", recreated, "other"), None);
+        assert_eq!(identity_change("METADATA", recreated, "t2"), None);
+        let first = "[thrd:main]: Topic t changed id from AAAAAAAAAAAAAAAAAAAAAA to WPK+fGt";
+        assert_eq!(identity_change("METADATA", first, "t"), None);
+        assert_eq!(identity_change("FETCH", recreated, "t"), None);
+    }
 
     #[test]
     fn lag_is_read_from_librdkafka_statistics() {
