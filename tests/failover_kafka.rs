@@ -2,6 +2,10 @@
 //! three-node KRaft cluster while a broker dies and comes back, checked against what
 //! kafka-python reads from the same cluster. And the librdkafka crash seen on tansu (a
 //! broker back with empty storage, a topic recreated under an open tail), on real Kafka.
+//!
+//! Not covered yet: the status bar counts the brokers the metadata lists ("2 brokers")
+//! but does not name the one that cannot be reached; that needs `Connection` and the
+//! status line to carry the missing brokers.
 
 mod support;
 
