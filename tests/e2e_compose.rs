@@ -1,17 +1,18 @@
 //! Layer 4 for the Compose tab: the real `ktui` binary in a terminal (tmux), driven from
 //! the keyboard as a person would, checked against what a peer client reads from the same
-//! broker: kafka-python on tansu, kcat on the embedded demo cluster (`--demo`).
-//! Each test runs its own terminal and its own cluster.
+//! broker: kafka-python on Apache Kafka, kcat on the embedded demo cluster (`--demo`).
+//! Each test runs its own terminal, and uniquely named topics on the shared Kafka node,
+//! or a Kafka node of its own when it takes the broker down.
 
 mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::kafka::{self, KafkaNode};
 use support::{
-    Exit, PeerRecord, Tansu, Tui, TuiOptions, kcat, kcat_available, kp, kp_consume,
-    kp_default_partitions, kp_produce_records, poll_until, run_with_timeout, unique, wait_until,
-    word_after,
+    Exit, PeerRecord, Tui, TuiOptions, kcat, kcat_available, kp, kp_consume, kp_default_partitions,
+    kp_produce_records, run_with_timeout, unique, wait_until, word_after,
 };
 
 /// Generous bound for anything the UI should show after a broker round trip.
@@ -19,6 +20,9 @@ const SHOWN: Duration = Duration::from_secs(15);
 /// A delivery report for a message that cannot be delivered: librdkafka's message
 /// timeout (15 s as ktui sets it) plus room.
 const TIMED_OUT: Duration = Duration::from_secs(30);
+/// A producer's first delivery to a broker that has just restarted: its reconnect
+/// backoff and a metadata refresh, plus room.
+const BACK: Duration = Duration::from_secs(30);
 
 // ---------------------------------------------------------------------------------------
 // Reading the screen
@@ -106,15 +110,14 @@ fn newest_report(screen: &str) -> &str {
 // ---------------------------------------------------------------------------------------
 // Starting
 
-/// A tansu broker of its own with one topic, `name`, of `partitions` partitions, created
-/// by kafka-python. The broker is this test's alone, so a short name is unique; short,
-/// because a delivery report line is cut at the editor's width (a long topic name pushes
-/// "retriable…" and "in the tail after…" out of sight).
-fn broker_with_topic(name: &str, partitions: u32) -> Option<(Tansu, String)> {
-    let tansu = Tansu::start()?;
-    let topic = name.to_string();
+/// A new topic named after `prefix` (unique: the broker may be shared), of `partitions`
+/// partitions, created by kafka-python at `address`. A report line gives a long topic
+/// name only what room it has (cut in the middle); the terminals below leave room for a
+/// whole `unique` name, so the tests can find it in the reports.
+fn topic_at(address: &str, prefix: &str, partitions: u32) -> String {
+    let topic = unique(prefix);
     kp(
-        &tansu.address(),
+        address,
         &[
             "create-topic",
             &topic,
@@ -122,7 +125,14 @@ fn broker_with_topic(name: &str, partitions: u32) -> Option<(Tansu, String)> {
             &partitions.to_string(),
         ],
     );
-    Some((tansu, topic))
+    topic
+}
+
+/// The shared Kafka node's address and a new topic on it.
+fn shared_with_topic(prefix: &str, partitions: u32) -> Option<(String, String)> {
+    let address = kafka::shared()?.address();
+    let topic = topic_at(&address, prefix, partitions);
+    Some((address, topic))
 }
 
 /// `ktui -b ADDRESS --topic TOPIC` (Tail opens), connected; then `3`: the Compose tab,
@@ -151,6 +161,13 @@ fn type_and_see(tui: &Tui, text: &str, expect: impl Fn(&str) -> bool, what: &str
     tui.wait_settled(what, SHOWN, expect)
 }
 
+/// Esc: leaves the editor, and waits until ktui shows it did. A key sent right after an
+/// Esc could reach ktui in the same read and be taken for Alt+key.
+fn leave_editor(tui: &Tui) {
+    tui.send_key("Escape");
+    tui.wait_settled_for("Enter edits · Ctrl-S sends · Ctrl-R history", SHOWN);
+}
+
 /// Moves the focus forward `n` fields.
 fn tab(tui: &Tui, n: usize) {
     for _ in 0..n {
@@ -161,8 +178,18 @@ fn tab(tui: &Tui, n: usize) {
 /// Ctrl-S, then waits for a new ✓ report (the Deliveries count reaching `count`).
 /// Returns where the message landed and the screen.
 fn send_and_confirm(tui: &Tui, topic: &str, count: usize) -> ((i32, i64), String) {
+    send_and_confirm_within(tui, topic, count, SHOWN)
+}
+
+/// [`send_and_confirm`], waiting up to `timeout` for the report.
+fn send_and_confirm_within(
+    tui: &Tui,
+    topic: &str,
+    count: usize,
+    timeout: Duration,
+) -> ((i32, i64), String) {
     tui.send_key("C-s");
-    let screen = tui.wait_settled(&format!("delivery report {count} with ✓"), SHOWN, |s| {
+    let screen = tui.wait_settled(&format!("delivery report {count} with ✓"), timeout, |s| {
         deliveries(s) == Some(count) && newest_report(s).contains(&format!("✓ {topic} partition "))
     });
     let at = delivered(&screen, topic).expect("checked");
@@ -179,6 +206,14 @@ fn peer_record(address: &str, topic: &str, count: usize, at: (i32, i64)) -> Peer
         .unwrap_or_else(|| panic!("kafka-python has nothing at {at:?}: {records:#?}"))
 }
 
+/// The broker's end offset of each partition of `topic` is what `want` says
+/// (`{"partition": end offset}`): it holds what the test sent, once, and nothing more.
+fn assert_end_offsets(address: &str, topic: &str, want: &serde_json::Value) {
+    let ends: serde_json::Value =
+        serde_json::from_str(&kp(address, &["end-offsets", topic])).expect("end-offsets JSON");
+    assert_eq!(&ends, want, "the end offsets of {topic}");
+}
+
 fn header(name: &str, value: &str) -> (String, Option<Vec<u8>>) {
     (name.to_string(), Some(value.as_bytes().to_vec()))
 }
@@ -188,10 +223,9 @@ fn header(name: &str, value: &str) -> (String, Option<Vec<u8>>) {
 
 #[test]
 fn a_typed_message_with_key_and_header_arrives_exactly_and_can_be_sent_again() {
-    let Some((tansu, topic)) = broker_with_topic("cmp-send", 4) else {
+    let Some((address, topic)) = shared_with_topic("cmp-send", 4) else {
         return;
     };
-    let address = tansu.address();
     let Some((tui, screen)) = compose(&address, &topic, 120, 30, TuiOptions::default()) else {
         return;
     };
@@ -258,6 +292,10 @@ fn a_typed_message_with_key_and_header_arrives_exactly_and_can_be_sent_again() {
         (record.key, record.value, record.headers),
         "the same message again"
     );
+    let ends: serde_json::Map<String, serde_json::Value> = (0..4)
+        .map(|p| (p.to_string(), (if p == first.0 { 2 } else { 0 }).into()))
+        .collect();
+    assert_end_offsets(&address, &topic, &ends.into());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -266,10 +304,9 @@ fn a_typed_message_with_key_and_header_arrives_exactly_and_can_be_sent_again() {
 #[test]
 fn unknown_topic_bad_partition_and_bad_header_are_refused_in_words_and_invalid_json_sends_as_text()
 {
-    let Some((tansu, topic)) = broker_with_topic("cmp-check", 2) else {
+    let Some((address, topic)) = shared_with_topic("cmp-check", 2) else {
         return;
     };
-    let address = tansu.address();
     let Some((tui, _)) = compose(&address, &topic, 120, 30, TuiOptions::default()) else {
         return;
     };
@@ -358,30 +395,30 @@ fn unknown_topic_bad_partition_and_bad_header_are_refused_in_words_and_invalid_j
         "{record:?}"
     );
     assert_eq!((record.key, record.headers), (None, Vec::new()));
+    let mut ends = serde_json::json!({ "0": 0, "1": 0 });
+    ends[at.0.to_string()] = 1.into();
+    assert_end_offsets(&address, &topic, &ends);
 }
 
 // ---------------------------------------------------------------------------------------
 // B3: a stopped broker: the failure is reported, nothing is lost, the resend works
 
-/// The broker goes away (the proxy in front of tansu closes its port and cuts every
-/// connection) and comes back on the same address with its topics: a broker restart with
-/// persistent storage. (A tansu restart starts with empty storage, and then ktui crashes:
-/// see `a_tail_survives_a_broker_restarted_with_empty_storage` below.)
+/// The broker goes away (killed: a crash) and comes back on the same address with its
+/// storage, its topics and records, as a restarted broker does.
 #[test]
 fn a_send_to_a_stopped_broker_fails_as_retriable_and_the_resend_works_once_it_is_back() {
-    let Some((tansu, mut proxy)) = Tansu::start_behind_proxy() else {
+    let Some(mut node) = KafkaNode::start() else {
         return;
     };
-    let address = proxy.address();
-    let topic = "cmp-down".to_string();
-    kp(&address, &["create-topic", &topic, "--partitions", "1"]);
+    let address = node.address();
+    let topic = topic_at(&address, "cmp-down", 1);
     let Some((tui, _)) = compose(&address, &topic, 120, 30, TuiOptions::default()) else {
         return;
     };
     let value = "keep me ✓ safe";
     type_and_see(&tui, value, |s| value_label(s) == "text", "the value typed");
 
-    proxy.stop();
+    node.kill();
     tui.send_key("C-s");
     let screen = tui.wait_settled("the pending report", SHOWN, |s| {
         deliveries(s) == Some(1) && newest_report(s).contains("… waiting for the broker")
@@ -407,8 +444,8 @@ fn a_send_to_a_stopped_broker_fails_as_retriable_and_the_resend_works_once_it_is
     assert_eq!(field(&screen, "Topic").as_deref(), Some(topic.as_str()));
 
     // The broker is back: Ctrl-S again, and this time it is delivered.
-    proxy.resume();
-    let (at, screen) = send_and_confirm(&tui, &topic, 2);
+    node.restart();
+    let (at, screen) = send_and_confirm_within(&tui, &topic, 2, BACK);
     assert!(
         screen.contains(&format!("✗ {topic}: ")),
         "the failure stays listed below:\n{screen}"
@@ -420,47 +457,7 @@ fn a_send_to_a_stopped_broker_fails_as_retriable_and_the_resend_works_once_it_is
         Some(value.as_bytes()),
         "{record:?}"
     );
-    drop(tansu);
-}
-
-/// Documents a crash: with a tail open (the Tail tab, or the watch tail Compose starts on
-/// its topic), a broker that comes back with empty storage makes ktui die of SIGSEGV
-/// inside librdkafka 2.12.1 (`rd_kafka_metadata_update_op` → `rd_kafka_metadata_cache_find`
-/// → `strcmp` on a NULL topic name, on librdkafka's main thread). Headless `ktui consume`
-/// crashes the same way. Run with `--ignored` to reproduce.
-#[test]
-#[ignore = "ktui segfaults in librdkafka when tansu restarts under an open tail"]
-fn a_tail_survives_a_broker_restarted_with_empty_storage() {
-    let Some((mut tansu, topic)) = broker_with_topic("cmp-restart", 1) else {
-        return;
-    };
-    let address = tansu.address();
-    let Some((tui, _)) = compose(&address, &topic, 120, 30, TuiOptions::default()) else {
-        return;
-    };
-    tansu.stop();
-    tui.wait_for(&format!("✖ unreachable {address}"), Duration::from_secs(25));
-    tansu.restart();
-    kp(&address, &["create-topic", &topic, "--partitions", "1"]);
-    let connected = format!("● connected {address}");
-    let outcome = poll_until(Duration::from_secs(25), || match tui.exited() {
-        Some(exit) => Some(Err(exit)),
-        None => tui.screen().contains(&connected).then_some(Ok(())),
-    });
-    assert_eq!(
-        outcome,
-        Some(Ok(())),
-        "connected again, alive (Code(139) is SIGSEGV)\n{}",
-        tui.diagnostics()
-    );
-    // The crash can also come a little later, once the tail's consumer fetches again.
-    let crashed = poll_until(Duration::from_secs(10), || tui.exited());
-    assert_eq!(
-        crashed,
-        None,
-        "ktui died (Code(139) is SIGSEGV)\n{}",
-        tui.diagnostics()
-    );
+    assert_end_offsets(&address, &topic, &serde_json::json!({ "0": 1 }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -468,10 +465,9 @@ fn a_tail_survives_a_broker_restarted_with_empty_storage() {
 
 #[test]
 fn ctrl_t_sends_a_tombstone_that_the_peer_reads_as_null() {
-    let Some((tansu, topic)) = broker_with_topic("cmp-tomb", 1) else {
+    let Some((address, topic)) = shared_with_topic("cmp-tomb", 1) else {
         return;
     };
-    let address = tansu.address();
     let Some((tui, _)) = compose(&address, &topic, 120, 30, TuiOptions::default()) else {
         return;
     };
@@ -503,6 +499,7 @@ fn ctrl_t_sends_a_tombstone_that_the_peer_reads_as_null() {
     let (at, _) = send_and_confirm(&tui, &topic, 2);
     let record = peer_record(&address, &topic, 2, at);
     assert_eq!(record.value.as_deref(), Some(&b"ignored"[..]), "{record:?}");
+    assert_end_offsets(&address, &topic, &serde_json::json!({ "0": 2 }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,10 +507,9 @@ fn ctrl_t_sends_a_tombstone_that_the_peer_reads_as_null() {
 
 #[test]
 fn sent_messages_are_in_the_history_popup_and_survive_a_restart() {
-    let Some((tansu, topic)) = broker_with_topic("cmp-hist", 1) else {
+    let Some((address, topic)) = shared_with_topic("cmp-hist", 1) else {
         return;
     };
-    let address = tansu.address();
     let home = tempfile::tempdir().expect("tempdir");
     let options = TuiOptions {
         home: Some(home.path()),
@@ -536,8 +532,7 @@ fn sent_messages_are_in_the_history_popup_and_survive_a_restart() {
     send_and_confirm(&tui, &topic, 1);
 
     // Leave the editor, open the history.
-    tui.send_key("Escape");
-    tui.wait_settled_for("Enter edits · Ctrl-S sends · Ctrl-R history", SHOWN);
+    leave_editor(&tui);
     tui.send_key("C-r");
     let screen = tui.wait_settled_for("History (Enter loads into the editor", SHOWN);
     let entry = screen
@@ -588,7 +583,7 @@ fn sent_messages_are_in_the_history_popup_and_survive_a_restart() {
     }
 
     // Quit, start again with the same home: the history is there.
-    tui.send_key("Escape");
+    leave_editor(&tui);
     tui.send_key("q");
     assert_eq!(tui.wait_exit(SHOWN), Exit::Code(0), "q quits cleanly");
     drop(tui);
@@ -642,6 +637,7 @@ fn history_is_back_after_a_restart(
         ),
         "the reloaded message, resent"
     );
+    assert_end_offsets(address, topic, &serde_json::json!({ "0": 2 }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -649,11 +645,11 @@ fn history_is_back_after_a_restart(
 
 #[test]
 fn a_wide_terminal_watches_the_topic_and_reports_when_the_message_showed_up() {
-    let Some((tansu, topic)) = broker_with_topic("cmp-watch", 1) else {
+    let Some((address, topic)) = shared_with_topic("cmp-w", 1) else {
         return;
     };
-    let address = tansu.address();
-    let Some((tui, screen)) = compose(&address, &topic, 150, 34, TuiOptions::default()) else {
+    // 180 columns: the editor (60 %) leaves a report line room for the whole topic name.
+    let Some((tui, screen)) = compose(&address, &topic, 180, 34, TuiOptions::default()) else {
         return;
     };
     assert!(
@@ -686,6 +682,7 @@ fn a_wide_terminal_watches_the_topic_and_reports_when_the_message_showed_up() {
         screen.contains("p0 @1 watch me ✓"),
         "the record in the watch pane:\n{screen}"
     );
+    assert_end_offsets(&address, &topic, &serde_json::json!({ "0": 2 }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -761,10 +758,11 @@ fn on_the_demo_cluster_kcat_reads_the_composed_message() {
 
 #[test]
 fn quitting_with_an_unconfirmed_message_says_so_and_exits_promptly() {
-    let Some((mut tansu, topic)) = broker_with_topic("cmp-quit", 1) else {
+    let Some(mut node) = KafkaNode::start() else {
         return;
     };
-    let address = tansu.address();
+    let address = node.address();
+    let topic = topic_at(&address, "cmp-quit", 1);
     let options = TuiOptions {
         capture_stderr: true,
         ..TuiOptions::default()
@@ -778,12 +776,12 @@ fn quitting_with_an_unconfirmed_message_says_so_and_exits_promptly() {
         |s| value_label(s) == "text",
         "value",
     );
-    tansu.stop();
+    node.kill();
     tui.send_key("C-s");
     tui.wait_settled("the pending report", SHOWN, |s| {
         newest_report(s).contains("… waiting for the broker")
     });
-    tui.send_key("Escape");
+    leave_editor(&tui);
     tui.send_key("q");
     let asked = Instant::now();
     let exit = tui.wait_exit(Duration::from_secs(20));

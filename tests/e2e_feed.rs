@@ -1,7 +1,8 @@
 //! Layer 4 for the Feed: the real `ktui` binary, fed by a fake X API
 //! (tests/support/fake_x.rs: the v2 stream's exact wire format and error answers) or by
 //! its replay, publishing into a real broker, checked against what a peer client reads:
-//! kafka-python on tansu, kcat on the embedded demo cluster (`--demo`).
+//! kafka-python on Apache Kafka (the shared node; each test uses its own uniquely named
+//! topic), kcat on the embedded demo cluster (`--demo`).
 //!
 //! - headless `ktui feed` (the quickstart's `twitter-stream.py` job);
 //! - the Feed pane (key 4) in a terminal (tmux), reading the posts back from the topic.
@@ -23,7 +24,7 @@ use fake_x::{End, FakeX, Reply, Step, tweet_line};
 use ktui::feed::Post;
 use ktui::feed::replay::{DEMO_TWEETS, parse_posts};
 use support::{
-    KTUI, PeerRecord, Tansu, Tui, free_port, kcat, kcat_available, kp, kp_consume, poll_until,
+    KTUI, PeerRecord, Tui, free_port, kafka, kcat, kcat_available, kp, kp_consume, poll_until,
     run_with_timeout, unique, word_after,
 };
 use tempfile::TempDir;
@@ -135,6 +136,22 @@ fn header<'a>(record: &'a PeerRecord, name: &str) -> Option<&'a [u8]> {
         .and_then(|(_, v)| v.as_deref())
 }
 
+/// Every record of the one-partition `topic`, as kafka-python reads it from the
+/// beginning: `count` of them, and the broker's end offset says that is all it holds (no
+/// duplicate, nothing extra).
+fn all_records(address: &str, topic: &str, count: usize) -> Vec<PeerRecord> {
+    let records = kp_consume(address, topic, count);
+    assert_eq!(records.len(), count, "{records:#?}");
+    let ends: serde_json::Value =
+        serde_json::from_str(&kp(address, &["end-offsets", topic])).expect("end-offsets JSON");
+    assert_eq!(
+        ends,
+        serde_json::json!({ "0": count }),
+        "{topic} holds exactly {count} records"
+    );
+    records
+}
+
 fn post_of(record: &PeerRecord) -> Post {
     let value = record.value.as_deref().expect("a value");
     serde_json::from_slice(value)
@@ -243,18 +260,20 @@ fn feed_from_fake_x(broker: &str, topic: &str, extra: &[&str]) -> (Headless, Fak
 }
 
 // ---------------------------------------------------------------------------------------
-// B1: fake X → ktui feed → tansu → kafka-python
+// B1: fake X → ktui feed → Kafka → kafka-python
 
 #[test]
 fn tweets_flow_from_x_through_ktui_feed_into_kafka() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("feed-json");
     kp(&address, &["create-topic", &topic, "--partitions", "1"]);
 
     let (run, server) = feed_from_fake_x(&address, &topic, &[]);
     let stderr = run.stderr();
-    let records = kp_consume(&address, &topic, 4);
+    let records = all_records(&address, &topic, 4);
     let keys: Vec<String> = records
         .iter()
         .map(|r| String::from_utf8_lossy(r.key.as_deref().unwrap_or_default()).into_owned())
@@ -307,13 +326,15 @@ fn tweets_flow_from_x_through_ktui_feed_into_kafka() {
 
 #[test]
 fn value_text_writes_only_the_tweet_text() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("feed-text");
     kp(&address, &["create-topic", &topic, "--partitions", "1"]);
 
     let (run, _server) = feed_from_fake_x(&address, &topic, &["--value", "text"]);
-    let records = kp_consume(&address, &topic, 4);
+    let records = all_records(&address, &topic, 4);
     for (record, tweet) in records.iter().zip(&TWEETS) {
         assert_eq!(record.key.as_deref(), Some(tweet.id.as_bytes()));
         assert_eq!(
@@ -330,8 +351,10 @@ fn value_text_writes_only_the_tweet_text() {
 /// the final totals are printed only when they changed since the previous 500 ms report.
 #[test]
 fn ktui_feed_prints_its_totals_before_it_exits() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("feed-totals");
     kp(&address, &["create-topic", &topic, "--partitions", "1"]);
     let (run, _server) = feed_from_fake_x(&address, &topic, &[]);
@@ -456,8 +479,10 @@ fn twitter_bearer_token_works_and_forbidden_is_fatal() {
 
 #[test]
 fn a_replay_is_published_and_ktui_feed_exits_zero() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("feed-replay");
     kp(&address, &["create-topic", &topic, "--partitions", "1"]);
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/tweets.ndjson");
@@ -485,8 +510,7 @@ fn a_replay_is_published_and_ktui_feed_exits_zero() {
         stderr.contains("stopped: end of the replay (24 posts)"),
         "{stderr}"
     );
-    let records = kp_consume(&address, &topic, 24);
-    assert_eq!(records.len(), 24);
+    let records = all_records(&address, &topic, 24);
     let keys: Vec<&[u8]> = records
         .iter()
         .map(|r| r.key.as_deref().unwrap_or_default())
@@ -639,8 +663,10 @@ fn state_line(screen: &str) -> &str {
 
 #[test]
 fn the_feed_pane_shows_tweets_read_back_from_kafka() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("feed-pane");
     kp(&address, &["create-topic", &topic, "--partitions", "1"]);
     let three = &TWEETS[..3];
@@ -695,7 +721,7 @@ fn the_feed_pane_shows_tweets_read_back_from_kafka() {
         "newest first:\n{screen}"
     );
     // The records are what kafka-python reads too.
-    let records = kp_consume(&address, &topic, 3);
+    let records = all_records(&address, &topic, 3);
     let texts: Vec<String> = records.iter().map(|r| post_of(r).text).collect();
     let want: Vec<&str> = three.iter().map(|t| t.text).collect();
     assert_eq!(texts, want);

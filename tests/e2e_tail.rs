@@ -1,8 +1,8 @@
 //! Layer 4 for the Tail tab: the real `ktui` binary in a terminal (tmux), driven from the
 //! keyboard, with a peer client publishing into the same cluster: kafka-python into
-//! tansu, kcat into the embedded demo cluster that `--demo` runs (kafka-python cannot
-//! talk to librdkafka's mock cluster; kcat cannot talk to tansu). Each test runs its own
-//! terminal and its own cluster.
+//! Apache Kafka (the shared node, a uniquely named topic per test), kcat into the
+//! embedded demo cluster that `--demo` runs (kafka-python cannot talk to librdkafka's
+//! mock cluster). Each test runs its own terminal, and its own demo cluster or topic.
 
 mod support;
 
@@ -13,7 +13,7 @@ use ktui::kafka::envelope::Envelope;
 use ktui::kafka::model::Header;
 use serde_json::json;
 use support::{
-    Tansu, Tui, kcat_available, kcat_produce, kp, kp_produce_records, unique, word_after,
+    Tui, kafka, kcat_available, kcat_produce, kp, kp_produce_records, unique, word_after,
 };
 
 /// Generous bound for anything the UI should show after a broker round trip.
@@ -101,9 +101,11 @@ fn demo_tail(cwd: Option<&Path>, width: u16) -> Option<(Tui, String)> {
 // B1: the quickstart, on a real broker
 
 #[test]
-fn quickstart_messages_show_up_live_on_tansu() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+fn quickstart_messages_show_up_live_on_kafka() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("e2e-quick");
     kp(&address, &["create-topic", &topic, "--partitions", "1"]);
     let Some(tui) = Tui::start(&["-b", &address, "--topic", &topic], 120, 30) else {
@@ -144,7 +146,6 @@ fn quickstart_messages_show_up_live_on_tansu() {
         at("Hello, CSYE7245!") < at("Kafka in use!"),
         "in order:\n{screen}"
     );
-    drop(tansu);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -333,10 +334,20 @@ fn a_jq_filter_lists_only_matches_and_a_bad_one_keeps_the_last_good_one() {
         assert!(row(&screen, other).is_none(), "{other} hidden:\n{screen}");
     }
 
-    // A broken expression: the error shows inline; the last good filter stays.
+    // A broken expression: the error shows inline; the last good filter stays. The
+    // filter applies as it is typed (on the next tick), so it is broken by deleting the
+    // end of the good one: every line on the way (`.level == "erro`, …, `.level ==`) is
+    // invalid too. (Clearing the line first would apply the empty filter, no filter, as
+    // the last good one whenever a tick came between the keys.)
     tui.send_keys("/");
-    tui.send_key("C-u");
-    tui.send_keys(".level ==");
+    for _ in 0..r#" "error""#.len() {
+        tui.send_key("BSpace");
+    }
+    tui.wait_settled("the broken expression typed", SHOWN, |s| {
+        filter_line(s)
+            .strip_prefix("filter /.level ==")
+            .is_some_and(|rest| !rest.trim_start().starts_with('"'))
+    });
     tui.send_key("Enter");
     let screen = tui.wait_settled("the jq error inline", SHOWN, |s| {
         filter_line(s).contains("matched)  jq:")

@@ -1,21 +1,25 @@
 //! Layer 4: the real `ktui` binary in a terminal (tmux), driven as a person would, and
 //! checked against what a peer client (kcat, kafka-python) sees on the same broker.
-//! Each test runs its own terminal, and its own broker or uniquely named topics.
+//! Each test runs its own terminal, and uniquely named topics on the shared Apache Kafka
+//! node, or a Kafka node of its own when it takes the broker down.
 
 mod support;
 
 use std::process::Command;
 use std::time::Duration;
 
+use support::kafka::{self, KafkaNode};
 use support::{
-    Exit, Tansu, Tui, find_tool, free_port, kp, require, run_with_timeout, unique, wait_for_topic,
-    word_after,
+    Exit, Tui, find_tool, kp, require, run_with_timeout, unique, wait_for_topic, word_after,
 };
 
 /// Generous bound for anything the UI should show after a broker round trip.
 const SHOWN: Duration = Duration::from_secs(15);
 /// Bound for what a peer should see after ktui reported success.
 const PEER_SEES: Duration = Duration::from_secs(10);
+/// Bound for ktui to notice a broker that went away or came back (its reconnect backoff
+/// and the next refresh).
+const RECONNECTS: Duration = Duration::from_secs(30);
 
 /// Starts ktui on `address` and waits until it is connected and has listed the topics.
 fn connected_tui(address: &str) -> Option<Tui> {
@@ -95,8 +99,10 @@ fn demo_cluster_is_listed_on_screen_and_reachable_by_kcat_then_q_quits() {
 
 #[test]
 fn create_then_delete_a_topic_from_the_keyboard() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let Some(tui) = connected_tui(&address) else {
         return;
     };
@@ -148,8 +154,10 @@ fn create_then_delete_a_topic_from_the_keyboard() {
 
 #[test]
 fn a_refused_create_shows_the_broker_code_and_keeps_what_was_typed() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let name = unique("e2e-dup");
     kp(
         &address,
@@ -165,8 +173,13 @@ fn a_refused_create_shows_the_broker_code_and_keeps_what_was_typed() {
     let Some(tui) = connected_tui(&address) else {
         return;
     };
-    tui.wait_until("the peer's topic in the list", SHOWN, |s| {
-        list_has_row(s, &name)
+    // The shared node holds every test's topics: the filter brings this one into view.
+    tui.send_keys("/");
+    tui.wait_for("Enter keep", SHOWN);
+    tui.send_keys(&name);
+    tui.send_key("Enter");
+    tui.wait_until("the peer's topic in the filtered list", SHOWN, |s| {
+        s.contains(&format!(" / {name}")) && list_has_row(s, &name) && s.contains("Topics 1/")
     });
 
     tui.send_keys("n");
@@ -200,13 +213,16 @@ fn a_refused_create_shows_the_broker_code_and_keeps_what_was_typed() {
     assert_eq!(described[&name], 1, "{described}");
 }
 
+/// ktui starts while nothing listens at the address, then a broker comes up there. The
+/// node is started once first, only to learn its ports (a node picks its own), and killed
+/// before ktui starts: ktui never saw it answer.
 #[test]
 fn unreachable_cluster_gets_a_full_view_then_recovers_when_the_broker_starts() {
-    if !Tansu::available() {
+    let Some(mut node) = KafkaNode::start() else {
         return;
-    }
-    let port = free_port();
-    let address = format!("127.0.0.1:{port}");
+    };
+    node.kill();
+    let address = node.address();
     let Some(tui) = Tui::start(&["-b", &address], 120, 30) else {
         return;
     };
@@ -221,27 +237,24 @@ fn unreachable_cluster_gets_a_full_view_then_recovers_when_the_broker_starts() {
         "status bar:\n{screen}"
     );
 
-    // Start a broker on that very port: ktui keeps retrying and recovers by itself.
-    let Some(_tansu) = Tansu::start_on(port) else {
-        return;
-    };
-    let screen = tui.wait_until(
-        "connected after the broker came up",
-        Duration::from_secs(20),
-        |s| {
-            s.contains(&format!("● connected {address}")) && !s.contains("Cannot reach the cluster")
-        },
-    );
-    assert!(!screen.contains("unreachable"), "{screen}");
+    // The broker comes up on that very port: ktui keeps retrying and recovers by itself.
+    node.restart();
+    let screen = tui.wait_until("connected after the broker came up", RECONNECTS, |s| {
+        s.contains(&format!("● connected {address}")) && !s.contains("Cannot reach the cluster")
+    });
+    assert!(!screen.contains("unreachable"), "{screen}\n{}", node.log());
     tui.wait_for("No topics. Press n to create one.", SHOWN);
 }
 
+/// The broker crashes (killed, no controlled shutdown) and restarts on its storage, as a
+/// real broker does: ktui keeps the last list while it is gone, then lists the topics
+/// again, the old one and one created meanwhile, from the restarted broker.
 #[test]
 fn losing_the_broker_keeps_the_list_and_says_so_then_reconnects() {
-    let Some(mut tansu) = Tansu::start() else {
+    let Some(mut node) = KafkaNode::start() else {
         return;
     };
-    let address = tansu.address();
+    let address = node.address();
     let name = unique("e2e-lost");
     kp(
         &address,
@@ -261,29 +274,38 @@ fn losing_the_broker_keeps_the_list_and_says_so_then_reconnects() {
         list_has_row(s, &name)
     });
 
-    tansu.stop();
-    let screen = tui.wait_until(
-        "the lost connection reported",
-        Duration::from_secs(25),
-        |s| {
-            s.contains(&format!("✖ unreachable {address}"))
-                && s.contains("refresh failed:")
-                && s.contains("Lost the connection to the cluster")
-        },
-    );
+    node.kill();
+    let screen = tui.wait_until("the lost connection reported", RECONNECTS, |s| {
+        s.contains(&format!("✖ unreachable {address}"))
+            && s.contains("refresh failed:")
+            && s.contains("Lost the connection to the cluster")
+    });
     // The last list stays on screen (not the full "cannot reach" view).
     assert!(list_has_row(&screen, &name), "the list is kept:\n{screen}");
     assert!(!screen.contains("Cannot reach the cluster"), "{screen}");
 
-    // A fresh broker on the same port (its in-memory storage starts empty).
-    tansu.restart();
-    tui.wait_until("connected again", Duration::from_secs(25), |s| {
+    // The same broker back, on its storage: the topic is still there.
+    node.restart();
+    tui.wait_until("connected again", RECONNECTS, |s| {
         s.contains(&format!("● connected {address}")) && s.contains("Connected again")
     });
-    let screen = tui.wait_for("No topics. Press n to create one.", SHOWN);
-    assert!(!screen.contains("refresh failed:"), "{screen}");
-    assert!(
-        !list_has_row(&screen, &name),
-        "the new broker's (empty) list:\n{screen}"
+    // A topic created after the restart shows that the list is the broker's again, not
+    // the one kept from before.
+    let after = unique("e2e-after");
+    kp(
+        &address,
+        &[
+            "create-topic",
+            &after,
+            "--partitions",
+            "1",
+            "--replication",
+            "1",
+        ],
     );
+    let screen = tui.wait_until("both topics listed by the restarted broker", SHOWN, |s| {
+        list_has_row(s, &name) && list_has_row(s, &after)
+    });
+    assert!(!screen.contains("refresh failed:"), "{screen}");
+    assert!(!screen.contains("unreachable"), "{screen}");
 }
