@@ -1,13 +1,15 @@
 //! Layer 4 for the config file: the real binary in tmux with a config.toml of its own —
 //! a broken file, a world-readable secret, switching clusters without restarting, secrets
 //! kept off the screen and out of the log, read-only mode, key overrides and NO_COLOR.
+//! The tests that need a broker use the shared Apache Kafka node (SCRAM on its
+//! SASL_PLAINTEXT listener) with uniquely named topics.
 
 mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use support::{ScramUser, Tansu, Tui, TuiOptions, kp};
+use support::{Tui, TuiOptions, kafka, kp, wait_for_topic};
 
 const SHOWN: Duration = Duration::from_secs(20);
 
@@ -82,16 +84,17 @@ fn a_readable_file_with_a_literal_secret_is_warned_about() {
 
 #[test]
 fn the_switcher_moves_between_clusters_without_a_restart() {
-    let Some(tansu) = Tansu::start() else { return };
-    let topic = support::unique("only-on-tansu");
-    kp(&tansu.address(), &["create-topic", &topic]);
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
+    let topic = support::unique("only-on-kafka");
+    kp(&address, &["create-topic", &topic]);
+    wait_for_topic(&address, &topic, true, SHOWN);
     let home = tempfile::tempdir().unwrap();
     write_config(
         home.path(),
-        &format!(
-            "[clusters.tansu]\nbrokers = \"{}\"\ncolor = \"blue\"\n",
-            tansu.address()
-        ),
+        &format!("[clusters.kafka]\nbrokers = \"{address}\"\ncolor = \"blue\"\n"),
         0o600,
     );
     let Some(tui) = start(home.path(), &["--demo", "--feed", "off"], &[]) else {
@@ -103,40 +106,62 @@ fn the_switcher_moves_between_clusters_without_a_restart() {
     tui.send_keys("c");
     let screen = tui.wait_for("Switch cluster", SHOWN);
     assert!(screen.contains("● demo"), "{screen}");
-    assert!(screen.contains(&tansu.address()), "{screen}");
+    assert!(screen.contains(&address), "{screen}");
     tui.send_keys("2");
-    let screen = tui.wait_until("the tansu topics", SHOWN, |s| {
-        s.contains(&topic) && s.contains(&format!("● connected {}", tansu.address()))
+    let screen = tui.wait_until("connected to Kafka", SHOWN, |s| {
+        s.contains(&format!("● connected {address}")) && !s.contains("Switch cluster")
     });
-    assert!(screen.contains(" tansu "), "the cluster's badge:\n{screen}");
+    assert!(screen.contains(" kafka "), "the cluster's badge:\n{screen}");
     assert!(!screen.contains("DEMO cluster at"), "{screen}");
-    assert!(
-        !screen.contains("sample "),
-        "the demo's topics are gone:\n{screen}"
-    );
+    // The shared node holds every test's topics: the filter brings this one into view.
+    tui.send_keys("/");
+    tui.wait_for("Enter keep", SHOWN);
+    tui.send_keys(&topic);
+    tui.send_key("Enter");
+    tui.wait_until("the topic only Kafka has", SHOWN, |s| {
+        s.contains(&format!(" / {topic}")) && s.contains("Topics 1/")
+    });
+    // The demo's own topics are gone: none of them matches on Kafka.
+    tui.send_keys("/");
+    tui.wait_for("Enter keep", SHOWN);
+    tui.send_key("Escape");
+    tui.wait_until("the filter cleared", SHOWN, |s| {
+        !s.contains(&format!(" / {topic}"))
+    });
+    tui.send_keys("/");
+    tui.wait_for("Enter keep", SHOWN);
+    tui.send_keys("sample");
+    tui.send_key("Enter");
+    tui.wait_until("no demo topic on Kafka", SHOWN, |s| {
+        s.contains(" / sample") && s.contains("No topic matches")
+    });
+    tui.send_keys("/");
+    tui.wait_for("Enter keep", SHOWN);
+    tui.send_key("Escape");
+    tui.wait_until("the filter cleared", SHOWN, |s| !s.contains(" / sample"));
     tui.send_keys("c");
     tui.wait_for("Switch cluster", SHOWN);
     tui.send_keys("1");
-    tui.wait_until("back on the demo", SHOWN, |s| {
+    let screen = tui.wait_until("back on the demo", SHOWN, |s| {
         s.contains("sample") && s.contains("DEMO cluster at") && s.contains("● connected")
     });
+    assert!(
+        !screen.contains(&topic),
+        "Kafka's topic is gone from the demo:\n{screen}"
+    );
     assert!(tui.exited().is_none(), "still the same process");
 }
 
-const ALICE_PW: &str = "alice-e2e-Pa55word";
-
 #[test]
 fn secrets_never_reach_the_screen_or_the_log() {
-    let Some(broker) = Tansu::start_with_users(&[ScramUser {
-        name: "alice",
-        password: ALICE_PW,
-        mechanism: "SCRAM-SHA-256",
-    }]) else {
+    let Some(broker) = kafka::shared() else {
         return;
     };
+    let (user, password) = kafka::SCRAM_256_USER;
+    let address = broker.sasl_address();
     let home = tempfile::tempdir().unwrap();
     let script = home.path().join("pw.sh");
-    std::fs::write(&script, format!("printf '%s\\n' '{ALICE_PW}'\n")).unwrap();
+    std::fs::write(&script, format!("printf '%s\\n' '{password}'\n")).unwrap();
     let wrong_env = "wr0ng-from-env-pw";
     let wrong_x = "wr0ng-from-dash-x";
     write_config(
@@ -148,7 +173,7 @@ brokers = "{address}"
 [clusters.env-wrong.properties]
 "security.protocol" = "SASL_PLAINTEXT"
 "sasl.mechanism" = "SCRAM-SHA-256"
-"sasl.username" = "alice"
+"sasl.username" = "{user}"
 "sasl.password" = "env:KTUI_E2E_PW"
 "debug" = "security,broker"
 [clusters.cmd-right]
@@ -156,10 +181,9 @@ brokers = "{address}"
 [clusters.cmd-right.properties]
 "security.protocol" = "SASL_PLAINTEXT"
 "sasl.mechanism" = "SCRAM-SHA-256"
-"sasl.username" = "alice"
+"sasl.username" = "{user}"
 "sasl.password" = "cmd:sh {script}"
 "#,
-            address = broker.address(),
             script = script.display()
         ),
         0o600,
@@ -170,7 +194,7 @@ brokers = "{address}"
     };
     let screen = tui.wait_for("wrong user name or password", SHOWN);
     assert!(
-        screen.contains("SASL_PLAINTEXT SCRAM-SHA-256 as alice"),
+        screen.contains(&format!("SASL_PLAINTEXT SCRAM-SHA-256 as {user}")),
         "{screen}"
     );
     // Switch to the cluster whose secret comes from a command (first in the list): it
@@ -190,13 +214,13 @@ brokers = "{address}"
         home.path(),
         &[
             "-b",
-            &broker.address(),
+            &address,
             "-X",
             "security.protocol=SASL_PLAINTEXT",
             "-X",
             "sasl.mechanism=SCRAM-SHA-256",
             "-X",
-            "sasl.username=alice",
+            &format!("sasl.username={user}"),
             "-X",
             &format!("sasl.password={wrong_x}"),
         ],
@@ -213,7 +237,7 @@ brokers = "{address}"
         log.contains("SASL"),
         "the log has librdkafka's security lines"
     );
-    for secret in [ALICE_PW, wrong_env, wrong_x] {
+    for secret in [password, wrong_env, wrong_x] {
         for (what, text) in [
             ("the first screen", &screen),
             ("the switched screen", &right),
@@ -279,6 +303,10 @@ fn key_overrides_apply_and_bad_entries_only_warn() {
         "help shows the effective keymap:\n{help}"
     );
     tui.send_key("Escape");
+    // Esc and the next key in one read would be Alt+key: wait until the help is closed.
+    tui.wait_until("the help closed", SHOWN, |s| {
+        !s.contains("Keys (Esc closes)")
+    });
     tui.send_key("C-q");
     tui.wait_exit(SHOWN);
 }

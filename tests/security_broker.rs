@@ -1,7 +1,9 @@
-//! Layer 3, security: ktui against real brokers that demand a SASL SCRAM login (tansu
-//! `--authentication`) or TLS (a TLS front with a CA made in the test), through the
-//! headless `ktui topics`. Each failure must say what is wrong in words, and no secret may
-//! appear on stdout, stderr or in the log file.
+//! Layer 3, security: ktui against Apache Kafka's own SASL and TLS listeners (the shared
+//! node: SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; SSL; SSL that
+//! requires a client certificate), through the headless subcommands. Each login must work
+//! end to end (list, produce, consume, checked against kafka-python on the PLAINTEXT
+//! listener), each failure must say what is wrong in words, and no secret may appear on
+//! stdout, stderr or in the log file.
 
 mod support;
 
@@ -9,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use support::kafka::{self, PLAIN_USER, SCRAM_256_USER, SCRAM_512_USER, SharedKafka};
 use support::tls::TestPki;
-use support::{KTUI, Ran, ScramUser, Tansu, run_with_timeout};
+use support::{KTUI, Ran, kp, kp_consume, run_with_timeout, unique, wait_for_topic};
 
 /// A home of its own for each run: the log file lands in it, and no user config is read.
 struct Home {
@@ -80,79 +83,219 @@ fn assert_hidden(secret: &str, ran: &Ran, home: &Home) {
     assert!(!log.contains(secret), "secret in the log file");
 }
 
-const ALICE_PW: &str = "alice-Sup3r-s3cret";
-const BOB_PW: &str = "bob-Sup3r-s3cret-512";
-
-fn scram_broker() -> Option<Tansu> {
-    Tansu::start_with_users(&[
-        ScramUser {
-            name: "alice",
-            password: ALICE_PW,
-            mechanism: "SCRAM-SHA-256",
-        },
-        ScramUser {
-            name: "bob",
-            password: BOB_PW,
-            mechanism: "SCRAM-SHA-512",
-        },
-    ])
+/// A topic of this test's own on the shared node, created through the PLAINTEXT listener
+/// and waited for until the broker lists it.
+fn topic_on(broker: &SharedKafka, prefix: &str) -> String {
+    let topic = unique(prefix);
+    kp(
+        &broker.address(),
+        &[
+            "create-topic",
+            &topic,
+            "--partitions",
+            "1",
+            "--replication",
+            "1",
+        ],
+    );
+    wait_for_topic(&broker.address(), &topic, true, Duration::from_secs(15));
+    topic
 }
 
-fn sasl_args(address: &str, mechanism: &str, user: &str, password: &str) -> Vec<String> {
+/// `-X` options for a SASL_PLAINTEXT login.
+fn sasl_login(mechanism: &str, user: &str, password: &str) -> Vec<String> {
     [
-        "topics",
-        "--timeout",
-        "8",
-        "-b",
-        address,
-        "-X",
-        "security.protocol=SASL_PLAINTEXT",
-        "-X",
-        &format!("sasl.mechanism={mechanism}"),
-        "-X",
-        &format!("sasl.username={user}"),
-        "-X",
-        &format!("sasl.password={password}"),
+        "security.protocol=SASL_PLAINTEXT".to_string(),
+        format!("sasl.mechanism={mechanism}"),
+        format!("sasl.username={user}"),
+        format!("sasl.password={password}"),
     ]
-    .iter()
-    .map(ToString::to_string)
+    .into_iter()
+    .flat_map(|p| ["-X".to_string(), p])
     .collect()
+}
+
+/// `ktui -b ADDRESS <login> ARGS…` as one argument list.
+fn with_login(address: &str, login: &[String], args: &[&str]) -> Vec<String> {
+    let mut all = vec!["-b".to_string(), address.to_string()];
+    all.extend(login.iter().cloned());
+    all.extend(args.iter().map(ToString::to_string));
+    all
+}
+
+/// How long a listing that works may take (`--timeout`, seconds).
+const WORKS: &str = "8";
+/// How long ktui waits on a listing that must fail: it waits out its whole `--timeout`
+/// even after a definite refusal, and the broker refuses within a second.
+const FAILS: &str = "4";
+
+/// `ktui topics --timeout FAILS` over SASL_PLAINTEXT with this login, which must fail.
+fn failing_sasl_topics(address: &str, mechanism: &str, user: &str, password: &str) -> Vec<String> {
+    with_login(
+        address,
+        &sasl_login(mechanism, user, password),
+        &["topics", "--timeout", FAILS],
+    )
 }
 
 fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
+/// The names in `ktui topics --json` output.
+fn json_names(stdout: &str) -> Vec<String> {
+    let rows: Vec<serde_json::Value> = serde_json::from_str(stdout)
+        .unwrap_or_else(|e| panic!("ktui topics --json printed invalid JSON ({e}):\n{stdout}"));
+    rows.iter()
+        .map(|row| row["name"].as_str().expect("a name").to_string())
+        .collect()
+}
+
+const LOGINS: [(&str, (&str, &str)); 3] = [
+    ("PLAIN", PLAIN_USER),
+    ("SCRAM-SHA-256", SCRAM_256_USER),
+    ("SCRAM-SHA-512", SCRAM_512_USER),
+];
+
 #[test]
-fn scram_logins_work_and_a_wrong_password_says_so_without_showing_it() {
-    let Some(broker) = scram_broker() else { return };
-    let address = broker.address();
-
-    // A secret passed with -X, both mechanisms, -X debug=all to make librdkafka chatty.
+fn each_sasl_mechanism_logs_in_lists_produces_and_consumes_without_showing_the_password() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.sasl_address();
+    let topic = topic_on(broker, "sasl-round-trip");
     let home = Home::new();
-    let mut args = sasl_args(&address, "SCRAM-SHA-256", "alice", ALICE_PW);
-    args.extend(["-X".into(), "debug=security,broker".into()]);
-    let ran = home.ktui(&strs(&args), &[]);
-    assert!(
-        ran.success(),
-        "alice logs in: {}\n{}",
-        ran.stderr,
-        broker.log()
-    );
+
+    let mut sent = Vec::new();
+    for (mechanism, (user, password)) in LOGINS {
+        let login = sasl_login(mechanism, user, password);
+        // A secret passed with -X, -X debug to make librdkafka chatty about the login.
+        let ran = home.ktui(
+            &strs(&with_login(
+                &address,
+                &login,
+                &[
+                    "-X",
+                    "debug=security,broker",
+                    "topics",
+                    "--json",
+                    "--timeout",
+                    WORKS,
+                ],
+            )),
+            &[],
+        );
+        assert!(
+            ran.success(),
+            "{user} logs in with {mechanism}: {}\n{}",
+            ran.stderr,
+            broker.log()
+        );
+        assert!(
+            json_names(&ran.stdout).contains(&topic),
+            "{mechanism}: the listing holds {topic}:\n{}",
+            ran.stdout
+        );
+        assert_hidden(password, &ran, &home);
+
+        // Produce one record as this user (one file, one message).
+        let value = format!("from-{user}-over-{mechanism}");
+        let file = home.path().join(format!("{mechanism}.txt"));
+        std::fs::write(&file, &value).unwrap();
+        let file = file.display().to_string();
+        let ran = home.ktui(
+            &strs(&with_login(&address, &login, &["produce", &topic, &file])),
+            &[],
+        );
+        assert!(
+            ran.success(),
+            "{user} produces with {mechanism}: {}",
+            ran.stderr
+        );
+        assert_hidden(password, &ran, &home);
+        sent.push(value);
+    }
+
+    // Each login reads back what every login wrote.
+    for (mechanism, (user, password)) in LOGINS {
+        let ran = home.ktui(
+            &strs(&with_login(
+                &address,
+                &sasl_login(mechanism, user, password),
+                &["consume", &topic, "-o", "beginning", "-c", "3", "-e"],
+            )),
+            &[],
+        );
+        assert!(
+            ran.success(),
+            "{user} consumes with {mechanism}: {}",
+            ran.stderr
+        );
+        let read: Vec<&str> = ran.stdout.lines().collect();
+        assert_eq!(read, sent, "{mechanism} reads the three records");
+        assert_hidden(password, &ran, &home);
+    }
+    // And so does an independent client on the PLAINTEXT listener.
+    let peer: Vec<String> = kp_consume(&broker.address(), &topic, 3)
+        .iter()
+        .map(support::PeerRecord::value_text)
+        .collect();
+    assert_eq!(peer, sent, "what kafka-python reads");
+
+    // kcat's -F file works as is (its plural sasl.mechanisms, comments and all).
+    let (user, password) = SCRAM_256_USER;
+    let kcat_conf = home.path().join("kcat.conf");
+    std::fs::write(
+        &kcat_conf,
+        format!(
+            "# as kcat reads it\nbootstrap.servers={address}\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\nsasl.username={user}\nsasl.password={password}\n"
+        ),
+    )
+    .unwrap();
+    set_mode(&kcat_conf, 0o600);
+    let conf = kcat_conf.display().to_string();
+    let ran = home.ktui(&["-F", &conf, "topics", "--timeout", WORKS], &[]);
+    assert!(ran.success(), "kcat -F file: {}", ran.stderr);
     assert!(ran.stdout.starts_with("NAME"), "{}", ran.stdout);
-    assert_hidden(ALICE_PW, &ran, &home);
+    assert!(ran.stdout.contains(&topic), "{}", ran.stdout);
+    assert_hidden(password, &ran, &home);
+}
 
-    let ran = home.ktui(
-        &strs(&sasl_args(&address, "SCRAM-SHA-512", "bob", BOB_PW)),
-        &[],
-    );
-    assert!(ran.success(), "bob logs in with SHA-512: {}", ran.stderr);
+#[test]
+fn a_failed_login_says_why_in_words_without_showing_the_password() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.sasl_address();
 
-    // A wrong password: refused, in words, and the wrong password is not echoed either.
+    // A wrong password, for PLAIN and for SCRAM: refused, in words, and not echoed either.
+    for (mechanism, user) in [("PLAIN", PLAIN_USER.0), ("SCRAM-SHA-256", SCRAM_256_USER.0)] {
+        let home = Home::new();
+        let wrong = format!("not-{user}s-password-42");
+        let ran = home.ktui(
+            &strs(&failing_sasl_topics(&address, mechanism, user, &wrong)),
+            &[],
+        );
+        assert_eq!(ran.code(), Some(2), "{mechanism}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("wrong user name or password"),
+            "{mechanism}: {}",
+            ran.stderr
+        );
+        assert_hidden(&wrong, &ran, &home);
+    }
+
+    // The right password for the wrong mechanism is a failed login too: bob is a
+    // SCRAM-SHA-256 user, unknown to SCRAM-SHA-512.
     let home = Home::new();
-    let wrong = "not-alices-password-42";
+    let (user, password) = SCRAM_256_USER;
     let ran = home.ktui(
-        &strs(&sasl_args(&address, "SCRAM-SHA-256", "alice", wrong)),
+        &strs(&failing_sasl_topics(
+            &address,
+            "SCRAM-SHA-512",
+            user,
+            password,
+        )),
         &[],
     );
     assert_eq!(ran.code(), Some(2), "{}", ran.stderr);
@@ -161,48 +304,82 @@ fn scram_logins_work_and_a_wrong_password_says_so_without_showing_it() {
         "{}",
         ran.stderr
     );
-    assert_hidden(wrong, &ran, &home);
+    assert_hidden(password, &ran, &home);
 
-    // A mechanism the broker does not offer (tansu has no PLAIN) is named as such.
-    let ran = home.ktui(&strs(&sasl_args(&address, "PLAIN", "alice", ALICE_PW)), &[]);
+    // A mechanism the listener does not enable (OAUTHBEARER, with librdkafka's unsecured
+    // test token) is named as such, with the broker's own list.
+    let home = Home::new();
+    let (user, password) = PLAIN_USER;
+    let mut login = sasl_login("OAUTHBEARER", user, password);
+    login.extend(
+        [
+            "-X",
+            "enable.sasl.oauthbearer.unsecure.jwt=true",
+            "-X",
+            "sasl.oauthbearer.config=principal=alice",
+        ]
+        .map(String::from),
+    );
+    let args = with_login(&address, &login, &["topics", "--timeout", FAILS]);
+    let ran = home.ktui(&strs(&args), &[]);
     assert_eq!(ran.code(), Some(2), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("does not offer this SASL mechanism"),
         "{}",
         ran.stderr
     );
-    assert_hidden(ALICE_PW, &ran, &home);
+    for offered in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        assert!(
+            ran.stderr.contains(offered),
+            "the broker's list names {offered}: {}",
+            ran.stderr
+        );
+    }
+    assert_hidden(password, &ran, &home);
 
-    // kcat's -F file works as is.
-    let kcat_conf = home.path().join("kcat.conf");
-    std::fs::write(
-        &kcat_conf,
-        format!(
-            "# as kcat reads it\nbootstrap.servers={address}\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-256\nsasl.username=alice\nsasl.password={ALICE_PW}\n"
-        ),
-    )
-    .unwrap();
-    set_mode(&kcat_conf, 0o600);
-    let conf = kcat_conf.display().to_string();
-    let ran = home.ktui(&["-F", &conf, "topics", "--timeout", "8"], &[]);
-    assert!(ran.success(), "kcat -F file: {}", ran.stderr);
-    assert_hidden(ALICE_PW, &ran, &home);
+    // No login at all on the SASL listener: it answers ApiVersions, then hangs up.
+    let ran = home.ktui(&["-b", &address, "topics", "--timeout", FAILS], &[]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stdout);
+    assert!(
+        ran.stderr.contains("it may expect TLS or a SASL login"),
+        "no login: {}",
+        ran.stderr
+    );
 
-    // The right password for the wrong mechanism is a failed login too.
+    // A SASL login offered to the PLAINTEXT listener, which takes none.
     let ran = home.ktui(
-        &strs(&sasl_args(&address, "SCRAM-SHA-512", "alice", ALICE_PW)),
+        &strs(&failing_sasl_topics(
+            &broker.address(),
+            "PLAIN",
+            user,
+            password,
+        )),
         &[],
     );
     assert_eq!(ran.code(), Some(2), "{}", ran.stderr);
-    assert_hidden(ALICE_PW, &ran, &home);
+    assert!(
+        ran.stderr.contains("this listener takes no SASL login"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.stderr.contains("does not offer this SASL mechanism"),
+        "not a mechanism problem: {}",
+        ran.stderr
+    );
+    assert_hidden(password, &ran, &home);
 }
 
 #[test]
 fn secrets_from_env_and_cmd_in_the_config_file_log_in_and_stay_hidden() {
-    let Some(broker) = scram_broker() else { return };
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let (env_user, env_password) = SCRAM_256_USER;
+    let (cmd_user, cmd_password) = SCRAM_512_USER;
     let home = Home::new();
     let script = home.path().join("secret.sh");
-    std::fs::write(&script, format!("printf '%s\\n' '{BOB_PW}'\n")).unwrap();
+    std::fs::write(&script, format!("printf '%s\\n' '{cmd_password}'\n")).unwrap();
     home.config(&format!(
         r#"
 default_cluster = "by-env"
@@ -211,8 +388,8 @@ brokers = "{address}"
 [clusters.by-env.properties]
 "security.protocol" = "SASL_PLAINTEXT"
 "sasl.mechanism" = "SCRAM-SHA-256"
-"sasl.username" = "alice"
-"sasl.password" = "env:KTUI_TEST_ALICE_PW"
+"sasl.username" = "{env_user}"
+"sasl.password" = "env:KTUI_TEST_SCRAM_PW"
 
 [clusters.by-cmd]
 brokers = "{address}"
@@ -220,7 +397,7 @@ read_only = true
 [clusters.by-cmd.properties]
 "security.protocol" = "SASL_PLAINTEXT"
 "sasl.mechanism" = "SCRAM-SHA-512"
-"sasl.username" = "bob"
+"sasl.username" = "{cmd_user}"
 "sasl.password" = "cmd:sh {script}"
 
 [clusters.missing]
@@ -228,18 +405,32 @@ brokers = "{address}"
 [clusters.missing.properties]
 "security.protocol" = "SASL_PLAINTEXT"
 "sasl.mechanism" = "SCRAM-SHA-256"
-"sasl.username" = "alice"
+"sasl.username" = "{env_user}"
 "sasl.password" = "env:KTUI_TEST_UNSET_PW"
 "#,
-        address = broker.address(),
+        address = broker.sasl_address(),
         script = script.display()
     ));
-    let env = [("KTUI_TEST_ALICE_PW", ALICE_PW)];
+    let env = [("KTUI_TEST_SCRAM_PW", env_password)];
 
-    let ran = home.ktui(&["topics", "--timeout", "8"], &env);
+    let ran = home.ktui(&["topics", "--timeout", WORKS], &env);
     assert!(ran.success(), "env: secret logs in: {}", ran.stderr);
-    let ran = home.ktui(&["--cluster", "by-cmd", "topics", "--timeout", "8"], &env);
+    assert!(ran.stdout.starts_with("NAME"), "{}", ran.stdout);
+    let ran = home.ktui(&["--cluster", "by-cmd", "topics", "--timeout", WORKS], &env);
     assert!(ran.success(), "cmd: secret logs in: {}", ran.stderr);
+    assert!(ran.stdout.starts_with("NAME"), "{}", ran.stdout);
+
+    // A wrong secret from the environment is refused: the right one above did the work.
+    let ran = home.ktui(
+        &["topics", "--timeout", FAILS],
+        &[("KTUI_TEST_SCRAM_PW", "wr0ng-from-env")],
+    );
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("wrong user name or password"),
+        "{}",
+        ran.stderr
+    );
 
     // An unknown cluster name lists the ones there are.
     let ran = home.ktui(&["--cluster", "nope", "topics"], &env);
@@ -282,13 +473,15 @@ brokers = "{address}"
         ran.stderr
     );
     let log = home.log();
-    for secret in [ALICE_PW, BOB_PW] {
+    assert!(!log.is_empty(), "the log file was written");
+    for secret in [env_password, cmd_password] {
         assert!(!log.contains(secret), "a secret in the log file");
     }
 }
 
-fn tls_args(address: &str, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = ["topics", "--timeout", "6", "-b", address]
+/// `ktui topics --timeout TIMEOUT -b ADDRESS -X EXTRA…`.
+fn tls_args(address: &str, timeout: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["topics", "--timeout", timeout, "-b", address]
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -301,16 +494,21 @@ fn tls_args(address: &str, extra: &[&str]) -> Vec<String> {
 
 #[test]
 fn tls_with_a_trusted_ca_works_and_each_mistake_is_named() {
-    let pki = TestPki::generate();
-    let Some((broker, front)) = Tansu::start_behind_tls(&pki, false) else {
+    let Some(broker) = kafka::shared() else {
         return;
     };
+    let topic = topic_on(broker, "tls-visible");
+    let pki = broker.pki();
     let home = Home::new();
     let ca = format!("ssl.ca.location={}", pki.ca_pem.display());
     let other = format!("ssl.ca.location={}", pki.other_ca_pem.display());
 
     let ran = home.ktui(
-        &strs(&tls_args(&front.address(), &["security.protocol=SSL", &ca])),
+        &strs(&tls_args(
+            &broker.ssl_address(),
+            WORKS,
+            &["security.protocol=SSL", &ca],
+        )),
         &[],
     );
     assert!(
@@ -320,10 +518,12 @@ fn tls_with_a_trusted_ca_works_and_each_mistake_is_named() {
         broker.log()
     );
     assert!(ran.stdout.starts_with("NAME"), "{}", ran.stdout);
+    assert!(ran.stdout.contains(&topic), "{}", ran.stdout);
 
     let ran = home.ktui(
         &strs(&tls_args(
-            &front.address(),
+            &broker.ssl_address(),
+            FAILS,
             &["security.protocol=SSL", &other],
         )),
         &[],
@@ -335,8 +535,8 @@ fn tls_with_a_trusted_ca_works_and_each_mistake_is_named() {
         ran.stderr
     );
 
-    let ran = home.ktui(&strs(&tls_args(&front.address(), &[])), &[]);
-    assert_eq!(ran.code(), Some(2));
+    let ran = home.ktui(&strs(&tls_args(&broker.ssl_address(), FAILS, &[])), &[]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stdout);
     assert!(
         ran.stderr.contains("it may expect TLS"),
         "plaintext to a TLS port: {}",
@@ -346,11 +546,12 @@ fn tls_with_a_trusted_ca_works_and_each_mistake_is_named() {
     let ran = home.ktui(
         &strs(&tls_args(
             &broker.address(),
+            FAILS,
             &["security.protocol=SSL", &ca],
         )),
         &[],
     );
-    assert_eq!(ran.code(), Some(2));
+    assert_eq!(ran.code(), Some(2), "{}", ran.stdout);
     assert!(
         ran.stderr.contains("does not speak TLS"),
         "TLS to a plaintext port: {}",
@@ -360,30 +561,63 @@ fn tls_with_a_trusted_ca_works_and_each_mistake_is_named() {
 
 #[test]
 fn mutual_tls_needs_the_client_certificate() {
-    let pki = TestPki::generate();
-    let Some((_broker, front)) = Tansu::start_behind_tls(&pki, true) else {
+    let Some(broker) = kafka::shared() else {
         return;
     };
+    let topic = topic_on(broker, "mtls-visible");
+    let pki = broker.pki();
+    let address = broker.mtls_address();
     let home = Home::new();
     let ca = format!("ssl.ca.location={}", pki.ca_pem.display());
+
     let ran = home.ktui(
-        &strs(&tls_args(&front.address(), &["security.protocol=SSL", &ca])),
+        &strs(&tls_args(&address, FAILS, &["security.protocol=SSL", &ca])),
         &[],
     );
-    assert_eq!(ran.code(), Some(2));
+    assert_eq!(ran.code(), Some(2), "{}", ran.stdout);
     assert!(
         ran.stderr.contains("requires a client certificate"),
         "no client certificate: {}",
         ran.stderr
     );
-    let cert = format!("ssl.certificate.location={}", pki.client_cert.display());
-    let key = format!("ssl.key.location={}", pki.client_key.display());
+
+    // A client certificate from an unrelated CA is refused with the same words.
+    let stranger = TestPki::generate();
+    let cert = format!(
+        "ssl.certificate.location={}",
+        stranger.client_cert.display()
+    );
+    let key = format!("ssl.key.location={}", stranger.client_key.display());
     let ran = home.ktui(
         &strs(&tls_args(
-            &front.address(),
+            &address,
+            FAILS,
             &["security.protocol=SSL", &ca, &cert, &key],
         )),
         &[],
     );
-    assert!(ran.success(), "mutual TLS: {}", ran.stderr);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stdout);
+    assert!(
+        ran.stderr.contains("requires a client certificate"),
+        "a client certificate from another CA: {}",
+        ran.stderr
+    );
+
+    let cert = format!("ssl.certificate.location={}", pki.client_cert.display());
+    let key = format!("ssl.key.location={}", pki.client_key.display());
+    let ran = home.ktui(
+        &strs(&tls_args(
+            &address,
+            WORKS,
+            &["security.protocol=SSL", &ca, &cert, &key],
+        )),
+        &[],
+    );
+    assert!(
+        ran.success(),
+        "mutual TLS: {}\n{}",
+        ran.stderr,
+        broker.log()
+    );
+    assert!(ran.stdout.contains(&topic), "{}", ran.stdout);
 }

@@ -131,8 +131,9 @@ pub fn parse_property(text: &str) -> Result<(String, String), String> {
 }
 
 /// librdkafka's reason for a failed connection, led by what it means in words when the
-/// pattern is a known security mistake: a wrong password, an untrusted certificate, TLS
-/// against a plaintext listener and the reverse, a missing client certificate.
+/// pattern is a known security mistake: a wrong password, a SASL mechanism the broker does
+/// not offer, a SASL login to a listener that takes none, an untrusted certificate, TLS
+/// against a plaintext listener and the reverse, a missing or refused client certificate.
 pub fn explain_failure(reason: &str) -> String {
     let lower = reason.to_ascii_lowercase();
     let has = |needles: &[&str]| needles.iter().any(|n| lower.contains(n));
@@ -143,6 +144,13 @@ pub fn explain_failure(reason: &str) -> String {
         "invalid credentials",
     ]) {
         "wrong user name or password: the broker refused the SASL login"
+    } else if has(&[
+        "request not valid in current sasl state",
+        "illegal_sasl_state",
+    ]) {
+        // Apache Kafka's answer to a SaslHandshake on a PLAINTEXT or SSL listener (with an
+        // empty mechanism list, which would otherwise read as "offers nothing").
+        "this listener takes no SASL login: security.protocol asks for SASL but the port is a PLAINTEXT or SSL listener"
     } else if has(&[
         "unsupported sasl mechanism",
         "no shared mechanism",
@@ -156,26 +164,48 @@ pub fn explain_failure(reason: &str) -> String {
         "unable to get local issuer",
     ]) {
         "the broker's TLS certificate is not trusted: point ssl.ca.location at the CA that signed it"
-    } else if has(&["certificate required", "peer did not return a certificate"]) {
-        "the broker requires a client certificate: set ssl.certificate.location and ssl.key.location"
+    } else if has(&[
+        "certificate required",
+        "peer did not return a certificate",
+        // Alerts the broker sends when it wants a client certificate and got none, or one
+        // it does not trust (Apache Kafka's JSSE: bad_certificate, certificate_unknown).
+        "alert bad certificate",
+        "alert certificate unknown",
+        "alert unknown ca",
+    ]) {
+        "the broker requires a client certificate it trusts: set ssl.certificate.location and ssl.key.location to one signed by a CA the broker trusts"
     } else if has(&[
         "wrong version number",
         "packet length too long",
         "record layer failure",
         "unexpected eof while reading",
-    ]) || (lower.contains("ssl handshake") && lower.contains("disconnected"))
+    ]) || (lower.contains("disconnected")
+        && (lower.contains("ssl handshake") || lower.contains("in state ssl_handshake")))
         || lower.contains("timed out in state ssl_handshake")
     {
         "the broker does not speak TLS on this port: security.protocol asks for SSL but the listener is plaintext"
     } else if lower.contains("invalid response size")
         || (lower.contains("disconnected")
-            && (lower.contains("apiversion_query") || lower.contains("after 0ms in state up")))
+            && (lower.contains("apiversion_query")
+                // A SASL listener answers ApiVersions, then closes on the first request
+                // without a login: within a moment of UP, unlike a broker going away.
+                || ms_in_state(&lower, "up").is_some_and(|ms| ms < 1000)))
     {
         "the broker closed the connection: it may expect TLS or a SASL login (check security.protocol)"
     } else {
         return reason.to_string();
     };
     format!("{words} ({reason})")
+}
+
+/// N from librdkafka's "(after Nms in state STATE" in an already lowercased reason.
+fn ms_in_state(lower: &str, state: &str) -> Option<u64> {
+    let end = lower.find(&format!("ms in state {state}"))?;
+    let digits = lower[..end].len()
+        - lower[..end]
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .len();
+    lower[end - digits..end].parse().ok()
 }
 
 impl KtuiContext {
@@ -291,6 +321,16 @@ mod tests {
                 "wrong user name or password",
             ),
             (
+                // Apache Kafka 4.1, a wrong PLAIN password.
+                "sasl_plaintext://127.0.0.1:9/bootstrap: SASL authentication error: Authentication failed: Invalid username or password (after 301ms in state AUTH_REQ)",
+                "wrong user name or password",
+            ),
+            (
+                // Apache Kafka 4.1, a wrong SCRAM password (or a user of another mechanism).
+                "sasl_plaintext://127.0.0.1:9/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256 (after 305ms in state AUTH_REQ)",
+                "wrong user name or password",
+            ),
+            (
                 "sasl_plaintext://127.0.0.1:9/bootstrap: SASL PLAIN mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: SCRAM-SHA-512 (after 1ms in state AUTH_HANDSHAKE)",
                 "does not offer this SASL mechanism",
             ),
@@ -303,8 +343,43 @@ mod tests {
                 "requires a client certificate",
             ),
             (
+                // Apache Kafka 4.1, mutual TLS without a client certificate.
+                "ssl://127.0.0.1:9/bootstrap: Receive failed: error:0A000412:SSL routines::sslv3 alert bad certificate: SSL alert number 42 (after 0ms in state APIVERSION_QUERY)",
+                "requires a client certificate",
+            ),
+            (
+                // Apache Kafka 4.1, mutual TLS with a certificate it does not accept.
+                "ssl://127.0.0.1:9/bootstrap: Receive failed: error:0A000416:SSL routines::sslv3 alert certificate unknown: SSL alert number 46 (after 2ms in state APIVERSION_QUERY)",
+                "requires a client certificate",
+            ),
+            (
+                // Apache Kafka 4.1, a SASL client on a PLAINTEXT listener.
+                "sasl_plaintext://127.0.0.1:9/bootstrap: SASL SCRAM-SHA-256 mechanism handshake failed: Broker: Request not valid in current SASL state: broker's supported mechanisms:  (after 0ms in state AUTH_HANDSHAKE)",
+                "takes no SASL login",
+            ),
+            (
+                // Apache Kafka 4.1, a mechanism the listener does not enable.
+                "sasl_plaintext://127.0.0.1:9/bootstrap: SASL OAUTHBEARER mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: PLAIN,SCRAM-SHA-512,SCRAM-SHA-256 (after 301ms in state AUTH_HANDSHAKE)",
+                "does not offer this SASL mechanism",
+            ),
+            (
+                // Apache Kafka 4.1's PLAINTEXT listener, as librdkafka words it one time...
+                "ssl://127.0.0.1:9/bootstrap: SSL handshake failed: Disconnected: SSL connection closed by peer: connecting to a PLAINTEXT broker listener? (after 1ms in state SSL_HANDSHAKE)",
+                "does not speak TLS",
+            ),
+            (
+                // ...and another (the same mistake, the close seen first).
+                "ssl://127.0.0.1:9/bootstrap: Disconnected: SSL connection closed by peer (after 0ms in state SSL_HANDSHAKE)",
+                "does not speak TLS",
+            ),
+            (
                 "ssl://127.0.0.1:9/bootstrap: Connection setup timed out in state SSL_HANDSHAKE (after 5005ms in state SSL_HANDSHAKE)",
                 "does not speak TLS",
+            ),
+            (
+                // Apache Kafka 4.1's SASL listener and a client without a login.
+                "127.0.0.1:9/bootstrap: Disconnected: connection closed by peer: receive 0 after POLLIN (after 1ms in state UP, 1 identical error(s) suppressed)",
+                "it may expect TLS or a SASL login",
             ),
             (
                 "127.0.0.1:9/bootstrap: Disconnected: connection closed by peer: receive 0 after POLLIN: requesting ApiVersion: might be caused by incorrect security.protocol configuration (connecting to a SSL listener?) (after 0ms in state APIVERSION_QUERY)",
