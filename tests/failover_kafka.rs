@@ -2,10 +2,6 @@
 //! three-node KRaft cluster while a broker dies and comes back, checked against what
 //! kafka-python reads from the same cluster. And the librdkafka crash seen on tansu (a
 //! broker back with empty storage, a topic recreated under an open tail), on real Kafka.
-//!
-//! Not covered yet: the status bar counts the brokers the metadata lists ("2 brokers")
-//! but does not name the one that cannot be reached; that needs `Connection` and the
-//! status line to carry the missing brokers.
 
 mod support;
 
@@ -370,11 +366,17 @@ fn see_failover(
         }
     });
     assert_eq!(row["partitions"], 3, "{row}");
-    // The status bar counts the brokers the metadata lists; it does not name the one
-    // that is gone (see the module docs).
-    tui.wait_until("the status bar: connected, 2 brokers", SHOWN, |s| {
+    // The status bar counts the brokers the metadata lists and names the one that is gone.
+    let gone = cluster
+        .nodes
+        .iter()
+        .find(|n| i64::from(n.node_id) == i64::from(victim))
+        .expect("the victim")
+        .address();
+    let named = format!("✖ broker {victim} at {gone} unreachable");
+    tui.wait_until(&format!("the status bar: 2 brokers, {named}"), SHOWN, |s| {
         let bar = status_bar(s);
-        bar.contains("● connected") && bar.contains(" · 2 brokers")
+        bar.contains("● connected") && bar.contains(" · 2 brokers") && bar.contains(&named)
     });
     eprintln!(
         "failover: new leader on the Topics tab {shown_after:?} after the kill; status bar: {}",
@@ -532,9 +534,11 @@ fn a_tail_topics_and_compose_ride_out_the_loss_of_a_partition_leader() {
         },
     );
     let recovered_after = restarted_at.elapsed();
-    tui.wait_until("3 brokers in the status bar", SHOWN, |s| {
-        status_bar(s).contains(" · 3 brokers")
-    });
+    tui.wait_until(
+        "3 brokers in the status bar, none unreachable",
+        SHOWN,
+        |s| status_bar(s).contains(" · 3 brokers") && !status_bar(s).contains("unreachable"),
+    );
 
     // A few more after the outage, then stop producing.
     let before_stop = acked.lock().expect("acked").len();

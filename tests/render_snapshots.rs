@@ -87,6 +87,7 @@ fn connected(app: &mut App, snapshot: ClusterSnapshot) {
             address: "localhost:9092".into(),
             brokers: snapshot.brokers.len(),
             cluster_id: snapshot.cluster_id.clone(),
+            unreachable: Vec::new(),
         },
     )));
     app.handle(Event::Kafka(KafkaEvent::Metadata {
@@ -384,4 +385,47 @@ fn demo_status_bar_names_the_address() {
         .collect();
     assert!(line.contains("DEMO cluster at 127.0.0.1:9092"), "{line}");
     assert!(line.contains("connected"), "{line}");
+}
+
+#[test]
+fn a_broker_that_went_away_is_named_in_red_in_the_status_bar() {
+    let mut app = app(120, 12);
+    let mut snapshot = cluster();
+    snapshot.brokers.retain(|b| b.id != 2);
+    app.handle(Event::Kafka(KafkaEvent::Connection(
+        Connection::Connected {
+            address: "kafka-1:9092".into(),
+            brokers: snapshot.brokers.len(),
+            cluster_id: snapshot.cluster_id.clone(),
+            unreachable: vec!["2 at kafka-2:9092".into()],
+        },
+    )));
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(snapshot),
+    }));
+    let terminal = draw(&app);
+    assert_snapshot!(terminal.backend());
+    let buffer = terminal.backend().buffer();
+    let status_row = (0..buffer.area.height)
+        .find(|&y| {
+            let line: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect();
+            line.contains("● connected")
+        })
+        .expect("a status row");
+    let line: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, status_row)].symbol())
+        .collect();
+    let at = line
+        .find("✖ broker 2 at kafka-2:9092 unreachable")
+        .expect("the broker is named");
+    // Columns, not bytes: count the characters before it.
+    let column = line[..at].chars().count() as u16;
+    assert_eq!(
+        buffer[(column, status_row)].fg,
+        ui::theme::error().fg.unwrap_or(Color::Reset),
+        "drawn in the error colour"
+    );
 }

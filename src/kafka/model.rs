@@ -92,6 +92,36 @@ pub struct ClusterSnapshot {
     pub topics: Vec<TopicInfo>,
 }
 
+/// The brokers a snapshot is missing, as "ID at HOST:PORT" (or "ID" for one never seen):
+/// every broker in `seen` (id → "HOST:PORT", from earlier snapshots of the same cluster) or
+/// named as a replica of a partition, that the snapshot's broker list lacks. `seen` gains
+/// the snapshot's brokers.
+pub fn missing_brokers(
+    snapshot: &ClusterSnapshot,
+    seen: &mut std::collections::BTreeMap<i32, String>,
+) -> Vec<String> {
+    for broker in &snapshot.brokers {
+        seen.insert(broker.id, format!("{}:{}", broker.host, broker.port));
+    }
+    let live: std::collections::BTreeSet<i32> = snapshot.brokers.iter().map(|b| b.id).collect();
+    let mut missing: std::collections::BTreeSet<i32> = seen.keys().copied().collect();
+    missing.extend(
+        snapshot
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .flat_map(|p| &p.replicas)
+            .copied(),
+    );
+    missing
+        .difference(&live)
+        .map(|id| match seen.get(id) {
+            Some(address) => format!("{id} at {address}"),
+            None => id.to_string(),
+        })
+        .collect()
+}
+
 /// Whether the worker can talk to the cluster. Always shown in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
@@ -102,6 +132,9 @@ pub enum Connection {
         address: String,
         brokers: usize,
         cluster_id: Option<String>,
+        /// Brokers the cluster is missing: seen earlier in this connection, or named as a
+        /// replica, yet absent from the latest metadata ("2 at 127.0.0.1:9094").
+        unreachable: Vec<String>,
     },
     Unreachable {
         address: String,
@@ -203,5 +236,56 @@ impl Record {
         self.size()
             + std::mem::size_of::<Self>()
             + self.headers.len() * std::mem::size_of::<Header>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(brokers: &[i32], replicas: &[i32]) -> ClusterSnapshot {
+        ClusterSnapshot {
+            brokers: brokers
+                .iter()
+                .map(|&id| BrokerInfo {
+                    id,
+                    host: "127.0.0.1".into(),
+                    port: 9090 + id,
+                })
+                .collect(),
+            cluster_id: None,
+            topics: vec![TopicInfo {
+                name: "t".into(),
+                error: None,
+                partitions: vec![PartitionInfo {
+                    id: 0,
+                    leader: brokers[0],
+                    replicas: replicas.to_vec(),
+                    isr: brokers.to_vec(),
+                    low: None,
+                    high: None,
+                    error: None,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_broker_that_leaves_is_named_with_its_address_and_one_never_seen_by_id() {
+        let mut seen = std::collections::BTreeMap::new();
+        assert!(missing_brokers(&snapshot(&[1, 2, 3], &[1, 2, 3]), &mut seen).is_empty());
+        assert_eq!(
+            missing_brokers(&snapshot(&[1, 3], &[1, 2, 3]), &mut seen),
+            ["2 at 127.0.0.1:9092"]
+        );
+        // Gone from the replicas too (reassigned), still remembered.
+        assert_eq!(
+            missing_brokers(&snapshot(&[1, 3], &[1, 3]), &mut seen),
+            ["2 at 127.0.0.1:9092"]
+        );
+        assert!(missing_brokers(&snapshot(&[1, 2, 3], &[1, 2, 3]), &mut seen).is_empty());
+        // A replica on a broker this connection never saw.
+        let mut fresh = std::collections::BTreeMap::new();
+        assert_eq!(missing_brokers(&snapshot(&[1], &[1, 4]), &mut fresh), ["4"]);
     }
 }

@@ -124,6 +124,7 @@ pub fn status_line(app: &App) -> Line<'static> {
             address,
             brokers,
             cluster_id,
+            unreachable,
         } => {
             let mut spans = vec![
                 Span::styled("● connected", theme::ok()),
@@ -133,6 +134,16 @@ pub fn status_line(app: &App) -> Line<'static> {
                     if *brokers == 1 { "" } else { "s" }
                 )),
             ];
+            if !unreachable.is_empty() {
+                spans.push(Span::styled(
+                    format!(
+                        " · ✖ broker{} {} unreachable",
+                        if unreachable.len() == 1 { "" } else { "s" },
+                        escape_control(&unreachable.join(", "))
+                    ),
+                    theme::error(),
+                ));
+            }
             if let Some(id) = cluster_id {
                 spans.push(Span::styled(
                     format!(" · cluster {}", escape_control(id)),

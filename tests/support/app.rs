@@ -56,6 +56,7 @@ pub fn loaded(names: &[&str]) -> App {
             address: "localhost:9092".into(),
             brokers: 1,
             cluster_id: Some("c1".into()),
+            unreachable: Vec::new(),
         },
     )));
     app.handle(Event::Kafka(KafkaEvent::Metadata {

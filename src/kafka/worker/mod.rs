@@ -98,6 +98,8 @@ struct Worker {
     demo_admin: Option<DemoAdmin>,
     events: mpsc::Sender<KafkaEvent>,
     cluster_id: Option<String>,
+    /// Every broker seen since connecting (id → "HOST:PORT"), to name one that goes away.
+    seen_brokers: std::collections::BTreeMap<i32, String>,
     /// Topic names from the last good snapshot (the demo path checks deletes against it).
     known_topics: Arc<std::sync::Mutex<HashSet<String>>>,
     /// Running tails: each has a stop flag its consumer thread checks.
@@ -131,6 +133,7 @@ pub fn spawn(mut options: WorkerOptions) -> WorkerHandle {
         clients,
         events: event_tx,
         cluster_id: None,
+        seen_brokers: std::collections::BTreeMap::new(),
         known_topics: Arc::default(),
         tails: HashMap::new(),
         producer: None,
@@ -289,6 +292,7 @@ impl Worker {
         }
         self.clients = None;
         self.cluster_id = None;
+        self.seen_brokers.clear();
         if let Ok(mut known) = self.known_topics.lock() {
             known.clear();
         }
@@ -484,10 +488,12 @@ impl Worker {
                 if let Ok(mut known) = self.known_topics.lock() {
                     *known = snapshot.topics.iter().map(|t| t.name.clone()).collect();
                 }
+                let unreachable = super::model::missing_brokers(&snapshot, &mut self.seen_brokers);
                 self.emit(KafkaEvent::Connection(Connection::Connected {
                     address,
                     brokers: snapshot.brokers.len(),
                     cluster_id: snapshot.cluster_id.clone(),
+                    unreachable,
                 }))
                 .await;
                 Ok(snapshot)
