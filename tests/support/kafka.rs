@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 
-use super::{POLL, free_port, read_tail, require, tls};
+use super::{POLL, read_tail, require, tls};
 
 /// The script that runs one node.
 fn node_script() -> PathBuf {
@@ -103,6 +103,50 @@ pub fn metadata_brokers(bootstrap: &str, timeout: Duration) -> Result<Vec<i32>, 
     Ok(ids)
 }
 
+/// A loopback port for a broker, claimed across every test process of this checkout.
+///
+/// A port from the OS (`bind(0)`) is released before the broker binds it, seconds later
+/// for a JVM, and another test process may be handed the same port meanwhile: its client
+/// would then talk to the wrong broker. Broker ports therefore come from 20000–32767,
+/// below Linux's ephemeral range (so no `bind(0)` hands them out), and each is claimed with
+/// a file in `target/tmp/kafka-ports` that names the claiming process; a claim whose
+/// process is gone is taken over.
+pub fn broker_port() -> u16 {
+    use std::hash::{BuildHasher as _, RandomState};
+    use std::io::Write as _;
+    use std::net::{Ipv4Addr, TcpListener};
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kafka-ports");
+    fs::create_dir_all(&dir).expect("the port claims dir");
+    let me = std::process::id();
+    let state = RandomState::new();
+    for attempt in 0u32..10_000 {
+        let port = 20_000 + (state.hash_one((attempt, me)) % 12_768) as u16;
+        let claim = dir.join(port.to_string());
+        let owner_alive = |claim: &Path| {
+            fs::read_to_string(claim)
+                .ok()
+                .and_then(|pid| pid.trim().parse::<u32>().ok())
+                .is_some_and(|pid| pid == me || Path::new(&format!("/proc/{pid}")).exists())
+        };
+        if claim.exists() && owner_alive(&claim) {
+            continue;
+        }
+        let _ = fs::remove_file(&claim);
+        let Ok(mut file) = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&claim)
+        else {
+            continue; // another process claimed it first
+        };
+        let _ = write!(file, "{me}");
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free broker port in 20000-32767")
+}
+
 /// A KRaft cluster id: 16 bytes, base64url without padding (what `random-uuid` prints).
 fn cluster_id() -> String {
     use base64::Engine as _;
@@ -150,7 +194,7 @@ impl KafkaNode {
         if !available() {
             return None;
         }
-        let mut node = Self::new(1, free_port(), free_port(), NodeOptions::default());
+        let mut node = Self::new(1, broker_port(), broker_port(), NodeOptions::default());
         node.spawn();
         node.wait_ready(1, Duration::from_secs(60));
         Some(node)
@@ -260,9 +304,20 @@ impl KafkaNode {
                     self.log()
                 );
             }
-            if port_open(self.port) {
+            // Our own JVM says it started (as often as we started it), so the port's
+            // answer is ours, not another test's broker.
+            let started = fs::read_to_string(self.dir.join("server.log"))
+                .map_or(0, |log| log.matches("Kafka Server started").count());
+            if started >= self.starts as usize && port_open(self.port) {
                 match metadata_brokers(&self.address(), Duration::from_secs(2)) {
-                    Ok(ids) if ids.len() >= brokers => return,
+                    Ok(ids)
+                        if ids.len() >= brokers
+                            && ids
+                                .iter()
+                                .any(|&id| i64::from(id) == i64::from(self.node_id)) =>
+                    {
+                        return;
+                    }
                     Ok(ids) => last = format!("brokers {ids:?}"),
                     Err(why) => last = why,
                 }
@@ -335,7 +390,7 @@ impl KafkaCluster {
         if !available() {
             return None;
         }
-        let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+        let ports: Vec<(u16, u16)> = (0..3).map(|_| (broker_port(), broker_port())).collect();
         let voters = ports
             .iter()
             .enumerate()
@@ -491,6 +546,16 @@ pub fn shared() -> Option<&'static SharedKafka> {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
         let config = shared_config();
+        if current.is_none() {
+            // A state file this harness cannot read (an older layout): stop its broker
+            // by the plain pid file, so no orphan keeps running.
+            if let Some(pid) = fs::read_to_string(dir.join("pid"))
+                .ok()
+                .and_then(|p| p.trim().parse::<u32>().ok())
+            {
+                stop_process(pid);
+            }
+        }
         if let Some(state) = current {
             let alive = Path::new(&format!("/proc/{}", state.pid)).exists();
             if alive
@@ -500,14 +565,7 @@ pub fn shared() -> Option<&'static SharedKafka> {
                 return state;
             }
             if alive {
-                let _ = Command::new("kill").arg(state.pid.to_string()).status();
-                let _ = super::poll_until(Duration::from_secs(20), || {
-                    (!Path::new(&format!("/proc/{}", state.pid)).exists()).then_some(())
-                });
-                let _ = Command::new("kill")
-                    .args(["-9", &state.pid.to_string()])
-                    .stderr(Stdio::null())
-                    .status();
+                stop_process(state.pid);
             }
         }
         let state = start_shared(&dir, config);
@@ -518,6 +576,23 @@ pub fn shared() -> Option<&'static SharedKafka> {
     }))
 }
 
+/// SIGTERM, up to 20 s to exit, then SIGKILL.
+fn stop_process(pid: u32) {
+    let gone = || !Path::new(&format!("/proc/{pid}")).exists();
+    if gone() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status();
+    let _ = super::poll_until(Duration::from_secs(20), || gone().then_some(()));
+    let _ = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
 fn start_shared(dir: &Path, config: String) -> SharedKafka {
     let node_dir = dir.join("node");
     let _ = fs::remove_dir_all(&node_dir);
@@ -525,11 +600,11 @@ fn start_shared(dir: &Path, config: String) -> SharedKafka {
     let _ = fs::remove_dir_all(&pki_dir);
     tls::TestPki::write_into(&pki_dir);
     let (plaintext, controller, sasl, tls_port, mutual_tls) = (
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
+        broker_port(),
+        broker_port(),
+        broker_port(),
+        broker_port(),
+        broker_port(),
     );
     let mut command = Command::new("setsid");
     command
