@@ -1,5 +1,5 @@
-//! Shared helpers for ktui's integration tests: a real broker (tansu), the kafka-python
-//! peer, a tmux driver for the real binary, and waiting with a deadline.
+//! Shared helpers for ktui's integration tests: real brokers (Apache Kafka, `kafka.rs`),
+//! the kafka-python peer (other peers in `peers.rs`), a tmux driver for the real binary, and waiting with a deadline.
 //!
 //! Policy for missing tools: when `CI` is set, a missing broker, peer or terminal
 //! multiplexer fails the test (it must never pass by skipping); on a developer machine the
@@ -7,13 +7,9 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 pub mod app;
-mod broker;
 pub mod kafka;
 pub mod peers;
 pub mod tls;
-
-#[allow(unused_imports)] // each test binary uses a subset
-pub use broker::{Proxy, ScramUser, Tansu};
 
 use std::fmt::Write as _;
 use std::io::Read as _;
