@@ -191,7 +191,7 @@ pub fn explain_failure(reason: &str) -> String {
                 // without a login: within a moment of UP, unlike a broker going away.
                 || ms_in_state(&lower, "up").is_some_and(|ms| ms < 1000)))
     {
-        "the broker closed the connection: it may expect TLS or a SASL login (check security.protocol)"
+        "the broker closed the connection at once: it may expect TLS or a SASL login (check security.protocol), or it is still starting up"
     } else {
         return reason.to_string();
     };
