@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""kafka-python as the benchmark's peer on brokers Debian's kcat cannot talk to (tansu).
+"""kafka-python as the benchmark's second peer (beside kcat) on Apache Kafka.
 
     kp_bench.py --bootstrap ADDR produce TOPIC < LINES     # one message per line, acks=all
     kp_bench.py --bootstrap ADDR consume TOPIC --count N   # from the beginning until N

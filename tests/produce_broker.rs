@@ -1,17 +1,19 @@
 //! Layer 3 for Compose's engine: the headless `ktui produce` and the worker's
-//! `Command::Produce`, against a real broker over TCP, checked with a peer client:
+//! `Command::Produce`, against a real broker over TCP, checked with peer clients:
 //! kcat on librdkafka's mock cluster (the one `--demo` runs; kafka-python cannot talk to
-//! it) and kafka-python on tansu (kcat cannot talk to tansu).
+//! it), and kafka-python and kcat together on Apache Kafka (the shared node; a node of the
+//! test's own where the test stops it).
 //!
-//! Every test starts its own cluster and makes its own uniquely named topics.
-//! Payloads are compared as bytes: kcat prints lengths before key and value, and the
-//! kafka-python peer prints base64.
+//! Every test makes its own uniquely named topics. Payloads are compared as bytes: kcat
+//! prints lengths before key and value, and the kafka-python peer prints base64. On Kafka
+//! both peers must agree with each other, and the end offsets must say exactly how many
+//! records each partition holds (offsets 0, 1, 2… with no gap and no duplicate).
 
 mod support;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Duration;
 
@@ -24,9 +26,10 @@ use ktui::kafka::{ClientSettings, Command, Connection, KafkaEvent, WorkerOptions
 use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header as WireHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use support::kafka::{self, SharedKafka};
 use support::{
-    KTUI, PeerRecord, RanBytes, Tansu, free_port, kcat, kcat_available, kp, kp_consume,
-    kp_default_partitions, run_with_input, unique,
+    KTUI, PeerRecord, RanBytes, free_port, kcat, kcat_available, kp, kp_consume,
+    kp_default_partitions, kp_produce_records, run_with_input, unique,
 };
 use tempfile::TempDir;
 use tokio::task::block_in_place;
@@ -49,6 +52,11 @@ trait Cluster {
     /// Every record of `topic`, read by the peer (exactly `count` are expected), sorted
     /// by partition, then offset.
     fn read(&self, topic: &str, count: usize) -> Vec<PeerRecord>;
+    /// What the peer shows for headers that hold `headers` (kcat prints them as text).
+    fn peer_view(&self, headers: &Headers) -> Headers;
+    /// Writes `records` to `topic` with rdkafka, each acknowledged before the next (exact
+    /// bytes, null headers and all; neither peer can write those).
+    fn seed(&self, topic: &str, records: &[Source]);
     /// XDG_DATA_HOME for the ktui processes (their log file).
     fn data(&self) -> &Path;
 
@@ -66,13 +74,82 @@ trait Cluster {
     }
 }
 
+/// Produces `records` into `topic` on `bootstrap` (each acknowledged before the next).
+fn seed(rt: &tokio::runtime::Runtime, bootstrap: &str, topic: &str, records: &[Source]) {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
+    rt.block_on(async {
+        for source in records {
+            let mut record = FutureRecord::<[u8], [u8]>::to(topic).partition(source.partition);
+            if let Some(key) = &source.key {
+                record = record.key(key.as_slice());
+            }
+            if let Some(value) = &source.value {
+                record = record.payload(value.as_slice());
+            }
+            if !source.headers.is_empty() {
+                let headers = source.headers.iter().fold(OwnedHeaders::new(), |all, h| {
+                    all.insert(WireHeader {
+                        key: &h.0,
+                        value: h.1.as_deref(),
+                    })
+                });
+                record = record.headers(headers);
+            }
+            producer
+                .send(record, Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|(e, _)| panic!("cannot produce to {topic}: {e}"));
+        }
+    });
+}
+
+/// Every record of `topic` as kcat reads it from the beginning to the end, sorted by
+/// partition, then offset.
+fn kcat_read(kcat: &Path, bootstrap: &str, topic: &str) -> Vec<PeerRecord> {
+    let ran = run_with_input(
+        Process::new(kcat)
+            .args(["-C", "-b", bootstrap, "-t", topic])
+            .args(["-o", "beginning", "-e", "-q"])
+            .args(["-f", r"%p %o %K:%k %S:%s %h\n"]),
+        b"",
+        RUN,
+    );
+    assert!(
+        ran.success(),
+        "kcat -C {topic} failed: {} (stderr {})",
+        String::from_utf8_lossy(&ran.stdout),
+        ran.stderr
+    );
+    let mut records = parse_kcat(&ran.stdout);
+    records.sort_by_key(|r| (r.partition, r.offset));
+    records
+}
+
+/// Headers as kcat's `%h` shows them: `name=value` text, `NULL` for a null value, a value
+/// cut at its first NUL byte (kcat prints it as a C string).
+fn kcat_view(headers: &Headers) -> Headers {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let bytes = value.as_deref().unwrap_or(b"NULL");
+            let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+            let text = String::from_utf8_lossy(&bytes[..end]);
+            (name.clone(), Some(text.into_owned().into_bytes()))
+        })
+        .collect()
+}
+
 /// The mock cluster (`--demo`'s) in this process, read back with kcat.
 /// Fields drop in order: the cluster, then its runtime.
 struct Mock {
     demo: DemoCluster,
     rt: tokio::runtime::Runtime,
     data: TempDir,
-    kcat: std::path::PathBuf,
+    kcat: PathBuf,
 }
 
 impl Mock {
@@ -96,39 +173,6 @@ impl Mock {
             kcat: kcat()?,
         })
     }
-
-    /// Produces `records` into `topic` with rdkafka (each acknowledged before the next).
-    fn produce(&self, topic: &str, records: &[Source]) {
-        let producer: FutureProducer = ClientConfig::new()
-            .set("bootstrap.servers", &self.demo.bootstrap)
-            .set("linger.ms", "0")
-            .create()
-            .expect("producer");
-        self.rt.block_on(async {
-            for source in records {
-                let mut record = FutureRecord::<[u8], [u8]>::to(topic).partition(source.partition);
-                if let Some(key) = &source.key {
-                    record = record.key(key.as_slice());
-                }
-                if let Some(value) = &source.value {
-                    record = record.payload(value.as_slice());
-                }
-                if !source.headers.is_empty() {
-                    let headers = source.headers.iter().fold(OwnedHeaders::new(), |all, h| {
-                        all.insert(WireHeader {
-                            key: &h.0,
-                            value: h.1.as_deref(),
-                        })
-                    });
-                    record = record.headers(headers);
-                }
-                producer
-                    .send(record, Duration::from_secs(10))
-                    .await
-                    .unwrap_or_else(|(e, _)| panic!("cannot produce to {topic}: {e}"));
-            }
-        });
-    }
 }
 
 impl Cluster for Mock {
@@ -150,22 +194,7 @@ impl Cluster for Mock {
     }
 
     fn read(&self, topic: &str, count: usize) -> Vec<PeerRecord> {
-        let ran = run_with_input(
-            Process::new(&self.kcat)
-                .args(["-C", "-b", &self.demo.bootstrap, "-t", topic])
-                .args(["-o", "beginning", "-e", "-q"])
-                .args(["-f", r"%p %o %K:%k %S:%s %h\n"]),
-            b"",
-            RUN,
-        );
-        assert!(
-            ran.success(),
-            "kcat -C {topic} failed: {} (stderr {})",
-            String::from_utf8_lossy(&ran.stdout),
-            ran.stderr
-        );
-        let mut records = parse_kcat(&ran.stdout);
-        records.sort_by_key(|r| (r.partition, r.offset));
+        let records = kcat_read(&self.kcat, &self.demo.bootstrap, topic);
         assert_eq!(
             records.len(),
             count,
@@ -175,11 +204,18 @@ impl Cluster for Mock {
         records
     }
 
+    fn peer_view(&self, headers: &Headers) -> Headers {
+        kcat_view(headers)
+    }
+
+    fn seed(&self, topic: &str, records: &[Source]) {
+        seed(&self.rt, &self.demo.bootstrap, topic, records);
+    }
+
     fn data(&self) -> &Path {
         self.data.path()
     }
 }
-
 /// Parses kcat's `%p %o %K:%k %S:%s %h\n` lines: the lengths make keys and values exact
 /// bytes (a value may hold newlines or any byte). Headers are `name=value,…`.
 fn parse_kcat(mut out: &[u8]) -> Vec<PeerRecord> {
@@ -245,31 +281,72 @@ fn parse_kcat(mut out: &[u8]) -> Vec<PeerRecord> {
     records
 }
 
-/// tansu, read back with kafka-python.
-struct Real {
-    tansu: Tansu,
+/// Apache Kafka (the shared node), read back with kafka-python and kcat, which must agree.
+struct Kafka {
+    broker: &'static SharedKafka,
     data: TempDir,
+    kcat: PathBuf,
 }
 
-impl Real {
-    /// `None` (after a skip notice) when tansu or kafka-python is missing outside CI.
+impl Kafka {
+    /// `None` (after a skip notice) when Kafka, kafka-python or kcat is missing outside CI.
     fn start() -> Option<Self> {
+        let broker = kafka::shared()?;
+        if !kcat_available() {
+            return None;
+        }
         Some(Self {
-            tansu: Tansu::start()?,
+            broker,
             data: tempfile::tempdir().expect("tempdir"),
+            kcat: kcat()?,
         })
     }
 }
 
-impl Cluster for Real {
+/// Each partition's end offset, as kafka-python reads them.
+fn end_offsets(bootstrap: &str, topic: &str) -> BTreeMap<i32, i64> {
+    let out = kp(bootstrap, &["end-offsets", topic]);
+    let ends: BTreeMap<String, i64> = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("kp.py end-offsets printed {out:?}: {e}"));
+    ends.into_iter()
+        .map(|(p, end)| (p.parse().expect("a partition number"), end))
+        .collect()
+}
+
+/// Asserts that every partition of `topic` holds exactly the offsets 0, 1, 2… of
+/// `records` (sorted by partition, then offset) and ends right after them.
+fn assert_exact_offsets(bootstrap: &str, topic: &str, records: &[PeerRecord]) {
+    let ends = end_offsets(bootstrap, topic);
+    let mut held: BTreeMap<i32, Vec<i64>> = ends.keys().map(|p| (*p, Vec::new())).collect();
+    for r in records {
+        held.entry(r.partition).or_default().push(r.offset);
+    }
+    for (partition, offsets) in &held {
+        let want: Vec<i64> = (0..i64::try_from(offsets.len()).expect("count")).collect();
+        assert_eq!(
+            offsets, &want,
+            "{topic}/{partition}: offsets from 0 with no gap or duplicate"
+        );
+    }
+    let counts: BTreeMap<i32, i64> = held
+        .iter()
+        .map(|(p, o)| (*p, i64::try_from(o.len()).expect("count")))
+        .collect();
+    assert_eq!(
+        ends, counts,
+        "{topic}: each partition's end offset is the number of records read from it"
+    );
+}
+
+impl Cluster for Kafka {
     fn bootstrap(&self) -> String {
-        self.tansu.address()
+        self.broker.address()
     }
 
     fn topic(&self, prefix: &str, partitions: i32) -> String {
         let name = unique(prefix);
         kp(
-            &self.tansu.address(),
+            &self.broker.address(),
             &[
                 "create-topic",
                 &name,
@@ -281,9 +358,36 @@ impl Cluster for Real {
     }
 
     fn read(&self, topic: &str, count: usize) -> Vec<PeerRecord> {
-        let records = kp_consume(&self.tansu.address(), topic, count);
+        let address = self.broker.address();
+        let records = kp_consume(&address, topic, count);
         assert_eq!(records.len(), count, "{records:#?}");
+        assert_exact_offsets(&address, topic, &records);
+        let seen_by_kcat = kcat_read(&self.kcat, &address, topic);
+        let want: Vec<PeerRecord> = records
+            .iter()
+            .map(|r| PeerRecord {
+                headers: kcat_view(&r.headers),
+                ..r.clone()
+            })
+            .collect();
+        assert_eq!(
+            seen_by_kcat, want,
+            "kcat (left) and kafka-python (right) read the same records from {topic}"
+        );
         records
+    }
+
+    fn peer_view(&self, headers: &Headers) -> Headers {
+        headers.clone()
+    }
+
+    fn seed(&self, topic: &str, records: &[Source]) {
+        // A runtime of its own: a test on a runtime cannot drop one it holds.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        seed(&rt, &self.broker.address(), topic, records);
     }
 
     fn data(&self) -> &Path {
@@ -460,12 +564,13 @@ fn produce_text_keys_headers_partition_and_files_arrive_exactly_on_the_mock_via_
 }
 
 #[test]
-fn produce_text_keys_headers_partition_and_files_arrive_exactly_on_tansu_via_kafka_python() {
-    let Some(real) = Real::start() else { return };
-    lines_arrive_in_order(&real);
-    key_separator_splits_key_and_value(&real);
-    key_headers_and_partition_apply_to_every_message(&real);
-    files_are_one_message_each_or_one_per_line(&real);
+fn produce_text_keys_headers_partition_and_files_arrive_exactly_on_kafka_via_kafka_python_and_kcat()
+{
+    let Some(kafka) = Kafka::start() else { return };
+    lines_arrive_in_order(&kafka);
+    key_separator_splits_key_and_value(&kafka);
+    key_headers_and_partition_apply_to_every_message(&kafka);
+    files_are_one_message_each_or_one_per_line(&kafka);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -473,9 +578,9 @@ fn produce_text_keys_headers_partition_and_files_arrive_exactly_on_tansu_via_kaf
 
 #[test]
 fn keyed_messages_land_in_the_partition_kafka_python_picks() {
-    let Some(real) = Real::start() else { return };
-    let address = real.bootstrap();
-    let topic = real.topic("prod-murmur", 6);
+    let Some(kafka) = Kafka::start() else { return };
+    let address = kafka.bootstrap();
+    let topic = kafka.topic("prod-murmur", 6);
     let mut keys: Vec<String> = (0..10).map(|i| format!("user-{i}")).collect();
     keys.extend((0..7).map(|i| format!("order-{}", i * 7919)));
     keys.extend(["ключ-é".to_string(), "a".into(), String::new()]);
@@ -486,12 +591,12 @@ fn keyed_messages_land_in_the_partition_kafka_python_picks() {
             let _ = writeln!(out, "{k}:value {i}");
             out
         });
-    let ran = real.ktui(&["produce", &topic, "-K", ":"], input.as_bytes());
+    let ran = kafka.ktui(&["produce", &topic, "-K", ":"], input.as_bytes());
     assert_produced(&ran, keys.len(), &topic);
 
     let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
     let expected = kp_default_partitions(&address, &topic, &key_refs);
-    let records = real.read(&topic, keys.len());
+    let records = kafka.read(&topic, keys.len());
     let actual: BTreeMap<String, i32> = records
         .iter()
         .map(|r| {
@@ -510,8 +615,29 @@ fn keyed_messages_land_in_the_partition_kafka_python_picks() {
         used.len() >= 3,
         "20 keys spread over several of the 6 partitions: {actual:?}"
     );
-}
 
+    // The other way round: kafka-python's producer really sends the same keys to a topic
+    // of the same shape, and each lands where ktui put it.
+    let theirs = kafka.topic("prod-murmur-kp", 6);
+    let sent = kp_produce_records(
+        &address,
+        &theirs,
+        &serde_json::Value::Array(
+            keys.iter()
+                .map(|k| serde_json::json!({"key": k, "value": "from kafka-python"}))
+                .collect(),
+        ),
+    );
+    let placed: BTreeMap<String, i32> = keys
+        .iter()
+        .zip(&sent)
+        .map(|(k, (partition, _))| (k.clone(), *partition))
+        .collect();
+    assert_eq!(
+        actual, placed,
+        "where ktui put each key (left) vs where kafka-python's producer sent it (right)"
+    );
+}
 // ---------------------------------------------------------------------------------------
 // A3: consume --format json | produce --format json copies a topic byte for byte
 
@@ -569,8 +695,8 @@ fn sources() -> Vec<Source> {
 }
 
 /// `ktui consume --format json -o beginning -e TOPIC`, checked and parsed.
-fn consume_json(mock: &Mock, topic: &str) -> (Vec<u8>, Vec<Envelope>) {
-    let ran = mock.ktui(
+fn consume_json(cluster: &impl Cluster, topic: &str) -> (Vec<u8>, Vec<Envelope>) {
+    let ran = cluster.ktui(
         &[
             "consume",
             "--format",
@@ -609,15 +735,13 @@ fn contents(envelopes: &[Envelope]) -> Vec<(Want, Option<i64>)> {
         .collect()
 }
 
-#[test]
-fn consume_json_piped_into_produce_json_copies_a_topic_byte_for_byte() {
-    let Some(mock) = Mock::start() else { return };
-    let source = mock.topic("copy-src", 3);
-    let target = mock.topic("copy-dst", 3);
+fn copies_a_topic_byte_for_byte(cluster: &impl Cluster) {
+    let source = cluster.topic("copy-src", 3);
+    let target = cluster.topic("copy-dst", 3);
     let seeded = sources();
-    mock.produce(&source, &seeded);
+    cluster.seed(&source, &seeded);
 
-    let (ndjson, original) = consume_json(&mock, &source);
+    let (ndjson, original) = consume_json(cluster, &source);
     assert_eq!(
         original.len(),
         seeded.len(),
@@ -642,20 +766,37 @@ fn consume_json_piped_into_produce_json_copies_a_topic_byte_for_byte() {
         "consume --format json holds what was produced"
     );
 
-    let ran = mock.ktui(&["produce", "--format", "json", &target], &ndjson);
+    let ran = cluster.ktui(&["produce", "--format", "json", &target], &ndjson);
     assert_produced(&ran, seeded.len(), &target);
 
-    let (_, copied) = consume_json(&mock, &target);
+    let (_, copied) = consume_json(cluster, &target);
     let copied = contents(&copied);
     assert_eq!(
         copied, original,
         "the copy: same partition, key, value, headers and timestamp, byte for byte"
     );
-    // The peer agrees on the bytes the copy holds.
-    let peer = mock.read(&target, seeded.len());
-    let peer_values: Vec<Option<Vec<u8>>> = peer.iter().map(|r| r.value.clone()).collect();
-    let want_values: Vec<Option<Vec<u8>>> = want.iter().map(|w| w.2.clone()).collect();
-    assert_eq!(peer_values, want_values, "kcat reads the copied values");
+    // The peer agrees on every byte the copy holds.
+    let want: Vec<Want> = want
+        .into_iter()
+        .map(|(p, k, v, h)| (p, k, v, cluster.peer_view(&h)))
+        .collect();
+    assert_eq!(
+        got(&cluster.read(&target, seeded.len())),
+        want,
+        "the peer reads the copy"
+    );
+}
+
+#[test]
+fn consume_json_piped_into_produce_json_copies_a_topic_byte_for_byte_on_the_mock() {
+    let Some(mock) = Mock::start() else { return };
+    copies_a_topic_byte_for_byte(&mock);
+}
+
+#[test]
+fn consume_json_piped_into_produce_json_copies_a_topic_byte_for_byte_on_kafka() {
+    let Some(kafka) = Kafka::start() else { return };
+    copies_a_topic_byte_for_byte(&kafka);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -663,12 +804,12 @@ fn consume_json_piped_into_produce_json_copies_a_topic_byte_for_byte() {
 
 #[test]
 fn producing_to_a_topic_that_does_not_exist_fails_naming_it() {
-    let Some(real) = Real::start() else { return };
+    let Some(kafka) = Kafka::start() else { return };
     let topic = unique("prod-missing");
     let ran = run_with_input(
         Process::new(KTUI)
-            .args(["-b", &real.bootstrap(), "produce", &topic])
-            .env("XDG_DATA_HOME", real.data()),
+            .args(["-b", &kafka.bootstrap(), "produce", &topic])
+            .env("XDG_DATA_HOME", kafka.data()),
         b"one\ntwo\n",
         TIMES_OUT + Duration::from_secs(10),
     );
@@ -691,8 +832,9 @@ fn producing_to_a_topic_that_does_not_exist_fails_naming_it() {
         "{:?}",
         ran.stderr
     );
-    // tansu does not auto-create: nothing appeared.
-    let topics = support::kp_topics(&real.bootstrap());
+    // The node does not auto-create topics (auto.create.topics.enable=false): nothing
+    // appeared.
+    let topics = support::kp_topics(&kafka.bootstrap());
     assert!(!topics.contains(&topic), "{topics:?}");
 }
 
@@ -851,11 +993,11 @@ fn message(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_reports_where_each_message_landed_and_the_peer_reads_it_there() {
-    let Some(real) = block_in_place(Real::start) else {
+    let Some(kafka) = block_in_place(Kafka::start) else {
         return;
     };
-    let address = real.bootstrap();
-    let topic = block_in_place(|| real.topic("wk-produce", 3));
+    let address = kafka.bootstrap();
+    let topic = block_in_place(|| kafka.topic("wk-produce", 3));
     let mut worker = connected_worker(&address).await;
 
     let headers = vec![
@@ -879,13 +1021,21 @@ async fn the_worker_reports_where_each_message_landed_and_the_peer_reads_it_ther
         .await
         .unwrap_or_else(|f| panic!("the tombstone was not delivered: {f:?}"));
     assert_eq!(tombstone.partition, 2, "an explicit partition is kept");
+    // The first records of a new topic: offset 0 of their partitions (1 for the
+    // tombstone if the keyed message went to partition 2 too).
+    assert_eq!(first.offset, 0, "{first:?}");
+    assert_eq!(
+        tombstone.offset,
+        i64::from(first.partition == 2),
+        "{tombstone:?} after {first:?}"
+    );
 
     let expected = block_in_place(|| kp_default_partitions(&address, &topic, &["order-42"]));
     assert_eq!(
         first.partition, expected["order-42"],
         "a key lands where kafka-python would put it"
     );
-    let records = block_in_place(|| kp_consume(&address, &topic, 2));
+    let records = block_in_place(|| kafka.read(&topic, 2));
     let at = |partition: i32, offset: i64| {
         records
             .iter()
@@ -916,17 +1066,20 @@ async fn the_worker_reports_where_each_message_landed_and_the_peer_reads_it_ther
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_reports_a_timeout_as_retriable_and_counts_unconfirmed_messages_at_shutdown() {
-    let Some(mut real) = block_in_place(Real::start) else {
+    // A node of its own: the test kills it.
+    let Some(mut node) = block_in_place(kafka::KafkaNode::start) else {
         return;
     };
-    let address = real.bootstrap();
-    let topic = block_in_place(|| real.topic("wk-stopped", 1));
+    let address = node.address();
+    let topic = unique("wk-stopped");
+    block_in_place(|| kp(&address, &["create-topic", &topic, "--partitions", "1"]));
     let mut worker = connected_worker(&address).await;
-    produce(&mut worker, 1, message(&topic, None, "k", Some(b"first")))
+    let delivered = produce(&mut worker, 1, message(&topic, None, "k", Some(b"first")))
         .await
-        .unwrap_or_else(|f| panic!("the first message was not delivered: {f:?}"));
+        .unwrap_or_else(|f| panic!("the first message was not delivered: {f:?}\n{}", node.log()));
+    assert_eq!((delivered.partition, delivered.offset), (0, 0));
 
-    block_in_place(|| real.tansu.stop());
+    block_in_place(|| node.kill());
     // One that will time out, and one still waiting when the worker is told to stop.
     let failure = produce(&mut worker, 2, message(&topic, None, "k", Some(b"second")))
         .await

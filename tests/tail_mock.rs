@@ -3,7 +3,7 @@
 //! cluster over TCP (the cluster `--demo` runs), with kcat as the peer client.
 //!
 //! Every test starts its own mock cluster and makes its own topics. One test needs a real
-//! broker (tansu): the mock cluster cannot look offsets up by time.
+//! broker (Apache Kafka, the shared node): the mock cluster cannot look offsets up by time.
 
 mod support;
 
@@ -26,7 +26,7 @@ use ktui::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
 use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header as WireHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use support::{KTUI, Ran, Tansu, kcat, kcat_available, kp, poll_until, run_with_timeout, unique};
+use support::{KTUI, Ran, kafka, kcat, kcat_available, kp, poll_until, run_with_timeout, unique};
 use tempfile::TempDir;
 
 /// Bound for anything the cluster should deliver (it answers in milliseconds).
@@ -116,37 +116,7 @@ impl Mock {
     /// Produces the records one at a time (each acknowledged before the next).
     /// Returns where each landed.
     fn produce(&self, topic: &str, records: &[Out]) -> Vec<(i32, i64)> {
-        self.rt.block_on(async {
-            let mut landed = Vec::new();
-            for out in records {
-                let mut record = FutureRecord::<[u8], [u8]>::to(topic).partition(out.partition);
-                if let Some(key) = &out.key {
-                    record = record.key(key.as_slice());
-                }
-                if let Some(value) = &out.value {
-                    record = record.payload(value.as_slice());
-                }
-                if let Some(ms) = out.timestamp {
-                    record = record.timestamp(ms);
-                }
-                if !out.headers.is_empty() {
-                    let headers = out.headers.iter().fold(OwnedHeaders::new(), |all, h| {
-                        all.insert(WireHeader {
-                            key: &h.name,
-                            value: h.value.as_deref(),
-                        })
-                    });
-                    record = record.headers(headers);
-                }
-                let delivery = self
-                    .producer
-                    .send(record, Duration::from_secs(10))
-                    .await
-                    .unwrap_or_else(|(e, _)| panic!("cannot produce to {topic}: {e}"));
-                landed.push((delivery.partition, delivery.offset));
-            }
-            landed
-        })
+        self.rt.block_on(send_all(&self.producer, topic, records))
     }
 
     /// `ktui -b BOOTSTRAP consume ARGS…`, run to completion (killed after the deadline).
@@ -159,6 +129,39 @@ impl Mock {
             DEADLINE,
         )
     }
+}
+
+/// Produces the records one at a time (each acknowledged before the next).
+/// Returns where each landed.
+async fn send_all(producer: &FutureProducer, topic: &str, records: &[Out]) -> Vec<(i32, i64)> {
+    let mut landed = Vec::new();
+    for out in records {
+        let mut record = FutureRecord::<[u8], [u8]>::to(topic).partition(out.partition);
+        if let Some(key) = &out.key {
+            record = record.key(key.as_slice());
+        }
+        if let Some(value) = &out.value {
+            record = record.payload(value.as_slice());
+        }
+        if let Some(ms) = out.timestamp {
+            record = record.timestamp(ms);
+        }
+        if !out.headers.is_empty() {
+            let headers = out.headers.iter().fold(OwnedHeaders::new(), |all, h| {
+                all.insert(WireHeader {
+                    key: &h.name,
+                    value: h.value.as_deref(),
+                })
+            });
+            record = record.headers(headers);
+        }
+        let delivery = producer
+            .send(record, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|(e, _)| panic!("cannot produce to {topic}: {e}"));
+        landed.push((delivery.partition, delivery.offset));
+    }
+    landed
 }
 
 /// `run_tail` on a thread of its own, its events on a channel. Stopped on drop.
@@ -435,7 +438,7 @@ fn a_time_after_every_record_starts_at_the_end() {
     mock.produce(&topic, &old);
     // An hour from now: no record is at or after it, so nothing is read (not the old
     // records from the beginning). The mock has no time index and answers "none" to any
-    // lookup, so the next test checks a real lookup on tansu.
+    // lookup, so the next test checks a real lookup on Kafka.
     let (partitions, records) = Tail::start(
         mock.settings(),
         spec(&topic, StartPosition::Time(now_ms() + 3_600_000), true),
@@ -446,40 +449,94 @@ fn a_time_after_every_record_starts_at_the_end() {
 }
 
 #[test]
-fn a_time_start_on_tansu_reads_from_the_first_record_at_or_after_it() {
-    let Some(tansu) = Tansu::start() else { return };
-    let address = tansu.address();
+fn a_time_start_on_kafka_reads_each_partition_from_its_first_record_at_or_after_it() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
     let topic = unique("tail-time");
-    kp(&address, &["create-topic", &topic, "--partitions", "1"]);
-    kp(
-        &address,
-        &["produce", &topic, "before-0", "before-1", "before-2"],
-    );
-    // tansu looks offsets up by when a batch was appended; the peer has its answer for
-    // every "before" record, so they were all appended before `cut`.
-    let cut = now_ms() + 1;
-    poll_until(Duration::from_secs(1), || (now_ms() > cut).then_some(()))
-        .expect("the clock moves on");
-    kp(&address, &["produce", &topic, "after-3", "after-4"]);
+    kp(&address, &["create-topic", &topic, "--partitions", "2"]);
+    // Kafka looks offsets up by the records' own timestamps (CreateTime), not by when
+    // they were appended: every record here is appended now, with a timestamp from ten
+    // minutes ago on. Partition 1 holds one record older than the one before it.
+    let base = now_ms() - 600_000;
+    let stamps: [[i64; 4]; 2] = [[0, 1000, 2000, 3000], [500, 2500, 1500, 3500]];
+    let records: Vec<Out> = (0..2)
+        .flat_map(|p: i32| {
+            stamps[usize::try_from(p).expect("partition")]
+                .iter()
+                .enumerate()
+                .map(move |(i, ms)| Out {
+                    timestamp: Some(base + ms),
+                    ..Out::text(p, None, &format!("p{p}-{i}"))
+                })
+        })
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", &address)
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
+    let landed = rt.block_on(send_all(&producer, &topic, &records));
+    let want_landed: Vec<(i32, i64)> = (0..2).flat_map(|p| (0..4).map(move |o| (p, o))).collect();
+    assert_eq!(landed, want_landed, "each partition from offset 0");
 
-    let (_, records) = Tail::start(
-        ClientSettings::new(&address),
-        spec(&topic, StartPosition::Time(cut), true),
-    )
-    .run_to_end();
-    assert_eq!(
-        by_partition(&records),
-        BTreeMap::from([(
-            0,
-            vec![(3, "after-3".to_string()), (4, "after-4".to_string())]
-        )]),
-        "{}",
-        tansu.log()
-    );
-    assert!(
-        records.iter().all(|r| r.timestamp >= Some(cut)),
-        "{records:#?}"
-    );
+    // What a start at `cut` must read: each partition from the first offset whose
+    // timestamp is at or after `cut` (everything after it, whatever its timestamp), or
+    // nothing where no record is that new.
+    let expected = |cut: i64| -> BTreeMap<i32, Vec<(i64, String, i64)>> {
+        (0..2)
+            .map(|p: i32| {
+                let row = stamps[usize::try_from(p).expect("partition")];
+                let from = row
+                    .iter()
+                    .position(|ms| base + ms >= cut)
+                    .unwrap_or(row.len());
+                let held = (from..row.len())
+                    .map(|i| {
+                        (
+                            i64::try_from(i).expect("offset"),
+                            format!("p{p}-{i}"),
+                            base + row[i],
+                        )
+                    })
+                    .collect();
+                (p, held)
+            })
+            .collect()
+    };
+    // Before everything; exactly at a record's timestamp (inclusive) and one millisecond
+    // after it, in each partition; between the out-of-order records; after everything.
+    for offset in [
+        -1, 0, 1, 500, 1000, 1001, 1500, 2000, 2501, 3000, 3001, 3500, 3501,
+    ] {
+        let cut = base + offset;
+        let (partitions, read) = Tail::start(
+            ClientSettings::new(&address),
+            spec(&topic, StartPosition::Time(cut), true),
+        )
+        .run_to_end();
+        assert_eq!(partitions, vec![0, 1]);
+        let mut got: BTreeMap<i32, Vec<(i64, String, i64)>> =
+            (0..2).map(|p| (p, Vec::new())).collect();
+        for r in &read {
+            got.entry(r.partition).or_default().push((
+                r.offset,
+                text(r.value.as_deref()),
+                r.timestamp.expect("a timestamp"),
+            ));
+        }
+        assert_eq!(
+            got,
+            expected(cut),
+            "start at base + {offset} ms: (offset, value, timestamp) per partition\n{}",
+            broker.log()
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------

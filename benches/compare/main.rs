@@ -1,15 +1,16 @@
 //! `cargo bench --bench compare`: ktui measured beside kcat (and the TUI peers yozefu and
 //! kaskade where installed) on the same broker in the same run, printed as one table.
 //!
-//! It starts its own broker (librdkafka's mock cluster over TCP, which Debian's kcat can
-//! talk to; tansu too when installed, with kafka-python as the peer), writes the data it
-//! needs, and runs every tool as a user would: the real binaries, stdout to /dev/null, the
-//! TUIs in a pseudo-terminal (`benches/pty_probe.py`).
+//! It starts its own brokers (librdkafka's mock cluster over TCP; and, where java is
+//! installed, one Apache Kafka node started by `.ci/kafka/node`, with kcat and kafka-python
+//! as the peers there), writes the data it needs, and runs every tool as a user would: the
+//! real binaries, stdout to /dev/null, the TUIs in a pseudo-terminal (`benches/pty_probe.py`).
 //!
 //!     cargo bench --bench compare                 # 1M records of ~200 bytes, 30 s firehoses
 //!     cargo bench --bench compare -- --smoke      # small sizes: checks the harness works
 //!     cargo bench --bench compare -- --records 200000 --firehose-secs 10
 //!     cargo bench --bench compare -- --only firehose --rates max --probes 20
+//!     cargo bench --bench compare -- --only kafka --kafka-records 200000
 //!
 //! Every figure is a pair (or ratio) measured in the same run on the same machine.
 #![allow(dead_code)]
@@ -24,8 +25,8 @@
 )]
 
 mod firehose;
+mod kafka;
 mod mock;
-mod tansu;
 mod tools;
 
 use std::fmt::Write as _;
@@ -35,12 +36,16 @@ use std::process::{Command, Stdio};
 use ktui::kafka::demo::DemoCluster;
 
 use firehose::Hose;
+use kafka::{KafkaBroker, kafka_rows};
 use mock::{create_topic, load_evenly, messages, partitions_to_hold, retained, write_data};
-use tansu::{TansuBroker, tansu_rows};
 use tools::{
     Home, YOZEFU_PROBE, YozefuHome, count_lines, kaskade_note, kcat, ms, pair_row, probe, strings,
     timed, tui_figures, which, yozefu,
 };
+
+/// Records for the Kafka rows in a full run: enough that a tool's start-up is not most of
+/// its time, few enough that kafka-python (about 25 k msg/s) takes seconds, not minutes.
+const KAFKA_RECORDS: usize = 200_000;
 
 /// What to measure, and how big.
 #[derive(Debug, Clone)]
@@ -55,10 +60,10 @@ pub struct Options {
     pub probes: usize,
     /// Runs of each produce and consume pair; the table shows the median.
     pub repeat: usize,
-    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`, `tansu`); empty: all.
+    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`, `kafka`); empty: all.
     pub only: Vec<String>,
-    /// Records for the produce and consume pair on tansu (kafka-python is the peer there).
-    pub tansu_records: usize,
+    /// Records for the produce and consume rows on Apache Kafka.
+    pub kafka_records: usize,
 }
 
 impl Options {
@@ -72,7 +77,7 @@ impl Options {
             probes: 40,
             repeat: 3,
             only: Vec::new(),
-            tansu_records: 100_000,
+            kafka_records: KAFKA_RECORDS,
         }
     }
 
@@ -87,7 +92,7 @@ impl Options {
             probes: 3,
             repeat: 1,
             only: Vec::new(),
-            tansu_records: 500,
+            kafka_records: 500,
         }
     }
 
@@ -107,7 +112,7 @@ impl Options {
                 "--firehose-secs" => options.firehose_secs = number("--firehose-secs"),
                 "--probes" => options.probes = number("--probes") as usize,
                 "--repeat" => options.repeat = (number("--repeat") as usize).max(1),
-                "--tansu-records" => options.tansu_records = number("--tansu-records") as usize,
+                "--kafka-records" => options.kafka_records = number("--kafka-records") as usize,
                 "--rates" => {
                     let list = args.next().expect("--rates needs a list like 10000,max");
                     options.rates = list
@@ -153,8 +158,11 @@ pub struct Report {
     pub consumed_lines: Option<u64>,
     /// Per firehose: records produced and records the TUI's tail received.
     pub firehoses: Vec<(u64, u64)>,
-    /// On tansu: records ktui produced and then consumed (when tansu ran).
-    pub tansu: Option<(u64, u64)>,
+    /// On Kafka: records ktui produced (its topic's end offsets) and then consumed (the
+    /// lines `ktui consume` printed), when the Kafka rows ran.
+    pub kafka: Option<(u64, u64)>,
+    /// Apache Kafka's version, when the Kafka rows ran.
+    pub kafka_version: Option<String>,
     pub table: String,
 }
 
@@ -462,25 +470,38 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         });
     }
 
-    // 5. A real broker, when tansu and kafka-python are installed (Debian's kcat cannot
-    // talk to tansu, so kafka-python is the peer there).
-    if options.runs("tansu")
-        && let Some(broker) = TansuBroker::start()
-    {
-        tansu_rows(&mut report, options, ktui, &broker.address, &rt);
+    // 5. A real broker: one Apache Kafka node, when java is installed.
+    if options.runs("kafka") {
+        if let Some(broker) = KafkaBroker::start() {
+            kafka_rows(&mut report, options, ktui, &broker, &rt);
+            report.kafka_version = Some(broker.version.clone());
+        } else {
+            report.rows.push(Row {
+                scenario: "kafka: produce and consume".into(),
+                ktui: "java not installed".into(),
+                peer: String::new(),
+                ratio: None,
+            });
+        }
     }
 
-    report.table = table(&report.rows, options);
+    report.table = table(&report.rows, options, report.kafka_version.as_deref());
     report
 }
 
-fn table(rows: &[Row], options: &Options) -> String {
+fn table(rows: &[Row], options: &Options, kafka: Option<&str>) -> String {
     let mut out = String::new();
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let kafka = kafka.map_or_else(String::new, |version| {
+        format!(
+            " (kafka rows: Apache Kafka {version}, one KRaft node on this machine, {} records)",
+            options.kafka_records
+        )
+    });
     let _ = writeln!(
         out,
-        "ktui vs peers · librdkafka mock cluster over TCP (tansu rows: tansu on memory \
-         storage) · {cores} cores · {} records of {} B",
+        "ktui vs peers · librdkafka mock cluster over TCP{kafka} · {cores} cores · {} records \
+         of {} B",
         options.records, options.size
     );
     let _ = writeln!(out, "| scenario | ktui | peer | peer time ÷ ktui time |");
