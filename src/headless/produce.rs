@@ -29,7 +29,10 @@ const INPUT_BUFFER: usize = 1 << 20;
 struct Counting {
     base: KtuiContext,
     delivered: AtomicU64,
+    /// Every failure: bad input lines, refused sends and failed deliveries.
     failed: AtomicU64,
+    /// The failed delivery reports among them.
+    undelivered: AtomicU64,
     reasons: Mutex<Vec<String>>,
 }
 
@@ -64,6 +67,7 @@ impl ProducerContext for Counting {
                 self.delivered.fetch_add(1, Ordering::Relaxed);
             }
             Err((error, _)) => {
+                self.undelivered.fetch_add(1, Ordering::Relaxed);
                 let f = produce::failure(error);
                 self.fail(format!("{} ({})", f.message, f.code));
             }
@@ -86,7 +90,9 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
         };
     let mut queued = 0u64;
     let mut send = |message: Outgoing<'_>| {
-        send_one(&producer, &message);
+        if !send_one(&producer, &message) {
+            return;
+        }
         queued += 1;
         if queued.is_multiple_of(1024) {
             producer.poll(Duration::ZERO);
@@ -126,8 +132,10 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
     flush(&producer, Duration::from_secs(30));
     let context = producer.context();
     let delivered = context.delivered.load(Ordering::Relaxed);
-    let failed = context.failed.load(Ordering::Relaxed)
-        + u64::try_from(producer.in_flight_count()).unwrap_or(0);
+    // Messages queued that have no report yet (`in_flight_count` would also count queued
+    // error events, e.g. "all brokers down", as if they were messages).
+    let reported = delivered + context.undelivered.load(Ordering::Relaxed);
+    let failed = context.failed.load(Ordering::Relaxed) + queued.saturating_sub(reported);
     let topic = crate::text::escape_control(&args.topic);
     if failed == 0 {
         eprintln!("ktui: produced {delivered} messages to {topic}");
@@ -205,7 +213,8 @@ impl<'a> From<&'a OutgoingMessage> for Outgoing<'a> {
 }
 
 /// Queues one message, waiting for room when librdkafka's queue is full.
-fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) {
+/// Queues one message; `false` (the failure counted) when librdkafka refuses it.
+fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
     let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(message.topic);
     if let Some(key) = message.key {
         record = record.key(key);
@@ -224,7 +233,7 @@ fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) {
     }
     loop {
         match producer.send(record) {
-            Ok(()) => return,
+            Ok(()) => return true,
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                 record = back;
                 // rdkafka's poll waits out its whole timeout even once reports have
@@ -237,7 +246,7 @@ fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) {
                 producer
                     .context()
                     .fail(format!("{} ({})", f.message, f.code));
-                return;
+                return false;
             }
         }
     }
