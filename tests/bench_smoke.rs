@@ -4,6 +4,8 @@
 
 mod support;
 
+// The benchmark and `support` both load `support/ports.rs`: one copy per module tree.
+#[allow(clippy::duplicate_mod)]
 #[path = "../benches/compare/main.rs"]
 mod compare;
 

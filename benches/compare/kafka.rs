@@ -1,6 +1,7 @@
 //! Apache Kafka, a real broker: one KRaft node started by `.ci/kafka/node` (the script the
 //! tests use), with kcat and kafka-python as the peers.
 
+use super::ports::broker_port;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,13 +51,6 @@ fn version(libs: &Path) -> Option<String> {
     })
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// A KRaft cluster id: 16 bytes, base64url without padding (what `random-uuid` prints;
 /// made here, it saves the node a JVM start).
 fn cluster_id() -> String {
@@ -89,7 +83,7 @@ impl KafkaBroker {
             .prefix("ktui-bench-kafka-")
             .tempdir()
             .expect("a dir for the Kafka node");
-        let (port, controller) = (free_port(), free_port());
+        let (port, controller) = (broker_port(), broker_port());
         let console = std::fs::File::create(dir.path().join("console.log")).expect("console log");
         let child = Command::new("bash")
             .arg(root().join(".ci/kafka/node"))

@@ -27,6 +27,9 @@
 mod firehose;
 mod kafka;
 mod mock;
+// Broker ports claimed across processes, shared with the tests' harness.
+#[path = "../../tests/support/ports.rs"]
+mod ports;
 mod tools;
 
 use std::fmt::Write as _;

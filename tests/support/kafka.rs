@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 
+pub use super::ports::broker_port;
 use super::{POLL, read_tail, require, tls};
 
 /// The script that runs one node.
@@ -78,7 +79,10 @@ pub fn available() -> bool {
         }
     });
     match found {
-        Ok(()) => require("Apache Kafka (java and the jars)", true) && super::peer_available(),
+        Ok(()) => require(
+            "python3 with kafka-python (pip install 'kafka-python>=3')",
+            super::peer_available(),
+        ),
         Err(what) => require(what, false),
     }
 }
@@ -103,50 +107,6 @@ pub fn metadata_brokers(bootstrap: &str, timeout: Duration) -> Result<Vec<i32>, 
     Ok(ids)
 }
 
-/// A loopback port for a broker, claimed across every test process of this checkout.
-///
-/// A port from the OS (`bind(0)`) is released before the broker binds it, seconds later
-/// for a JVM, and another test process may be handed the same port meanwhile: its client
-/// would then talk to the wrong broker. Broker ports therefore come from 20000–32767,
-/// below Linux's ephemeral range (so no `bind(0)` hands them out), and each is claimed with
-/// a file in `target/tmp/kafka-ports` that names the claiming process; a claim whose
-/// process is gone is taken over.
-pub fn broker_port() -> u16 {
-    use std::hash::{BuildHasher as _, RandomState};
-    use std::io::Write as _;
-    use std::net::{Ipv4Addr, TcpListener};
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kafka-ports");
-    fs::create_dir_all(&dir).expect("the port claims dir");
-    let me = std::process::id();
-    let state = RandomState::new();
-    for attempt in 0u32..10_000 {
-        let port = 20_000 + (state.hash_one((attempt, me)) % 12_768) as u16;
-        let claim = dir.join(port.to_string());
-        let owner_alive = |claim: &Path| {
-            fs::read_to_string(claim)
-                .ok()
-                .and_then(|pid| pid.trim().parse::<u32>().ok())
-                .is_some_and(|pid| pid == me || Path::new(&format!("/proc/{pid}")).exists())
-        };
-        if claim.exists() && owner_alive(&claim) {
-            continue;
-        }
-        let _ = fs::remove_file(&claim);
-        let Ok(mut file) = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&claim)
-        else {
-            continue; // another process claimed it first
-        };
-        let _ = write!(file, "{me}");
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free broker port in 20000-32767")
-}
-
 /// A KRaft cluster id: 16 bytes, base64url without padding (what `random-uuid` prints).
 fn cluster_id() -> String {
     use base64::Engine as _;
@@ -167,8 +127,6 @@ fn cluster_id() -> String {
 pub struct NodeOptions {
     /// `--voters` for a multi-node quorum (default: the node alone).
     pub voters: Option<String>,
-    /// Further arguments to `.ci/kafka/node` (listeners, users, `--set`).
-    pub args: Vec<String>,
     /// The cluster id to format with (nodes of one cluster share it).
     pub cluster_id: Option<String>,
 }
@@ -223,22 +181,6 @@ impl KafkaNode {
         format!("127.0.0.1:{}", self.port)
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The node's data, config and logs.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Whether the process runs (it may not answer yet).
-    pub fn running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| c.try_wait().ok().flatten().is_none())
-    }
-
     /// The end of the broker's log and of its console output (for failure messages).
     pub fn log(&self) -> String {
         format!(
@@ -265,7 +207,6 @@ impl KafkaNode {
         if let Some(voters) = &self.options.voters {
             command.args(["--voters", voters]);
         }
-        command.args(&self.options.args);
         command.env(
             "KTUI_KAFKA_CLUSTER_ID",
             self.options.cluster_id.clone().unwrap_or_else(cluster_id),
@@ -347,12 +288,6 @@ impl KafkaNode {
         self.wait_ready(1, Duration::from_secs(60));
     }
 
-    /// Starts the node again without waiting (for a cluster whose nodes must come up together).
-    pub fn start_again(&mut self) {
-        self.kill();
-        self.spawn();
-    }
-
     /// Kills the node and deletes its storage: the next start formats it anew, with a new
     /// cluster id unless the options fix one.
     pub fn wipe(&mut self) {
@@ -404,7 +339,6 @@ impl KafkaCluster {
             .map(|(i, &(port, controller))| {
                 let options = NodeOptions {
                     voters: Some(voters.clone()),
-                    args: Vec::new(),
                     cluster_id: Some(id.clone()),
                 };
                 KafkaNode::new(i as u32 + 1, port, controller, options)
@@ -524,6 +458,8 @@ fn shared_config() -> String {
     use std::hash::{DefaultHasher, Hash as _, Hasher as _};
     let mut hasher = DefaultHasher::new();
     include_str!("../../.ci/kafka/node").hash(&mut hasher);
+    include_str!("../../.ci/kafka/pom.xml").hash(&mut hasher);
+    include_str!("kafka.rs").hash(&mut hasher);
     (PLAIN_USER, SCRAM_256_USER, SCRAM_512_USER).hash(&mut hasher);
     format!("{:016x}", hasher.finish())
 }
@@ -553,44 +489,61 @@ pub fn shared() -> Option<&'static SharedKafka> {
                 .ok()
                 .and_then(|p| p.trim().parse::<u32>().ok())
             {
-                stop_process(pid);
+                stop_shared_process(pid, &dir);
             }
         }
-        if let Some(state) = current {
-            let alive = Path::new(&format!("/proc/{}", state.pid)).exists();
-            if alive
-                && state.config == config
-                && metadata_brokers(&state.address(), Duration::from_secs(5)).is_ok()
-            {
+        if let Some(state) = current
+            && runs_shared_node(state.pid, &dir)
+        {
+            if state.config == config {
+                // Ours and current: other tests may be using it right now, so a slow
+                // answer (a loaded machine) is waited for, never a reason to replace it.
+                let answered = super::poll_until(Duration::from_secs(60), || {
+                    metadata_brokers(&state.address(), Duration::from_secs(5)).ok()
+                });
+                assert!(
+                    answered.is_some(),
+                    "the shared Kafka node (pid {}) runs but did not answer within 60 s:\n{}",
+                    state.pid,
+                    state.log()
+                );
                 return state;
             }
-            if alive {
-                stop_process(state.pid);
-            }
+            stop_shared_process(state.pid, &dir);
         }
         let state = start_shared(&dir, config);
         fs::write(&state_path, serde_json::to_string(&state).expect("state"))
             .expect("write the shared Kafka state");
-        fs::write(dir.join("pid"), state.pid.to_string()).expect("write the shared Kafka pid");
         state
     }))
 }
 
-/// SIGTERM, up to 20 s to exit, then SIGKILL.
-fn stop_process(pid: u32) {
-    let gone = || !Path::new(&format!("/proc/{pid}")).exists();
-    if gone() {
+/// Whether `pid` is the shared node's JVM (not another process that reuses a stale pid).
+fn runs_shared_node(pid: u32, dir: &Path) -> bool {
+    fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        cmdline.contains("kafka.Kafka") && cmdline.contains(&*dir.join("node").to_string_lossy())
+    })
+}
+
+/// Stops the shared node's JVM if `pid` is it: SIGTERM, up to 20 s to exit, then SIGKILL.
+fn stop_shared_process(pid: u32, dir: &Path) {
+    if !runs_shared_node(pid, dir) {
         return;
     }
     let _ = Command::new("kill")
         .arg(pid.to_string())
         .stderr(Stdio::null())
         .status();
-    let _ = super::poll_until(Duration::from_secs(20), || gone().then_some(()));
-    let _ = Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .stderr(Stdio::null())
-        .status();
+    let gone = super::poll_until(Duration::from_secs(20), || {
+        (!runs_shared_node(pid, dir)).then_some(())
+    });
+    if gone.is_none() {
+        let _ = Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 fn start_shared(dir: &Path, config: String) -> SharedKafka {
@@ -641,6 +594,8 @@ fn start_shared(dir: &Path, config: String) -> SharedKafka {
         .stderr(console)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run setsid bash .ci/kafka/node: {e}"));
+    // Written at once, so `.ci/test` stops it even if it never gets ready.
+    fs::write(dir.join("pid"), child.id().to_string()).expect("write the shared Kafka pid");
     let state = SharedKafka {
         pid: child.id(),
         config,
@@ -666,11 +621,14 @@ fn start_shared(dir: &Path, config: String) -> SharedKafka {
                 Err(why) => last = why,
             }
         }
-        assert!(
-            Instant::now() < deadline,
-            "the shared Kafka node was not ready within 90 s ({last}):\n{}",
-            state.log()
-        );
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the shared Kafka node was not ready within 90 s ({last}):\n{}",
+                state.log()
+            );
+        }
         std::thread::sleep(POLL);
     }
     // Not waited for: it outlives this process (`.ci/test` stops it).

@@ -9,8 +9,10 @@
 pub mod app;
 pub mod kafka;
 pub mod peers;
+pub mod ports;
 pub mod tls;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read as _;
 use std::net::{Ipv4Addr, TcpListener};
@@ -338,8 +340,7 @@ fn base64_field(value: &serde_json::Value) -> Option<Vec<u8>> {
 
 /// Reads `topic` from the beginning with kafka-python until `count` records arrived
 /// (panics, naming what did arrive, if they do not within 15 s). Sorted by partition,
-/// then offset. Counting records rather than trusting end offsets: tansu reports a wrong
-/// end offset after a batched produce.
+/// then offset.
 pub fn kp_consume(bootstrap: &str, topic: &str, count: usize) -> Vec<PeerRecord> {
     let out = kp(
         bootstrap,
@@ -374,6 +375,41 @@ pub fn parse_peer_records(peer: &str, out: &str) -> Vec<PeerRecord> {
                 .collect(),
         })
         .collect()
+}
+
+/// Each partition's end offset, as kafka-python reads them.
+pub fn kp_end_offsets(bootstrap: &str, topic: &str) -> BTreeMap<i32, i64> {
+    let out = kp(bootstrap, &["end-offsets", topic]);
+    let ends: BTreeMap<String, i64> = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("kp.py end-offsets printed {out:?}: {e}"));
+    ends.into_iter()
+        .map(|(p, end)| (p.parse().expect("a partition number"), end))
+        .collect()
+}
+
+/// Asserts that every partition of `topic` holds exactly the offsets 0, 1, 2… of
+/// `records` (sorted by partition, then offset) and ends right after them.
+pub fn assert_exact_offsets(bootstrap: &str, topic: &str, records: &[PeerRecord]) {
+    let ends = kp_end_offsets(bootstrap, topic);
+    let mut held: BTreeMap<i32, Vec<i64>> = ends.keys().map(|p| (*p, Vec::new())).collect();
+    for r in records {
+        held.entry(r.partition).or_default().push(r.offset);
+    }
+    for (partition, offsets) in &held {
+        let want: Vec<i64> = (0..i64::try_from(offsets.len()).expect("count")).collect();
+        assert_eq!(
+            offsets, &want,
+            "{topic}/{partition}: offsets from 0 with no gap or duplicate"
+        );
+    }
+    let counts: BTreeMap<i32, i64> = held
+        .iter()
+        .map(|(p, o)| (*p, i64::try_from(o.len()).expect("count")))
+        .collect();
+    assert_eq!(
+        ends, counts,
+        "{topic}: each partition's end offset is the number of records read from it"
+    );
 }
 
 /// The partition kafka-python's producer (its default partitioner, murmur2 like the
@@ -426,7 +462,7 @@ pub fn kcat_available() -> bool {
 /// Produces one record per line with `kcat -P -l` (so a line must not hold a newline);
 /// `args` adds options such as `-K:` (key before the first `:`), `-H name=value`
 /// (`-H name` for a null value) or `-p N`. Panics with kcat's output when it fails.
-/// kcat (librdkafka 2.0) works with the embedded demo cluster, not with tansu.
+/// kcat (librdkafka 2.0) works with the embedded demo cluster and with Apache Kafka.
 pub fn kcat_produce(bootstrap: &str, topic: &str, lines: &[&str], args: &[&str]) {
     let kcat = kcat().expect("kcat is installed (check kcat_available first)");
     let dir = tempfile::tempdir().expect("tempdir");
