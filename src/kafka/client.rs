@@ -200,7 +200,11 @@ pub fn explain_failure(reason: &str) -> String {
 
 /// N from librdkafka's "(after Nms in state STATE" in an already lowercased reason.
 fn ms_in_state(lower: &str, state: &str) -> Option<u64> {
-    let end = lower.find(&format!("ms in state {state}"))?;
+    let marker = format!("ms in state {state}");
+    // The whole state name: "up" must not match "update".
+    let end = lower.match_indices(&marker).map(|(at, _)| at).find(|&at| {
+        !lower[at + marker.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    })?;
     let digits = lower[..end].len()
         - lower[..end]
             .trim_end_matches(|c: char| c.is_ascii_digit())
@@ -399,6 +403,16 @@ mod tests {
         // A broker that was up for minutes and went away is an outage, not a TLS mistake.
         let outage = "127.0.0.1:9/1: Disconnected (after 183201ms in state UP)";
         assert_eq!(explain_failure(outage), outage);
+    }
+
+    #[test]
+    fn a_state_is_matched_by_its_whole_name() {
+        assert_eq!(ms_in_state("(after 5ms in state up)", "up"), Some(5));
+        assert_eq!(ms_in_state("(after 5ms in state update)", "up"), None);
+        assert_eq!(
+            ms_in_state("after 5ms in state update, then 7ms in state up)", "up"),
+            Some(7)
+        );
     }
 
     #[test]

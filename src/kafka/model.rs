@@ -93,9 +93,10 @@ pub struct ClusterSnapshot {
 }
 
 /// The brokers a snapshot is missing, as "ID at HOST:PORT" (or "ID" for one never seen):
-/// every broker in `seen` (id → "HOST:PORT", from earlier snapshots of the same cluster) or
-/// named as a replica of a partition, that the snapshot's broker list lacks. `seen` gains
-/// the snapshot's brokers.
+/// every broker a partition names as a replica that the snapshot's broker list lacks (a
+/// broker that is down, or fenced). `seen` (id → "HOST:PORT", from earlier snapshots of
+/// the same cluster) gives their addresses and gains the snapshot's brokers. A broker no
+/// replica names any more (decommissioned) is not missing.
 pub fn missing_brokers(
     snapshot: &ClusterSnapshot,
     seen: &mut std::collections::BTreeMap<i32, String>,
@@ -104,16 +105,14 @@ pub fn missing_brokers(
         seen.insert(broker.id, format!("{}:{}", broker.host, broker.port));
     }
     let live: std::collections::BTreeSet<i32> = snapshot.brokers.iter().map(|b| b.id).collect();
-    let mut missing: std::collections::BTreeSet<i32> = seen.keys().copied().collect();
-    missing.extend(
-        snapshot
-            .topics
-            .iter()
-            .flat_map(|t| &t.partitions)
-            .flat_map(|p| &p.replicas)
-            .copied(),
-    );
-    missing
+    let named: std::collections::BTreeSet<i32> = snapshot
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .flat_map(|p| &p.replicas)
+        .copied()
+        .collect();
+    named
         .difference(&live)
         .map(|id| match seen.get(id) {
             Some(address) => format!("{id} at {address}"),
@@ -271,18 +270,15 @@ mod tests {
     }
 
     #[test]
-    fn a_broker_that_leaves_is_named_with_its_address_and_one_never_seen_by_id() {
+    fn a_replica_on_a_missing_broker_names_it_with_its_address_or_its_id() {
         let mut seen = std::collections::BTreeMap::new();
         assert!(missing_brokers(&snapshot(&[1, 2, 3], &[1, 2, 3]), &mut seen).is_empty());
         assert_eq!(
             missing_brokers(&snapshot(&[1, 3], &[1, 2, 3]), &mut seen),
             ["2 at 127.0.0.1:9092"]
         );
-        // Gone from the replicas too (reassigned), still remembered.
-        assert_eq!(
-            missing_brokers(&snapshot(&[1, 3], &[1, 3]), &mut seen),
-            ["2 at 127.0.0.1:9092"]
-        );
+        // Gone from the replicas too (reassigned away, decommissioned): not missing.
+        assert!(missing_brokers(&snapshot(&[1, 3], &[1, 3]), &mut seen).is_empty());
         assert!(missing_brokers(&snapshot(&[1, 2, 3], &[1, 2, 3]), &mut seen).is_empty());
         // A replica on a broker this connection never saw.
         let mut fresh = std::collections::BTreeMap::new();

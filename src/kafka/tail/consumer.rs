@@ -3,6 +3,7 @@
 //! is replaced.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -23,9 +24,22 @@ pub(super) struct TailContext {
     /// Why the topic being read is another one now (the cluster's id or the topic's id
     /// changed), set from librdkafka's own logs.
     pub(super) replaced: Mutex<Option<String>>,
-    /// librdkafka's metadata debug logs were turned on by ktui (to see a topic's id
-    /// change), not asked for by the user: they are read here and not logged.
-    own_debug: bool,
+    /// Set with `replaced`: the read loop checks this before it takes the lock.
+    pub(super) changed: AtomicBool,
+    /// The debug logs ktui turned on itself (to see a topic's id change), read here and
+    /// not logged: all of them, or only the metadata ones beside what the user asked for.
+    hidden_debug: HiddenDebug,
+}
+
+/// Which librdkafka debug lines ktui asked for on its own (see [`TailContext`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HiddenDebug {
+    /// The user asked for `metadata` (or `all`) debug: log everything.
+    Nothing,
+    /// The user asked for other debug contexts: hide the metadata lines ktui added.
+    Metadata,
+    /// The user asked for no debug: every debug line is ktui's.
+    All,
 }
 
 impl ClientContext for TailContext {
@@ -34,8 +48,14 @@ impl ClientContext for TailContext {
             && let Ok(mut slot) = self.replaced.lock()
         {
             slot.get_or_insert(reason);
+            self.changed.store(true, Ordering::Release);
         }
-        if self.own_debug && matches!(level, RDKafkaLogLevel::Debug) {
+        let hidden = match self.hidden_debug {
+            HiddenDebug::Nothing => false,
+            HiddenDebug::Metadata => fac == "METADATA",
+            HiddenDebug::All => true,
+        };
+        if hidden && matches!(level, RDKafkaLogLevel::Debug) {
             return;
         }
         self.base.log(level, fac, log_message);
@@ -202,33 +222,31 @@ pub(super) fn consumer(
         .iter()
         .rev()
         .find(|(k, _)| k == "debug")
-        .map(|(_, v)| v.clone());
-    let own_debug = user_debug.is_none();
-    match user_debug {
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    let hidden_debug = match user_debug {
         None => {
-            config
-                .set("debug", "metadata")
-                .set_log_level(RDKafkaLogLevel::Debug);
+            config.set("debug", "metadata");
+            HiddenDebug::All
         }
         Some(debug)
             if !debug
                 .split(',')
                 .any(|c| matches!(c.trim(), "metadata" | "all")) =>
         {
-            config
-                .set("debug", format!("{debug},metadata"))
-                .set_log_level(RDKafkaLogLevel::Debug);
+            config.set("debug", format!("{debug},metadata"));
+            HiddenDebug::Metadata
         }
-        Some(_) => {
-            config.set_log_level(RDKafkaLogLevel::Debug);
-        }
-    }
+        Some(_) => HiddenDebug::Nothing,
+    };
+    config.set_log_level(RDKafkaLogLevel::Debug);
     let context = TailContext {
         base: KtuiContext::default(),
         topic: spec.topic.clone(),
         lag: Mutex::new(None),
         replaced: Mutex::new(None),
-        own_debug,
+        changed: AtomicBool::new(false),
+        hidden_debug,
     };
     config
         .create_with_context(context)

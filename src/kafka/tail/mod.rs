@@ -382,12 +382,16 @@ fn read_loop(
         // it updates its metadata, before it can fetch a record of the new topic, so a
         // record polled now may be the new topic's and is read again with the new
         // consumer; every record polled before is the old topic's.
-        let replaced = consumer
-            .context()
-            .replaced
-            .lock()
-            .ok()
-            .and_then(|mut slot| slot.take());
+        let context = consumer.context();
+        let replaced = if context.changed.swap(false, Ordering::Acquire) {
+            context
+                .replaced
+                .lock()
+                .ok()
+                .and_then(|mut slot| slot.take())
+        } else {
+            None
+        };
         if let Some(reason) = replaced {
             if flush(&mut batch, &mut batch_bytes, sink) == Flow::Stop {
                 return Ended::Done;
