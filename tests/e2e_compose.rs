@@ -209,8 +209,7 @@ fn peer_record(address: &str, topic: &str, count: usize, at: (i32, i64)) -> Peer
 /// The broker's end offset of each partition of `topic` is what `want` says
 /// (`{"partition": end offset}`): it holds what the test sent, once, and nothing more.
 fn assert_end_offsets(address: &str, topic: &str, want: &serde_json::Value) {
-    let ends: serde_json::Value =
-        serde_json::from_str(&kp(address, &["end-offsets", topic])).expect("end-offsets JSON");
+    let ends = serde_json::to_value(support::kp_end_offsets(address, topic)).expect("JSON");
     assert_eq!(&ends, want, "the end offsets of {topic}");
 }
 

@@ -142,11 +142,10 @@ fn header<'a>(record: &'a PeerRecord, name: &str) -> Option<&'a [u8]> {
 fn all_records(address: &str, topic: &str, count: usize) -> Vec<PeerRecord> {
     let records = kp_consume(address, topic, count);
     assert_eq!(records.len(), count, "{records:#?}");
-    let ends: serde_json::Value =
-        serde_json::from_str(&kp(address, &["end-offsets", topic])).expect("end-offsets JSON");
+    let ends = support::kp_end_offsets(address, topic);
     assert_eq!(
         ends,
-        serde_json::json!({ "0": count }),
+        [(0, i64::try_from(count).expect("a count"))].into(),
         "{topic} holds exactly {count} records"
     );
     records

@@ -70,10 +70,8 @@ fn partition_states(bootstrap: &str, topic: &str) -> Result<Vec<PartitionState>,
 
 /// Sum of the high watermarks of `topic` (every partition starts at 0 here).
 fn total_records(bootstrap: &str, topic: &str) -> usize {
-    let out = kp(bootstrap, &["end-offsets", topic]);
-    let ends: BTreeMap<String, i64> =
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("end-offsets {out:?}: {e}"));
-    ends.values()
+    support::kp_end_offsets(bootstrap, topic)
+        .values()
         .map(|n| usize::try_from(*n).expect("a count"))
         .sum()
 }

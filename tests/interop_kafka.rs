@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use support::peers::{
     ck_available, ck_consume, ck_produce_records, java_console_consume, java_console_produce,
 };
-use support::{KTUI, kafka, kp, kp_default_partitions, run_with_input, unique};
+use support::{
+    KTUI, assert_exact_offsets, kafka, kp, kp_default_partitions, run_with_input, unique,
+};
 
 /// `ktui consume TOPIC -o beginning -e --format json`: one envelope per record.
 fn ktui_envelopes(address: &str, topic: &str) -> Vec<Value> {
@@ -170,6 +172,8 @@ fn what_ktui_writes_confluent_kafka_and_the_console_consumer_read_back() {
     // confluent-kafka: the exact bytes, and each key on the partition Java's default
     // partitioner (murmur2) picks, as kafka-python computes it.
     let records = ck_consume(&address, &topic, keys.len() + 2);
+    // Exactly these: every partition holds offsets 0.. of what was read, and no more.
+    assert_exact_offsets(&address, &topic, &records);
     let placement = kp_default_partitions(&address, &topic, &keys);
     for key in keys {
         let record = records

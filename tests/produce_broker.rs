@@ -28,8 +28,8 @@ use rdkafka::message::{Header as WireHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use support::kafka::{self, SharedKafka};
 use support::{
-    KTUI, PeerRecord, RanBytes, free_port, kcat, kcat_available, kp, kp_consume,
-    kp_default_partitions, kp_produce_records, run_with_input, unique,
+    KTUI, PeerRecord, RanBytes, assert_exact_offsets, free_port, kcat, kcat_available, kp,
+    kp_consume, kp_default_partitions, kp_produce_records, run_with_input, unique,
 };
 use tempfile::TempDir;
 use tokio::task::block_in_place;
@@ -301,41 +301,6 @@ impl Kafka {
             kcat: kcat()?,
         })
     }
-}
-
-/// Each partition's end offset, as kafka-python reads them.
-fn end_offsets(bootstrap: &str, topic: &str) -> BTreeMap<i32, i64> {
-    let out = kp(bootstrap, &["end-offsets", topic]);
-    let ends: BTreeMap<String, i64> = serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("kp.py end-offsets printed {out:?}: {e}"));
-    ends.into_iter()
-        .map(|(p, end)| (p.parse().expect("a partition number"), end))
-        .collect()
-}
-
-/// Asserts that every partition of `topic` holds exactly the offsets 0, 1, 2… of
-/// `records` (sorted by partition, then offset) and ends right after them.
-fn assert_exact_offsets(bootstrap: &str, topic: &str, records: &[PeerRecord]) {
-    let ends = end_offsets(bootstrap, topic);
-    let mut held: BTreeMap<i32, Vec<i64>> = ends.keys().map(|p| (*p, Vec::new())).collect();
-    for r in records {
-        held.entry(r.partition).or_default().push(r.offset);
-    }
-    for (partition, offsets) in &held {
-        let want: Vec<i64> = (0..i64::try_from(offsets.len()).expect("count")).collect();
-        assert_eq!(
-            offsets, &want,
-            "{topic}/{partition}: offsets from 0 with no gap or duplicate"
-        );
-    }
-    let counts: BTreeMap<i32, i64> = held
-        .iter()
-        .map(|(p, o)| (*p, i64::try_from(o.len()).expect("count")))
-        .collect();
-    assert_eq!(
-        ends, counts,
-        "{topic}: each partition's end offset is the number of records read from it"
-    );
 }
 
 impl Cluster for Kafka {

@@ -423,9 +423,13 @@ fn a_broker_that_went_away_is_named_in_red_in_the_status_bar() {
         .expect("the broker is named");
     // Columns, not bytes: count the characters before it.
     let column = line[..at].chars().count() as u16;
+    let error = ui::theme::error()
+        .fg
+        .expect("the default theme colours errors");
+    assert_ne!(error, Color::Reset);
     assert_eq!(
         buffer[(column, status_row)].fg,
-        ui::theme::error().fg.unwrap_or(Color::Reset),
+        error,
         "drawn in the error colour"
     );
 }
