@@ -235,6 +235,70 @@ fn ctrl_f_formats_and_ctrl_t_sends_a_tombstone() {
 }
 
 #[test]
+fn a_tombstone_is_armed_for_exactly_one_send() {
+    let mut app = composing("hello", "orders");
+    ctrl(&mut app, 't');
+    assert!(app.compose.tombstone, "Ctrl-T arms");
+    let (_, first) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(first.value, None, "the armed send is a tombstone");
+    assert!(!app.compose.tombstone, "the send spent it");
+    let (_, second) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(
+        second.value.as_deref(),
+        Some(&b"hello"[..]),
+        "the next Ctrl-S sends the text, not null again"
+    );
+}
+
+#[test]
+fn editing_the_value_or_ctrl_t_again_disarms_a_tombstone() {
+    let mut app = composing("hello", "orders");
+    ctrl(&mut app, 't');
+    key(&mut app, KeyCode::Left);
+    assert!(app.compose.tombstone, "moving the cursor is not an edit");
+    typed(&mut app, "!");
+    assert!(!app.compose.tombstone, "typing in the value disarms");
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(message.value.as_deref(), Some(&b"hell!o"[..]));
+
+    ctrl(&mut app, 't');
+    ctrl(&mut app, 't');
+    assert!(!app.compose.tombstone, "Ctrl-T again disarms");
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert!(message.value.is_some());
+
+    // A refused send is not a send: the tombstone stays armed, visibly.
+    ctrl(&mut app, 't');
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "9");
+    assert!(ctrl(&mut app, 's').is_empty(), "partition 9 is refused");
+    assert!(app.compose.tombstone);
+}
+
+#[test]
+fn a_tombstone_loaded_from_the_history_is_armed_for_one_send() {
+    let mut app = composing("hello", "orders");
+    app.compose.history = vec![ktui::kafka::produce::OutgoingMessage {
+        topic: "orders".into(),
+        key: Some(b"gone".to_vec()),
+        value: None,
+        ..ktui::kafka::produce::OutgoingMessage::default()
+    }];
+    ctrl(&mut app, 'r');
+    key(&mut app, KeyCode::Enter);
+    assert!(app.compose.tombstone, "loaded as it was sent");
+    let (_, first) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(first.value, None);
+    let (_, second) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(
+        second.value.as_deref(),
+        Some(&b""[..]),
+        "then the (empty) text"
+    );
+}
+
+#[test]
 fn reports_show_delivery_failure_and_retriability_and_history_is_saved() {
     let mut app = composing("hello", "orders");
     let (id, _) = produced(&ctrl(&mut app, 's'));

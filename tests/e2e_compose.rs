@@ -463,7 +463,7 @@ fn a_send_to_a_stopped_broker_fails_as_retriable_and_the_resend_works_once_it_is
 // B4: a tombstone
 
 #[test]
-fn ctrl_t_sends_a_tombstone_that_the_peer_reads_as_null() {
+fn ctrl_t_sends_one_tombstone_that_the_peer_reads_as_null_and_the_next_send_is_the_text() {
     let Some((address, topic)) = shared_with_topic("cmp-tomb", 1) else {
         return;
     };
@@ -484,20 +484,36 @@ fn ctrl_t_sends_a_tombstone_that_the_peer_reads_as_null() {
     });
     assert_eq!(
         value_label(&screen),
-        "tombstone: a null value is sent",
+        "tombstone armed: the next send has a null value, once",
         "{screen}"
     );
-    let (at, _) = send_and_confirm(&tui, &topic, 1);
+    let (at, screen) = send_and_confirm(&tui, &topic, 1);
     let record = peer_record(&address, &topic, 1, at);
     assert_eq!(record.key.as_deref(), Some(&b"gone"[..]), "{record:?}");
     assert_eq!(record.value, None, "null, not empty: {record:?}");
+    // The send spent it: the label says text again without another Ctrl-T.
+    assert_eq!(
+        value_label(&screen),
+        "text",
+        "disarmed after one send\n{screen}"
+    );
 
-    // Ctrl-T again: the text is back and is what goes out.
-    tui.send_key("C-t");
-    tui.wait_settled("the text label", SHOWN, |s| value_label(s) == "text");
+    // Type a value and send: the peer reads that value, not null again.
+    tab(&tui, 2);
+    type_and_see(
+        &tui,
+        " again",
+        |s| value_rows(s).first().map(String::as_str) == Some("ignored again"),
+        "the new value",
+    );
     let (at, _) = send_and_confirm(&tui, &topic, 2);
     let record = peer_record(&address, &topic, 2, at);
-    assert_eq!(record.value.as_deref(), Some(&b"ignored"[..]), "{record:?}");
+    assert_eq!(
+        record.value.as_deref(),
+        Some(&b"ignored again"[..]),
+        "{record:?}"
+    );
+    assert_eq!(record.key.as_deref(), Some(&b"gone"[..]), "{record:?}");
     assert_end_offsets(&address, &topic, &serde_json::json!({ "0": 2 }));
 }
 

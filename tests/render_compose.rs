@@ -138,6 +138,24 @@ fn compose_refused_before_sending() {
 }
 
 #[test]
+fn compose_tombstone_armed() {
+    let mut app = compose(100, 30, "hello");
+    ctrl(&mut app, 't');
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_tombstone_spent_after_one_send() {
+    let mut app = compose(100, 30, "hello");
+    ctrl(&mut app, 't');
+    ctrl(&mut app, 's');
+    for report in &mut app.compose.reports {
+        report.sent_ms = 1_700_000_000_000;
+    }
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
 fn compose_topic_completion() {
     let mut app = app(100, 30);
     key(&mut app, KeyCode::Char('3'));

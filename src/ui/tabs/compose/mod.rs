@@ -109,6 +109,8 @@ pub struct ComposeTab {
     pub key: TextInput,
     /// `None`: no field has focus (keys are commands: 1–4, q, …).
     pub focus: Option<Field>,
+    /// Ctrl-T armed a tombstone: the next send has a null value. Armed for exactly one
+    /// send: sending or editing the value disarms it.
     pub tombstone: bool,
     pub value_kind: ValueKind,
     /// Why the last Ctrl-S was refused before sending, in words.
@@ -174,9 +176,12 @@ impl ComposeTab {
         self.focus = Some(self.focus.map_or(Field::Value, |f| f.step(forward)));
     }
 
+    /// The value was edited: re-classify it, and disarm a tombstone (the user is typing
+    /// the value they mean to send).
     pub fn value_changed(&mut self) {
         self.value_kind = classify(&self.value_text());
         self.problem = None;
+        self.tombstone = false;
     }
 
     /// Replaces the value with pretty JSON (Ctrl-F); refuses invalid JSON in words.
@@ -275,9 +280,10 @@ impl ComposeTab {
         })
     }
 
-    /// Records a send; the editor keeps its content.
+    /// Records a send; the editor keeps its content, and an armed tombstone is spent.
     pub fn sent(&mut self, id: RequestId, message: OutgoingMessage, now: Instant, now_ms: i64) {
         self.problem = None;
+        self.tombstone = false;
         self.reports.push_front(SendReport {
             id,
             sent_at: now,
@@ -369,10 +375,11 @@ impl ComposeTab {
             })
             .collect();
         self.set_headers(&headers.join("\n"));
-        self.tombstone = message.value.is_none();
         self.set_value(&String::from_utf8_lossy(
             message.value.as_deref().unwrap_or_default(),
         ));
+        // A tombstone loaded back is armed again, visibly, for one send.
+        self.tombstone = message.value.is_none();
         self.focus = Some(Field::Value);
     }
 

@@ -139,7 +139,10 @@ impl ComposeView<'_> {
         let tab = self.tab;
         let mut value_area = tab.value.clone();
         let (kind, kind_style) = match &tab.value_kind {
-            _ if tab.tombstone => ("tombstone: a null value is sent".to_string(), theme::warn()),
+            _ if tab.tombstone => (
+                "tombstone armed: the next send has a null value, once".to_string(),
+                theme::warn(),
+            ),
             ValueKind::Empty => ("empty".into(), theme::dim()),
             ValueKind::Json => ("JSON ✓ (Ctrl-F formats)".into(), theme::ok()),
             ValueKind::InvalidJson { line, column, .. } => (
@@ -163,6 +166,11 @@ impl ComposeView<'_> {
         let tab = self.tab;
         if let Some(problem) = &tab.problem {
             Line::styled(escape_control(problem).into_owned(), theme::error())
+        } else if tab.tombstone {
+            Line::styled(
+                "Ctrl-S sends ONE tombstone (null value), then the text again · Ctrl-T or typing disarms",
+                theme::warn(),
+            )
         } else if tab.focus.is_none() {
             Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", theme::dim())
         } else {
