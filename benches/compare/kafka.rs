@@ -51,19 +51,6 @@ fn version(libs: &Path) -> Option<String> {
     })
 }
 
-/// A KRaft cluster id: 16 bytes, base64url without padding (what `random-uuid` prints;
-/// made here, it saves the node a JVM start).
-fn cluster_id() -> String {
-    use base64::Engine as _;
-    use std::hash::{BuildHasher as _, RandomState};
-    let state = RandomState::new();
-    let mut bytes = [0u8; 16];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&state.hash_one((i, Instant::now())).to_le_bytes());
-    }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn tail(path: &Path, lines: usize) -> String {
     std::fs::read_to_string(path).map_or_else(
         |e| format!("({}: {e})", path.display()),
@@ -91,7 +78,6 @@ impl KafkaBroker {
             .arg(dir.path().join("node"))
             .args(["--port", &port.to_string()])
             .args(["--controller-port", &controller.to_string()])
-            .env("KTUI_KAFKA_CLUSTER_ID", cluster_id())
             .stdin(Stdio::null())
             .stdout(console.try_clone().expect("console log"))
             .stderr(console)

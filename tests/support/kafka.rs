@@ -107,16 +107,23 @@ pub fn metadata_brokers(bootstrap: &str, timeout: Duration) -> Result<Vec<i32>, 
     Ok(ids)
 }
 
-/// A KRaft cluster id: 16 bytes, base64url without padding (what `random-uuid` prints).
+/// A KRaft cluster id: 16 bytes, base64url without padding (what `random-uuid` prints),
+/// never starting with `-` (Kafka's own `Uuid.randomUuid` rejects those too: a tool would
+/// read such an id as an option).
 fn cluster_id() -> String {
     use base64::Engine as _;
     use std::hash::{BuildHasher as _, RandomState};
     let state = RandomState::new();
-    let mut bytes = [0u8; 16];
-    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&state.hash_one((i, Instant::now())).to_le_bytes());
-    }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    (0u64..)
+        .map(|attempt| {
+            let mut bytes = [0u8; 16];
+            for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+                chunk.copy_from_slice(&state.hash_one((attempt, i, Instant::now())).to_le_bytes());
+            }
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        })
+        .find(|id| !id.starts_with('-'))
+        .expect("an id that does not start with '-'")
 }
 
 // ---------------------------------------------------------------------------------------
