@@ -4,11 +4,17 @@
 //! Input comes first: keys, ticks and effect results travel on their own channel, which
 //! is always read before the worker's. Under a firehose the worker's channel is never
 //! empty, and a key must not wait behind the record batches queued ahead of it.
+//!
+//! A signal that asks ktui to stop (SIGTERM, SIGHUP, SIGINT, SIGQUIT) comes before both:
+//! once one arrived the queue yields nothing more, the run loop ends as on `q`, and the
+//! process exits with the signal's conventional status (128 + N, [`quit_signal`]).
 
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEvent, KeyEventKind};
 use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::kafka::KafkaEvent;
@@ -30,12 +36,78 @@ pub enum Event {
     InputClosed(String),
 }
 
+/// A signal that asks ktui to quit: handled like `q` (the terminal restored, the worker
+/// flushed), then the process exits with `128 + N` as if the signal had ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitSignal {
+    /// SIGHUP: the terminal went away (a closed window, a dropped ssh session).
+    Hangup,
+    /// SIGINT sent from outside (in the TUI Ctrl-C is a key, not a signal).
+    Interrupt,
+    /// SIGQUIT.
+    Quit,
+    /// SIGTERM: asked to stop (`kill`, a service manager, a shutdown).
+    Terminate,
+}
+
+impl QuitSignal {
+    pub const ALL: [Self; 4] = [Self::Hangup, Self::Interrupt, Self::Quit, Self::Terminate];
+
+    /// The signal's number (the same on every Unix for these four).
+    pub const fn number(self) -> i32 {
+        match self {
+            Self::Hangup => 1,
+            Self::Interrupt => 2,
+            Self::Quit => 3,
+            Self::Terminate => 15,
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Hangup => "SIGHUP",
+            Self::Interrupt => "SIGINT",
+            Self::Quit => "SIGQUIT",
+            Self::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The conventional exit status of a process this signal ended: 128 + N.
+    pub const fn exit_code(self) -> u8 {
+        match self {
+            Self::Hangup => 129,
+            Self::Interrupt => 130,
+            Self::Quit => 131,
+            Self::Terminate => 143,
+        }
+    }
+
+    fn kind(self) -> SignalKind {
+        SignalKind::from_raw(self.number())
+    }
+
+    fn from_number(number: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.number() == number)
+    }
+}
+
+/// The quit signal this process received, if any (0: none).
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+/// The signal that ended the interactive session, if one did: `main` exits with its code.
+pub fn quit_signal() -> Option<QuitSignal> {
+    QuitSignal::from_number(RECEIVED.load(Ordering::SeqCst))
+}
+
 /// The merged queue. Input producers hold clones of the sender; the worker's own bounded
 /// channel means a flood of worker events slows the worker down rather than growing memory.
 pub struct EventQueue {
     tx: mpsc::Sender<Event>,
     rx: mpsc::Receiver<Event>,
     kafka: Option<mpsc::Receiver<KafkaEvent>>,
+    signals: Option<mpsc::Receiver<QuitSignal>>,
+    /// The quit signal that arrived: from then on the queue yields nothing.
+    quit: Option<QuitSignal>,
 }
 
 impl Default for EventQueue {
@@ -45,6 +117,8 @@ impl Default for EventQueue {
             tx,
             rx,
             kafka: None,
+            signals: None,
+            quit: None,
         }
     }
 }
@@ -90,37 +164,111 @@ impl EventQueue {
         });
     }
 
+    /// Handles SIGTERM, SIGHUP, SIGINT and SIGQUIT from now on: each ends the session
+    /// cleanly ([`EventQueue::quit_signal`]) instead of killing the process with the
+    /// terminal in raw mode. Call it before taking over the terminal.
+    pub fn spawn_signals(&mut self) -> std::io::Result<()> {
+        let mut streams = Vec::with_capacity(QuitSignal::ALL.len());
+        for which in QuitSignal::ALL {
+            streams.push((which, signal(which.kind())?));
+        }
+        let (tx, rx) = mpsc::channel(QuitSignal::ALL.len());
+        for (which, mut stream) in streams {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    // The first one decides the exit status.
+                    let _ = RECEIVED.compare_exchange(
+                        0,
+                        which.number(),
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
+                    if tx.send(which).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        self.signals = Some(rx);
+        Ok(())
+    }
+
+    /// The quit signal that ended the queue, if one did.
+    pub fn quit_signal(&mut self) -> Option<QuitSignal> {
+        if self.quit.is_none()
+            && let Some(signals) = self.signals.as_mut()
+        {
+            self.quit = signals.try_recv().ok();
+        }
+        self.quit
+    }
+
     /// Takes the worker's events as the second, lower-priority source.
     pub fn attach_kafka(&mut self, events: mpsc::Receiver<KafkaEvent>) {
         self.kafka = Some(events);
     }
 
-    /// The next event, input before worker events when both are ready.
+    /// The next event, input before worker events when both are ready. `None` once a
+    /// quit signal arrived ([`EventQueue::quit_signal`] says which) or every source closed.
     pub async fn next(&mut self) -> Option<Event> {
-        let Some(kafka) = self.kafka.as_mut() else {
-            return self.rx.recv().await;
-        };
-        tokio::select! {
-            biased;
-            Some(event) = self.rx.recv() => Some(event),
-            event = kafka.recv() => {
-                if let Some(event) = event {
-                    Some(Event::Kafka(event))
-                } else {
-                    // The worker is gone: only input remains.
-                    self.kafka = None;
-                    self.rx.recv().await
-                }
-            }
+        if self.quit_signal().is_some() {
+            return None;
         }
+        let Self {
+            rx, kafka, signals, ..
+        } = self;
+        let next = tokio::select! {
+            biased;
+            Some(which) = next_signal(signals) => Err(which),
+            event = next_event(rx, kafka) => Ok(event),
+        };
+        next.unwrap_or_else(|which| {
+            self.quit = Some(which);
+            None
+        })
     }
 
-    /// A pending event without waiting, input first.
+    /// A pending event without waiting, quit signals first, then input.
     pub fn try_next(&mut self) -> Option<Event> {
+        if self.quit_signal().is_some() {
+            return None;
+        }
         if let Ok(event) = self.rx.try_recv() {
             return Some(event);
         }
         self.kafka.as_mut()?.try_recv().ok().map(Event::Kafka)
+    }
+}
+
+/// The next quit signal; never, without signal handling.
+async fn next_signal(signals: &mut Option<mpsc::Receiver<QuitSignal>>) -> Option<QuitSignal> {
+    match signals.as_mut() {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next input or worker event, input first.
+async fn next_event(
+    rx: &mut mpsc::Receiver<Event>,
+    kafka: &mut Option<mpsc::Receiver<KafkaEvent>>,
+) -> Option<Event> {
+    let Some(worker) = kafka.as_mut() else {
+        return rx.recv().await;
+    };
+    tokio::select! {
+        biased;
+        Some(event) = rx.recv() => Some(event),
+        event = worker.recv() => {
+            if let Some(event) = event {
+                Some(Event::Kafka(event))
+            } else {
+                // The worker is gone: only input remains.
+                *kafka = None;
+                rx.recv().await
+            }
+        }
     }
 }
 
@@ -154,6 +302,33 @@ mod tests {
             rest += 1;
         }
         assert_eq!(rest, 10);
+    }
+
+    #[test]
+    fn a_quit_signal_exits_with_128_plus_its_number() {
+        for which in QuitSignal::ALL {
+            assert_eq!(i32::from(which.exit_code()), 128 + which.number());
+        }
+        assert_eq!(QuitSignal::Terminate.exit_code(), 143);
+        assert_eq!(QuitSignal::Hangup.exit_code(), 129);
+    }
+
+    #[tokio::test]
+    async fn a_quit_signal_ends_the_queue_before_pending_input() {
+        let mut queue = EventQueue::default();
+        queue.spawn_signals().unwrap();
+        queue.sender().send(Event::Tick).await.unwrap();
+        let me = rustix::process::getpid();
+        rustix::process::kill_process(me, rustix::process::Signal::HUP).unwrap();
+        // The signal arrives asynchronously: input is served until it does, then nothing.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while queue.next().await.is_some() {
+            assert!(tokio::time::Instant::now() < deadline, "no SIGHUP seen");
+            queue.sender().send(Event::Tick).await.unwrap();
+        }
+        assert_eq!(queue.quit_signal(), Some(QuitSignal::Hangup));
+        assert_eq!(quit_signal(), Some(QuitSignal::Hangup));
+        assert_eq!(queue.try_next(), None, "nothing after the quit signal");
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@ pub mod kafka;
 pub mod keymap;
 pub mod loadable;
 pub mod secret;
+pub mod supervisor;
 pub mod text;
 pub mod ui;
 
@@ -196,10 +197,17 @@ fn build_app(
 }
 
 /// Takes over the terminal, runs the event loop, restores the terminal, and lets the
-/// worker flush (bounded).
+/// worker flush (bounded). A quit signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ends the loop
+/// like `q`; `main` then exits with its code ([`event::quit_signal`]).
 async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<()> {
+    use std::io::Write as _;
+
     let mut events = EventQueue::default();
     events.attach_kafka(worker.events);
+    // Before the terminal changes: from here on a signal is a clean quit.
+    if let Err(error) = events.spawn_signals() {
+        tracing::warn!("cannot handle quit signals: {error}");
+    }
 
     // ratatui::try_init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::try_init().context(
@@ -209,22 +217,48 @@ async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::R
     events.spawn_terminal_input();
     events.spawn_ticks();
     let result = app::run(&mut terminal, &mut app, &mut events, &worker.commands).await;
-    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    restore_terminal();
+    if let Some(which) = events.quit_signal() {
+        tracing::info!("quit on {}: terminal restored", which.name());
+    }
+    // Writes to a terminal that hung up fail: never panic on them (eprintln would).
+    let mut stderr = std::io::stderr();
     // The worker flushes outstanding messages (bounded) before it stops.
     let pending = app.compose.pending();
     if pending > 0 {
-        eprintln!("ktui: waiting up to 5 s for {pending} unconfirmed message(s)…");
+        let _ = writeln!(
+            stderr,
+            "ktui: waiting up to 5 s for {pending} unconfirmed message(s)…"
+        );
     }
     match tokio::time::timeout(std::time::Duration::from_secs(8), worker.task).await {
-        Ok(Ok(report)) if report.unconfirmed > 0 => eprintln!(
-            "ktui: {} message(s) were not confirmed by the broker before exit",
-            report.unconfirmed
-        ),
+        Ok(Ok(report)) if report.unconfirmed > 0 => {
+            let _ = writeln!(
+                stderr,
+                "ktui: {} message(s) were not confirmed by the broker before exit",
+                report.unconfirmed
+            );
+        }
         Ok(_) => {}
-        Err(_) => eprintln!(
-            "ktui: the Kafka worker did not stop in time; some messages may not have been sent"
-        ),
+        Err(_) => {
+            let _ = writeln!(
+                stderr,
+                "ktui: the Kafka worker did not stop in time; some messages may not have been sent"
+            );
+        }
     }
     result
+}
+
+/// Gives the terminal back: cooked mode, the main screen, the cursor, no bracketed paste.
+/// Each step is tried even when one before it failed (a terminal that hung up fails them
+/// all), and nothing is printed.
+fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        DisableBracketedPaste,
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }

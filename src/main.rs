@@ -1,5 +1,10 @@
 //! The `ktui` binary: parse the command line, run, restore the terminal, exit.
+//!
+//! The interactive TUI runs under a small supervisor (`ktui::supervisor`): this process
+//! starts itself again as the TUI and restores the terminal if that one dies in a way it
+//! cannot catch. Headless subcommands run here directly.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -17,9 +22,16 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         let message = ktui::secret::redact(&payload);
         tracing::error!("panic{place}: {message}");
-        eprintln!("ktui panicked{place}: {message}");
+        // Not eprintln: a terminal that hung up must not turn a panic into an abort.
+        let _ = writeln!(std::io::stderr(), "ktui panicked{place}: {message}");
     }));
     let cli = ktui::cli::Cli::parse_args();
+    if cli.command.is_none()
+        && ktui::supervisor::wanted()
+        && let Some(code) = ktui::supervisor::supervise()
+    {
+        return code;
+    }
     let _log_guard = ktui::config::init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -35,11 +47,16 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(ktui::run(cli)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("ktui: {}", ktui::secret::redact(&format!("{error:#}")));
+            let _ = writeln!(
+                std::io::stderr(),
+                "ktui: {}",
+                ktui::secret::redact(&format!("{error:#}"))
+            );
             ExitCode::FAILURE
         }
     };
     // librdkafka threads may linger; do not wait on them.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    code
+    // Quit on SIGTERM, SIGHUP, SIGINT or SIGQUIT: the status a shell expects, 128 + N.
+    ktui::event::quit_signal().map_or(code, |signal| ExitCode::from(signal.exit_code()))
 }

@@ -17,7 +17,8 @@ pub const FRAME: Duration = Duration::from_millis(16);
 /// The longest one drain of queued events runs before the loop considers drawing.
 const DRAIN: Duration = Duration::from_millis(8);
 
-/// Runs the interactive loop until the user quits. The caller restores the terminal.
+/// Runs the interactive loop until the user quits, the input closes or a quit signal
+/// arrives ([`EventQueue::quit_signal`]). The caller restores the terminal.
 pub async fn run(
     terminal: &mut DefaultTerminal,
     app: &mut App,
@@ -50,7 +51,14 @@ pub async fn run(
         } else {
             events.next().await
         };
-        let Some(first) = first else { break };
+        let Some(first) = first else {
+            // A quit signal (SIGTERM, SIGHUP…) or no input left: quit as on `q`.
+            if let Some(which) = events.quit_signal() {
+                tracing::info!("{} received: quitting", which.name());
+            }
+            app.should_quit = true;
+            break;
+        };
         let produced = app.handle(first);
         send_all(commands, produced, app);
         // Drain whatever else is already queued before drawing, but never for longer than
@@ -66,6 +74,10 @@ pub async fn run(
         }
         for effect in app.take_effects() {
             crate::effects::run(effect, &events.sender());
+        }
+        if let Some(which) = events.quit_signal() {
+            tracing::info!("{} received: quitting", which.name());
+            app.should_quit = true;
         }
     }
     let _ = commands.try_send(Command::Shutdown);
