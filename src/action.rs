@@ -58,6 +58,8 @@ pub enum Action {
     ToggleTombstone,
     /// Open the list of sent messages.
     History,
+    /// Empty the composer's form and delete its saved draft (pressed twice).
+    DiscardDraft,
     /// Start or stop the feed's source.
     ToggleSource,
     /// List and edit the X filtered stream's rules.

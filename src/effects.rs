@@ -3,6 +3,8 @@
 
 use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use tokio::sync::mpsc;
@@ -29,6 +31,7 @@ pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
                 }
             });
         }
+        Effect::LoadDraft | Effect::SaveDraft(_) | Effect::RemoveDraft => draft(effect, events),
         Effect::Export {
             path,
             topic,
@@ -50,6 +53,47 @@ pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
             });
         }
     }
+}
+
+/// The draft's disk work, one at a time and in the order asked: each effect takes a number
+/// here (on the UI task, in order), and a blocking task that finds a later number already
+/// done skips its now stale write, so a save can never land after the remove that followed it.
+fn draft(effect: Effect, events: &mpsc::Sender<Event>) {
+    static ASKED: AtomicU64 = AtomicU64::new(0);
+    static DONE: Mutex<u64> = Mutex::new(0);
+    let number = ASKED.fetch_add(1, Ordering::SeqCst) + 1;
+    let events = events.clone();
+    tokio::task::spawn_blocking(move || {
+        let Some(path) = crate::ui::tabs::compose::draft::path() else {
+            return;
+        };
+        let mut done = DONE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *done > number {
+            return;
+        }
+        *done = number;
+        let result = match effect {
+            Effect::LoadDraft => match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let _ = events.blocking_send(Event::DraftRead(text));
+                    Ok(())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e),
+            },
+            Effect::SaveDraft(content) => write_private(&path, content.as_bytes()),
+            Effect::RemoveDraft => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
+        };
+        if let Err(error) = result {
+            tracing::warn!("Compose draft {}: {error}", path.display());
+        }
+    });
 }
 
 /// Writes a file only the user can read (0600), replacing it atomically.

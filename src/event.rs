@@ -34,6 +34,8 @@ pub enum Event {
     Exported(Result<String, String>),
     /// The terminal's input stream failed or closed.
     InputClosed(String),
+    /// The Compose draft an earlier run left (the file's text), read at start.
+    DraftRead(String),
 }
 
 /// A signal that asks ktui to quit: handled like `q` (the terminal restored, the worker

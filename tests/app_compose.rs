@@ -426,3 +426,231 @@ fn esc_leaves_the_editor_then_keys_are_commands() {
     key(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit);
 }
+
+// ---------------------------------------------------------------------------------------
+// The draft kept on disk: which effects the update asks for (the disk work is the run
+// loop's), when, and what it restores.
+
+fn tick(app: &mut App) {
+    app.handle(Event::Tick);
+}
+
+fn draft_writes(app: &mut App) -> Vec<Effect> {
+    app.take_effects()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::SaveDraft(_) | Effect::RemoveDraft | Effect::LoadDraft
+            )
+        })
+        .collect()
+}
+
+fn removed(effects: &[Effect]) -> bool {
+    matches!(effects, [Effect::RemoveDraft])
+}
+
+fn saved_draft(effects: &[Effect]) -> ktui::ui::tabs::compose::draft::Draft {
+    let [Effect::SaveDraft(content)] = effects else {
+        panic!("one SaveDraft expected: {effects:?}");
+    };
+    ktui::ui::tabs::compose::draft::Draft::parse(content).expect("the draft is JSON")
+}
+
+#[test]
+fn the_draft_is_saved_as_you_type_at_most_once_a_second() {
+    let mut app = composing("hello", "orders");
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typed(&mut app, "1");
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typed(&mut app, "a=1\nb=2");
+    key(&mut app, KeyCode::Tab); // back to the value
+    assert!(
+        draft_writes(&mut app).is_empty(),
+        "typing writes nothing itself"
+    );
+    tick(&mut app);
+    let draft = saved_draft(&draft_writes(&mut app));
+    assert_eq!(draft.form.topic, "orders");
+    assert_eq!(draft.form.partition, "1");
+    assert_eq!(draft.form.headers, "a=1\nb=2");
+    assert_eq!(draft.form.value, "hello");
+    // More typing: the next write waits for a second (4 ticks) after the last.
+    typed(&mut app, "!");
+    for _ in 0..3 {
+        tick(&mut app);
+        assert!(draft_writes(&mut app).is_empty(), "debounced");
+    }
+    tick(&mut app);
+    assert_eq!(saved_draft(&draft_writes(&mut app)).form.value, "hello!");
+    // Nothing changed: nothing written.
+    for _ in 0..8 {
+        tick(&mut app);
+    }
+    assert!(draft_writes(&mut app).is_empty());
+}
+
+#[test]
+fn quitting_saves_what_was_typed_since_the_last_write() {
+    let mut app = composing("hello", "orders");
+    tick(&mut app);
+    draft_writes(&mut app);
+    typed(&mut app, " world");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+    assert_eq!(
+        saved_draft(&draft_writes(&mut app)).form.value,
+        "hello world"
+    );
+}
+
+#[test]
+fn a_sent_draft_is_removed_and_not_saved_again_until_edited() {
+    let mut app = composing("hello", "orders");
+    tick(&mut app);
+    saved_draft(&draft_writes(&mut app));
+    produced(&ctrl(&mut app, 's'));
+    assert!(removed(&draft_writes(&mut app)), "sent: not a draft");
+    for _ in 0..8 {
+        tick(&mut app);
+    }
+    assert!(
+        draft_writes(&mut app).is_empty(),
+        "the editor keeps the sent message, but it is no draft"
+    );
+    typed(&mut app, "2");
+    tick(&mut app);
+    assert_eq!(saved_draft(&draft_writes(&mut app)).form.value, "hello2");
+}
+
+#[test]
+fn a_send_that_fails_keeps_the_draft() {
+    let mut app = composing("hello", "orders");
+    tick(&mut app);
+    draft_writes(&mut app);
+    let (id, _) = produced(&ctrl(&mut app, 's'));
+    assert!(removed(&draft_writes(&mut app)));
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Err(ProduceFailure {
+            code: "MESSAGE_TIMED_OUT".into(),
+            message: "Local: Message timed out".into(),
+            retriable: true,
+        }),
+    }));
+    for _ in 0..4 {
+        tick(&mut app);
+    }
+    assert_eq!(saved_draft(&draft_writes(&mut app)).form.value, "hello");
+}
+
+#[test]
+fn ctrl_l_twice_discards_the_draft_and_any_other_key_keeps_it() {
+    let mut app = composing("hello", "orders");
+    tick(&mut app);
+    draft_writes(&mut app);
+    ctrl(&mut app, 'l');
+    assert!(app.compose.draft.confirm_discard, "the first press asks");
+    assert_eq!(app.compose.value_text(), "hello");
+    key(&mut app, KeyCode::Right);
+    assert!(!app.compose.draft.confirm_discard, "another key keeps it");
+    ctrl(&mut app, 'l');
+    ctrl(&mut app, 'l');
+    assert_eq!(app.compose.value_text(), "", "emptied");
+    assert_eq!(app.compose.topic.value(), "orders", "the topic stays");
+    assert!(removed(&draft_writes(&mut app)));
+    for _ in 0..8 {
+        tick(&mut app);
+    }
+    assert!(draft_writes(&mut app).is_empty());
+    // It is in the keymap's compose context, described for ? and the hint bar.
+    let binding = app
+        .keymap
+        .bindings(ktui::keymap::Context::Compose)
+        .iter()
+        .find(|b| b.action == ktui::action::Action::DiscardDraft)
+        .expect("bound");
+    assert!(
+        binding.desc.contains("discard the draft"),
+        "{}",
+        binding.desc
+    );
+    assert!(binding.hint.is_some());
+    // With no field focused, the same two presses work.
+    typed(&mut app, "again");
+    key(&mut app, KeyCode::Esc);
+    ctrl(&mut app, 'l');
+    ctrl(&mut app, 'l');
+    assert_eq!(app.compose.value_text(), "");
+}
+
+#[test]
+fn start_reads_the_draft_and_a_found_one_is_restored_and_said() {
+    let mut app = app_with_topics();
+    app.start();
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDraft)),
+        "the first effect reads the draft"
+    );
+    let form = ktui::ui::tabs::compose::draft::DraftForm {
+        topic: "orders".into(),
+        partition: "2".into(),
+        key: "user-1".into(),
+        headers: "trace=abc\nsource=ktui".into(),
+        value: "{\"a\": 1}".into(),
+    };
+    let saved = ktui::ui::tabs::compose::draft::Draft::new(form.clone(), 1_700_000_000_000);
+    app.handle(Event::DraftRead(saved.to_json()));
+    assert_eq!(app.compose.draft_form(), form, "every field is back");
+    assert_eq!(app.compose.value_kind, ValueKind::Json);
+    assert!(!app.compose.tombstone);
+    assert_eq!(app.compose.draft.restored_ms, Some(1_700_000_000_000));
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.sticky && t.text.contains("draft") && t.text.contains("restored")),
+        "{:?}",
+        app.toasts
+    );
+    // The file already holds it: nothing is written until it changes.
+    for _ in 0..8 {
+        tick(&mut app);
+    }
+    assert!(draft_writes(&mut app).is_empty());
+    // Sending it removes the file.
+    key(&mut app, KeyCode::Char('3'));
+    produced(&ctrl(&mut app, 's'));
+    assert!(removed(&draft_writes(&mut app)));
+    assert_eq!(app.compose.draft.restored_ms, None);
+}
+
+#[test]
+fn a_draft_read_after_typing_began_does_not_overwrite_the_form() {
+    let mut app = composing("typed first", "orders");
+    let saved = ktui::ui::tabs::compose::draft::Draft::new(
+        ktui::ui::tabs::compose::draft::DraftForm {
+            value: "old".into(),
+            ..Default::default()
+        },
+        1,
+    );
+    app.handle(Event::DraftRead(saved.to_json()));
+    assert_eq!(app.compose.value_text(), "typed first");
+    tick(&mut app);
+    assert_eq!(
+        saved_draft(&draft_writes(&mut app)).form.value,
+        "typed first",
+        "what is typed replaces the old file"
+    );
+    // A broken file is said, not fatal.
+    app.handle(Event::DraftRead("{not json".into()));
+    assert!(app.toasts.iter().any(|t| t.text.contains("cannot be read")));
+}

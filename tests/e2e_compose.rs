@@ -518,6 +518,149 @@ fn ctrl_t_sends_one_tombstone_that_the_peer_reads_as_null_and_the_next_send_is_t
 }
 
 // ---------------------------------------------------------------------------------------
+// A draft survives a kill
+
+/// The pid of the ktui started with `unique_arg` among its arguments: the deepest such
+/// process (under a supervising parent, the child that runs the TUI).
+fn ktui_pid(unique_arg: &str) -> Option<u32> {
+    let matches: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let is_ktui =
+                args.first()?.ends_with(b"/ktui") && args.contains(&unique_arg.as_bytes());
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "pid (comm) state ppid …": the comm may hold spaces, so read after ')'.
+            let parent = stat
+                .rsplit(')')
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            is_ktui.then_some((pid, parent))
+        })
+        .collect();
+    matches
+        .iter()
+        .find(|(_, parent)| matches.iter().any(|(pid, _)| pid == parent))
+        .or_else(|| matches.first())
+        .map(|(pid, _)| *pid)
+}
+
+#[test]
+fn a_draft_typed_before_a_sigkill_is_offered_back_at_the_next_start_and_can_be_discarded() {
+    let Some((address, topic)) = shared_with_topic("cmp-draft", 1) else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("tempdir");
+    let options = TuiOptions {
+        home: Some(home.path()),
+        ..TuiOptions::default()
+    };
+    let Some((tui, _)) = compose(&address, &topic, 120, 30, options) else {
+        return;
+    };
+    let value = "half-typed ✓ draft";
+    type_and_see(
+        &tui,
+        value,
+        |s| value_rows(s).first().map(String::as_str) == Some(value),
+        "the value",
+    );
+    tab(&tui, 3);
+    type_and_see(
+        &tui,
+        "dk",
+        |s| field(s, "Key").as_deref() == Some("dk"),
+        "the key",
+    );
+    tab(&tui, 1);
+    type_and_see(&tui, "dh=1", |s| s.contains("│dh=1"), "the header");
+
+    // Saved as typed, without quitting: the file holds every field, and is private.
+    let file = tui.data_dir().join("compose-draft.json");
+    wait_until("compose-draft.json to hold the draft", SHOWN, || {
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let draft: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let want = serde_json::json!({
+            "topic": topic, "partition": "", "key": "dk", "headers": "dh=1", "value": value
+        });
+        let same = want
+            .as_object()
+            .expect("object")
+            .iter()
+            .all(|(name, v)| draft.get(name) == Some(v));
+        if same { Ok(()) } else { Err(text) }
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the draft is private");
+    }
+
+    // SIGKILL: nothing ktui can catch, flush or clean up.
+    let pid = ktui_pid(&topic).unwrap_or_else(|| panic!("ktui's pid\n{}", tui.diagnostics()));
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    tui.wait_exit(SHOWN);
+    drop(tui);
+    assert!(file.exists(), "the draft outlives the process");
+
+    // The next start, same HOME: the draft is back in the form, and ktui says so.
+    let Some(tui) = Tui::start_with(&["-b", &address], 120, 30, options) else {
+        return;
+    };
+    let screen = tui.wait_settled_for("your unsent draft from", SHOWN);
+    assert!(screen.contains("was restored"), "{screen}");
+    tui.send_key("3");
+    let screen = tui.wait_settled("the draft in the form", SHOWN, |s| {
+        field(s, "Key").as_deref() == Some("dk")
+    });
+    assert_eq!(
+        field(&screen, "Topic").as_deref(),
+        Some(topic.as_str()),
+        "{screen}"
+    );
+    assert_eq!(value_rows(&screen)[0], value, "{screen}");
+    assert!(screen.contains("│dh=1"), "{screen}");
+    assert!(
+        screen.contains("Your unsent draft from") && screen.contains("Ctrl-L twice discards it"),
+        "{screen}"
+    );
+
+    // Ctrl-L asks, Ctrl-L again discards: the form empties and the file goes.
+    tui.send_key("C-l");
+    tui.wait_settled_for("Ctrl-L again: empty the form", SHOWN);
+    tui.send_key("C-l");
+    let screen = tui.wait_settled("the form emptied", SHOWN, |s| {
+        field(s, "Key").as_deref() == Some("") && value_label(s) == "empty"
+    });
+    assert_eq!(
+        field(&screen, "Topic").as_deref(),
+        Some(topic.as_str()),
+        "the topic stays"
+    );
+    wait_until("compose-draft.json removed", SHOWN, || {
+        if file.exists() {
+            Err(std::fs::read_to_string(&file).unwrap_or_default())
+        } else {
+            Ok(())
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
 // B5: history, in the popup and across runs
 
 #[test]

@@ -277,3 +277,43 @@ fn a_long_topic_name_leaves_room_for_the_outcome_and_timing() {
         "the name gives way in the middle"
     );
 }
+
+#[test]
+fn compose_draft_restored_notice() {
+    let mut app = app(100, 30);
+    let saved = ktui::ui::tabs::compose::draft::Draft::new(
+        ktui::ui::tabs::compose::draft::DraftForm {
+            topic: "orders".into(),
+            partition: "0".into(),
+            key: "user-1".into(),
+            headers: "trace=abc".into(),
+            value: "{\"unsent\": true}".into(),
+        },
+        1_700_000_000_000,
+    );
+    app.handle(Event::DraftRead(saved.to_json()));
+    key(&mut app, KeyCode::Char('3'));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_draft_restored_notice_before_a_key() {
+    // Right after start, on whatever tab: the sticky notice says where the draft went.
+    let mut app = app(100, 30);
+    let saved = ktui::ui::tabs::compose::draft::Draft::new(
+        ktui::ui::tabs::compose::draft::DraftForm {
+            value: "half a message".into(),
+            ..Default::default()
+        },
+        1_700_000_000_000,
+    );
+    app.handle(Event::DraftRead(saved.to_json()));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn compose_discard_asks_once() {
+    let mut app = compose(100, 30, "hello");
+    ctrl(&mut app, 'l');
+    assert_snapshot!(draw(&app).backend());
+}

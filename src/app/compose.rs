@@ -12,11 +12,22 @@ use crate::kafka::produce::{DeliveryReport, ProduceFailure};
 use crate::kafka::tail::{TailEvent, TailSpec};
 use crate::kafka::{Command, RequestId};
 use crate::keymap::{Context, Key};
+use crate::ui::tabs::compose::draft::{self, Draft, DraftWrite};
 use crate::ui::tabs::compose::{Field, history};
 
 impl App {
     /// Keys while the Compose tab is shown.
     pub(super) fn compose_key(&mut self, key: &KeyEvent) -> Option<Vec<Command>> {
+        // Any key may change the form: the next tick looks (a cheap comparison).
+        self.compose.draft.dirty = true;
+        if self
+            .keymap
+            .lookup(&[Context::Compose], Key::from_event(key))
+            != Some(Action::DiscardDraft)
+        {
+            // Only the discard key, pressed again, discards; anything else keeps the draft.
+            self.compose.draft.confirm_discard = false;
+        }
         if let Some(selected) = self.compose.history_open {
             self.history_key(key, selected);
             return Some(Vec::new());
@@ -92,6 +103,8 @@ impl App {
 
     pub(super) fn compose_paste(&mut self, text: &str) {
         let compose = &mut self.compose;
+        compose.draft.dirty = true;
+        compose.draft.confirm_discard = false;
         match compose.focus {
             Some(Field::Value) => {
                 compose.value.insert_str(text);
@@ -135,9 +148,96 @@ impl App {
             Action::FormatJson => self.compose.format_json(),
             Action::ToggleTombstone => self.compose.tombstone = !self.compose.tombstone,
             Action::History => self.compose.history_open = Some(0),
+            Action::DiscardDraft => self.discard_draft(),
             _ => {}
         }
         Vec::new()
+    }
+
+    /// The discard key: the first press asks, the second empties the form (the topic
+    /// stays) and removes the saved draft.
+    fn discard_draft(&mut self) {
+        let draft = &mut self.compose.draft;
+        if !draft.confirm_discard {
+            draft.confirm_discard = true;
+            return;
+        }
+        draft.confirm_discard = false;
+        draft.restored_ms = None;
+        draft.sent = None;
+        self.compose.discard();
+        self.effects.push(Effect::RemoveDraft);
+        self.compose.draft.on_disk = None;
+        self.compose.draft.dirty = false;
+        self.toast(Level::Info, "Draft discarded");
+    }
+
+    /// On the tick: writes the draft when it changed, at most once a second.
+    pub(super) fn draft_tick(&mut self) {
+        if self.compose.draft.due(self.ticks) {
+            self.write_draft();
+        }
+    }
+
+    /// Writes the draft now if it changed (on quit, and after a send).
+    pub fn flush_draft(&mut self) {
+        if self.compose.draft.dirty {
+            self.write_draft();
+        }
+    }
+
+    fn write_draft(&mut self) {
+        let form = self.compose.draft_form();
+        let write = self.compose.draft.flush(form, self.ticks, now_ms());
+        match write {
+            Some(DraftWrite::Save(content)) => {
+                // Edited since it was restored: the notice has done its job.
+                self.compose.draft.restored_ms = None;
+                self.effects.push(Effect::SaveDraft(content));
+            }
+            Some(DraftWrite::Remove) => self.effects.push(Effect::RemoveDraft),
+            None => {}
+        }
+    }
+
+    /// The draft file an earlier run left: restored into the form, and said so.
+    pub(super) fn on_draft_read(&mut self, text: &str) {
+        let saved = match Draft::parse(text) {
+            Ok(saved) => saved,
+            Err(error) => {
+                let file = draft::path().map(|p| p.display().to_string());
+                self.notice(
+                    Level::Warn,
+                    format!(
+                        "The Compose draft {} cannot be read ({error}); it is replaced once you type",
+                        file.unwrap_or_default()
+                    ),
+                );
+                return;
+            }
+        };
+        let compose = &mut self.compose;
+        // The file holds this, whatever happens next: later writes replace or remove it.
+        compose.draft.on_disk = Some(saved.form.clone());
+        if saved.form.is_blank() {
+            compose.draft.dirty = true;
+            return;
+        }
+        if !compose.draft_form().is_blank() {
+            // Typed into already (the read came late): what is typed wins, and is saved.
+            tracing::info!("a Compose draft was found but the form is no longer empty");
+            compose.draft.dirty = true;
+            return;
+        }
+        compose.restore(&saved.form);
+        compose.draft.restored_ms = Some(saved.saved_ms);
+        let when = draft::saved_at(saved.saved_ms, &self.tz);
+        self.notice(
+            Level::Info,
+            format!(
+                "Compose (3): your unsent draft from {when} was restored; Ctrl-L twice there discards it"
+            ),
+        );
     }
 
     /// Ctrl-S: validate, send, and keep the editor as it is.
@@ -152,6 +252,11 @@ impl App {
                 let id = self.request_id();
                 self.compose
                     .sent(id, message.clone(), Instant::now(), now_ms());
+                // Sent: not a draft any more (the editor keeps it for sending again).
+                self.compose.draft.sent = Some(self.compose.draft_form());
+                self.compose.draft.restored_ms = None;
+                self.compose.draft.dirty = true;
+                self.flush_draft();
                 commands.push(Command::Produce { id, message });
                 commands
             }
@@ -204,6 +309,11 @@ impl App {
         id: RequestId,
         result: Result<DeliveryReport, ProduceFailure>,
     ) {
+        if result.is_err() && self.compose.reports.iter().any(|r| r.id == id) {
+            // Not delivered: what the editor holds is a draft again, so it is kept.
+            self.compose.draft.sent = None;
+            self.compose.draft.dirty = true;
+        }
         if let Err(failure) = &result
             && self.tab != super::Tab::Compose
         {

@@ -104,6 +104,13 @@ pub enum Effect {
         topic: String,
         records: Vec<std::sync::Arc<crate::kafka::model::Record>>,
     },
+    /// Read the Compose draft an earlier run left; its text comes back as
+    /// `Event::DraftRead`.
+    LoadDraft,
+    /// Replace the Compose draft file with this content (0600, atomically).
+    SaveDraft(String),
+    /// Remove the Compose draft file: sent or discarded.
+    RemoveDraft,
 }
 
 /// What the status bar says about where we are connected.
@@ -240,6 +247,15 @@ impl App {
 
     /// Applies one event. Returns the commands for the worker.
     pub fn handle(&mut self, event: Event) -> Vec<Command> {
+        let commands = self.handle_event(event);
+        if self.should_quit {
+            // Whatever was typed since the last (debounced) save is kept.
+            self.flush_draft();
+        }
+        commands
+    }
+
+    fn handle_event(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Tick => self.on_tick(),
             Event::Key(key) => {
@@ -276,11 +292,17 @@ impl App {
                 self.should_quit = true;
                 Vec::new()
             }
+            Event::DraftRead(text) => {
+                self.dirty = true;
+                self.on_draft_read(&text);
+                Vec::new()
+            }
         }
     }
 
     fn on_tick(&mut self) -> Vec<Command> {
         self.ticks += 1;
+        self.draft_tick();
         self.tail.tick();
         self.feed.tick();
         if self.tab == Tab::Feed && self.feed.running() {
@@ -515,8 +537,10 @@ impl App {
         Vec::new()
     }
 
-    /// The first commands: load the topic list.
+    /// The first commands: load the topic list. (And the first effect: read the Compose
+    /// draft an earlier run left.)
     pub fn start(&mut self) -> Vec<Command> {
+        self.effects.push(Effect::LoadDraft);
         let id = self.request_id();
         let mut commands = vec![Command::RefreshMetadata { id }];
         if let (Some(topic), None) = (self.tail.topic.clone(), self.tail.request) {

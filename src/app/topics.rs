@@ -177,6 +177,7 @@ impl App {
             | Action::FormatJson
             | Action::ToggleTombstone
             | Action::History
+            | Action::DiscardDraft
             | Action::ToggleSource
             | Action::EditRules
             | Action::SwitchCluster => {}

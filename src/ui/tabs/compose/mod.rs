@@ -2,6 +2,7 @@
 //! partition, key, headers. Every send gets a delivery report; the editor keeps its
 //! content, so sending again is one key and a failed send is never lost.
 
+pub mod draft;
 pub mod history;
 mod view;
 
@@ -120,6 +121,8 @@ pub struct ComposeTab {
     /// The history popup's selected entry, when open.
     pub history_open: Option<usize>,
     pub watch: Watch,
+    /// The draft kept on disk while typing, and what became of it.
+    pub draft: draft::DraftState,
 }
 
 impl Default for ComposeTab {
@@ -142,6 +145,7 @@ impl Default for ComposeTab {
             history: Vec::new(),
             history_open: None,
             watch: Watch::default(),
+            draft: draft::DraftState::default(),
         }
     }
 }
@@ -381,6 +385,38 @@ impl ComposeTab {
         // A tombstone loaded back is armed again, visibly, for one send.
         self.tombstone = message.value.is_none();
         self.focus = Some(Field::Value);
+    }
+
+    /// The form's text, as the draft file keeps it.
+    pub fn draft_form(&self) -> draft::DraftForm {
+        draft::DraftForm {
+            topic: self.topic.value().to_string(),
+            partition: self.partition.value().to_string(),
+            key: self.key.value().to_string(),
+            headers: self.headers.lines().join("\n"),
+            value: self.value_text(),
+        }
+    }
+
+    /// Puts a draft from an earlier run back into the form (a topic only when it had one).
+    pub fn restore(&mut self, form: &draft::DraftForm) {
+        if !form.topic.is_empty() {
+            self.topic = TextInput::with_value(&form.topic);
+        }
+        self.partition = TextInput::with_value(&form.partition);
+        self.key = TextInput::with_value(&form.key);
+        self.set_headers(&form.headers);
+        self.set_value(&form.value);
+    }
+
+    /// Empties the form but for the topic (the discard key).
+    pub fn discard(&mut self) {
+        self.partition = TextInput::default();
+        self.key = TextInput::default();
+        self.set_headers("");
+        self.set_value("");
+        self.tombstone = false;
+        self.problem = None;
     }
 
     /// How many sends have no answer yet.

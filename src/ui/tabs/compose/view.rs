@@ -164,12 +164,25 @@ impl ComposeView<'_> {
 
     fn status_line(&self) -> Line<'static> {
         let tab = self.tab;
-        if let Some(problem) = &tab.problem {
+        if tab.draft.confirm_discard {
+            Line::styled(
+                "Ctrl-L again: empty the form (the topic stays), delete the saved draft · other keys keep it",
+                theme::warn(),
+            )
+        } else if let Some(problem) = &tab.problem {
             Line::styled(escape_control(problem).into_owned(), theme::error())
         } else if tab.tombstone {
             Line::styled(
                 "Ctrl-S sends ONE tombstone (null value), then the text again · Ctrl-T or typing disarms",
                 theme::warn(),
+            )
+        } else if let Some(ms) = tab.draft.restored_ms {
+            Line::styled(
+                format!(
+                    "Your unsent draft from {} was restored · Ctrl-S sends it · Ctrl-L twice discards it",
+                    super::draft::saved_at(ms, self.tz)
+                ),
+                theme::key(),
             )
         } else if tab.focus.is_none() {
             Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", theme::dim())
