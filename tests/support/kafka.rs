@@ -114,7 +114,7 @@ fn cluster_id() -> String {
     use base64::Engine as _;
     use std::hash::{BuildHasher as _, RandomState};
     let state = RandomState::new();
-    (0u64..)
+    (0u64..1_000)
         .map(|attempt| {
             let mut bytes = [0u8; 16];
             for (i, chunk) in bytes.chunks_mut(8).enumerate() {
