@@ -29,7 +29,29 @@ impl Cli {
         let matches = Self::command().try_get_matches_from(args)?;
         let mut cli = Self::from_arg_matches(&matches)?;
         collect_explicit(&matches, &mut cli.explicit);
+        cli.merge_subcommand_flags(&matches);
         Ok(cli)
+    }
+
+    /// `-X` and the feed's options may come before and after the subcommand: the ones
+    /// after it are added to (`-X`) or replace (feed options) the ones before.
+    fn merge_subcommand_flags(&mut self, matches: &ArgMatches) {
+        let Some(command) = &mut self.command else {
+            return;
+        };
+        self.properties
+            .append(&mut command.more_properties_mut().properties);
+        if let Headless::Feed { options, .. } = command
+            && let Some((_, sub)) = matches.subcommand()
+        {
+            let given = |id: &str| {
+                matches!(
+                    sub.value_source(id),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                )
+            };
+            self.feed_options.replace_given(options, given);
+        }
     }
 
     /// Whether the user gave this flag (by its field name, e.g. `brokers`).
@@ -145,7 +167,8 @@ pub struct Cli {
     pub brokers: String,
 
     /// A librdkafka property, as kcat takes it (repeatable), e.g. -X security.protocol=SSL.
-    #[arg(short = 'X', value_name = "PROP=VALUE", value_parser = parse_property, global = true)]
+    /// Subcommands take more after their name (see [`MoreProperties`]).
+    #[arg(short = 'X', value_name = "PROP=VALUE", value_parser = parse_property)]
     pub properties: Vec<(String, String)>,
 
     /// Use this cluster from the config file (its brokers, properties, colour, read-only).
@@ -193,7 +216,7 @@ pub struct Cli {
 
     /// Start a post source with the TUI: twitter, bluesky, or replay:PATH (off: none, even
     /// in --demo, which otherwise replays made-up tweets into the feed topic).
-    #[arg(long, value_name = "SOURCE", global = true)]
+    #[arg(long, value_name = "SOURCE")]
     pub feed: Option<String>,
 
     #[command(flatten)]
@@ -211,37 +234,26 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub struct FeedOptions {
     /// The topic posts are published into.
-    #[arg(
-        long = "feed-topic",
-        value_name = "TOPIC",
-        default_value = "tweets",
-        global = true
-    )]
+    #[arg(long = "feed-topic", value_name = "TOPIC", default_value = "tweets")]
     pub feed_topic: String,
     /// What each record's value holds: the normalised JSON, or only the text.
-    #[arg(long = "value", value_enum, default_value_t = ValueFormat::Json, global = true)]
+    #[arg(long = "value", value_enum, default_value_t = ValueFormat::Json)]
     pub value: ValueFormat,
     /// The X API base URL.
     #[arg(
         long = "twitter-api-base",
         value_name = "URL",
-        default_value = "https://api.twitter.com",
-        global = true
+        default_value = "https://api.twitter.com"
     )]
     pub twitter_api_base: String,
     /// Use the sampled stream instead of the filtered stream (which needs rules).
-    #[arg(long = "twitter-sample", global = true)]
+    #[arg(long = "twitter-sample")]
     pub twitter_sample: bool,
     /// The Jetstream WebSocket URL for the bluesky source.
-    #[arg(long = "jetstream-url", value_name = "URL", default_value = crate::feed::jetstream::DEFAULT_URL, global = true)]
+    #[arg(long = "jetstream-url", value_name = "URL", default_value = crate::feed::jetstream::DEFAULT_URL)]
     pub jetstream_url: String,
     /// Posts per second for replay sources.
-    #[arg(
-        long = "replay-rate",
-        value_name = "N",
-        default_value_t = 5.0,
-        global = true
-    )]
+    #[arg(long = "replay-rate", value_name = "N", default_value_t = 5.0)]
     pub replay_rate: f64,
     /// The X bearer token as the config file gives it (literal, env:VAR or cmd:COMMAND).
     #[arg(skip)]
@@ -249,6 +261,28 @@ pub struct FeedOptions {
 }
 
 impl FeedOptions {
+    /// Takes the options `given` says were on the command line from `other`.
+    fn replace_given(&mut self, other: &Self, given: impl Fn(&str) -> bool) {
+        if given("feed_topic") {
+            self.feed_topic.clone_from(&other.feed_topic);
+        }
+        if given("value") {
+            self.value = other.value;
+        }
+        if given("twitter_api_base") {
+            self.twitter_api_base.clone_from(&other.twitter_api_base);
+        }
+        if given("twitter_sample") {
+            self.twitter_sample = other.twitter_sample;
+        }
+        if given("jetstream_url") {
+            self.jetstream_url.clone_from(&other.jetstream_url);
+        }
+        if given("replay_rate") {
+            self.replay_rate = other.replay_rate;
+        }
+    }
+
     /// Turns `twitter`, `bluesky` or `replay:PATH` into a source. The X token comes from
     /// `X_BEARER_TOKEN` (or `TWITTER_BEARER_TOKEN`).
     pub fn source(&self, name: &str) -> Result<crate::feed::SourceSpec, String> {
@@ -305,6 +339,8 @@ pub enum Headless {
         /// Give up on an unreachable cluster after this many seconds.
         #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
         timeout: u64,
+        #[command(flatten)]
+        more: MoreProperties,
     },
     /// Print records from a topic, like kcat -C.
     Consume(ConsumeArgs),
@@ -312,7 +348,10 @@ pub enum Headless {
     Produce(ProduceArgs),
     /// Show the config file, the clusters it defines and the settings in effect (secrets
     /// masked); exits 2 if the file has an error.
-    Config,
+    Config {
+        #[command(flatten)]
+        more: MoreProperties,
+    },
     /// Run only the feed bridge: a post source published into a topic.
     Feed {
         /// twitter, bluesky, or replay:PATH.
@@ -321,7 +360,20 @@ pub enum Headless {
         /// The topic to publish into (default: --feed-topic).
         #[arg(long, value_name = "TOPIC")]
         topic: Option<String>,
+        #[command(flatten)]
+        options: FeedOptions,
+        #[command(flatten)]
+        more: MoreProperties,
     },
+}
+
+/// `-X` after a subcommand's name: added after the ones before it (a global flag would
+/// keep only one side's).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MoreProperties {
+    /// A librdkafka property, as kcat takes it (repeatable), e.g. -X security.protocol=SSL.
+    #[arg(short = 'X', value_name = "PROP=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
 }
 
 impl Headless {
@@ -333,7 +385,15 @@ impl Headless {
             Self::Consume(args) if args.group.is_some() => {
                 Some("Consuming as a group (it commits offsets)")
             }
-            Self::Topics { .. } | Self::Consume(_) | Self::Config => None,
+            Self::Topics { .. } | Self::Consume(_) | Self::Config { .. } => None,
+        }
+    }
+
+    fn more_properties_mut(&mut self) -> &mut MoreProperties {
+        match self {
+            Self::Topics { more, .. } | Self::Config { more } | Self::Feed { more, .. } => more,
+            Self::Consume(args) => &mut args.more,
+            Self::Produce(args) => &mut args.more,
         }
     }
 }
@@ -362,6 +422,11 @@ pub struct ProduceArgs {
     /// With files: one message per line instead of one per file.
     #[arg(short = 'l')]
     pub lines: bool,
+    /// Send empty lines as empty messages (by default they are skipped, as kcat does).
+    #[arg(long = "keep-empty")]
+    pub keep_empty: bool,
+    #[command(flatten)]
+    pub more: MoreProperties,
 }
 
 /// `ktui consume`: print records, like `kcat -C`.
@@ -399,6 +464,8 @@ pub struct ConsumeArgs {
     /// Consume as a member of this consumer group (subscribes and commits).
     #[arg(long, value_name = "GROUP")]
     pub group: Option<String>,
+    #[command(flatten)]
+    pub more: MoreProperties,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

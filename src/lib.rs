@@ -24,6 +24,7 @@ pub mod supervisor;
 pub mod text;
 pub mod ui;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -46,10 +47,20 @@ type Notices = Vec<(app::Level, String)>;
 pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let loaded = config::file::load();
     cli.apply_config(&loaded.file);
-    let mut notices: Notices = Vec::new();
-    if let Some(error) = &loaded.error {
-        notices.push((app::Level::Error, format!("{error} (using defaults)")));
-    }
+    let diagnosing = matches!(cli.command, Some(cli::Headless::Config { .. }));
+    let mut notices = match (&loaded.error, &cli.command) {
+        // Never defaults in a script: they may name another cluster, or drop a
+        // cluster's read-only mark. `ktui config` is how to look at the file.
+        (Some(error), Some(_)) if !diagnosing => {
+            let _ = writeln!(std::io::stderr(), "ktui: {error}");
+            return Ok(ExitCode::from(2));
+        }
+        (Some(error), _) => vec![(
+            app::Level::Error,
+            format!("{error} (every cluster is read-only until the file is fixed)"),
+        )],
+        (None, _) => Notices::new(),
+    };
     for warning in &loaded.warnings {
         notices.push((app::Level::Warn, warning.clone()));
     }
@@ -62,8 +73,12 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     notices.extend(profiles.warnings.drain(..).map(|w| (app::Level::Warn, w)));
-    if matches!(cli.command, Some(cli::Headless::Config)) {
+    if diagnosing {
         return Ok(headless::config::run(&loaded, &profiles));
+    }
+    // The file may have marked any cluster read-only: writes stay off until it is read.
+    for profile in profiles.list.iter_mut().filter(|_| loaded.error.is_some()) {
+        profile.read_only = Some(CONFIG_BROKEN.to_string());
     }
     let demo = if cli.demo {
         Some(
@@ -79,6 +94,8 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         let mut profile = config::Profile::ad_hoc("demo", demo.bootstrap.clone());
         if cli.read_only {
             profile.read_only = Some("read-only session (--read-only)".to_string());
+        } else if loaded.error.is_some() {
+            profile.read_only = Some(CONFIG_BROKEN.to_string());
         }
         // The demo takes the place of a cluster given only by address (-b or the
         // localhost default); the config file's clusters stay on offer.
@@ -134,9 +151,14 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Why every cluster is read-only when the config file could not be used.
+const CONFIG_BROKEN: &str = "the config file has an error (read-only until it is fixed)";
+
 fn print_notices(notices: &Notices) {
+    // A closed stderr is not a reason to stop (nor to panic, as eprintln! would).
+    let mut stderr = std::io::stderr().lock();
     for (_, notice) in notices {
-        eprintln!("ktui: {notice}");
+        let _ = writeln!(stderr, "ktui: {notice}");
     }
 }
 

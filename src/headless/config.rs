@@ -1,14 +1,23 @@
 //! `ktui config`: the config file, the clusters it defines and the settings in effect,
 //! secrets masked (what `kcat -X dump` is for kcat, minus the secrets).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use crate::config::{Loaded, Profiles};
 use crate::text::escape_control;
 
-/// Prints the report; exit code 2 when the file has an error.
+/// Prints the report; exit code 2 when the file has an error. A closed pipe
+/// (`| head -1`) ends it quietly.
 pub fn run(loaded: &Loaded, profiles: &Profiles) -> ExitCode {
-    print!("{}", report(loaded, profiles));
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(report(loaded, profiles).as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        return ExitCode::SUCCESS;
+    }
     if loaded.error.is_some() {
         ExitCode::from(2)
     } else {
@@ -25,7 +34,7 @@ pub fn report(loaded: &Loaded, profiles: &Profiles) -> String {
         |p| p.display().to_string(),
     );
     let state = match (&loaded.error, loaded.exists) {
-        (Some(_), _) => "has an error; defaults are in use",
+        (Some(_), _) => "has an error: other commands refuse to run, the TUI starts read-only",
         (None, true) => "loaded",
         (None, false) => "not found; defaults are in use",
     };

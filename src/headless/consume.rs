@@ -47,14 +47,14 @@ pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<
     Ok(match outcome {
         Outcome::Done => ExitCode::SUCCESS,
         Outcome::Failed(reason) => {
-            eprintln!("ktui: {}", escape_control(&reason));
+            super::note(&format!("ktui: {}", escape_control(&reason)));
             ExitCode::from(2)
         }
     })
 }
 
 fn usage(problem: &str) -> ExitCode {
-    eprintln!("ktui: {problem}");
+    super::note(&format!("ktui: {problem}"));
     ExitCode::from(2)
 }
 
@@ -92,7 +92,7 @@ fn consume(
                 Flow::Continue
             }
             TailEvent::Warning(text) => {
-                eprintln!("ktui: warning: {}", escape_control(&text));
+                super::note(&format!("ktui: warning: {}", escape_control(&text)));
                 Flow::Continue
             }
             TailEvent::Failed(reason) => {

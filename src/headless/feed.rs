@@ -21,7 +21,7 @@ pub async fn run(
     let source = match options.source(source) {
         Ok(s) => s,
         Err(problem) => {
-            eprintln!("ktui: {problem}");
+            super::note(&format!("ktui: {problem}"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -43,13 +43,16 @@ pub async fn run(
     let mut stopped = false;
     let mut interrupted = std::pin::pin!(interrupted());
     let mut stopping = false;
+    // Whether stderr still has a reader: when it is a closed pipe, the feed stops as on
+    // Ctrl-C, quietly.
+    let mut heard = true;
     loop {
         let event = tokio::select! {
             event = worker.events.recv() => event,
             // Ctrl-C / SIGTERM: stop the source, let pending deliveries finish, report.
             () = &mut interrupted, if !stopping && !stopped => {
                 stopping = true;
-                eprintln!("ktui feed: stopping");
+                heard = heard && super::note("ktui feed: stopping");
                 let _ = worker.commands.send(Command::StopFeed { id: 1 }).await;
                 continue;
             }
@@ -60,7 +63,11 @@ pub async fn run(
                 update: FeedUpdate::State(state),
                 ..
             } => {
-                eprintln!("ktui feed: {}", escape_control(&state.to_string()));
+                heard = heard
+                    && super::note(&format!(
+                        "ktui feed: {}",
+                        escape_control(&state.to_string())
+                    ));
                 if let FeedState::Stopped { fatal, .. } = state {
                     if fatal {
                         outcome = ExitCode::from(1);
@@ -76,7 +83,7 @@ pub async fn run(
                 let changed = printed.as_ref() != Some(&now);
                 // A count every 10 s while it moves, and always the final totals.
                 if changed && (done || last_print.elapsed() >= Duration::from_secs(10)) {
-                    print_counts(&topic, &now);
+                    heard = heard && print_counts(&topic, &now);
                     printed = Some(now.clone());
                     last_print = Instant::now();
                 }
@@ -87,6 +94,10 @@ pub async fn run(
             }
             _ => {}
         }
+        if !heard && !stopping && !stopped {
+            stopping = true;
+            let _ = worker.commands.send(Command::StopFeed { id: 1 }).await;
+        }
     }
     let _ = worker.commands.send(Command::Shutdown).await;
     let _ = tokio::time::timeout(Duration::from_secs(8), worker.task).await;
@@ -96,7 +107,8 @@ pub async fn run(
     Ok(outcome)
 }
 
-fn print_counts(topic: &str, counts: &FeedCounts) {
+/// `false` when stderr is gone.
+fn print_counts(topic: &str, counts: &FeedCounts) -> bool {
     let mut line = format!(
         "ktui feed: received {}, published {} to {}",
         counts.received,
@@ -111,7 +123,7 @@ fn print_counts(topic: &str, counts: &FeedCounts) {
             escape_control(counts.last_error.as_deref().unwrap_or("unknown error"))
         );
     }
-    eprintln!("{line}");
+    super::note(&line)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -7,6 +7,7 @@ mod feed;
 mod produce;
 mod topics;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use crate::cli::Headless;
@@ -18,13 +19,22 @@ pub async fn run(
     feed_options: &crate::cli::FeedOptions,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        Headless::Topics { json, timeout } => {
+        Headless::Topics { json, timeout, .. } => {
             topics::run(json, std::time::Duration::from_secs(timeout), settings).await
         }
         Headless::Consume(args) => consume::run(args, settings).await,
         Headless::Produce(args) => produce::run(args, settings).await,
-        Headless::Feed { source, topic } => feed::run(&source, topic, feed_options, settings).await,
+        Headless::Feed { source, topic, .. } => {
+            feed::run(&source, topic, feed_options, settings).await
+        }
         // Handled before any cluster is resolved (see `crate::run`).
-        Headless::Config => Ok(ExitCode::SUCCESS),
+        Headless::Config { .. } => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Writes one line to stderr. `false` when stderr is gone (a closed pipe): unlike
+/// `eprintln!`, this never panics, and the caller decides whether to go on.
+pub(crate) fn note(line: &str) -> bool {
+    let mut stderr = std::io::stderr().lock();
+    writeln!(stderr, "{line}").is_ok()
 }

@@ -1,6 +1,9 @@
 //! `ktui produce`: messages from stdin or files to a topic, as fast as librdkafka takes
-//! them. A summary goes to stderr; any failed message makes the exit code non-zero.
+//! them. The cluster and the topic are checked before any input is read; empty lines are
+//! skipped (kcat's way) unless `--keep-empty`. A summary goes to stderr; any message not
+//! confirmed by the broker makes the exit code non-zero.
 
+use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -37,6 +40,11 @@ struct Counting {
 }
 
 impl Counting {
+    /// Delivery reports received, good or bad.
+    fn reported(&self) -> u64 {
+        self.delivered.load(Ordering::Relaxed) + self.undelivered.load(Ordering::Relaxed)
+    }
+
     fn fail(&self, reason: String) {
         self.failed.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut reasons) = self.reasons.lock()
@@ -79,15 +87,29 @@ pub async fn run(args: ProduceArgs, settings: ClientSettings) -> anyhow::Result<
     Ok(tokio::task::spawn_blocking(move || produce_all(&args, &settings)).await?)
 }
 
+/// How long the cluster has to answer before ktui says it cannot be reached (as
+/// `ktui topics` and `ktui consume` wait).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest wait between two looks at the delivery reports: short enough to end
+/// promptly, long enough that waiting on a slow or dead cluster costs no CPU.
+const LONGEST_WAIT: Duration = Duration::from_millis(100);
+
 fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
-    let producer: BaseProducer<Counting> =
-        match produce::producer_config(settings).create_with_context(Counting::default()) {
-            Ok(p) => p,
-            Err(error) => {
-                eprintln!("ktui: cannot create the producer: {error}");
-                return ExitCode::from(2);
-            }
-        };
+    let config = produce::producer_config(settings);
+    let producer: BaseProducer<Counting> = match config.create_with_context(Counting::default()) {
+        Ok(p) => p,
+        Err(error) => {
+            super::note(&format!("ktui: cannot create the producer: {error}"));
+            return ExitCode::from(2);
+        }
+    };
+    // Before any input is read: an unreachable cluster or a missing topic is said in
+    // words within the connect timeout, and the input is left unread.
+    if let Err(problem) = check_target(&producer, args, &settings.brokers) {
+        super::note(&format!("ktui: {}", crate::text::escape_control(&problem)));
+        return ExitCode::from(2);
+    }
     let mut queued = 0u64;
     let mut send = |message: Outgoing<'_>| {
         if !send_one(&producer, &message) {
@@ -99,12 +121,14 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
         }
     };
     let bad_line = |problem: String| producer.context().fail(problem);
+    let mut skipped = 0u64;
     let read = if args.files.is_empty() {
         read_stream(
             args,
             BufReader::with_capacity(INPUT_BUFFER, io::stdin().lock()),
             &mut send,
             &bad_line,
+            &mut skipped,
         )
     } else {
         args.files.iter().try_for_each(|path| {
@@ -115,6 +139,7 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
                     BufReader::with_capacity(INPUT_BUFFER, file),
                     &mut send,
                     &bad_line,
+                    &mut skipped,
                 )
             } else {
                 let mut value = Vec::new();
@@ -129,42 +154,151 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
     if let Err(problem) = read {
         producer.context().fail(problem);
     }
-    flush(&producer, Duration::from_secs(30));
+    // Every message has its report by librdkafka's message timeout; a little more
+    // for the report to arrive.
+    let timeout_ms: u64 = config
+        .get("message.timeout.ms")
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(15_000);
+    wait_for_reports(
+        &producer,
+        queued,
+        Duration::from_millis(timeout_ms) + Duration::from_secs(5),
+    );
+    report(&producer, args, &settings.brokers, queued, skipped)
+}
+
+/// The summary on stderr, and the exit code: 1 when any message was not confirmed.
+fn report(
+    producer: &BaseProducer<Counting>,
+    args: &ProduceArgs,
+    brokers: &str,
+    queued: u64,
+    skipped: u64,
+) -> ExitCode {
     let context = producer.context();
     let delivered = context.delivered.load(Ordering::Relaxed);
     // Messages queued that have no report yet (`in_flight_count` would also count queued
     // error events, e.g. "all brokers down", as if they were messages).
-    let reported = delivered + context.undelivered.load(Ordering::Relaxed);
-    let failed = context.failed.load(Ordering::Relaxed) + queued.saturating_sub(reported);
+    let failed = context.failed.load(Ordering::Relaxed) + queued.saturating_sub(context.reported());
     let topic = crate::text::escape_control(&args.topic);
-    if failed == 0 {
-        eprintln!("ktui: produced {delivered} messages to {topic}");
-        ExitCode::SUCCESS
-    } else {
-        let mut reasons = context
-            .reasons
-            .lock()
-            .map(|r| r.join("; "))
-            .unwrap_or_default();
-        if let Some(why) = missing_topic(&producer, &args.topic) {
-            reasons = format!("{why}; {reasons}");
-        }
-        eprintln!(
-            "ktui: produced {delivered} messages to {topic}; {failed} failed: {}",
-            crate::text::escape_control(&reasons)
+    let mut summary = format!("ktui: produced {} to {topic}", messages(delivered));
+    if skipped > 0 {
+        let lines = if skipped == 1 { "line" } else { "lines" };
+        let _ = write!(
+            summary,
+            " ({skipped} empty {lines} skipped; --keep-empty sends them)"
         );
-        ExitCode::from(1)
+    }
+    if failed == 0 {
+        super::note(&summary);
+        return ExitCode::SUCCESS;
+    }
+    let mut reasons = context
+        .reasons
+        .lock()
+        .map(|r| r.join("; "))
+        .unwrap_or_default();
+    // Timed out (or no report at all): a missing topic or a cluster gone away is the
+    // usual cause.
+    if reasons.contains("MESSAGE_TIMED_OUT") || queued > context.reported() {
+        if let Some(why) = missing_topic(producer, &args.topic) {
+            reasons = format!("{why}; {reasons}");
+        } else if let Some(cause) = context.base.last_error() {
+            reasons = format!(
+                "cannot reach the cluster at {}: {}; {reasons}",
+                brokers,
+                crate::kafka::client::explain_failure(&cause)
+            );
+        }
+    }
+    super::note(&format!(
+        "{summary}; {failed} failed: {}",
+        crate::text::escape_control(&reasons)
+    ));
+    ExitCode::from(1)
+}
+
+/// "1 message", "2 messages".
+fn messages(n: u64) -> String {
+    if n == 1 {
+        "1 message".to_string()
+    } else {
+        format!("{n} messages")
+    }
+}
+
+/// Whether the cluster answers and has the topic (and the partition `-p` names).
+fn check_target(
+    producer: &BaseProducer<Counting>,
+    args: &ProduceArgs,
+    brokers: &str,
+) -> Result<(), String> {
+    let metadata = producer
+        .client()
+        .fetch_metadata(Some(&args.topic), CONNECT_TIMEOUT)
+        .map_err(|e| {
+            // librdkafka's logs and errors (the connect failure that says why) reach
+            // the context only when the producer is polled.
+            producer.poll(Duration::from_millis(50));
+            let reason = producer
+                .context()
+                .base
+                .reason_for(&crate::kafka::admin::describe_kafka_error(&e));
+            format!("cannot reach the cluster at {brokers}: {reason}")
+        })?;
+    let Some(topic) = metadata.topics().iter().find(|t| t.name() == args.topic) else {
+        return Ok(());
+    };
+    match topic.error().map(RDKafkaErrorCode::from) {
+        Some(RDKafkaErrorCode::UnknownTopicOrPartition) => {
+            return Err(format!(
+                "unknown topic {:?}: the cluster has no topic by that name",
+                args.topic
+            ));
+        }
+        Some(RDKafkaErrorCode::TopicAuthorizationFailed) => {
+            return Err(format!(
+                "topic {:?}: not authorised (TOPIC_AUTHORIZATION_FAILED)",
+                args.topic
+            ));
+        }
+        // Being created (auto-create), a leader election…: sending may still work.
+        Some(_) => return Ok(()),
+        None => {}
+    }
+    let count = topic.partitions().len();
+    match args.partition {
+        Some(p) if count > 0 && usize::try_from(p).map_or(true, |p| p >= count) => Err(format!(
+            "topic {:?} has no partition {p} (it has 0-{})",
+            args.topic,
+            count - 1
+        )),
+        _ => Ok(()),
     }
 }
 
 /// Waits until every queued message has its delivery report, or `limit` passes.
-/// rdkafka's own `flush` serves reports in 100 ms waits that always run to the end,
-/// which adds up to a tenth of a second to every run; this waits in 1 ms steps.
-fn flush(producer: &BaseProducer<Counting>, limit: Duration) {
+/// rdkafka's `poll` always waits out its whole timeout, so the wait starts short (a
+/// run that is nearly done ends within a millisecond) and doubles while nothing new
+/// arrives, up to [`LONGEST_WAIT`]: a dead or slow cluster is waited on, not spun on.
+fn wait_for_reports(producer: &BaseProducer<Counting>, queued: u64, limit: Duration) {
     let deadline = Instant::now() + limit;
-    // A zero-timeout flush wakes the brokers to send what is queued without lingering.
-    while producer.flush(Duration::ZERO).is_err() && Instant::now() < deadline {
-        producer.poll(Duration::from_millis(1));
+    // Once: wake the brokers to send what is queued without lingering.
+    let _ = producer.flush(Duration::ZERO);
+    let mut step = Duration::from_millis(1);
+    loop {
+        let reported = producer.context().reported();
+        let now = Instant::now();
+        if reported >= queued || now >= deadline {
+            return;
+        }
+        producer.poll(step.min(deadline - now));
+        step = if producer.context().reported() > reported {
+            Duration::from_millis(1)
+        } else {
+            (step * 2).min(LONGEST_WAIT)
+        };
     }
 }
 
@@ -212,8 +346,8 @@ impl<'a> From<&'a OutgoingMessage> for Outgoing<'a> {
     }
 }
 
-/// Queues one message, waiting for room when librdkafka's queue is full.
-/// Queues one message; `false` (the failure counted) when librdkafka refuses it.
+/// Queues one message, waiting for room when librdkafka's queue is full; `false` (the
+/// failure counted) when librdkafka refuses it.
 fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
     let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(message.topic);
     if let Some(key) = message.key {
@@ -231,6 +365,7 @@ fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
     if let Some(headers) = produce::headers(message.headers) {
         record = record.headers(headers);
     }
+    let mut wait = Duration::from_millis(1);
     loop {
         match producer.send(record) {
             Ok(()) => return true,
@@ -238,8 +373,10 @@ fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
                 record = back;
                 // rdkafka's poll waits out its whole timeout even once reports have
                 // arrived, so wait in short steps: the queue frees up within a millisecond
-                // or two and a long wait here leaves the broker idle.
-                producer.poll(Duration::from_millis(1));
+                // or two and a long wait here leaves the broker idle. While it stays full
+                // (a cluster gone quiet), the steps grow: waiting, not spinning.
+                producer.poll(wait);
+                wait = (wait * 2).min(Duration::from_millis(10));
             }
             Err((error, _)) => {
                 let f = produce::failure(&error);
@@ -264,11 +401,14 @@ fn text_message<'a>(args: &'a ProduceArgs, key: Option<&'a [u8]>, value: &'a [u8
     }
 }
 
+/// Sends each line; an empty line is skipped (counted in `skipped`) unless
+/// `--keep-empty`, as kcat does.
 fn read_stream(
     args: &ProduceArgs,
     input: impl BufRead,
     send: &mut dyn FnMut(Outgoing<'_>),
     bad_line: &dyn Fn(String),
+    skipped: &mut u64,
 ) -> Result<(), String> {
     let mut reader = input;
     let mut line = Vec::with_capacity(4096);
@@ -286,6 +426,7 @@ fn read_stream(
             line.pop();
         }
         match args.format {
+            Format::Text if line.is_empty() && !args.keep_empty => *skipped += 1,
             Format::Text => {
                 let (key, value) = match &args.key_separator {
                     Some(sep) => split_key(&line, sep.as_bytes()),

@@ -43,22 +43,28 @@ pub async fn run(
     let snapshot = match fetch(&settings, timeout).await? {
         Ok(snapshot) => snapshot,
         Err(reason) => {
-            eprintln!(
+            super::note(&format!(
                 "ktui: cannot reach the cluster at {}: {reason}",
                 crate::text::escape_control(&settings.brokers)
-            );
+            ));
             return Ok(ExitCode::from(2));
         }
     };
-    let mut out = std::io::stdout().lock();
-    if json {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if json {
         let rows: Vec<TopicRow> = snapshot.topics.iter().map(TopicRow::from).collect();
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
+        serde_json::to_writer_pretty(&mut out, &rows)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
     } else {
-        write_table(&mut out, &snapshot)?;
+        write_table(&mut out, &snapshot)
+    };
+    match written.and_then(|()| out.flush()) {
+        // A closed pipe (`| head -1`): the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(anyhow::Error::new(e).context("writing the topic list")),
+        Ok(()) => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// One metadata + watermarks round trip; `Ok(Err(reason))` when the cluster is unreachable.
