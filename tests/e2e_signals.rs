@@ -106,6 +106,17 @@ impl Pane {
         self.tmux().args(args).output().expect("cannot run tmux")
     }
 
+    /// Types `text` literally, or presses one named key with `key`.
+    fn send(&self, text: &str, literal: bool) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        if literal {
+            args.extend(["-l", "--"]);
+        }
+        args.push(text);
+        let output = self.tmux_output(&args);
+        assert!(output.status.success(), "tmux send-keys {text:?} failed");
+    }
+
     /// A tmux format (`#{…}`) for the pane.
     fn format(&self, format: &str) -> String {
         let output = self.tmux_output(&["display-message", "-p", "-t", &self.session, format]);
@@ -356,6 +367,33 @@ fn sigint_quits_cleanly_and_gives_the_terminal_back() {
 #[test]
 fn sigquit_quits_cleanly_and_gives_the_terminal_back() {
     quits_cleanly_on(Signal::QUIT, "SIGQUIT");
+}
+
+#[test]
+fn sigterm_keeps_the_compose_draft_typed_an_instant_before() {
+    let Some(pane) = Pane::start() else {
+        return;
+    };
+    pane.send("3", true);
+    poll_until(STARTED, || {
+        pane.screen().contains("Esc leave the editor").then_some(())
+    })
+    .unwrap_or_else(|| panic!("the Compose tab\n{}", pane.diagnostics()));
+    let value = "typed an instant before SIGTERM";
+    pane.send(value, true);
+    poll_until(STARTED, || pane.screen().contains(value).then_some(()))
+        .unwrap_or_else(|| panic!("the typed value\n{}", pane.diagnostics()));
+    // At once: the debounced save (once a second) has most likely not run yet.
+    kill(pane.tui_pid(), Signal::TERM);
+    assert_terminal_given_back(&pane, Signal::TERM.as_raw());
+    let file = pane.data_dir().join("compose-draft.json");
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", file.display(), pane.diagnostics()));
+    let draft: serde_json::Value = serde_json::from_str(&text).expect("the draft is JSON");
+    assert_eq!(
+        draft["value"], value,
+        "the draft holds what was typed: {text}"
+    );
 }
 
 #[test]

@@ -53,10 +53,7 @@ pub async fn run(
         };
         let Some(first) = first else {
             // A quit signal (SIGTERM, SIGHUP…) or no input left: quit as on `q`.
-            if let Some(which) = events.quit_signal() {
-                tracing::info!("{} received: quitting", which.name());
-            }
-            app.should_quit = true;
+            quit(app, events);
             break;
         };
         let produced = app.handle(first);
@@ -75,10 +72,13 @@ pub async fn run(
         for effect in app.take_effects() {
             crate::effects::run(effect, &events.sender());
         }
-        if let Some(which) = events.quit_signal() {
-            tracing::info!("{} received: quitting", which.name());
-            app.should_quit = true;
+        if events.quit_signal().is_some() {
+            quit(app, events);
         }
+    }
+    // What quitting asked for (the Compose draft kept) is carried out before leaving.
+    for effect in app.take_effects() {
+        crate::effects::run(effect, &events.sender());
     }
     let _ = commands.try_send(Command::Shutdown);
     // One line the benchmark reads back: how much drawing the session cost.
@@ -90,6 +90,16 @@ pub async fn run(
         "session"
     );
     Ok(())
+}
+
+/// Quits as `q` does, for a quit signal or input that ended: whatever was typed in
+/// Compose since the last (debounced) save is kept.
+fn quit(app: &mut App, events: &mut EventQueue) {
+    if let Some(which) = events.quit_signal() {
+        tracing::info!("{} received: quitting", which.name());
+    }
+    app.should_quit = true;
+    app.flush_draft();
 }
 
 fn send_all(commands: &mpsc::Sender<Command>, batch: Vec<Command>, app: &mut App) {
