@@ -15,7 +15,6 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::PathBuf;
 use std::process::{Command, ExitCode, ExitStatus};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -52,11 +51,6 @@ pub fn wanted() -> bool {
     !is_child()
         && std::env::var_os(OPT_OUT).is_none_or(|value| value.is_empty())
         && std::io::stdout().is_terminal()
-}
-
-/// Where Compose keeps the draft being typed: `<data dir>/compose-draft.json`.
-pub fn draft_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|dir| dir.join("compose-draft.json"))
 }
 
 /// Runs this ktui again, with the same arguments, as a supervised child and waits for it;
@@ -126,7 +120,7 @@ fn finish(status: ExitStatus, tty: Option<&OwnedFd>, saved: Option<&Termios>) ->
     if let Some(number) = status.signal() {
         restore_terminal(tty, saved);
         say(&death_notice(number, status.core_dumped()));
-        if let Some(draft) = draft_path().filter(|path| path.exists()) {
+        if let Some(draft) = crate::ui::tabs::compose::draft::path().filter(|path| path.exists()) {
             say(&format!(
                 "ktui: your Compose draft is kept in {} and will be offered at the next start",
                 draft.display()
