@@ -475,3 +475,54 @@ fn the_example_config_states_the_precedence_the_code_applies() {
         "the example's header says so: {comments}"
     );
 }
+
+#[test]
+fn an_interrupted_produce_waits_for_its_reports_and_says_how_it_went() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
+    let home = home();
+    let topic = unique("hh-interrupted");
+    create_topic(&address, &topic);
+    // Typed at a terminal: stdin stays open, the user presses Ctrl-C.
+    let mut child = ktui(home.path(), &["-b", &address, "produce", &topic])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ktui");
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin.write_all(b"one\ntwo\n").expect("write");
+    stdin.flush().expect("flush");
+    support::wait_until("both lines on the broker", ENDS, || {
+        let end = kp_end_offsets(&address, &topic)[&0];
+        if end == 2 {
+            Ok(())
+        } else {
+            Err(format!("end offset {end}"))
+        }
+    });
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = poll_until(ENDS, || child.try_wait().ok().flatten());
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+    drop(stdin);
+    let status = status.expect("ktui ends after Ctrl-C");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "interrupted, every message confirmed: {status:?} {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("produced 2 messages to {topic}")),
+        "the summary: {stderr:?}"
+    );
+}

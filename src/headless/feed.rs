@@ -41,7 +41,7 @@ pub async fn run(
     let mut last_print = Instant::now();
     let mut outcome = ExitCode::SUCCESS;
     let mut stopped = false;
-    let mut interrupted = std::pin::pin!(interrupted());
+    let mut interrupted = std::pin::pin!(super::interrupted());
     let mut stopping = false;
     // Whether stderr still has a reader: when it is a closed pipe, the feed stops as on
     // Ctrl-C, quietly.
@@ -124,24 +124,4 @@ fn print_counts(topic: &str, counts: &FeedCounts) -> bool {
         );
     }
     super::note(&line)
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

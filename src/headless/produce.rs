@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
@@ -31,6 +31,10 @@ const INPUT_BUFFER: usize = 1 << 20;
 #[derive(Default)]
 struct Counting {
     base: KtuiContext,
+    /// Messages librdkafka took.
+    queued: AtomicU64,
+    /// Empty input lines left out.
+    skipped: AtomicU64,
     delivered: AtomicU64,
     /// Every failure: bad input lines, refused sends and failed deliveries.
     failed: AtomicU64,
@@ -84,7 +88,40 @@ impl ProducerContext for Counting {
 }
 
 pub async fn run(args: ProduceArgs, settings: ClientSettings) -> anyhow::Result<ExitCode> {
-    Ok(tokio::task::spawn_blocking(move || produce_all(&args, &settings)).await?)
+    let config = produce::producer_config(&settings);
+    let producer: Arc<BaseProducer<Counting>> =
+        match config.create_with_context(Counting::default()) {
+            Ok(p) => Arc::new(p),
+            Err(error) => {
+                super::note(&format!("ktui: cannot create the producer: {error}"));
+                return Ok(ExitCode::from(2));
+            }
+        };
+    // Every message has its report by librdkafka's message timeout; a little more for
+    // the report to arrive.
+    let timeout_ms: u64 = config
+        .get("message.timeout.ms")
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(15_000);
+    let limit = Duration::from_millis(timeout_ms) + Duration::from_secs(5);
+    let work = {
+        let (args, producer) = (args.clone(), Arc::clone(&producer));
+        tokio::task::spawn_blocking(move || produce_all(&args, &settings, &producer, limit))
+    };
+    tokio::select! {
+        done = work => Ok(done?),
+        // Ctrl-C or SIGTERM: no more input (a read of stdin may never return), but what
+        // was queued still gets its reports (bounded) and the summary says how it went.
+        () = super::interrupted() => {
+            let brokers = config.get("bootstrap.servers").unwrap_or_default().to_string();
+            let code = tokio::task::spawn_blocking(move || {
+                wait_for_reports(&producer, limit);
+                report(&producer, &args, &brokers)
+            })
+            .await?;
+            Ok(if code == ExitCode::SUCCESS { ExitCode::from(130) } else { code })
+        }
+    }
 }
 
 /// How long the cluster has to answer before ktui says it cannot be reached (as
@@ -95,40 +132,38 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// promptly, long enough that waiting on a slow or dead cluster costs no CPU.
 const LONGEST_WAIT: Duration = Duration::from_millis(100);
 
-fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
-    let config = produce::producer_config(settings);
-    let producer: BaseProducer<Counting> = match config.create_with_context(Counting::default()) {
-        Ok(p) => p,
-        Err(error) => {
-            super::note(&format!("ktui: cannot create the producer: {error}"));
-            return ExitCode::from(2);
-        }
-    };
+fn produce_all(
+    args: &ProduceArgs,
+    settings: &ClientSettings,
+    producer: &BaseProducer<Counting>,
+    limit: Duration,
+) -> ExitCode {
     // Before any input is read: an unreachable cluster or a missing topic is said in
     // words within the connect timeout, and the input is left unread.
-    if let Err(problem) = check_target(&producer, args, &settings.brokers) {
+    if let Err(problem) = check_target(producer, args, &settings.brokers) {
         super::note(&format!("ktui: {}", crate::text::escape_control(&problem)));
         return ExitCode::from(2);
     }
     let mut queued = 0u64;
     let mut send = |message: Outgoing<'_>| {
-        if !send_one(&producer, &message) {
+        if !send_one(producer, &message) {
             return;
         }
         queued += 1;
+        producer.context().queued.store(queued, Ordering::Relaxed);
         if queued.is_multiple_of(1024) {
             producer.poll(Duration::ZERO);
         }
     };
     let bad_line = |problem: String| producer.context().fail(problem);
-    let mut skipped = 0u64;
+    let skipped = &producer.context().skipped;
     let read = if args.files.is_empty() {
         read_stream(
             args,
             BufReader::with_capacity(INPUT_BUFFER, io::stdin().lock()),
             &mut send,
             &bad_line,
-            &mut skipped,
+            skipped,
         )
     } else {
         args.files.iter().try_for_each(|path| {
@@ -139,7 +174,7 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
                     BufReader::with_capacity(INPUT_BUFFER, file),
                     &mut send,
                     &bad_line,
-                    &mut skipped,
+                    skipped,
                 )
             } else {
                 let mut value = Vec::new();
@@ -154,29 +189,15 @@ fn produce_all(args: &ProduceArgs, settings: &ClientSettings) -> ExitCode {
     if let Err(problem) = read {
         producer.context().fail(problem);
     }
-    // Every message has its report by librdkafka's message timeout; a little more
-    // for the report to arrive.
-    let timeout_ms: u64 = config
-        .get("message.timeout.ms")
-        .and_then(|ms| ms.parse().ok())
-        .unwrap_or(15_000);
-    wait_for_reports(
-        &producer,
-        queued,
-        Duration::from_millis(timeout_ms) + Duration::from_secs(5),
-    );
-    report(&producer, args, &settings.brokers, queued, skipped)
+    wait_for_reports(producer, limit);
+    report(producer, args, &settings.brokers)
 }
 
 /// The summary on stderr, and the exit code: 1 when any message was not confirmed.
-fn report(
-    producer: &BaseProducer<Counting>,
-    args: &ProduceArgs,
-    brokers: &str,
-    queued: u64,
-    skipped: u64,
-) -> ExitCode {
+fn report(producer: &BaseProducer<Counting>, args: &ProduceArgs, brokers: &str) -> ExitCode {
     let context = producer.context();
+    let queued = context.queued.load(Ordering::Relaxed);
+    let skipped = context.skipped.load(Ordering::Relaxed);
     let delivered = context.delivered.load(Ordering::Relaxed);
     // Messages queued that have no report yet (`in_flight_count` would also count queued
     // error events, e.g. "all brokers down", as if they were messages).
@@ -282,7 +303,7 @@ fn check_target(
 /// rdkafka's `poll` always waits out its whole timeout, so the wait starts short (a
 /// run that is nearly done ends within a millisecond) and doubles while nothing new
 /// arrives, up to [`LONGEST_WAIT`]: a dead or slow cluster is waited on, not spun on.
-fn wait_for_reports(producer: &BaseProducer<Counting>, queued: u64, limit: Duration) {
+fn wait_for_reports(producer: &BaseProducer<Counting>, limit: Duration) {
     let deadline = Instant::now() + limit;
     // Once: wake the brokers to send what is queued without lingering.
     let _ = producer.flush(Duration::ZERO);
@@ -290,7 +311,7 @@ fn wait_for_reports(producer: &BaseProducer<Counting>, queued: u64, limit: Durat
     loop {
         let reported = producer.context().reported();
         let now = Instant::now();
-        if reported >= queued || now >= deadline {
+        if reported >= producer.context().queued.load(Ordering::Relaxed) || now >= deadline {
             return;
         }
         producer.poll(step.min(deadline - now));
@@ -408,7 +429,7 @@ fn read_stream(
     input: impl BufRead,
     send: &mut dyn FnMut(Outgoing<'_>),
     bad_line: &dyn Fn(String),
-    skipped: &mut u64,
+    skipped: &AtomicU64,
 ) -> Result<(), String> {
     let mut reader = input;
     let mut line = Vec::with_capacity(4096);
@@ -426,7 +447,9 @@ fn read_stream(
             line.pop();
         }
         match args.format {
-            Format::Text if line.is_empty() && !args.keep_empty => *skipped += 1,
+            Format::Text if line.is_empty() && !args.keep_empty => {
+                skipped.fetch_add(1, Ordering::Relaxed);
+            }
             Format::Text => {
                 let (key, value) = match &args.key_separator {
                     Some(sep) => split_key(&line, sep.as_bytes()),
