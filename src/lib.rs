@@ -146,9 +146,14 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let mut app = build_app(&cli, &loaded, label, notices)?;
     app.clusters = app::Clusters::new(profiles.list, profiles.current);
     app.clusters.demo = demo_index;
-    run_tui(app, worker).await?;
+    let all_confirmed = run_tui(app, worker).await?;
     drop(demo);
-    Ok(ExitCode::SUCCESS)
+    // Like `ktui produce`: a message the broker never confirmed is a failure to report.
+    Ok(if all_confirmed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Why every cluster is read-only when the config file could not be used.
@@ -221,7 +226,8 @@ fn build_app(
 /// Takes over the terminal, runs the event loop, restores the terminal, and lets the
 /// worker flush (bounded). A quit signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ends the loop
 /// like `q`; `main` then exits with its code ([`event::quit_signal`]).
-async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<()> {
+/// `Ok(false)` when messages sent from Compose were not confirmed before exit.
+async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<bool> {
     use std::io::Write as _;
 
     let mut events = EventQueue::default();
@@ -253,23 +259,27 @@ async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::R
             "ktui: waiting up to 5 s for {pending} unconfirmed message(s)…"
         );
     }
-    match tokio::time::timeout(std::time::Duration::from_secs(8), worker.task).await {
+    let all_confirmed = match tokio::time::timeout(std::time::Duration::from_secs(8), worker.task)
+        .await
+    {
         Ok(Ok(report)) if report.unconfirmed > 0 => {
             let _ = writeln!(
                 stderr,
                 "ktui: {} message(s) were not confirmed by the broker before exit",
                 report.unconfirmed
             );
+            false
         }
-        Ok(_) => {}
+        Ok(_) => true,
         Err(_) => {
             let _ = writeln!(
                 stderr,
                 "ktui: the Kafka worker did not stop in time; some messages may not have been sent"
             );
+            pending == 0
         }
-    }
-    result
+    };
+    result.map(|()| all_confirmed)
 }
 
 /// Gives the terminal back: cooked mode, the main screen, the cursor, no bracketed paste.
