@@ -66,4 +66,10 @@ pub enum Action {
     EditRules,
     /// Open the cluster switcher.
     SwitchCluster,
+    /// Close the overlay in front (the help, the cluster switcher).
+    Close,
+    /// Connect to the cluster selected in the switcher.
+    Connect,
+    /// Select the row with the pressed digit's number (the cluster switcher).
+    SelectNumbered,
 }

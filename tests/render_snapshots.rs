@@ -273,6 +273,59 @@ fn help_overlay() {
     assert_snapshot!(draw(&app).backend());
 }
 
+/// Issue 13: at 160x45 the help was cut after the Tail section and could not scroll.
+/// Now it scrolls with the help context's keys, says where it is, and the hint bar says
+/// which keys do it.
+#[test]
+fn help_scrolls_to_every_section_and_says_where_it_is() {
+    let mut app = app(160, 45);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('?'));
+    let screen = format!("{:?}", draw(&app).backend());
+    assert!(
+        screen.contains("lines 1–"),
+        "a position indicator:\n{screen}"
+    );
+    assert!(
+        !screen.contains("rules: list, add, delete"),
+        "the Feed section starts off screen at this size:\n{screen}"
+    );
+    assert!(screen.contains("↓/j scroll"), "the hint bar:\n{screen}");
+    // Page by page, every section shows.
+    let mut seen = vec![screen.clone()];
+    for _ in 0..10 {
+        key(&mut app, KeyCode::PageDown);
+        seen.push(format!("{:?}", draw(&app).backend()));
+    }
+    let seen = seen.concat();
+    for section in ["Tail", "Record detail (Tail)", "Compose (Ctrl keys", "Feed"] {
+        assert!(
+            seen.contains(&format!("│{section}")),
+            "{section} never showed"
+        );
+    }
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::End);
+    let end = format!("{:?}", draw(&app).backend());
+    assert!(end.contains("rules: list, add, delete"), "{end}");
+    assert!(end.contains("↑ more · lines "), "{end}");
+    assert!(app.help_scroll > 0);
+    key(&mut app, KeyCode::Char('j'));
+    let at_end = app.help_scroll;
+    assert_eq!(at_end, ui::help::max_scroll(&app), "j stops at the end");
+    key(&mut app, KeyCode::PageUp);
+    assert!(app.help_scroll < at_end);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.help_scroll, 0);
+    key(&mut app, KeyCode::PageDown);
+    assert!(app.help_scroll > 0);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help_open);
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.help_scroll, 0, "the help opens at the top");
+}
+
 #[test]
 fn narrow_terminal_60x20() {
     let mut app = app(60, 20);

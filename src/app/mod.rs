@@ -19,6 +19,7 @@ use crate::ui::tabs::topics::{Dialog, Focus, TopicsTab};
 mod clusters;
 mod compose;
 mod feed;
+mod help;
 mod run;
 mod tail;
 mod topics;
@@ -135,6 +136,8 @@ pub struct App {
     pub clusters: Clusters,
     pub keymap: Keymap,
     pub help_open: bool,
+    /// The help overlay's first visible line.
+    pub help_scroll: usize,
     pub toasts: Vec<Toast>,
     /// Ticks since start: drives spinners and toast expiry.
     pub ticks: u64,
@@ -171,6 +174,7 @@ impl App {
             clusters: Clusters::default(),
             keymap,
             help_open: false,
+            help_scroll: 0,
             toasts: Vec::new(),
             ticks: 0,
             size: (80, 24),
@@ -222,6 +226,12 @@ impl App {
 
     /// The keymap contexts in force, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
+        if self.help_open {
+            return vec![Context::Help];
+        }
+        if self.clusters.picker.is_some() {
+            return vec![Context::Clusters];
+        }
         match self.tab {
             Tab::Topics if self.topics.focus == Focus::Details => {
                 vec![Context::Details, Context::Topics, Context::Global]
@@ -375,11 +385,8 @@ impl App {
             return Vec::new();
         }
         if self.help_open {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?' | 'q') | KeyCode::Enter
-            ) {
-                self.help_open = false;
+            if let Some(action) = self.keymap.lookup(&[Context::Help], Key::from_event(&key)) {
+                self.help_action(action);
             }
             return Vec::new();
         }
@@ -423,7 +430,10 @@ impl App {
         self.dirty = true;
         match action {
             Action::Quit | Action::ForceQuit => self.should_quit = true,
-            Action::Help => self.help_open = true,
+            Action::Help => {
+                self.help_open = true;
+                self.help_scroll = 0;
+            }
             Action::SwitchCluster => self.open_switcher(),
             Action::NextTab => return self.switch_tab(self.tab.cycle(true)),
             Action::PrevTab => return self.switch_tab(self.tab.cycle(false)),
@@ -484,10 +494,7 @@ impl App {
                 if self.tail.request != Some(id) {
                     return Vec::new(); // a tail we replaced
                 }
-                if let crate::kafka::tail::TailEvent::Failed(reason) = &event {
-                    self.toast(Level::Error, format!("Tail failed: {reason}"));
-                }
-                self.tail.on_event(event);
+                self.on_tail_event(event);
             }
             KafkaEvent::Connection(connection) => {
                 if let (Connection::Unreachable { .. }, true) =

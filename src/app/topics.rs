@@ -180,7 +180,10 @@ impl App {
             | Action::DiscardDraft
             | Action::ToggleSource
             | Action::EditRules
-            | Action::SwitchCluster => {}
+            | Action::SwitchCluster
+            | Action::Close
+            | Action::Connect
+            | Action::SelectNumbered => {}
         }
         let rows = self.list_rows();
         self.topics.scroll_into_view(rows);

@@ -24,11 +24,15 @@ pub enum Context {
     Record,
     Compose,
     Feed,
+    /// The `?` help overlay.
+    Help,
+    /// The cluster switcher (`c`).
+    Clusters,
 }
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Global,
         Self::List,
         Self::Topics,
@@ -37,6 +41,8 @@ impl Context {
         Self::Record,
         Self::Compose,
         Self::Feed,
+        Self::Help,
+        Self::Clusters,
     ];
 
     /// The context's name in the keymap file and in `[keys.<name>]` overrides.
@@ -50,6 +56,8 @@ impl Context {
             Self::Record => "record",
             Self::Compose => "compose",
             Self::Feed => "feed",
+            Self::Help => "help",
+            Self::Clusters => "clusters",
         }
     }
 
@@ -62,6 +70,8 @@ impl Context {
             Self::Tail => "Tail",
             Self::Record => "Record detail (Tail)",
             Self::Feed => "Feed",
+            Self::Help => "This help",
+            Self::Clusters => "Cluster switcher (c)",
             Self::Compose => {
                 "Compose (Ctrl keys work while typing; Tab moves between fields; Esc leaves them)"
             }
@@ -179,8 +189,22 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// The keys as the help overlay shows them: `↑/k`.
+    /// The keys as the help overlay shows them: `↑/k`; a run of three or more digits
+    /// in order reads `1–9`.
     pub fn keys_label(&self) -> String {
+        let digits: Option<Vec<u32>> = self
+            .keys
+            .iter()
+            .map(|k| match k.code {
+                KeyCode::Char(c) if !k.ctrl && !k.alt => c.to_digit(10),
+                _ => None,
+            })
+            .collect();
+        if let Some(digits) = digits.filter(|d| d.len() >= 3)
+            && digits.windows(2).all(|w| w[1] == w[0] + 1)
+        {
+            return format!("{}–{}", digits[0], digits[digits.len() - 1]);
+        }
         self.keys
             .iter()
             .map(ToString::to_string)
@@ -225,6 +249,10 @@ struct RawKeymap {
     compose: Vec<RawBinding>,
     #[serde(default)]
     feed: Vec<RawBinding>,
+    #[serde(default)]
+    help: Vec<RawBinding>,
+    #[serde(default)]
+    clusters: Vec<RawBinding>,
 }
 
 /// The effective keymap, per context, in the order the file lists the bindings.
@@ -265,6 +293,8 @@ impl Keymap {
         };
         Ok(Self {
             contexts: vec![
+                (Context::Help, convert(raw.help)?),
+                (Context::Clusters, convert(raw.clusters)?),
                 (Context::Feed, convert(raw.feed)?),
                 (Context::Compose, convert(raw.compose)?),
                 (Context::Record, convert(raw.record)?),

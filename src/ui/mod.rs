@@ -2,6 +2,7 @@
 //! The frame: tab bar | body | status bar | hint bar, then overlays (dialogs, help, toasts).
 
 pub mod clusters;
+pub mod help;
 pub mod tabs;
 pub mod theme;
 pub mod widgets;
@@ -16,7 +17,7 @@ use crate::app::{App, Level, Tab};
 use crate::kafka::model::Connection;
 use crate::text::escape_control;
 use tabs::topics::{Dialog, TopicsView};
-use widgets::{centered, popup, spinner};
+use widgets::spinner;
 
 fn frame_areas(area: Rect) -> [Rect; 4] {
     Layout::vertical([
@@ -81,7 +82,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     clusters::render_switcher(app, frame, body);
     if app.help_open {
-        render_help(app, frame, body);
+        help::render(app, frame, body);
     }
     render_toasts(app, frame, body);
 }
@@ -184,8 +185,10 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The keys that matter in the current view.
 pub fn hint_line(app: &App) -> Line<'static> {
-    let pairs: Vec<(String, String)> = if app.help_open {
-        vec![("Esc".into(), "close help".into())]
+    // The overlays in front (help, the cluster switcher) have contexts of their own.
+    let overlay = app.help_open || app.clusters.picker.is_some();
+    let pairs: Vec<(String, String)> = if overlay {
+        keymap_hints(app)
     } else if app.tab == Tab::Topics && app.topics.dialog.is_some() {
         match app.topics.dialog {
             Some(Dialog::Create) => vec![
@@ -235,11 +238,7 @@ pub fn hint_line(app: &App) -> Line<'static> {
             ("Esc".into(), "clear".into()),
         ]
     } else {
-        app.keymap
-            .hints(&app.contexts())
-            .into_iter()
-            .map(|b| (b.keys_label(), b.hint.clone().unwrap_or_default()))
-            .collect()
+        keymap_hints(app)
     };
     let mut spans = Vec::new();
     for (keys, desc) in pairs {
@@ -249,28 +248,17 @@ pub fn hint_line(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
-    frame.render_widget(Paragraph::new(hint_line(app)), area);
+/// The hint bar's entries of the keymap contexts in force.
+fn keymap_hints(app: &App) -> Vec<(String, String)> {
+    app.keymap
+        .hints(&app.contexts())
+        .into_iter()
+        .map(|b| (b.keys_label(), b.hint.clone().unwrap_or_default()))
+        .collect()
 }
 
-fn render_help(app: &App, frame: &mut Frame, area: Rect) {
-    let rect = centered(area, 64, area.height.saturating_sub(2).max(10));
-    let inner = popup(frame, rect, "Keys (Esc closes)");
-    let mut lines = Vec::new();
-    for (context, bindings) in app.keymap.contexts.iter().rev() {
-        if bindings.is_empty() {
-            continue;
-        }
-        lines.push(Line::styled(context.title(), theme::header()));
-        for binding in bindings {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", binding.keys_label()), theme::key()),
-                Span::raw(binding.desc.clone()),
-            ]));
-        }
-        lines.push(Line::raw(""));
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
+    frame.render_widget(Paragraph::new(hint_line(app)), area);
 }
 
 fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
