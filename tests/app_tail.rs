@@ -294,3 +294,67 @@ fn the_buffer_stays_bounded_under_a_flood() {
         "still following the newest"
     );
 }
+
+fn rec_at(partition: i32, offset: i64, value: &str) -> Record {
+    Record {
+        partition,
+        ..rec(offset, value)
+    }
+}
+
+#[test]
+fn records_are_unique_by_partition_and_offset_and_a_rewind_is_said() {
+    let mut app = app();
+    let id = start_id(&app.open_in_tail("t"));
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Started {
+            partitions: vec![0, 1],
+        },
+    );
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Records((800..=812).map(|o| rec_at(0, o, "old")).collect()),
+    );
+    deliver(&mut app, id, TailEvent::Records(vec![rec_at(1, 4, "p1")]));
+    // The same record three times (as seen after a broker lost its data).
+    for _ in 0..3 {
+        deliver(&mut app, id, TailEvent::Records(vec![rec_at(1, 4, "p1")]));
+    }
+    let held = |app: &App| -> Vec<(i32, i64)> {
+        app.tail
+            .buffer
+            .view_records()
+            .iter()
+            .map(|r| (r.partition, r.offset))
+            .collect()
+    };
+    assert_eq!(held(&app).iter().filter(|&&r| r == (1, 4)).count(), 1);
+    assert!(
+        app.toasts.is_empty(),
+        "a repeat is not news: {:?}",
+        app.toasts.iter().map(|t| &t.text).collect::<Vec<_>>()
+    );
+    // Partition 0 goes back: a broker that lost data.
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Records((4..=5).map(|o| rec_at(0, o, "new")).collect()),
+    );
+    let rows = held(&app);
+    let unique: std::collections::HashSet<_> = rows.iter().collect();
+    assert_eq!(unique.len(), rows.len(), "{rows:?}");
+    assert_eq!(rows, [(1, 4), (0, 4), (0, 5)]);
+    let toast = app
+        .toasts
+        .iter()
+        .find(|t| t.level == Level::Warn)
+        .expect("a warning toast");
+    assert_eq!(
+        toast.text,
+        "partition 0 went back from offset 812 to 4: the broker lost data or the topic was \
+         recreated; its 13 rows from there on were dropped from the view"
+    );
+}

@@ -28,6 +28,17 @@ impl App {
         commands
     }
 
+    /// An event of the running tail: the tab takes it; failures and partitions that went
+    /// back are said in a toast.
+    pub(super) fn on_tail_event(&mut self, event: crate::kafka::tail::TailEvent) {
+        if let crate::kafka::tail::TailEvent::Failed(reason) = &event {
+            self.toast(Level::Error, format!("Tail failed: {reason}"));
+        }
+        for notice in self.tail.on_event(event) {
+            self.toast(Level::Warn, notice);
+        }
+    }
+
     pub(super) fn tail_filter_key(&mut self, key: &KeyEvent) {
         let tail = &mut self.tail;
         match key.code {

@@ -1,8 +1,19 @@
 //! The tail's memory: a ring of records bounded by count and by bytes, oldest evicted
 //! first, with a filtered view kept in step. Records are addressed by a sequence number
 //! that never changes, so selections survive evictions and arrivals.
+//!
+//! Records are unique by (partition, offset) whatever the broker sends: each partition
+//! keeps the offset of its newest row (a high-water mark), so checking a record costs
+//! O(1). A record at the mark is a repeat and is skipped. A record below it means the
+//! partition went back (a broker that lost data, a topic deleted and created again, or a
+//! group re-reading what it had not committed): the rows of that partition from the new
+//! offset on are dropped, because the broker no longer vouches for them (lost data) or is
+//! sending them again (a re-read), and keeping them would show two rows at one offset.
+//! Its older rows stay: no row the broker now serves can collide with them, and they are
+//! what the user already saw. That drop is one pass over the ring, and only on the rare
+//! backwards move, never per record.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use crate::filter::RecordFilter;
@@ -88,6 +99,43 @@ pub struct TailBuffer {
     /// Records the filter has looked at, and how many matched, since it was set.
     pub scanned: u64,
     pub matched: u64,
+    /// Per partition: the offset of the newest row taken.
+    marks: HashMap<i32, i64>,
+    /// Records skipped because their (partition, offset) was already taken.
+    pub repeats: u64,
+}
+
+/// A partition whose offsets went backwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewind {
+    pub partition: i32,
+    /// The newest offset taken before.
+    pub from: i64,
+    /// The offset that arrived.
+    pub to: i64,
+    /// The seqs of the rows of the partition at or after `to`, dropped (as numbered
+    /// just before the drop; later rows moved down to keep the ring contiguous).
+    pub removed: Vec<u64>,
+}
+
+/// What `extend` did with a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Arrival {
+    /// Records added to the buffer.
+    pub added: u64,
+    /// Records skipped as repeats of the newest row of their partition.
+    pub repeats: u64,
+    pub rewinds: Vec<Rewind>,
+}
+
+impl Arrival {
+    /// Where a sequence number taken before this batch now points (the next kept row
+    /// when its own row was dropped).
+    pub fn remap(&self, seq: u64) -> u64 {
+        self.rewinds.iter().fold(seq, |seq, rewind| {
+            seq - rewind.removed.partition_point(|&s| s < seq) as u64
+        })
+    }
 }
 
 impl TailBuffer {
@@ -121,9 +169,31 @@ impl TailBuffer {
         self.records.get(index)
     }
 
-    /// Appends records (applying the filter to each), then evicts to the bounds.
-    pub fn extend(&mut self, records: Vec<Record>, filter: Option<&RecordFilter>) {
+    /// Appends records (applying the filter to each), then evicts to the bounds. Repeats
+    /// of a partition's newest row are skipped; an offset below it drops that partition's
+    /// rows from the new offset on (see the module comment).
+    pub fn extend(&mut self, records: Vec<Record>, filter: Option<&RecordFilter>) -> Arrival {
+        let mut arrival = Arrival::default();
         for record in records {
+            match self.marks.get(&record.partition) {
+                Some(&last) if record.offset == last => {
+                    arrival.repeats += 1;
+                    self.repeats += 1;
+                    continue;
+                }
+                Some(&last) if record.offset < last => {
+                    let removed = self.drop_from(record.partition, record.offset);
+                    arrival.rewinds.push(Rewind {
+                        partition: record.partition,
+                        from: last,
+                        to: record.offset,
+                        removed,
+                    });
+                }
+                _ => {}
+            }
+            self.marks.insert(record.partition, record.offset);
+            arrival.added += 1;
             let seq = self.next_seq();
             if let (Some(filter), Some(matches)) = (filter, self.matches.as_mut()) {
                 self.scanned += 1;
@@ -136,6 +206,45 @@ impl TailBuffer {
             self.records.push_back(Arc::new(record));
         }
         self.evict();
+        arrival
+    }
+
+    /// Removes the rows of `partition` at or after `offset`; returns their seqs. Later
+    /// rows move down to keep the ring contiguous; the filtered view follows.
+    fn drop_from(&mut self, partition: i32, offset: i64) -> Vec<u64> {
+        let first = self.first_seq;
+        let removed: Vec<u64> = self
+            .records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.partition == partition && r.offset >= offset)
+            .map(|(i, _)| first + i as u64)
+            .collect();
+        if removed.is_empty() {
+            return removed;
+        }
+        let mut index = 0u64;
+        let bytes = &mut self.bytes;
+        self.records.retain(|r| {
+            let gone = removed.binary_search(&(first + index)).is_ok();
+            index += 1;
+            if gone {
+                *bytes -= r.footprint();
+            }
+            !gone
+        });
+        if let Some(matches) = self.matches.as_mut() {
+            let mut kept = VecDeque::with_capacity(matches.len());
+            for &seq in matches.iter() {
+                if removed.binary_search(&seq).is_err() {
+                    kept.push_back(seq - removed.partition_point(|&s| s < seq) as u64);
+                } else {
+                    self.matched -= 1;
+                }
+            }
+            *matches = kept;
+        }
+        removed
     }
 
     fn evict(&mut self) {
@@ -212,7 +321,7 @@ impl TailBuffer {
     pub fn clear(&mut self) {
         let bounds = self.bounds;
         let filtered = self.matches.is_some();
-        *self = Self::new(bounds);
+        *self = Self::new(bounds); // marks too: a new tail may read any offset again
         if filtered {
             self.matches = Some(VecDeque::new());
         }
@@ -297,6 +406,75 @@ mod tests {
         assert_eq!(buffer.view_records().len(), 3);
         buffer.set_filter(None);
         assert_eq!(buffer.view_len(), 4);
+    }
+
+    fn rec_in(partition: i32, offset: i64) -> Record {
+        Record {
+            partition,
+            ..rec(offset, "v")
+        }
+    }
+
+    fn rows(buffer: &TailBuffer) -> Vec<(i32, i64)> {
+        buffer
+            .view_records()
+            .iter()
+            .map(|r| (r.partition, r.offset))
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_partition_and_offset_is_kept_once() {
+        let mut buffer = TailBuffer::new(Bounds::default());
+        let arrival = buffer.extend(
+            vec![rec_in(0, 3), rec_in(0, 4), rec_in(1, 4), rec_in(0, 4)],
+            None,
+        );
+        let again = buffer.extend(vec![rec_in(0, 4), rec_in(0, 5)], None);
+        assert_eq!(rows(&buffer), [(0, 3), (0, 4), (1, 4), (0, 5)]);
+        assert_eq!((arrival.added, arrival.repeats), (3, 1));
+        assert_eq!((again.added, again.repeats), (1, 1));
+        assert!(arrival.rewinds.is_empty() && again.rewinds.is_empty());
+        assert_eq!(buffer.repeats, 2);
+    }
+
+    #[test]
+    fn a_partition_going_back_drops_its_rows_from_there_and_keeps_the_rest() {
+        let filter = RecordFilter::parse("v").unwrap().unwrap();
+        let mut buffer = TailBuffer::new(Bounds::default());
+        buffer.set_filter(Some(&filter));
+        buffer.extend(
+            vec![
+                rec_in(0, 10),
+                rec_in(1, 7),
+                rec_in(0, 11),
+                rec_in(0, 12),
+                rec_in(1, 8),
+            ],
+            Some(&filter),
+        );
+        let bytes = buffer.bytes();
+        // Partition 0 now serves offset 11 again (a broker that lost 11 and 12).
+        let arrival = buffer.extend(vec![rec_in(0, 11), rec_in(0, 12)], Some(&filter));
+        assert_eq!(
+            arrival.rewinds,
+            [Rewind {
+                partition: 0,
+                from: 12,
+                to: 11,
+                removed: vec![2, 3],
+            }]
+        );
+        assert_eq!(rows(&buffer), [(0, 10), (1, 7), (1, 8), (0, 11), (0, 12)]);
+        assert_eq!(buffer.bytes(), bytes, "two rows out, two in");
+        assert_eq!((buffer.view_len(), buffer.matched), (5, 5));
+        // Seqs taken before: row 4 (p1 offset 8) is now row 2; a dropped row points at
+        // the next kept one.
+        assert_eq!(arrival.remap(4), 2);
+        assert_eq!(arrival.remap(2), 2);
+        assert_eq!(arrival.remap(1), 1);
+        let unique: std::collections::HashSet<_> = rows(&buffer).into_iter().collect();
+        assert_eq!(unique.len(), buffer.len());
     }
 
     #[test]

@@ -116,19 +116,25 @@ impl TailTab {
         self.top = 0;
     }
 
-    /// Applies an event of the running tail.
-    pub fn on_event(&mut self, event: TailEvent) {
+    /// Applies an event of the running tail; returns what the user must be told.
+    pub fn on_event(&mut self, event: TailEvent) -> Vec<String> {
+        let mut notices = Vec::new();
         match event {
             TailEvent::Started { partitions } => self.status = TailStatus::Running { partitions },
             TailEvent::Records(records) => {
                 let count = records.len() as u64;
                 let bytes: usize = records.iter().map(crate::kafka::model::Record::size).sum();
                 self.rate.add(count, bytes as u64);
-                if self.paused {
-                    self.since_pause += count;
-                }
                 self.warning = None;
-                self.buffer.extend(records, self.filter.as_ref());
+                let arrival = self.buffer.extend(records, self.filter.as_ref());
+                if self.paused {
+                    self.since_pause += arrival.added;
+                }
+                if !arrival.rewinds.is_empty() {
+                    self.top = arrival.remap(self.top);
+                    self.selected = self.selected.map(|s| arrival.remap(s));
+                }
+                notices.extend(arrival.rewinds.iter().map(rewind_notice));
                 // A frozen view whose rows were evicted moves to the oldest kept row.
                 if let Some(first) = self.buffer.seq_at(0) {
                     if self.top < first {
@@ -144,6 +150,7 @@ impl TailTab {
             TailEvent::Failed(reason) => self.status = TailStatus::Failed(reason),
             TailEvent::ReachedEnd => {}
         }
+        notices
     }
 
     /// The selected row of the view (the newest when following).
@@ -275,6 +282,19 @@ impl TailTab {
             self.apply_filter();
         }
     }
+}
+
+/// A partition that went back, in words.
+fn rewind_notice(rewind: &buffer::Rewind) -> String {
+    let dropped = match rewind.removed.len() {
+        0 => String::new(),
+        1 => "; its 1 row from there on was dropped from the view".to_string(),
+        n => format!("; its {n} rows from there on were dropped from the view"),
+    };
+    format!(
+        "partition {} went back from offset {} to {}: the broker lost data or the topic was recreated{dropped}",
+        rewind.partition, rewind.from, rewind.to
+    )
 }
 
 #[cfg(test)]
