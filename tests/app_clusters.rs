@@ -115,7 +115,7 @@ fn read_only_keeps_the_feed_from_publishing() {
 }
 
 #[test]
-fn the_switcher_reconnects_to_the_chosen_cluster_and_reopens_the_tail() {
+fn the_switcher_reconnects_to_the_chosen_cluster_and_stops_the_tail() {
     let mut app = loaded(&["sample"]);
     with_clusters(&mut app, 0);
     let _ = app.open_in_tail("sample");
@@ -144,12 +144,6 @@ fn the_switcher_reconnects_to_the_chosen_cluster_and_reopens_the_tail() {
             .iter()
             .any(|c| matches!(c, Command::RefreshMetadata { .. }))
     );
-    assert!(
-        commands
-            .iter()
-            .any(|c| matches!(c, Command::StartTail { spec, .. } if spec.topic == "sample")),
-        "{commands:?}"
-    );
     assert_eq!(
         app.connection,
         Connection::Connecting {
@@ -158,9 +152,116 @@ fn the_switcher_reconnects_to_the_chosen_cluster_and_reopens_the_tail() {
     );
     assert!(app.topics.snapshot.is_loading());
     assert_eq!(app.tab, Tab::Topics, "the user stays where they were");
-    // Digits pick directly; the current cluster is a no-op.
+}
+
+/// Issue 13: the switcher said tails stop, yet reopened the tail on the other cluster
+/// (with `--group`, joining a group there). It stops, and the Tail tab says how to start
+/// one again.
+#[test]
+fn switching_clusters_stops_the_tail_and_never_joins_a_group_there() {
+    let mut app = loaded(&["sample"]);
+    with_clusters(&mut app, 0);
+    app.tail.defaults.group = Some("audit".into());
+    let started = app.open_in_tail("sample");
+    assert!(started.iter().any(
+        |c| matches!(c, Command::StartTail { spec, .. } if spec.group.as_deref() == Some("audit"))
+    ));
     key(&mut app, KeyCode::Char('c'));
-    assert!(key(&mut app, KeyCode::Char('2')).is_empty());
+    key(&mut app, KeyCode::Char('2'));
+    let commands = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.clusters.current, 1);
+    assert!(
+        !commands
+            .iter()
+            .any(|c| matches!(c, Command::StartTail { .. })),
+        "no tail starts on the other cluster: {commands:?}"
+    );
+    assert_eq!(app.tail.request, None);
+    assert_eq!(app.tab, Tab::Tail);
+    app.size = (120, 20);
+    let screen = format!("{:?}", draw(&app).backend());
+    assert!(
+        screen.contains("tail stopped (switched to prod): Enter on the topic in Topics (1)"),
+        "{screen}"
+    );
+    assert!(
+        toasts(&app).contains("the tail stopped"),
+        "{}",
+        toasts(&app)
+    );
+}
+
+/// Issue 13: the switcher asks for Enter, but a digit connected at once. A digit selects;
+/// Enter connects; the hint bar says so.
+#[test]
+fn a_digit_selects_a_cluster_and_enter_connects() {
+    let mut app = loaded(&["sample"]);
+    with_clusters(&mut app, 0);
+    key(&mut app, KeyCode::Char('c'));
+    assert!(
+        key(&mut app, KeyCode::Char('2')).is_empty(),
+        "no Connect yet"
+    );
+    assert_eq!(app.clusters.picker, Some(1), "the digit selected row 2");
+    assert_eq!(app.clusters.current, 0, "still on the first cluster");
+    key(&mut app, KeyCode::Char('9'));
+    assert_eq!(
+        app.clusters.picker,
+        Some(1),
+        "no row 9: the selection stays"
+    );
+    let hints = ui::hint_line(&app)
+        .spans
+        .iter()
+        .map(|s| s.content.to_string())
+        .collect::<String>();
+    assert!(hints.contains("1–9 select"), "{hints}");
+    assert!(hints.contains("Enter connect"), "{hints}");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(matches!(commands.first(), Some(Command::Connect { .. })));
+    assert_eq!(app.clusters.current, 1);
+    // The current cluster: Enter connects nowhere; Esc closes.
+    key(&mut app, KeyCode::Char('c'));
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.clusters.picker, None);
+}
+
+/// The feed stops on a switch too (it would publish to the other cluster), and its tab
+/// says why.
+#[test]
+fn switching_clusters_stops_the_feed() {
+    let mut app = loaded(&["sample"]);
+    with_clusters(&mut app, 1);
+    app.clusters.list[0].read_only = None;
+    app.clusters.list[1].read_only = None;
+    app.feed.source = Some(ktui::feed::SourceSpec::Replay {
+        path: None,
+        per_second: 2.0,
+        rounds: 1,
+    });
+    let started = app.start();
+    assert!(
+        started
+            .iter()
+            .any(|c| matches!(c, Command::StartFeed { .. }))
+    );
+    app.tab = Tab::Feed;
+    let commands = app.switch_cluster(0);
+    assert!(
+        !commands
+            .iter()
+            .any(|c| matches!(c, Command::StartFeed { .. })),
+        "{commands:?}"
+    );
+    assert!(!app.feed.running());
+    app.size = (120, 20);
+    let screen = format!("{:?}", draw(&app).backend());
+    assert!(
+        screen.contains("switched to cluster localhost:9092"),
+        "{screen}"
+    );
 }
 
 #[test]

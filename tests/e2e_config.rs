@@ -118,7 +118,9 @@ fn the_switcher_moves_between_clusters_without_a_restart() {
     let screen = tui.wait_for("Switch cluster", SHOWN);
     assert!(screen.contains("● demo"), "{screen}");
     assert!(screen.contains(&address), "{screen}");
+    // A digit selects, Enter connects.
     tui.send_keys("2");
+    tui.send_key("Enter");
     let screen = tui.wait_until("connected to Kafka", SHOWN, |s| {
         s.contains(&format!("● connected {address}")) && !s.contains("Switch cluster")
     });
@@ -153,6 +155,7 @@ fn the_switcher_moves_between_clusters_without_a_restart() {
     tui.send_keys("c");
     tui.wait_for("Switch cluster", SHOWN);
     tui.send_keys("1");
+    tui.send_key("Enter");
     let screen = tui.wait_until("back on the demo", SHOWN, |s| {
         s.contains("sample") && s.contains("DEMO cluster at") && s.contains("● connected")
     });

@@ -3,11 +3,15 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use crate::action::Action;
+use crate::keymap::{Context, Key};
+
 use super::{App, Level};
 use crate::config::Profile;
 use crate::kafka::Command;
 use crate::kafka::model::Connection;
 use crate::loadable::Loadable;
+use crate::ui::tabs::tail::TailStatus;
 
 /// The clusters ktui can switch between, and which one is in use.
 #[derive(Debug, Clone, Default)]
@@ -70,39 +74,47 @@ impl App {
         self.clusters.picker = Some(self.clusters.current);
     }
 
+    /// A key in the switcher, through the keymap's `clusters` context: arrows and digits
+    /// select, Enter connects, Esc closes.
     pub(super) fn switcher_key(&mut self, key: &KeyEvent) -> Vec<Command> {
         let Some(selected) = self.clusters.picker else {
             return Vec::new();
         };
+        let Some(action) = self
+            .keymap
+            .lookup(&[Context::Clusters], Key::from_event(key))
+        else {
+            return Vec::new();
+        };
         let last = self.clusters.list.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q' | 'c') => self.clusters.picker = None,
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.clusters.picker = Some(selected.saturating_sub(1));
+        match action {
+            Action::Close => self.clusters.picker = None,
+            Action::Up => self.clusters.picker = Some(selected.saturating_sub(1)),
+            Action::Down => self.clusters.picker = Some((selected + 1).min(last)),
+            Action::Top => self.clusters.picker = Some(0),
+            Action::Bottom => self.clusters.picker = Some(last),
+            Action::SelectNumbered => {
+                let n = match key.code {
+                    KeyCode::Char(c) => c.to_digit(10).unwrap_or(0) as usize,
+                    _ => 0,
+                };
+                if (1..=self.clusters.list.len()).contains(&n) {
+                    self.clusters.picker = Some(n - 1);
+                }
             }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.clusters.picker = Some((selected + 1).min(last));
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.clusters.picker = Some(0),
-            KeyCode::End | KeyCode::Char('G') => self.clusters.picker = Some(last),
-            KeyCode::Enter => {
+            Action::Connect => {
                 self.clusters.picker = None;
                 return self.switch_cluster(selected);
-            }
-            KeyCode::Char(c) if c.is_ascii_digit() => {
-                let n = c.to_digit(10).unwrap_or(0) as usize;
-                if (1..=self.clusters.list.len()).contains(&n) {
-                    self.clusters.picker = None;
-                    return self.switch_cluster(n - 1);
-                }
             }
             _ => {}
         }
         Vec::new()
     }
 
-    /// Reconnects to another cluster: everything running stops, the topic list reloads,
-    /// and an open tail reopens on the same topic there.
+    /// Reconnects to another cluster: everything running stops (the worker drops every
+    /// client), the topic list reloads. A tail is not restarted there (a topic of the same
+    /// name is other data, and `--group` would join a group on that cluster): the Tail tab
+    /// says it stopped and how to start one. The feed stops too (it would publish there).
     pub fn switch_cluster(&mut self, index: usize) -> Vec<Command> {
         let Some(profile) = self.clusters.list.get(index).cloned() else {
             return Vec::new();
@@ -122,12 +134,21 @@ impl App {
         self.topics.configs_request = None;
         self.topics.dialog = None;
         self.compose.watch = crate::ui::tabs::compose::Watch::default();
-        let feed_was_running = self.feed.running();
+        let feed_state = self.feed.running().then(|| {
+            crate::feed::FeedState::stopped(format!("switched to cluster {}", profile.name), false)
+        });
         self.feed.bridge = None;
         self.feed.readback = None;
-        self.feed.state = None;
+        self.feed.state = feed_state;
         self.feed.posts.clear();
-        self.tail.request = None;
+        let tail_stopped = self.tail.request.take().is_some();
+        if tail_stopped {
+            self.tail.status = TailStatus::Idle;
+            self.tail.warning = Some(format!(
+                "tail stopped (switched to {}): Enter on the topic in Topics (1) tails it there",
+                profile.name
+            ));
+        }
 
         let mut commands = vec![Command::Connect {
             spec: profile.spec(),
@@ -136,14 +157,6 @@ impl App {
         }];
         let id = self.request_id();
         commands.push(Command::RefreshMetadata { id });
-        if let Some(topic) = self.tail.topic.clone() {
-            let tab = self.tab;
-            commands.extend(self.open_in_tail(&topic));
-            self.tab = tab;
-        }
-        if feed_was_running && profile.read_only.is_none() {
-            commands.extend(self.start_feed());
-        }
         // The tab in view gets its own consumer back at once.
         match self.tab {
             super::Tab::Compose => commands.extend(self.ensure_watch()),
@@ -154,8 +167,14 @@ impl App {
         self.toast(
             Level::Info,
             format!(
-                "Switching to {} ({}, {security})",
-                profile.name, profile.brokers
+                "Switching to {} ({}, {security}){}",
+                profile.name,
+                profile.brokers,
+                if tail_stopped {
+                    "; the tail stopped"
+                } else {
+                    ""
+                }
             ),
         );
         commands

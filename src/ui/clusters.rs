@@ -67,7 +67,11 @@ pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
         .unwrap_or(u16::MAX)
         .saturating_add(4);
     let rect = centered(area, 90, height.min(area.height));
-    let inner = popup(frame, rect, "Switch cluster (Enter connects, Esc closes)");
+    let inner = popup(
+        frame,
+        rect,
+        "Switch cluster (a number or ↑↓ selects, Enter connects, Esc closes)",
+    );
     let name_width = list
         .iter()
         .map(|p| unicode_width::UnicodeWidthStr::width(p.name.as_str()))
@@ -112,7 +116,7 @@ pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        " Tails, the feed and pending requests stop; the topic list reloads.",
+        " Tails and the feed stop (start them again there); the topic list reloads.",
         theme::dim(),
     ));
     frame.render_widget(Paragraph::new(lines), inner);
