@@ -358,3 +358,70 @@ fn records_are_unique_by_partition_and_offset_and_a_rewind_is_said() {
          recreated; its 13 rows from there on were dropped from the view"
     );
 }
+
+fn two_partition_topic(name: &str) -> Event {
+    let partition = |id| PartitionInfo {
+        id,
+        leader: 1,
+        replicas: vec![1],
+        isr: vec![1],
+        low: Some(0),
+        high: Some(0),
+        error: None,
+    };
+    Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(ClusterSnapshot {
+            brokers: vec![BrokerInfo {
+                id: 1,
+                host: "h".into(),
+                port: 9092,
+            }],
+            cluster_id: None,
+            topics: vec![TopicInfo {
+                name: name.into(),
+                partitions: vec![partition(0), partition(1)],
+                error: None,
+            }],
+        }),
+    })
+}
+
+#[test]
+fn options_refuse_a_partition_the_topic_lacks_and_keep_the_tail() {
+    let mut app = app();
+    app.handle(two_partition_topic("pairs"));
+    let id = start_id(&app.open_in_tail("pairs"));
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Started {
+            partitions: vec![0, 1],
+        },
+    );
+    deliver(&mut app, id, TailEvent::Records(vec![rec(0, "kept")]));
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "9");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(commands.is_empty(), "nothing restarted: {commands:?}");
+    let form = app.tail.options.as_ref().expect("the dialog stays open");
+    assert_eq!(
+        form.error.as_deref(),
+        Some("pairs has 2 partitions (0-1): there is no partition 9")
+    );
+    assert_eq!(form.fields[1].value(), "9", "what was typed stays");
+    assert_eq!(app.tail.request, Some(id), "the running tail goes on");
+    assert_eq!(app.tail.buffer.len(), 1, "and keeps its buffer");
+    // Fixed: it restarts.
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "1");
+    let commands = key(&mut app, KeyCode::Enter);
+    let Command::StartTail { spec, .. } = &commands[1] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(spec.partitions, Some(vec![1]));
+}

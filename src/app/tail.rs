@@ -68,7 +68,13 @@ impl App {
             KeyCode::BackTab | KeyCode::Up => form.focus_next(false),
             KeyCode::Enter => {
                 let topic = self.tail.topic.clone().unwrap_or_default();
-                match form.spec(&topic) {
+                let known: Option<Vec<i32>> = self
+                    .topics
+                    .topics()
+                    .iter()
+                    .find(|t| t.name == topic && t.error.is_none())
+                    .map(|t| t.partitions.iter().map(|p| p.id).collect());
+                match form.spec(&topic, known.as_deref()) {
                     Ok(spec) => {
                         self.tail.options = None;
                         return self.restart_tail(spec);

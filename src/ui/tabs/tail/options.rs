@@ -62,12 +62,37 @@ impl OptionsForm {
     }
 
     /// The spec these options describe for `topic`, or what is wrong, in words.
-    pub fn spec(&self, topic: &str) -> Result<TailSpec, String> {
+    /// `known` is the topic's partitions when the metadata has them: a partition it
+    /// lacks is refused here rather than failing the tail (and dropping its buffer).
+    pub fn spec(&self, topic: &str, known: Option<&[i32]>) -> Result<TailSpec, String> {
         let start = StartPosition::parse(self.fields[0].value(), now_ms())?;
         let partitions = match self.fields[1].value().trim() {
             "" | "all" => None,
             list => Some(parse_partitions(list)?),
         };
+        if let (Some(wanted), Some(known)) = (&partitions, known) {
+            let missing: Vec<String> = wanted
+                .iter()
+                .filter(|p| !known.contains(p))
+                .map(ToString::to_string)
+                .collect();
+            if !missing.is_empty() {
+                let has = match known.len() {
+                    0 => "no partitions".to_string(),
+                    1 => "1 partition (0)".to_string(),
+                    n => format!("{n} partitions ({})", describe(known)),
+                };
+                let which = if missing.len() == 1 {
+                    format!("there is no partition {}", missing[0])
+                } else {
+                    format!("there are no partitions {}", missing.join(","))
+                };
+                return Err(format!(
+                    "{} has {has}: {which}",
+                    crate::text::escape_control(topic)
+                ));
+            }
+        }
         let group = Some(self.fields[2].value().trim().to_string()).filter(|g| !g.is_empty());
         Ok(TailSpec {
             topic: topic.to_string(),
@@ -76,6 +101,21 @@ impl OptionsForm {
             group,
             exit_at_end: false,
         })
+    }
+}
+
+/// `0-3` for consecutive ids, else `0,2,5`.
+fn describe(ids: &[i32]) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let consecutive = sorted.windows(2).all(|w| w[1] == w[0] + 1);
+    match (sorted.first(), sorted.last()) {
+        (Some(first), Some(last)) if consecutive => format!("{first}-{last}"),
+        _ => sorted
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
     }
 }
 
@@ -109,4 +149,34 @@ pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect) {
     let rect = centered(area, 76, lines.len() as u16 + 4);
     let inner = popup(frame, rect, "Tail options");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_the_topic_lacks_are_refused_in_words() {
+        let mut form = OptionsForm::from_spec(&TailSpec::new("orders"));
+        form.fields[1] = TextInput::with_value("1,9");
+        assert_eq!(
+            form.spec("orders", Some(&[0, 1])).unwrap_err(),
+            "orders has 2 partitions (0-1): there is no partition 9"
+        );
+        form.fields[1] = TextInput::with_value("3-4");
+        assert_eq!(
+            form.spec("orders", Some(&[0])).unwrap_err(),
+            "orders has 1 partition (0): there are no partitions 3,4"
+        );
+        form.fields[1] = TextInput::with_value("1");
+        assert_eq!(
+            form.spec("orders", Some(&[0, 1])).unwrap().partitions,
+            Some(vec![1])
+        );
+        form.fields[1] = TextInput::with_value("9");
+        assert!(
+            form.spec("orders", None).is_ok(),
+            "unknown metadata: the broker decides"
+        );
+    }
 }
