@@ -425,3 +425,37 @@ fn options_refuse_a_partition_the_topic_lacks_and_keep_the_tail() {
     };
     assert_eq!(spec.partitions, Some(vec![1]));
 }
+
+#[test]
+fn a_failure_is_forgotten_once_the_tail_is_live_again() {
+    let mut app = app();
+    let id = start_id(&app.open_in_tail("late"));
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Failed("unknown topic \"late\"".into()),
+    );
+    assert!(app.toasts.iter().any(|t| t.text.starts_with("Tail failed")));
+    app.toast(Level::Info, "something else");
+    // The topic exists now; the user restarts the tail.
+    let again = start_id(&app.open_in_tail("late"));
+    deliver(
+        &mut app,
+        again,
+        TailEvent::Started {
+            partitions: vec![0],
+        },
+    );
+    assert!(
+        !app.toasts.iter().any(|t| t.text.starts_with("Tail failed")),
+        "{:?}",
+        app.toasts.iter().map(|t| &t.text).collect::<Vec<_>>()
+    );
+    assert!(app.toasts.iter().any(|t| t.text == "something else"));
+    assert_eq!(
+        app.tail.status,
+        TailStatus::Running {
+            partitions: vec![0]
+        }
+    );
+}

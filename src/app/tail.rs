@@ -8,6 +8,9 @@ use crate::kafka::Command;
 use crate::ui;
 use crate::ui::tabs::tail::options::OptionsForm;
 
+/// How a failed tail's toast begins (it goes once the tail is live again).
+const TAIL_FAILED: &str = "Tail failed: ";
+
 impl App {
     /// Opens the Tail tab on `topic`, replacing any running tail.
     pub fn open_in_tail(&mut self, topic: &str) -> Vec<Command> {
@@ -31,8 +34,16 @@ impl App {
     /// An event of the running tail: the tab takes it; failures and partitions that went
     /// back are said in a toast.
     pub(super) fn on_tail_event(&mut self, event: crate::kafka::tail::TailEvent) {
-        if let crate::kafka::tail::TailEvent::Failed(reason) = &event {
-            self.toast(Level::Error, format!("Tail failed: {reason}"));
+        use crate::kafka::tail::TailEvent;
+        match &event {
+            TailEvent::Failed(reason) => {
+                self.toast(Level::Error, format!("{TAIL_FAILED}{reason}"));
+            }
+            // Live again: an earlier failure is history.
+            TailEvent::Started { .. } | TailEvent::Records(_) => {
+                self.toasts.retain(|t| !t.text.starts_with(TAIL_FAILED));
+            }
+            _ => {}
         }
         for notice in self.tail.on_event(event) {
             self.toast(Level::Warn, notice);
