@@ -295,6 +295,31 @@ fn start_up_notices_stay_until_a_key_is_pressed() {
     assert!(app.toasts.is_empty());
 }
 
+/// Issue 13: sticky notices were drawn over the Topics table's header row. They sit at
+/// the bottom of the body now, and the header stays readable.
+#[test]
+fn notices_leave_the_table_header_visible() {
+    let mut app = loaded(&["sample", "orders"]);
+    app.size = (100, 20);
+    app.notice(
+        Level::Error,
+        "/home/u/.config/ktui/config.toml:3:13: key `clusters.a.read_only`: invalid type: string \"yes\", expected a boolean",
+    );
+    app.notice(Level::Warn, "config.toml is readable by others");
+    let buffer = draw(&app).backend().buffer().clone();
+    let row = |y: u16| -> String { (0..100).map(|x| buffer[(x, y)].symbol()).collect() };
+    let screen: Vec<String> = (0..20).map(row).collect();
+    assert!(
+        screen[2].contains("NAME") && screen[2].contains("MESSAGES"),
+        "the header row:\n{}",
+        screen.join("\n")
+    );
+    assert!(screen[3].contains("orders") && screen[4].contains("sample"));
+    let all = screen.join("\n");
+    assert!(all.contains("config.toml:3:13"), "{all}");
+    assert!(all.contains("readable by others"), "{all}");
+}
+
 #[test]
 fn status_bar_names_the_cluster_its_security_and_read_only() {
     let mut app = read_only_app();

@@ -261,10 +261,12 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(hint_line(app)), area);
 }
 
+/// Toasts stack upwards from the body's bottom edge, newest lowest, right-aligned: over
+/// the panes' bottom border first, never over a table's header row at the top.
 fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
-    let mut y = area.y + 1;
+    let mut bottom = area.bottom();
     for toast in app.toasts.iter().rev().take(3) {
-        if y >= area.bottom() {
+        if bottom <= area.y {
             break;
         }
         // As wide as the text (a file name must show whole), within the screen; a long
@@ -275,7 +277,8 @@ fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
         let width = wanted.max(20).min(area.width.saturating_sub(2));
         let room = usize::from(width.saturating_sub(2)).max(1);
         let lines = u16::try_from(text_width.div_ceil(room).clamp(1, 4)).unwrap_or(1);
-        let height = lines.min(area.bottom() - y);
+        let height = lines.min(bottom - area.y);
+        let y = bottom - height;
         let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, height);
         let style = match toast.level {
             Level::Info => theme::toast_info(),
@@ -289,6 +292,6 @@ fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
                 .wrap(Wrap { trim: false }),
             rect,
         );
-        y += height;
+        bottom = y;
     }
 }
