@@ -244,6 +244,30 @@ fn compose_narrow_60x20() {
     assert_snapshot!(draw(&app).backend());
 }
 
+/// Issue 13: at 40x12 the fields' borders took every row and nothing typed showed. Labels
+/// and borders give way first; what was typed in each field stays visible.
+#[test]
+fn compose_tiny_40x12_shows_what_was_typed() {
+    let mut app = compose(40, 12, "{\"id\": 42}");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "k-7");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "trace=abc");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(
+        app.compose.focus,
+        Some(ktui::ui::tabs::compose::Field::Value)
+    );
+    let terminal = draw(&app);
+    let screen = format!("{:?}", terminal.backend());
+    for typed in ["orders", "k-7", "trace=abc", "{\"id\": 42}"] {
+        assert!(screen.contains(typed), "{typed} is not shown:\n{screen}");
+    }
+    assert_snapshot!(terminal.backend());
+}
+
 #[test]
 fn a_long_topic_name_leaves_room_for_the_outcome_and_timing() {
     let mut app = compose(100, 30, "hello");

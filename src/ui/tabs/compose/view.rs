@@ -18,6 +18,9 @@ use crate::ui::widgets::{centered, popup};
 
 /// The watch tail shows beside the editor from this width on.
 pub const WATCH_MIN_WIDTH: u16 = 130;
+/// Below this body height the fields lose their borders (`render_compact`): bordered, the
+/// fields, headers, value and status line need 10 rows.
+const FULL_MIN_HEIGHT: u16 = 10;
 
 pub struct ComposeView<'a> {
     pub tab: &'a ComposeTab,
@@ -58,6 +61,10 @@ impl ComposeView<'_> {
         } else {
             Vec::new()
         };
+        if area.height < FULL_MIN_HEIGHT {
+            self.render_compact(frame, area, &completions);
+            return;
+        }
         // Small terminals give up the delivery list first, then header lines; the
         // fields and the value always stay.
         let (headers_h, reports_h) = match area.height {
@@ -109,17 +116,7 @@ impl ComposeView<'_> {
             );
         }
         single(&tab.key, Field::Key, "Key", key, frame);
-        if !completions.is_empty() {
-            let mut spans = vec![Span::styled(" Enter completes: ", theme::dim())];
-            for (i, name) in completions.iter().enumerate() {
-                spans.push(Span::styled(
-                    escape_control(name).into_owned(),
-                    if i == 0 { theme::key() } else { Style::new() },
-                ));
-                spans.push(Span::raw("  "));
-            }
-            frame.render_widget(Paragraph::new(Line::from(spans)), hints);
-        }
+        render_completions(frame, hints, completions.as_slice());
         let mut headers_area = tab.headers.clone();
         headers_area.set_block(field_block(
             " Headers (name=value per line) ".into(),
@@ -135,10 +132,70 @@ impl ComposeView<'_> {
         }
     }
 
-    fn render_value(&self, frame: &mut Frame, value: Rect) {
+    /// A short terminal: the one-line fields lose their borders (a label before the text),
+    /// headers and value keep a title line only, the delivery list goes. What was typed
+    /// stays visible in every field.
+    fn render_compact(&self, frame: &mut Frame, area: Rect, completions: &[&str]) {
         let tab = self.tab;
+        let [first, second, hints, headers, value, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(u16::from(!completions.is_empty())),
+            Constraint::Length(2),
+            Constraint::Min(2),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let [topic, partition] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(14)]).areas(first);
+        let labelled = |frame: &mut Frame,
+                        rect: Rect,
+                        label: &str,
+                        field: Field,
+                        input: &crate::ui::widgets::text_input::TextInput| {
+            let focused = tab.focus == Some(field);
+            let mut spans = vec![Span::styled(
+                format!("{label} "),
+                if focused { theme::key() } else { theme::dim() },
+            )];
+            if input.is_empty() && !focused && field == Field::Partition {
+                spans.push(Span::styled("auto", theme::dim()));
+            } else {
+                spans.extend(input.line(focused, Style::new()).spans);
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), rect);
+        };
+        labelled(frame, topic, "Topic", Field::Topic, &tab.topic);
+        labelled(frame, partition, " Part.", Field::Partition, &tab.partition);
+        labelled(frame, second, "Key", Field::Key, &tab.key);
+        render_completions(frame, hints, completions);
+        let focused = tab.focus == Some(Field::Headers);
+        let mut headers_area = tab.headers.clone();
+        headers_area.set_block(
+            field_block(" Headers ".into(), focused).borders(ratatui::widgets::Borders::TOP),
+        );
+        headers_area.set_cursor_style(cursor(focused));
+        frame.render_widget(&headers_area, headers);
+        let focused = tab.focus == Some(Field::Value);
+        let (kind, kind_style) = self.value_kind();
         let mut value_area = tab.value.clone();
-        let (kind, kind_style) = match &tab.value_kind {
+        value_area.set_block(
+            field_block(" Value ".into(), focused)
+                .borders(ratatui::widgets::Borders::TOP)
+                .title(Line::styled(format!(" {kind} "), kind_style).right_aligned()),
+        );
+        value_area.set_cursor_style(cursor(focused));
+        if tab.tombstone {
+            value_area.set_style(theme::dim());
+        }
+        frame.render_widget(&value_area, value);
+        frame.render_widget(Paragraph::new(self.status_line()), status);
+    }
+
+    /// What the value holds, in words, and its colour.
+    fn value_kind(&self) -> (String, Style) {
+        let tab = self.tab;
+        match &tab.value_kind {
             _ if tab.tombstone => (
                 "tombstone armed: the next send has a null value, once".to_string(),
                 theme::warn(),
@@ -150,7 +207,13 @@ impl ComposeView<'_> {
                 theme::error(),
             ),
             ValueKind::Text => ("text".into(), theme::dim()),
-        };
+        }
+    }
+
+    fn render_value(&self, frame: &mut Frame, value: Rect) {
+        let tab = self.tab;
+        let mut value_area = tab.value.clone();
+        let (kind, kind_style) = self.value_kind();
         value_area.set_block(
             field_block(" Value ".into(), tab.focus == Some(Field::Value))
                 .title_bottom(Line::styled(format!(" {kind} "), kind_style)),
@@ -371,6 +434,22 @@ impl ComposeView<'_> {
             inner,
         );
     }
+}
+
+/// Topic names that Enter completes to, on one line.
+fn render_completions(frame: &mut Frame, area: Rect, completions: &[&str]) {
+    if completions.is_empty() {
+        return;
+    }
+    let mut spans = vec![Span::styled(" Enter completes: ", theme::dim())];
+    for (i, name) in completions.iter().enumerate() {
+        spans.push(Span::styled(
+            escape_control(name).into_owned(),
+            if i == 0 { theme::key() } else { Style::new() },
+        ));
+        spans.push(Span::raw("  "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn cursor(focused: bool) -> Style {
