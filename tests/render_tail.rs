@@ -300,3 +300,45 @@ fn tail_narrow_60x20() {
     let (app, _) = tailing(60, 20, sample_records());
     assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn a_paused_view_does_not_change_and_hints_resume() {
+    let (mut app, id) = tailing(120, 24, sample_records());
+    key(&mut app, KeyCode::Char(' '));
+    let table = |app: &App| -> Vec<String> {
+        // The table, from its border down to the status bar (the header above counts).
+        screen(&draw(app))
+            .lines()
+            .skip(5)
+            .take(15)
+            .map(str::to_string)
+            .collect()
+    };
+    let before = table(&app);
+    app.handle(Event::Kafka(KafkaEvent::Tail {
+        id,
+        event: TailEvent::Records(vec![
+            record(0, 9, None, Some(b"late")),
+            record(1, 10, None, Some(b"later")),
+        ]),
+    }));
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert_eq!(table(&app), before, "{text}");
+    assert!(!text.contains("late"), "{text}");
+    assert!(text.contains("2 new since"), "{text}");
+    let hints: String = text
+        .chars()
+        .rev()
+        .take(120)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(hints.contains("Space resume"), "{hints}");
+    assert!(!hints.contains("pause"), "{hints}");
+    key(&mut app, KeyCode::Char(' '));
+    let text = screen(&draw(&app));
+    assert!(text.contains("later"), "resumed: {text}");
+    assert!(text.contains("Space pause"), "{text}");
+}

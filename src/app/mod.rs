@@ -238,6 +238,12 @@ impl App {
             }
             Tab::Topics => vec![Context::Topics, Context::List, Context::Global],
             Tab::Tail if self.tail.detail.is_some() => vec![Context::Record, Context::Global],
+            Tab::Tail if self.tail.topic.is_some() && self.tail.paused => vec![
+                Context::TailPaused,
+                Context::Tail,
+                Context::List,
+                Context::Global,
+            ],
             Tab::Tail if self.tail.topic.is_some() => {
                 vec![Context::Tail, Context::List, Context::Global]
             }

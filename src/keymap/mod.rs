@@ -21,6 +21,8 @@ pub enum Context {
     Topics,
     Details,
     Tail,
+    /// The Tail tab while its view is paused (tried before `Tail`).
+    TailPaused,
     Record,
     Compose,
     Feed,
@@ -32,12 +34,13 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Global,
         Self::List,
         Self::Topics,
         Self::Details,
         Self::Tail,
+        Self::TailPaused,
         Self::Record,
         Self::Compose,
         Self::Feed,
@@ -53,6 +56,7 @@ impl Context {
             Self::Topics => "topics",
             Self::Details => "details",
             Self::Tail => "tail",
+            Self::TailPaused => "tail_paused",
             Self::Record => "record",
             Self::Compose => "compose",
             Self::Feed => "feed",
@@ -68,6 +72,7 @@ impl Context {
             Self::Topics => "Topics",
             Self::Details => "Topic details",
             Self::Tail => "Tail",
+            Self::TailPaused => "Tail, while paused",
             Self::Record => "Record detail (Tail)",
             Self::Feed => "Feed",
             Self::Help => "This help",
@@ -244,6 +249,8 @@ struct RawKeymap {
     #[serde(default)]
     tail: Vec<RawBinding>,
     #[serde(default)]
+    tail_paused: Vec<RawBinding>,
+    #[serde(default)]
     record: Vec<RawBinding>,
     #[serde(default)]
     compose: Vec<RawBinding>,
@@ -298,6 +305,7 @@ impl Keymap {
                 (Context::Feed, convert(raw.feed)?),
                 (Context::Compose, convert(raw.compose)?),
                 (Context::Record, convert(raw.record)?),
+                (Context::TailPaused, convert(raw.tail_paused)?),
                 (Context::Tail, convert(raw.tail)?),
                 (Context::Details, convert(raw.details)?),
                 (Context::Topics, convert(raw.topics)?),
@@ -325,11 +333,21 @@ impl Keymap {
     }
 
     /// The bindings worth showing in the hint bar for these contexts, most specific first.
+    /// A binding whose keys a more specific context has all taken is not shown: those
+    /// keys do something else here (e.g. Space resumes a paused tail).
     pub fn hints(&self, contexts: &[Context]) -> Vec<&Binding> {
-        contexts
-            .iter()
-            .flat_map(|&c| self.bindings(c).iter().filter(|b| b.hint.is_some()))
-            .collect()
+        let mut taken: Vec<Key> = Vec::new();
+        let mut hints = Vec::new();
+        for &context in contexts {
+            let bindings = self.bindings(context);
+            hints.extend(
+                bindings
+                    .iter()
+                    .filter(|b| b.hint.is_some() && !b.keys.iter().all(|k| taken.contains(k))),
+            );
+            taken.extend(bindings.iter().flat_map(|b| b.keys.iter().copied()));
+        }
+        hints
     }
 }
 

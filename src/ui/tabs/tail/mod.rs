@@ -61,6 +61,9 @@ pub struct TailTab {
     pub paused: bool,
     /// Records that arrived since the view was paused.
     pub since_pause: u64,
+    /// While paused: the seq the next record got when the view froze. Rows from it on
+    /// are not shown until the view resumes, so a paused view does not change.
+    frozen_end: u64,
     /// The selected record when not following the newest.
     pub selected: Option<u64>,
     /// The first visible record when not following.
@@ -132,6 +135,7 @@ impl TailTab {
                 }
                 if !arrival.rewinds.is_empty() {
                     self.top = arrival.remap(self.top);
+                    self.frozen_end = arrival.remap(self.frozen_end);
                     self.selected = self.selected.map(|s| arrival.remap(s));
                 }
                 notices.extend(arrival.rewinds.iter().map(rewind_notice));
@@ -153,9 +157,18 @@ impl TailTab {
         notices
     }
 
+    /// Rows in the view: while paused, only those that were there when it froze.
+    pub fn view_len(&self) -> usize {
+        if self.paused {
+            self.buffer.row_of(self.frozen_end)
+        } else {
+            self.buffer.view_len()
+        }
+    }
+
     /// The selected row of the view (the newest when following).
     pub fn selected_row(&self) -> Option<usize> {
-        let len = self.buffer.view_len();
+        let len = self.view_len();
         if len == 0 {
             return None;
         }
@@ -166,7 +179,7 @@ impl TailTab {
     }
 
     fn select_row(&mut self, row: usize, rows: usize) {
-        let len = self.buffer.view_len();
+        let len = self.view_len();
         if len == 0 {
             return;
         }
@@ -182,6 +195,7 @@ impl TailTab {
         if !self.paused {
             self.paused = true;
             self.since_pause = 0;
+            self.frozen_end = self.buffer.next_seq();
             let row = self.selected_row().unwrap_or(0);
             self.top = self
                 .buffer
@@ -209,7 +223,7 @@ impl TailTab {
             detail.scroll_to_end(false);
             return;
         }
-        if self.buffer.view_len() > 0 {
+        if self.view_len() > 0 {
             self.freeze(rows);
             self.select_row(0, rows);
         }
@@ -335,6 +349,23 @@ mod tests {
         tab.toggle_pause(5);
         assert_eq!(tab.selected_row(), Some(12), "resume jumps to the newest");
         assert_eq!(tab.since_pause, 0);
+    }
+
+    #[test]
+    fn a_paused_view_shows_no_new_rows_even_with_room_for_them() {
+        let mut tab = running(3);
+        tab.toggle_pause(20);
+        tab.on_event(TailEvent::Records((3..6).map(|i| rec(i, "v")).collect()));
+        assert_eq!(tab.view_len(), 3, "the frozen rows only");
+        assert_eq!(tab.buffer.len(), 6, "the consumer kept going");
+        tab.move_by(10, 20);
+        assert_eq!(
+            tab.selected_row(),
+            Some(2),
+            "cannot scroll into unseen rows"
+        );
+        tab.toggle_pause(20);
+        assert_eq!((tab.view_len(), tab.selected_row()), (6, Some(5)));
     }
 
     #[test]

@@ -211,15 +211,16 @@ impl TailView<'_> {
         let title = if tab.buffer.is_filtered() {
             format!(
                 " {} of {} {} ",
-                thousands(tab.buffer.view_len() as u64),
+                thousands(tab.view_len() as u64),
                 thousands(tab.buffer.len() as u64),
                 plural(tab.buffer.len())
             )
         } else {
+            // While paused, the rows shown (the ones that arrived since are counted above).
             format!(
                 " {} {} ",
-                thousands(tab.buffer.len() as u64),
-                plural(tab.buffer.len())
+                thousands(tab.view_len() as u64),
+                plural(tab.view_len())
             )
         };
         let block = Block::bordered()
@@ -229,7 +230,7 @@ impl TailView<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_fit = usize::from(inner.height.saturating_sub(1));
-        let len = tab.buffer.view_len();
+        let len = tab.view_len();
         if len == 0 {
             let text = match &tab.status {
                 TailStatus::Running { .. }
