@@ -364,3 +364,49 @@ fn paste_goes_into_the_focused_field() {
     app.handle(Event::Paste("pasted-name\n".into()));
     assert_eq!(app.topics.create.fields[0].value(), "pasted-name ");
 }
+
+/// Issue 13: stopping the feed with `s` read "stopped: stopped". It says it stopped and
+/// how to start it again; a reason other than the stop itself is kept.
+#[test]
+fn a_stopped_feed_says_so_once_and_how_to_start_it() {
+    use ktui::feed::{FeedState, SourceSpec};
+    use ktui::kafka::feed_bridge::FeedUpdate;
+    let mut app = loaded(&["tweets"]);
+    app.size = (100, 20);
+    app.feed.source = Some(SourceSpec::Replay {
+        path: None,
+        per_second: 2.0,
+        rounds: 1,
+    });
+    let bridge = app
+        .start()
+        .iter()
+        .find_map(|c| match c {
+            Command::StartFeed { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("the feed starts");
+    app.tab = Tab::Feed;
+    let screen = |app: &App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
+        terminal.draw(|f| ktui::ui::render(app, f)).unwrap();
+        format!("{:?}", terminal.backend())
+    };
+    let state = |app: &mut App, reason: &str| {
+        app.handle(Event::Kafka(KafkaEvent::Feed {
+            id: bridge,
+            update: FeedUpdate::State(FeedState::stopped(reason, false)),
+        }));
+    };
+    state(&mut app, "stopped");
+    let shown = screen(&app);
+    assert!(!shown.contains("stopped: stopped"), "{shown}");
+    assert!(shown.contains("· stopped (s starts it again)"), "{shown}");
+    state(&mut app, "end of the replay (24 posts)");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("stopped: end of the replay (24 posts) (s starts it again)"),
+        "{shown}"
+    );
+}

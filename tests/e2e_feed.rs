@@ -728,7 +728,7 @@ fn the_feed_pane_shows_tweets_read_back_from_kafka() {
     // `s` stops the source, and starts it again (a new request to X).
     terminal.send_key("s");
     terminal.wait_settled("the source stopped", |s| {
-        state_line(s) == "source twitter · stopped: stopped"
+        state_line(s) == "source twitter · stopped (s starts it again)"
     });
     terminal.send_key("s");
     terminal.wait_settled("the source streaming again", |s| {

@@ -162,8 +162,11 @@ impl FeedView<'_> {
             Some(s @ (FeedState::Connecting | FeedState::Reconnecting { .. })) => {
                 (s.to_string(), theme::warn())
             }
-            Some(s @ FeedState::Stopped { fatal: true, .. }) => (s.to_string(), theme::error()),
-            Some(s @ FeedState::Stopped { .. }) => (s.to_string(), dim),
+            Some(FeedState::Stopped {
+                reason,
+                fatal: true,
+            }) => (format!("stopped: {reason}"), theme::error()),
+            Some(FeedState::Stopped { reason, .. }) => (stopped_text(reason), dim),
         };
         let rate = |m: &RateMeter| m.per_second().0;
         let mut lines = vec![
@@ -294,5 +297,14 @@ impl FeedView<'_> {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(area, buf);
+    }
+}
+
+/// A source that ended without an error: why (unless it was simply asked to stop, which
+/// every source reports as the reason "stopped"), and how to start it again.
+fn stopped_text(reason: &str) -> String {
+    match reason.trim() {
+        "" | "stopped" => "stopped (s starts it again)".to_string(),
+        reason => format!("stopped: {reason} (s starts it again)"),
     }
 }
