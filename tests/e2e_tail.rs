@@ -234,9 +234,14 @@ fn pause_counts_new_records_and_detail_shows_pretty_json_and_hex() {
     ]);
     let screen = tui.wait_settled_for("PAUSED · 3 new since", LIVE);
     assert!(
-        screen.contains(" 6 records "),
+        screen.contains("buffer 6 /"),
         "the consumer kept going:\n{screen}"
     );
+    assert!(
+        screen.contains(" 3 records ") && row(&screen, "fourth").is_none(),
+        "but the paused view did not change:\n{screen}"
+    );
+    assert!(screen.contains(" Space resume "), "{screen}");
 
     tui.send_keys(" ");
     let screen = tui.wait_settled("live again", SHOWN, |s| status_line(s) == "● live");
