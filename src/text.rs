@@ -15,13 +15,25 @@ pub fn is_unsafe_char(c: char) -> bool {
 
 /// Returns `text` with every unsafe character replaced by a visible escape
 /// (`\x1b`, `\n`, `\u{202e}`); borrows when nothing needed escaping.
+///
+/// A literal backslash that would read as the start of such an escape (before `x`, `u`,
+/// `n`, `r`, `t`, another backslash, or an escaped character) is shown doubled, so the
+/// four text bytes `\x1b` (shown `\\x1b`) never look like the control byte ESC (shown
+/// `\x1b`). Other backslashes (a JSON `\"`) are shown as they are.
 pub fn escape_control(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
+    if !text.chars().any(|c| c == '\\' || is_unsafe_char(c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            '\\' => {
+                let looks_escaped = chars.peek().is_some_and(|&n| {
+                    matches!(n, 'x' | 'u' | 'n' | 'r' | 't' | '\\') || is_unsafe_char(n)
+                });
+                out.push_str(if looks_escaped { "\\\\" } else { "\\" });
+            }
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -36,7 +48,11 @@ pub fn escape_control(text: &str) -> Cow<'_, str> {
             c => out.push(c),
         }
     }
-    Cow::Owned(out)
+    if out == text {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(out)
+    }
 }
 
 #[cfg(test)]
@@ -58,5 +74,22 @@ mod tests {
         assert_eq!(escape_control("c1\u{9b}31m"), "c1\\x9b31m");
         assert_eq!(escape_control("evil\u{202e}txt"), "evil\\u{202e}txt");
         assert!(!escape_control("\x1b[2J\x1b[H").chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn a_literal_escape_never_looks_like_a_control_byte() {
+        // The four bytes \ x 1 b, and the one byte ESC.
+        assert_eq!(escape_control(r"a\x1b"), r"a\\x1b");
+        assert_eq!(escape_control("a\x1b"), r"a\x1b");
+        assert_ne!(escape_control(r"\x1b"), escape_control("\x1b"));
+        // A backslash before an escaped byte, and doubled backslashes, stay readable.
+        assert_eq!(escape_control("\\\x1b"), r"\\\x1b");
+        assert_eq!(escape_control(r"\\n"), r"\\\\n");
+        // Backslashes that cannot be mistaken are left alone (and borrowed).
+        assert!(matches!(
+            escape_control(r#"{"q":"a\"b"}"#),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escape_control(r"C:\Users"), r"C:\Users");
     }
 }

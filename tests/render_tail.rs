@@ -342,3 +342,26 @@ fn a_paused_view_does_not_change_and_hints_resume() {
     assert!(text.contains("later"), "resumed: {text}");
     assert!(text.contains("Space pause"), "{text}");
 }
+
+#[test]
+fn a_literal_backslash_x1b_differs_from_the_escape_byte() {
+    let (mut app, _) = tailing(
+        120,
+        14,
+        vec![
+            record(0, 0, Some(b"text"), Some(br"say \x1b[31m")),
+            record(0, 1, Some(b"byte"), Some(b"say \x1b[31m")),
+        ],
+    );
+    for view in ["table", "detail"] {
+        let text = screen(&draw(&app));
+        assert!(!text.contains('\x1b'), "{view}: ESC reached the screen");
+        assert!(text.contains(r"say \\x1b[31m"), "{view}: {text}");
+        if view == "table" {
+            assert!(text.contains(r"say \x1b[31m"), "{view}: {text}");
+            // Open the first record (the literal text).
+            key(&mut app, KeyCode::Char('g'));
+            key(&mut app, KeyCode::Enter);
+        }
+    }
+}
