@@ -47,11 +47,11 @@ fn status_line(screen: &str) -> &str {
         .map_or("", header_text)
 }
 
-/// The header line with the filter ("filter /…").
+/// The header line with the filter ("filter …").
 fn filter_line(screen: &str) -> &str {
     screen
         .lines()
-        .find(|l| l.starts_with("filter /"))
+        .find(|l| l.starts_with("filter "))
         .map_or("", header_text)
 }
 
@@ -330,7 +330,7 @@ fn a_jq_filter_lists_only_matches_and_a_bad_one_keeps_the_last_good_one() {
     let screen = tui.wait_settled_for(" 1 of 4 records ", SHOWN);
     assert_eq!(
         filter_line(&screen),
-        r#"filter /.level == "error" (jq: 1 of 4 matched)"#,
+        r#"filter .level == "error" (jq: 1 of 4 matched)"#,
         "{screen}"
     );
     let matched = row(&screen, "payment declined").expect("the match is listed");
@@ -350,7 +350,7 @@ fn a_jq_filter_lists_only_matches_and_a_bad_one_keeps_the_last_good_one() {
     }
     tui.wait_settled("the broken expression typed", SHOWN, |s| {
         filter_line(s)
-            .strip_prefix("filter /.level ==")
+            .strip_prefix("filter .level ==")
             .is_some_and(|rest| !rest.trim_start().starts_with('"'))
     });
     tui.send_key("Enter");
@@ -359,7 +359,7 @@ fn a_jq_filter_lists_only_matches_and_a_bad_one_keeps_the_last_good_one() {
     });
     let filter = filter_line(&screen);
     assert!(
-        filter.starts_with("filter /.level == (jq: 1 of 4 matched)  jq:"),
+        filter.starts_with("filter .level == (jq: 1 of 4 matched)  jq:"),
         "{screen}"
     );
     assert!(screen.contains(" 1 of 4 records "), "{screen}");

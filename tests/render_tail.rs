@@ -365,3 +365,14 @@ fn a_literal_backslash_x1b_differs_from_the_escape_byte() {
         }
     }
 }
+
+#[test]
+fn a_regex_filter_shows_with_one_slash() {
+    let (mut app, _) = tailing(120, 14, sample_records());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "/Kafka.*use/");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&draw(&app));
+    assert!(text.contains("filter /Kafka.*use/ (regex"), "{text}");
+    assert!(!text.contains("//"), "{text}");
+}

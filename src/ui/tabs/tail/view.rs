@@ -177,8 +177,8 @@ impl TailView<'_> {
         let tab = self.tab;
         let mut spans = Vec::new();
         if tab.filter_editing || tab.filter.is_some() || !tab.filter_input.is_empty() {
+            // The text as typed: `/re/` is a regex, so no `/` of our own before it.
             spans.push(Span::styled("filter ", theme::dim()));
-            spans.push(Span::styled("/", theme::key()));
             spans.extend(
                 tab.filter_input
                     .line(tab.filter_editing, Style::new())
