@@ -146,14 +146,9 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let mut app = build_app(&cli, &loaded, label, notices)?;
     app.clusters = app::Clusters::new(profiles.list, profiles.current);
     app.clusters.demo = demo_index;
-    let all_confirmed = run_tui(app, worker).await?;
+    let code = run_tui(app, worker).await?;
     drop(demo);
-    // Like `ktui produce`: a message the broker never confirmed is a failure to report.
-    Ok(if all_confirmed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(code)
 }
 
 /// Why every cluster is read-only when the config file could not be used.
@@ -226,8 +221,9 @@ fn build_app(
 /// Takes over the terminal, runs the event loop, restores the terminal, and lets the
 /// worker flush (bounded). A quit signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ends the loop
 /// like `q`; `main` then exits with its code ([`event::quit_signal`]).
-/// `Ok(false)` when messages sent from Compose were not confirmed before exit.
-async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<bool> {
+/// Exits 1 when messages sent from Compose were not confirmed before exit (like
+/// `ktui produce`: a message the broker never confirmed is a failure to report).
+async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::Result<ExitCode> {
     use std::io::Write as _;
 
     let mut events = EventQueue::default();
@@ -279,7 +275,13 @@ async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::R
             pending == 0
         }
     };
-    result.map(|()| all_confirmed)
+    result.map(|()| {
+        if all_confirmed {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
+    })
 }
 
 /// Gives the terminal back: cooked mode, the main screen, the cursor, no bracketed paste.
