@@ -67,6 +67,8 @@ impl fmt::Display for FeedState {
             Self::Reconnecting { after, because } => {
                 write!(f, "reconnecting in {} s because {because}", after.as_secs())
             }
+            // A plain stop (asked for) has no reason beyond itself: not "stopped: stopped".
+            Self::Stopped { reason, .. } if reason == "stopped" => write!(f, "stopped"),
             Self::Stopped { reason, .. } => write!(f, "stopped: {reason}"),
         }
     }
@@ -182,5 +184,19 @@ pub mod stop {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FeedState;
+
+    #[test]
+    fn a_plain_stop_says_stopped_once_and_a_reason_follows_otherwise() {
+        assert_eq!(FeedState::stopped("stopped", false).to_string(), "stopped");
+        assert_eq!(
+            FeedState::stopped("end of the replay", false).to_string(),
+            "stopped: end of the replay"
+        );
     }
 }
