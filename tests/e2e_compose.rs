@@ -9,6 +9,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::compose_screen::{delivered, newest_report, value_rows};
 use support::kafka::{self, KafkaNode};
 use support::{
     Exit, PeerRecord, Tui, TuiOptions, kcat, kcat_available, kp, kp_consume, kp_default_partitions,
@@ -46,24 +47,6 @@ fn field(screen: &str, title: &str) -> Option<String> {
     Some(inside.trim().to_string())
 }
 
-/// The rows of the value editor (between its top border and the border with its label).
-fn value_rows(screen: &str) -> Vec<String> {
-    screen
-        .lines()
-        .skip_while(|l| !l.starts_with("┌ Value "))
-        .skip(1)
-        .take_while(|l| !l.starts_with('└'))
-        .map(|l| {
-            l.trim_start_matches('│')
-                .split('│')
-                .next()
-                .unwrap_or_default()
-                .trim_end()
-                .to_string()
-        })
-        .collect()
-}
-
 /// The value editor's label on its bottom border ("JSON ✓ …", "text", "tombstone: …").
 fn value_label(screen: &str) -> String {
     screen
@@ -87,24 +70,6 @@ fn deliveries(screen: &str) -> Option<usize> {
         .trim_end_matches(')')
         .parse()
         .ok()
-}
-
-/// (partition, offset) from the newest "✓ TOPIC partition P offset O" report.
-fn delivered(screen: &str, topic: &str) -> Option<(i32, i64)> {
-    let marker = format!("✓ {topic} partition ");
-    let line = screen.lines().find(|l| l.contains(&marker))?;
-    let partition = word_after(line, &marker)?.parse().ok()?;
-    let offset = word_after(line, " offset ")?.parse().ok()?;
-    Some((partition, offset))
-}
-
-/// The newest delivery report line (the list is newest first).
-fn newest_report(screen: &str) -> &str {
-    screen
-        .lines()
-        .skip_while(|l| !l.contains("┌ Deliveries ("))
-        .nth(1)
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------

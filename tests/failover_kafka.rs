@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ktui::kafka::envelope::Envelope;
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::consumer::Consumer as _;
 use serde_json::{Value, json};
+use support::compose_screen::{delivered, newest_report, value_rows};
 use support::kafka::KafkaCluster;
 use support::{KTUI, Tui, TuiOptions, kp, kp_consume, kp_try, run_with_timeout, word_after};
 
@@ -38,13 +38,7 @@ struct PartitionState {
 
 /// The partitions of `topic` as a metadata request to `bootstrap` answers.
 fn partition_states(bootstrap: &str, topic: &str) -> Result<Vec<PartitionState>, String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("log_level", "0")
-        .set("socket.connection.setup.timeout.ms", "1000")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let metadata = consumer
+    let metadata = support::kafka::metadata_client(bootstrap)?
         .fetch_metadata(Some(topic), Duration::from_secs(5))
         .map_err(|e| e.to_string())?;
     let found = metadata
@@ -158,42 +152,6 @@ fn tail_count(screen: &str) -> Option<usize> {
 /// The header line with the tail's state ("● live", "⏸ PAUSED …").
 fn tail_live(screen: &str) -> bool {
     screen.lines().any(|l| l.starts_with("● live"))
-}
-
-/// (partition, offset) from the newest "✓ TOPIC partition P offset O" report.
-fn delivered(screen: &str, topic: &str) -> Option<(i32, i64)> {
-    let marker = format!("✓ {topic} partition ");
-    let line = screen.lines().find(|l| l.contains(&marker))?;
-    let partition = word_after(line, &marker)?.parse().ok()?;
-    let offset = word_after(line, " offset ")?.parse().ok()?;
-    Some((partition, offset))
-}
-
-/// The newest delivery report line (the list is newest first).
-fn newest_report(screen: &str) -> &str {
-    screen
-        .lines()
-        .skip_while(|l| !l.contains("┌ Deliveries ("))
-        .nth(1)
-        .unwrap_or_default()
-}
-
-/// The rows of the value editor.
-fn value_rows(screen: &str) -> Vec<String> {
-    screen
-        .lines()
-        .skip_while(|l| !l.starts_with("┌ Value "))
-        .skip(1)
-        .take_while(|l| !l.starts_with('└'))
-        .map(|l| {
-            l.trim_start_matches('│')
-                .split('│')
-                .next()
-                .unwrap_or_default()
-                .trim_end()
-                .to_string()
-        })
-        .collect()
 }
 
 /// Exports the Tail tab's buffer (`e`) and reads the file back: (partition, offset, value).

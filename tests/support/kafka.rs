@@ -87,15 +87,19 @@ pub fn available() -> bool {
     }
 }
 
-/// Lists the brokers that answer a metadata request at `bootstrap` (within `timeout`).
-pub fn metadata_brokers(bootstrap: &str, timeout: Duration) -> Result<Vec<i32>, String> {
-    let consumer: BaseConsumer = ClientConfig::new()
+/// A quiet client for metadata requests to `bootstrap` (independent of ktui).
+pub fn metadata_client(bootstrap: &str) -> Result<BaseConsumer, String> {
+    ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("log_level", "0")
         .set("socket.connection.setup.timeout.ms", "1000")
         .create()
-        .map_err(|e| e.to_string())?;
-    let metadata = consumer
+        .map_err(|e| e.to_string())
+}
+
+/// Lists the brokers that answer a metadata request at `bootstrap` (within `timeout`).
+pub fn metadata_brokers(bootstrap: &str, timeout: Duration) -> Result<Vec<i32>, String> {
+    let metadata = metadata_client(bootstrap)?
         .fetch_metadata(None, timeout)
         .map_err(|e| e.to_string())?;
     let mut ids: Vec<i32> = metadata

@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 pub mod app;
+pub mod compose_screen;
 pub mod kafka;
 pub mod peers;
 pub mod ports;
