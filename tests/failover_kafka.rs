@@ -627,8 +627,18 @@ fn two_tails(address: &str, topic: &str, old: &[&str]) -> Option<(Tui, HeadlessT
     Some((tui, headless))
 }
 
-/// Both tails are alive and show `expected` exactly (each record once, in order).
-fn both_show(tui: &Tui, headless: &mut HeadlessTail, expected: &[&str], started: Instant) {
+/// Both tails are alive; `ktui consume` printed `expected` exactly (each record once, in
+/// order) and the Tail tab shows the new topic's records (`expected` from `new`) once each:
+/// its rows are unique per partition and offset, so when offsets go back it drops the old
+/// topic's rows from there on and says so.
+fn both_show(
+    tui: &Tui,
+    headless: &mut HeadlessTail,
+    expected: &[&str],
+    new: usize,
+    started: Instant,
+) {
+    let on_screen = &expected[new..];
     let outcome = support::poll_until(SHOWN, || {
         if let Some(exit) = tui.exited() {
             return Some(Err(format!("the TUI exited: {exit:?} (139 is SIGSEGV)")));
@@ -636,7 +646,7 @@ fn both_show(tui: &Tui, headless: &mut HeadlessTail, expected: &[&str], started:
         if let Some(status) = headless.exited() {
             return Some(Err(format!("ktui consume exited: {status:?}")));
         }
-        (tail_values(&tui.screen()) == expected && headless.lines() == expected).then_some(Ok(()))
+        (tail_values(&tui.screen()) == on_screen && headless.lines() == expected).then_some(Ok(()))
     });
     match outcome {
         Some(Ok(())) => {}
@@ -662,8 +672,14 @@ fn both_show(tui: &Tui, headless: &mut HeadlessTail, expected: &[&str], started:
     assert_eq!(crashed, None, "{}", tui.diagnostics());
     assert_eq!(
         tail_values(&tui.screen()),
-        expected,
+        on_screen,
         "{}",
+        tui.diagnostics()
+    );
+    let log = std::fs::read_to_string(tui.log_path()).unwrap_or_default();
+    assert!(
+        log.contains("went back from offset"),
+        "the Tail tab said the offsets went back:\n{}",
         tui.diagnostics()
     );
 }
@@ -693,6 +709,7 @@ fn tails_read_the_new_topic_after_the_broker_comes_back_with_empty_storage() {
         &tui,
         &mut headless,
         &["old-1", "old-2", "new-1", "new-2"],
+        2,
         started,
     );
 }
@@ -723,6 +740,7 @@ fn tails_read_a_topic_deleted_and_created_again_from_its_beginning() {
         &tui,
         &mut headless,
         &["old-1", "old-2", "old-3", "new-1", "new-2", "new-3"],
+        3,
         started,
     );
 }

@@ -194,9 +194,16 @@ impl App {
     }
 
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        // A toast goes after a few seconds; the log keeps what it said.
+        match level {
+            Level::Info => tracing::info!("toast: {text}"),
+            Level::Warn => tracing::warn!("toast: {text}"),
+            Level::Error => tracing::error!("toast: {text}"),
+        }
         self.toasts.push(Toast {
             level,
-            text: text.into(),
+            text,
             born: self.ticks,
             sticky: false,
         });
