@@ -4,7 +4,7 @@
 //! confirmed by the broker makes the exit code non-zero.
 
 use std::fmt::Write as _;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,12 +20,11 @@ use rdkafka::types::RDKafkaErrorCode;
 use crate::cli::{Format, ProduceArgs};
 use crate::kafka::ClientSettings;
 use crate::kafka::client::KtuiContext;
-use crate::kafka::envelope::Envelope;
-use crate::kafka::produce::{self, OutgoingMessage};
+use crate::kafka::produce;
 
-/// Input is read in large chunks: fewer system calls per line when input is a file or a
-/// fast pipe, and a line typed at a terminal still goes out as soon as it is read.
-const INPUT_BUFFER: usize = 1 << 20;
+mod input;
+
+use input::{INPUT_BUFFER, Outgoing, read_stream, text_message};
 
 /// Counts deliveries and remembers why the first failures happened.
 #[derive(Default)]
@@ -343,30 +342,6 @@ fn missing_topic(producer: &BaseProducer<Counting>, topic: &str) -> Option<Strin
     })
 }
 
-/// A message to queue, borrowed from the input line: the text path allocates nothing of
-/// its own per message (librdkafka copies the bytes once).
-struct Outgoing<'a> {
-    topic: &'a str,
-    partition: Option<i32>,
-    key: Option<&'a [u8]>,
-    value: Option<&'a [u8]>,
-    headers: &'a [crate::kafka::model::Header],
-    timestamp: Option<i64>,
-}
-
-impl<'a> From<&'a OutgoingMessage> for Outgoing<'a> {
-    fn from(m: &'a OutgoingMessage) -> Self {
-        Self {
-            topic: &m.topic,
-            partition: m.partition,
-            key: m.key.as_deref(),
-            value: m.value.as_deref(),
-            headers: &m.headers,
-            timestamp: m.timestamp,
-        }
-    }
-}
-
 /// Queues one message, waiting for room when librdkafka's queue is full; `false` (the
 /// failure counted) when librdkafka refuses it.
 fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
@@ -407,107 +382,5 @@ fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
                 return false;
             }
         }
-    }
-}
-
-/// A text-format message with the command line's key, headers and partition.
-fn text_message<'a>(args: &'a ProduceArgs, key: Option<&'a [u8]>, value: &'a [u8]) -> Outgoing<'a> {
-    Outgoing {
-        topic: &args.topic,
-        partition: args.partition,
-        key: key.or_else(|| args.key.as_deref().map(str::as_bytes)),
-        value: Some(value),
-        headers: &args.headers,
-        timestamp: None,
-    }
-}
-
-/// Sends each line; an empty line is skipped (counted in `skipped`) unless
-/// `--keep-empty`, as kcat does.
-fn read_stream(
-    args: &ProduceArgs,
-    input: impl BufRead,
-    send: &mut dyn FnMut(Outgoing<'_>),
-    bad_line: &dyn Fn(String),
-    skipped: &AtomicU64,
-) -> Result<(), String> {
-    let mut reader = input;
-    let mut line = Vec::with_capacity(4096);
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        let read = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("reading input: {e}"))?;
-        if read == 0 {
-            return Ok(());
-        }
-        number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        match args.format {
-            Format::Text if line.is_empty() && !args.keep_empty => {
-                skipped.fetch_add(1, Ordering::Relaxed);
-            }
-            Format::Text => {
-                let (key, value) = match &args.key_separator {
-                    Some(sep) => split_key(&line, sep.as_bytes()),
-                    None => (None, line.as_slice()),
-                };
-                send(text_message(args, key, value));
-            }
-            Format::Json => {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                match envelope_message(args, &line) {
-                    Ok(m) => send(Outgoing::from(&m)),
-                    Err(problem) => {
-                        // Counted as a failure; the rest of the input still goes out.
-                        bad_line(format!("line {number}: {problem}"));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Splits at the first `sep`; a line without it is all value (kcat does the same).
-fn split_key<'a>(line: &'a [u8], sep: &[u8]) -> (Option<&'a [u8]>, &'a [u8]) {
-    if sep.is_empty() {
-        return (None, line);
-    }
-    match line.windows(sep.len()).position(|w| w == sep) {
-        Some(i) => (Some(&line[..i]), &line[i + sep.len()..]),
-        None => (None, line),
-    }
-}
-
-fn envelope_message(args: &ProduceArgs, line: &[u8]) -> Result<OutgoingMessage, String> {
-    let envelope: Envelope =
-        serde_json::from_slice(line).map_err(|e| format!("not a JSON envelope: {e}"))?;
-    let (key, value, headers) = envelope.payload()?;
-    let mut all_headers = headers;
-    all_headers.extend(args.headers.iter().cloned());
-    Ok(OutgoingMessage {
-        topic: args.topic.clone(),
-        partition: args.partition.or(envelope.partition),
-        key: key.or_else(|| args.key.as_ref().map(|k| k.as_bytes().to_vec())),
-        value,
-        headers: all_headers,
-        timestamp: envelope.timestamp,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_separator_splits_at_the_first_match() {
-        assert_eq!(split_key(b"k:v:w", b":"), (Some(&b"k"[..]), &b"v:w"[..]));
-        assert_eq!(split_key(b"novalue", b":"), (None, &b"novalue"[..]));
-        assert_eq!(split_key(b"a=>b", b"=>"), (Some(&b"a"[..]), &b"b"[..]));
     }
 }
