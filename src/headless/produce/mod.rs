@@ -130,6 +130,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest wait between two looks at the delivery reports: short enough to end
 /// promptly, long enough that waiting on a slow or dead cluster costs no CPU.
 const LONGEST_WAIT: Duration = Duration::from_millis(100);
+/// How long without a delivery report before the waits grow.
+const QUIET: Duration = Duration::from_millis(500);
 
 fn produce_all(
     args: &ProduceArgs,
@@ -299,14 +301,16 @@ fn check_target(
 }
 
 /// Waits until every queued message has its delivery report, or `limit` passes.
-/// rdkafka's `poll` always waits out its whole timeout, so the wait starts short (a
-/// run that is nearly done ends within a millisecond) and doubles while nothing new
-/// arrives, up to [`LONGEST_WAIT`]: a dead or slow cluster is waited on, not spun on.
+/// rdkafka's `poll` always waits out its whole timeout, so while reports keep coming
+/// (a broker answering within [`QUIET`]) it waits in 1 ms steps: the last batch's reports
+/// are seen within a millisecond. Once nothing has arrived for [`QUIET`] (a dead or slow
+/// cluster) the steps double up to [`LONGEST_WAIT`]: waited on, not spun on.
 fn wait_for_reports(producer: &BaseProducer<Counting>, limit: Duration) {
     let deadline = Instant::now() + limit;
     // Once: wake the brokers to send what is queued without lingering.
     let _ = producer.flush(Duration::ZERO);
     let mut step = Duration::from_millis(1);
+    let mut last_report = Instant::now();
     loop {
         let reported = producer.context().reported();
         let now = Instant::now();
@@ -314,11 +318,12 @@ fn wait_for_reports(producer: &BaseProducer<Counting>, limit: Duration) {
             return;
         }
         producer.poll(step.min(deadline - now));
-        step = if producer.context().reported() > reported {
-            Duration::from_millis(1)
-        } else {
-            (step * 2).min(LONGEST_WAIT)
-        };
+        if producer.context().reported() > reported {
+            last_report = Instant::now();
+            step = Duration::from_millis(1);
+        } else if last_report.elapsed() >= QUIET {
+            step = (step * 2).min(LONGEST_WAIT);
+        }
     }
 }
 
@@ -362,17 +367,21 @@ fn send_one(producer: &BaseProducer<Counting>, message: &Outgoing<'_>) -> bool {
         record = record.headers(headers);
     }
     let mut wait = Duration::from_millis(1);
+    let full_since = Instant::now();
     loop {
         match producer.send(record) {
             Ok(()) => return true,
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                 record = back;
                 // rdkafka's poll waits out its whole timeout even once reports have
-                // arrived, so wait in short steps: the queue frees up within a millisecond
-                // or two and a long wait here leaves the broker idle. While it stays full
-                // (a cluster gone quiet), the steps grow: waiting, not spinning.
+                // arrived, so wait in 1 ms steps: the queue frees up within a millisecond
+                // or two and a longer wait leaves the producer idle. Only while it stays
+                // full for [`QUIET`] (a cluster gone quiet) do the steps grow: waiting,
+                // not spinning.
                 producer.poll(wait);
-                wait = (wait * 2).min(Duration::from_millis(10));
+                if full_since.elapsed() >= QUIET {
+                    wait = (wait * 2).min(Duration::from_millis(10));
+                }
             }
             Err((error, _)) => {
                 let f = produce::failure(&error);
