@@ -476,8 +476,9 @@ fn the_example_config_states_the_precedence_the_code_applies() {
     );
 }
 
-#[test]
-fn an_interrupted_produce_waits_for_its_reports_and_says_how_it_went() {
+/// `kill -SIGNAL` a produce reading from a terminal-like stdin: it waits for its reports,
+/// prints one summary and exits with `code`.
+fn interrupted_produce(signal: &str, code: i32) {
     let Some(broker) = kafka::shared() else {
         return;
     };
@@ -504,7 +505,7 @@ fn an_interrupted_produce_waits_for_its_reports_and_says_how_it_went() {
         }
     });
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("kill");
     assert!(sent.success());
@@ -515,14 +516,29 @@ fn an_interrupted_produce_waits_for_its_reports_and_says_how_it_went() {
     let mut stderr = String::new();
     let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
     drop(stdin);
-    let status = status.expect("ktui ends after Ctrl-C");
+    let status = status.expect("ktui ends after the signal");
     assert_eq!(
         status.code(),
-        Some(130),
+        Some(code),
         "interrupted, every message confirmed: {status:?} {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("produced ").count(),
+        1,
+        "one summary, not a second from the reading task: {stderr:?}"
     );
     assert!(
         stderr.contains(&format!("produced 2 messages to {topic}")),
         "the summary: {stderr:?}"
     );
+}
+
+#[test]
+fn an_interrupted_produce_waits_for_its_reports_and_says_how_it_went() {
+    interrupted_produce("-INT", 130);
+}
+
+#[test]
+fn a_terminated_produce_exits_with_sigterms_code() {
+    interrupted_produce("-TERM", 143);
 }

@@ -50,7 +50,7 @@ pub async fn run(
         let event = tokio::select! {
             event = worker.events.recv() => event,
             // Ctrl-C / SIGTERM: stop the source, let pending deliveries finish, report.
-            () = &mut interrupted, if !stopping && !stopped => {
+            _ = &mut interrupted, if !stopping && !stopped => {
                 stopping = true;
                 heard = heard && super::note("ktui feed: stopping");
                 let _ = worker.commands.send(Command::StopFeed { id: 1 }).await;

@@ -39,22 +39,23 @@ pub(crate) fn note(line: &str) -> bool {
     writeln!(stderr, "{line}").is_ok()
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub(crate) async fn interrupted() {
+/// Resolves on Ctrl-C or SIGTERM, with the exit code a shell expects for it (128 + N).
+pub(crate) async fn interrupted() -> u8 {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let Ok(mut term) = signal(SignalKind::terminate()) else {
             let _ = tokio::signal::ctrl_c().await;
-            return;
+            return 130;
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => 130,
+            _ = term.recv() => 143,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }

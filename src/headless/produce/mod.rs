@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::io::{self, BufReader, Read};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,9 @@ struct Counting {
     queued: AtomicU64,
     /// Empty input lines left out.
     skipped: AtomicU64,
+    /// Interrupted (Ctrl-C, SIGTERM): send nothing more, leave the summary to the
+    /// interrupt.
+    stopped: AtomicBool,
     delivered: AtomicU64,
     /// Every failure: bad input lines, refused sends and failed deliveries.
     failed: AtomicU64,
@@ -111,14 +114,17 @@ pub async fn run(args: ProduceArgs, settings: ClientSettings) -> anyhow::Result<
         done = work => Ok(done?),
         // Ctrl-C or SIGTERM: no more input (a read of stdin may never return), but what
         // was queued still gets its reports (bounded) and the summary says how it went.
-        () = super::interrupted() => {
+        signal_code = super::interrupted() => {
+            // The reading task may go on (a read of stdin may never return): it queues
+            // nothing more and prints nothing; this summary is the only one.
+            producer.context().stopped.store(true, Ordering::Relaxed);
             let brokers = config.get("bootstrap.servers").unwrap_or_default().to_string();
             let code = tokio::task::spawn_blocking(move || {
                 wait_for_reports(&producer, limit);
                 report(&producer, &args, &brokers)
             })
             .await?;
-            Ok(if code == ExitCode::SUCCESS { ExitCode::from(130) } else { code })
+            Ok(if code == ExitCode::SUCCESS { ExitCode::from(signal_code) } else { code })
         }
     }
 }
@@ -147,7 +153,7 @@ fn produce_all(
     }
     let mut queued = 0u64;
     let mut send = |message: Outgoing<'_>| {
-        if !send_one(producer, &message) {
+        if producer.context().stopped.load(Ordering::Relaxed) || !send_one(producer, &message) {
             return;
         }
         queued += 1;
@@ -189,6 +195,10 @@ fn produce_all(
     };
     if let Err(problem) = read {
         producer.context().fail(problem);
+    }
+    if producer.context().stopped.load(Ordering::Relaxed) {
+        // Interrupted: the interrupt waits for the reports and prints the summary.
+        return ExitCode::SUCCESS;
     }
     wait_for_reports(producer, limit);
     report(producer, args, &settings.brokers)
