@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     {
         return code;
     }
+    ktui::supervisor::follow_parent();
     let _log_guard = ktui::config::init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -45,6 +45,21 @@ pub fn is_child() -> bool {
         == Some(std::os::unix::process::parent_id())
 }
 
+/// In the supervised child: if the supervisor dies (even by SIGKILL, which it cannot
+/// catch), this TUI gets SIGHUP and quits cleanly, restoring the terminal, rather than
+/// holding the terminal in raw mode beside the shell. Checked again after arming, in case
+/// the supervisor died before.
+pub fn follow_parent() {
+    if !is_child() {
+        return;
+    }
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::HUP));
+    if !is_child() {
+        // The supervisor is gone already: nobody to hand the terminal back to.
+        std::process::exit(129);
+    }
+}
+
 /// Whether this interactive run should start a supervisor: not already the child, not
 /// opted out, and drawing on a terminal (otherwise the TUI only reports that it needs one).
 pub fn wanted() -> bool {
@@ -120,7 +135,11 @@ fn finish(status: ExitStatus, tty: Option<&OwnedFd>, saved: Option<&Termios>) ->
     if let Some(number) = status.signal() {
         restore_terminal(tty, saved);
         say(&death_notice(number, status.core_dumped()));
-        if let Some(draft) = crate::ui::tabs::compose::draft::path().filter(|path| path.exists()) {
+        // Only a draft the next start can read is worth pointing to.
+        if let Some(draft) = crate::ui::tabs::compose::draft::path().filter(|path| {
+            std::fs::read_to_string(path)
+                .is_ok_and(|text| crate::ui::tabs::compose::draft::Draft::parse(&text).is_ok())
+        }) {
             say(&format!(
                 "ktui: your Compose draft is kept in {} and will be offered at the next start",
                 draft.display()

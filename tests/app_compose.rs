@@ -654,3 +654,17 @@ fn a_draft_read_after_typing_began_does_not_overwrite_the_form() {
     app.handle(Event::DraftRead("{not json".into()));
     assert!(app.toasts.iter().any(|t| t.text.contains("cannot be read")));
 }
+
+#[test]
+fn an_unreadable_draft_file_is_removed_at_the_next_save_so_the_warning_does_not_return() {
+    let mut app = app_with_topics();
+    app.handle(Event::DraftRead("{not json".into()));
+    assert!(app.toasts.iter().any(|t| t.text.contains("cannot be read")));
+    app.flush_draft();
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveDraft)),
+        "the unreadable file goes"
+    );
+}

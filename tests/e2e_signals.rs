@@ -448,7 +448,13 @@ fn sigkill_leaves_a_sane_terminal_and_points_at_the_kept_draft() {
     let pane = Pane::start().expect("tmux");
     let draft = pane.data_dir().join("compose-draft.json");
     std::fs::create_dir_all(pane.data_dir()).expect("data dir");
-    std::fs::write(&draft, r#"{"topic":"sample","value":"typed"}"#).expect("draft");
+    let form = ktui::ui::tabs::compose::draft::DraftForm {
+        topic: "sample".into(),
+        value: "typed".into(),
+        ..Default::default()
+    };
+    let saved = ktui::ui::tabs::compose::draft::Draft::new(form, 1_764_547_200_000);
+    std::fs::write(&draft, saved.to_json()).expect("draft");
     let tui = pane.tui_pid();
     kill(tui, Signal::KILL);
     let screen = assert_terminal_given_back(&pane, Signal::KILL.as_raw());

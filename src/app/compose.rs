@@ -209,10 +209,14 @@ impl App {
                 self.notice(
                     Level::Warn,
                     format!(
-                        "The Compose draft {} cannot be read ({error}); it is replaced once you type",
+                        "The Compose draft {} cannot be read ({error}); it is replaced by what you type, or removed",
                         file.unwrap_or_default()
                     ),
                 );
+                // Something unreadable is on disk: the next flush replaces or removes it,
+                // so the warning does not come back at every start.
+                self.compose.draft.on_disk = Some(draft::DraftForm::default());
+                self.compose.draft.dirty = true;
                 return;
             }
         };

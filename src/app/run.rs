@@ -31,11 +31,18 @@ pub async fn run(
     let started = Instant::now();
     let mut frames: u64 = 0;
     let mut last_frame: Option<Instant> = None;
+    // A terminal that cannot be drawn on (hung up) ends the session like a quit signal,
+    // so what was typed is still kept; the error is returned after.
+    let mut draw_error: Option<std::io::Error> = None;
     while !app.should_quit {
         if app.dirty {
             let due = last_frame.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
             if due.is_zero() {
-                terminal.draw(|frame| ui::render(app, frame))?;
+                if let Err(error) = terminal.draw(|frame| ui::render(app, frame)) {
+                    draw_error = Some(error);
+                    quit(app, events);
+                    break;
+                }
                 frames += 1;
                 app.dirty = false;
                 last_frame = Some(Instant::now());
@@ -89,7 +96,7 @@ pub async fn run(
         tail_records = app.tail.buffer.next_seq(),
         "session"
     );
-    Ok(())
+    draw_error.map_or(Ok(()), |error| Err(error.into()))
 }
 
 /// Quits as `q` does, for a quit signal or input that ended: whatever was typed in
