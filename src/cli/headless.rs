@@ -1,0 +1,152 @@
+//! The headless subcommands and their arguments.
+
+use clap::Subcommand;
+
+use super::FeedOptions;
+use crate::kafka::client::parse_property;
+
+/// Scriptable subcommands: same engine, no terminal UI.
+#[derive(Debug, Subcommand)]
+pub enum Headless {
+    /// Print the topic table (or JSON) and exit.
+    Topics {
+        /// Print a JSON array of {name, partitions, replication_factor, messages, …}.
+        #[arg(long)]
+        json: bool,
+        /// Give up on an unreachable cluster after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        timeout: u64,
+        #[command(flatten)]
+        more: MoreProperties,
+    },
+    /// Print records from a topic, like kcat -C.
+    Consume(ConsumeArgs),
+    /// Publish messages from stdin (or files), like kcat -P.
+    Produce(ProduceArgs),
+    /// Show the config file, the clusters it defines and the settings in effect (secrets
+    /// masked); exits 2 if the file has an error.
+    Config {
+        #[command(flatten)]
+        more: MoreProperties,
+    },
+    /// Run only the feed bridge: a post source published into a topic.
+    Feed {
+        /// twitter, bluesky, or replay:PATH.
+        #[arg(long, value_name = "SOURCE")]
+        source: String,
+        /// The topic to publish into (default: --feed-topic).
+        #[arg(long, value_name = "TOPIC")]
+        topic: Option<String>,
+        #[command(flatten)]
+        options: FeedOptions,
+        #[command(flatten)]
+        more: MoreProperties,
+    },
+}
+
+/// `-X` after a subcommand's name: added after the ones before it (a global flag would
+/// keep only one side's).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MoreProperties {
+    /// A librdkafka property, as kcat takes it (repeatable), e.g. -X security.protocol=SSL.
+    #[arg(short = 'X', value_name = "PROP=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+}
+
+impl Headless {
+    /// What this command would write to the cluster, in words; `None` for read-only work.
+    pub fn writes(&self) -> Option<&'static str> {
+        match self {
+            Self::Produce(_) => Some("Producing"),
+            Self::Feed { .. } => Some("Feed publishing"),
+            Self::Consume(args) if args.group.is_some() => {
+                Some("Consuming as a group (it commits offsets)")
+            }
+            Self::Topics { .. } | Self::Consume(_) | Self::Config { .. } => None,
+        }
+    }
+
+    pub(super) fn more_properties_mut(&mut self) -> &mut MoreProperties {
+        match self {
+            Self::Topics { more, .. } | Self::Config { more } | Self::Feed { more, .. } => more,
+            Self::Consume(args) => &mut args.more,
+            Self::Produce(args) => &mut args.more,
+        }
+    }
+}
+
+/// `ktui produce`: messages from stdin, one per line (or NDJSON envelopes), like `kcat -P`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProduceArgs {
+    pub topic: String,
+    /// Read these files instead of stdin: each file is one message (with -l: one per line).
+    pub files: Vec<std::path::PathBuf>,
+    /// The key of every message.
+    #[arg(short = 'k', value_name = "KEY")]
+    pub key: Option<String>,
+    /// Split each line at the first SEP into key and value, like kcat -K.
+    #[arg(short = 'K', value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// A header on every message (repeatable).
+    #[arg(short = 'H', value_name = "NAME=VALUE", value_parser = crate::kafka::produce::parse_header)]
+    pub headers: Vec<crate::kafka::model::Header>,
+    /// Send to this partition instead of letting the partitioner choose.
+    #[arg(short = 'p', value_name = "PARTITION")]
+    pub partition: Option<i32>,
+    /// text: one message per line; json: NDJSON envelopes (as consume --format json writes).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// With files: one message per line instead of one per file.
+    #[arg(short = 'l')]
+    pub lines: bool,
+    /// Send empty lines as empty messages (by default they are skipped, as kcat does).
+    #[arg(long = "keep-empty")]
+    pub keep_empty: bool,
+    #[command(flatten)]
+    pub more: MoreProperties,
+}
+
+/// `ktui consume`: print records, like `kcat -C`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConsumeArgs {
+    pub topic: String,
+    /// Where to start: end, beginning, N (offset), -N (last N per partition), @TIME
+    /// (ISO 8601, epoch ms, or relative like @-15m).
+    #[arg(
+        short = 'o',
+        long = "offset",
+        value_name = "POS",
+        default_value = "end",
+        allow_hyphen_values = true
+    )]
+    pub offset: String,
+    /// Only these partitions, e.g. 0,2 or 0-3.
+    #[arg(short = 'p', long = "partitions", value_name = "LIST")]
+    pub partitions: Option<String>,
+    /// Stop after this many records (after the filter).
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+    /// Exit once every partition has reached its end.
+    #[arg(short = 'e', long = "exit")]
+    pub exit_at_end: bool,
+    /// text: one value per line; json: one NDJSON envelope per record.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the key before the value, separated by SEP (text format), like kcat -K.
+    #[arg(short = 'K', value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// Only records that match: text, /regex/, or a jq expression (.user.id == 42).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Consume as a member of this consumer group (subscribes and commits).
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    #[command(flatten)]
+    pub more: MoreProperties,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
