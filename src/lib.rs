@@ -34,7 +34,7 @@ use crossterm::execute;
 use app::{App, ClusterLabel};
 use cli::Cli;
 use event::EventQueue;
-use kafka::demo::DemoCluster;
+use kafka::demo::{DemoCluster, DemoOptions};
 use kafka::{ClientSettings, WorkerOptions};
 use keymap::Keymap;
 use ui::tabs::tail::TailTab;
@@ -80,34 +80,12 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     for profile in profiles.list.iter_mut().filter(|_| loaded.error.is_some()) {
         profile.read_only = Some(CONFIG_BROKEN.to_string());
     }
-    let demo = if cli.demo {
-        Some(
-            DemoCluster::start()
-                .await
-                .context("cannot start the demo cluster")?,
-        )
+    let (demo, demo_index) = if cli.demo {
+        let demo = start_demo(&cli, &loaded, &mut profiles).await?;
+        (Some(demo), Some(profiles.current))
     } else {
-        None
+        (None, None)
     };
-    let mut demo_index = None;
-    if let Some(demo) = &demo {
-        let mut profile = config::Profile::ad_hoc("demo", demo.bootstrap.clone());
-        if cli.read_only {
-            profile.read_only = Some("read-only session (--read-only)".to_string());
-        } else if loaded.error.is_some() {
-            profile.read_only = Some(CONFIG_BROKEN.to_string());
-        }
-        // The demo takes the place of a cluster given only by address (-b or the
-        // localhost default); the config file's clusters stay on offer.
-        let current = &profiles.list[profiles.current];
-        if loaded.file.clusters.contains_key(&current.name) {
-            profiles.list.insert(0, profile);
-            profiles.current = 0;
-        } else {
-            profiles.list[profiles.current] = profile;
-        }
-        demo_index = Some(profiles.current);
-    }
     let profile = profiles.list[profiles.current].clone();
     // A `cmd:` secret runs here, before the terminal is taken over.
     let spec = profile.spec();
@@ -129,6 +107,16 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         return headless::run(command, settings, &cli.feed_options).await;
     }
+    if let Some(demo) = demo.as_ref().filter(|d| d.fallback.is_some()) {
+        notices.push((
+            app::Level::Info,
+            format!(
+                "{}: the demo cluster listens at {} instead.",
+                demo.fallback.as_deref().unwrap_or_default(),
+                demo.advertised_address()
+            ),
+        ));
+    }
     let mut options = WorkerOptions::new(
         resolved
             .clone()
@@ -149,6 +137,35 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let code = run_tui(app, worker).await?;
     drop(demo);
     Ok(code)
+}
+
+/// Starts the demo cluster and puts it in the place of a cluster given only by address
+/// (-b or the localhost default); the config file's clusters stay on offer.
+async fn start_demo(
+    cli: &Cli,
+    loaded: &config::file::Loaded,
+    profiles: &mut config::profile::Profiles,
+) -> anyhow::Result<DemoCluster> {
+    let demo = DemoCluster::start_with(DemoOptions {
+        listen: Some(cli.demo_listen),
+        trickle: (!cli.demo_trickle.is_zero()).then_some(cli.demo_trickle),
+    })
+    .await
+    .context("cannot start the demo cluster")?;
+    let mut profile = config::Profile::ad_hoc("demo", demo.bootstrap.clone());
+    if cli.read_only {
+        profile.read_only = Some("read-only session (--read-only)".to_string());
+    } else if loaded.error.is_some() {
+        profile.read_only = Some(CONFIG_BROKEN.to_string());
+    }
+    let current = &profiles.list[profiles.current];
+    if loaded.file.clusters.contains_key(&current.name) {
+        profiles.list.insert(0, profile);
+        profiles.current = 0;
+    } else {
+        profiles.list[profiles.current] = profile;
+    }
+    Ok(demo)
 }
 
 /// Why every cluster is read-only when the config file could not be used.

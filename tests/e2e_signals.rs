@@ -15,7 +15,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use rustix::process::{Pid, Signal};
-use support::{KTUI, Tui, poll_until, unique, wait_until};
+use support::{DEMO_ENV, KTUI, Tui, poll_until, unique, wait_until};
 use tempfile::TempDir;
 
 /// Bound for the demo cluster and the first frame.
@@ -83,6 +83,7 @@ impl Pane {
             .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
             .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
             .arg("TERM=xterm-256color")
+            .args(DEMO_ENV.iter().map(|(k, v)| format!("{k}={v}")))
             .args([KTUI, "--demo"]);
         let output = command.output().expect("cannot run tmux");
         assert!(

@@ -245,6 +245,8 @@ fn headless_topics_json_on_the_demo_cluster() {
     let output = Process::new(env!("CARGO_BIN_EXE_ktui"))
         .args(["--demo", "topics", "--json"])
         .env("XDG_DATA_HOME", std::env::temp_dir().join("ktui-test-data"))
+        .env("KTUI_DEMO_LISTEN", "127.0.0.1:0")
+        .env("KTUI_DEMO_TRICKLE", "off")
         .output()
         .unwrap();
     assert!(

@@ -36,7 +36,7 @@ impl Hose<'_> {
     ) -> (T, u64) {
         create_topic(self.rt, self.demo, topic, self.partitions);
         let producer = {
-            let (bootstrap, topic) = (self.demo.bootstrap.clone(), topic.to_string());
+            let (bootstrap, topic) = (self.demo.mock_bootstrap.clone(), topic.to_string());
             let (payload, secs) = (self.payload.to_vec(), self.secs);
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_secs_f64(FIREHOSE_DELAY));

@@ -174,7 +174,7 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
     let kcat = kcat();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let demo = rt.block_on(DemoCluster::start()).expect("mock cluster");
-    let bootstrap = demo.bootstrap.clone();
+    let bootstrap = demo.mock_bootstrap.clone();
     let work = tempfile::tempdir().expect("work dir");
     let data = work.path().join("data.txt");
     write_data(&data, options.records, options.size);

@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser};
@@ -157,6 +159,17 @@ fn collect_explicit(matches: &ArgMatches, into: &mut HashSet<String>) {
     }
 }
 
+/// `500ms`, `2s`, `1m` (jiff's friendly durations), or `off` (zero).
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Duration::ZERO);
+    }
+    let parsed: jiff::SignedDuration = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (like 500ms, 2s, 1m) or off"))?;
+    Duration::try_from(parsed).map_err(|_| format!("{text:?} is negative"))
+}
+
 /// A terminal UI for Apache Kafka: browse topics, tail, compose, and pipe a live feed in.
 #[derive(Debug, Parser)]
 #[command(name = "ktui", version, about, long_about = None)]
@@ -216,9 +229,33 @@ pub struct Cli {
     #[arg(long, value_name = "N[,SIZE]", default_value = "100000,256MiB", value_parser = Bounds::parse)]
     pub buffer: Bounds,
 
-    /// Run on an embedded demo cluster (no Kafka needed); it also listens on 127.0.0.1:9092 when free.
+    /// Run on an embedded demo cluster (no Kafka needed) that any Kafka client can use too,
+    /// at 127.0.0.1:9092 when free (see --demo-listen).
     #[arg(long, global = true)]
     pub demo: bool,
+
+    /// Where the demo cluster's first broker listens; when it is taken, any free port (the
+    /// status bar shows which).
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        env = "KTUI_DEMO_LISTEN",
+        default_value = crate::kafka::demo::QUICKSTART_ADDRESS,
+        global = true
+    )]
+    pub demo_listen: SocketAddr,
+
+    /// How often, on average, the demo writes a made-up record into `sample` (500ms, 2s,
+    /// 1m; off: never).
+    #[arg(
+        long,
+        value_name = "INTERVAL",
+        env = "KTUI_DEMO_TRICKLE",
+        default_value = "2s",
+        value_parser = parse_interval,
+        global = true
+    )]
+    pub demo_trickle: Duration,
 
     /// Start a post source with the TUI: twitter, bluesky, or replay:PATH (off: none, even
     /// in --demo, which otherwise replays made-up tweets into the feed topic).

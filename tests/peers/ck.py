@@ -12,6 +12,9 @@ Same JSON shapes as kp.py, so the tests parse both the same way:
         every record from the beginning, as a JSON list of {"partition", "offset", "key",
         "value", "headers": [[name, value]]}; bytes are base64, null stays null. Exits 1 if
         fewer than N arrive within T ms.
+    ck.py --bootstrap ADDR committed GROUP TOPIC
+        the group's committed offsets, as a JSON object {"partition": offset} (partitions
+        without one are left out).
     ck.py --version      # confluent-kafka's and its librdkafka's versions
 
 Every call gives up quickly on an unreachable broker and exits 1 with the reason on stderr.
@@ -112,6 +115,22 @@ def cmd_consume(args):
     print(json.dumps(records))
 
 
+def cmd_committed(args):
+    consumer = Consumer({
+        "bootstrap.servers": args.bootstrap,
+        "group.id": args.group,
+        "enable.auto.commit": False,
+    })
+    metadata = consumer.list_topics(args.topic, timeout=TIMEOUT_S)
+    topic = metadata.topics.get(args.topic)
+    if topic is None or topic.error is not None or not topic.partitions:
+        raise SystemExit(f"ck.py committed: no topic {args.topic}")
+    wanted = [TopicPartition(args.topic, p) for p in sorted(topic.partitions)]
+    committed = consumer.committed(wanted, timeout=TIMEOUT_S)
+    consumer.close()
+    print(json.dumps({str(tp.partition): tp.offset for tp in committed if tp.offset >= 0}))
+
+
 def main():
     if sys.argv[1:] == ["--version"]:
         print(f"confluent-kafka {confluent_kafka.__version__}, "
@@ -129,6 +148,10 @@ def main():
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--timeout-ms", type=int, default=15000)
     p.set_defaults(run=cmd_consume)
+    p = sub.add_parser("committed")
+    p.add_argument("group")
+    p.add_argument("topic")
+    p.set_defaults(run=cmd_committed)
     args = parser.parse_args()
     try:
         args.run(args)

@@ -504,6 +504,30 @@ const EXIT_RECORDER: &str =
 /// Like [`EXIT_RECORDER`], with `"$@"`'s stderr written to the file named by `$2`.
 const EXIT_AND_STDERR_RECORDER: &str = r#"out=$1; err=$2; shift 2; "$@" 2>"$err"; code=$?; echo "$code" > "$out.tmp" && mv "$out.tmp" "$out""#;
 
+/// The environment every ktui a test starts gets (a test may override it): a `--demo`
+/// listens on a free port, not the quickstart's 127.0.0.1:9092 (see [`quickstart_port`]),
+/// and writes no trickle into `sample`, so its contents are what the test put there.
+pub const DEMO_ENV: [(&str, &str); 2] = [
+    ("KTUI_DEMO_LISTEN", "127.0.0.1:0"),
+    ("KTUI_DEMO_TRICKLE", "off"),
+];
+
+/// Holds 127.0.0.1:9092 for this test (a claim shared by every test process of this
+/// checkout, held until the `File` is dropped) once the port is free. `None` (after a
+/// notice; a failure in CI) when something outside the tests listens there.
+pub fn quickstart_port() -> Option<std::fs::File> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kafka-ports");
+    std::fs::create_dir_all(&dir).expect("the port claims dir");
+    let claim = std::fs::File::create(dir.join("9092")).expect("the 9092 claim file");
+    claim.lock().expect("claim 127.0.0.1:9092");
+    // The previous holder's ktui may take a moment to close its listener.
+    let free = poll_until(Duration::from_secs(10), || {
+        std::net::TcpListener::bind(("127.0.0.1", 9092)).ok()
+    })
+    .is_some();
+    require("127.0.0.1:9092 free for the quickstart's scripts", free).then_some(claim)
+}
+
 /// How [`Tui::start_with`] starts ktui, beyond its arguments and terminal size.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TuiOptions<'a> {
@@ -630,6 +654,9 @@ impl Tui {
             .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
             .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
             .arg("TERM=xterm-256color")
+            // A demo leaves 127.0.0.1:9092 to the tests that ask for it, and keeps
+            // `sample` still unless a test asks for the trickle.
+            .args(DEMO_ENV.iter().map(|(k, v)| format!("{k}={v}")))
             .args(options.env.iter().map(|(k, v)| format!("{k}={v}")))
             .arg(KTUI)
             .args(args);

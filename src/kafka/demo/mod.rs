@@ -1,24 +1,32 @@
-//! The embedded demo cluster: librdkafka's in-process mock cluster, reachable over TCP
-//! by any client (kcat, kafka-python), seeded with the quickstart's topics.
+//! The embedded demo cluster: librdkafka's in-process mock cluster behind a Kafka-protocol
+//! front ([`front`]) that any client can use (kafka-python, Java, librdkafka), seeded with
+//! the quickstart's topics and, while it runs, a trickle of records into `sample`.
 //!
 //! The mock cluster is not `Send`, so it lives on a thread of its own; the worker talks to
 //! it through [`DemoAdmin`]. The mock does not implement CreateTopics/DeleteTopics, so the
 //! Topics tab's create and delete are routed here and done through the mock's own API.
 
+mod front;
+pub mod trickle;
+pub mod wire;
+
 use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
 use rdkafka::config::ClientConfig;
 use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
+use self::front::Front;
+use self::trickle::Trickle;
 use super::admin::explain;
 use super::model::{AdminError, NewTopicSpec};
 
@@ -26,6 +34,17 @@ use super::model::{AdminError, NewTopicSpec};
 pub const DEMO_BROKERS: i32 = 3;
 /// The address the Kafka quickstart (and its scripts) hard-code.
 pub const QUICKSTART_ADDRESS: &str = "127.0.0.1:9092";
+/// How often, on average, `ktui --demo` writes a record into `sample`.
+pub const DEFAULT_TRICKLE: Duration = Duration::from_secs(2);
+
+/// How to run the demo cluster.
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    /// Where the first broker listens (when free); `None`: any free port.
+    pub listen: Option<SocketAddr>,
+    /// The mean pause between records written into `sample`; `None`: no trickle.
+    pub trickle: Option<Duration>,
+}
 
 /// The messages `sample` starts with, like the quickstart's `producer.py` sends.
 const SEED: &[(Option<&str>, &str)] = &[
@@ -86,55 +105,63 @@ fn gone() -> AdminError {
 
 /// The running demo cluster. Dropping it stops the cluster.
 pub struct DemoCluster {
-    /// The mock brokers' own addresses (a bootstrap list).
+    /// The brokers' addresses for clients (the front's listeners): a bootstrap list.
     pub bootstrap: String,
-    /// `127.0.0.1:9092` when that port was free and now forwards to the cluster.
-    pub quickstart_address: Option<String>,
+    /// The mock brokers' own addresses, behind the front: for librdkafka clients only
+    /// (the benchmark reads the mock without the relay).
+    pub mock_bootstrap: String,
+    /// Why the first broker is not at the address asked for, when it is not.
+    pub fallback: Option<String>,
     admin: DemoAdmin,
     thread: Option<JoinHandle<()>>,
-    proxy: Option<tokio::task::JoinHandle<()>>,
+    front: Option<Front>,
 }
 
 impl DemoCluster {
-    /// Starts the cluster, creates `sample` and `tweets`, seeds `sample`, and (inside a
-    /// tokio runtime) forwards `127.0.0.1:9092` to it when that port is free.
+    /// Starts the cluster on free ports, without a trickle: see [`DemoCluster::start_with`].
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(DemoOptions::default()).await
+    }
+
+    /// Starts the cluster, creates `sample` and `tweets`, seeds `sample`, and (inside a
+    /// tokio runtime) puts the front before it: the first broker at `options.listen`
+    /// when that is free.
+    pub async fn start_with(options: DemoOptions) -> anyhow::Result<Self> {
         let (ops_tx, ops_rx) = std_mpsc::channel();
         let (ready_tx, ready_rx) = oneshot::channel();
+        let trickle = options.trickle;
         let thread = std::thread::Builder::new()
             .name("ktui-demo-cluster".into())
-            .spawn(move || run_cluster(&ops_rx, ready_tx))
+            .spawn(move || run_cluster(&ops_rx, ready_tx, trickle))
             .context("cannot start the demo cluster thread")?;
-        let bootstrap = ready_rx
+        let mock_bootstrap = ready_rx
             .await
             .map_err(|_| anyhow!("the demo cluster thread exited before it was ready"))??;
-        let target = bootstrap.split(',').next().unwrap_or_default().to_string();
-        let (quickstart_address, proxy) = match TcpListener::bind(QUICKSTART_ADDRESS).await {
-            Ok(listener) => (
-                Some(QUICKSTART_ADDRESS.to_string()),
-                Some(tokio::spawn(forward(listener, target))),
-            ),
+        let admin = DemoAdmin { ops: ops_tx };
+        let front = match Front::start(&mock_bootstrap, options.listen).await {
+            Ok(front) => front,
             Err(error) => {
-                tracing::info!(
-                    "{QUICKSTART_ADDRESS} is taken ({error}); demo stays on {bootstrap}"
-                );
-                (None, None)
+                let _ = admin.ops.send(MockOp::Stop);
+                let _ = thread.join();
+                return Err(error.context("cannot open the demo cluster's listeners"));
             }
         };
+        if let Some(why) = &front.fallback {
+            tracing::info!("demo: {why}; listening on {}", front.addresses.join(","));
+        }
         Ok(Self {
-            bootstrap,
-            quickstart_address,
-            admin: DemoAdmin { ops: ops_tx },
+            bootstrap: front.addresses.join(","),
+            mock_bootstrap,
+            fallback: front.fallback.clone(),
+            admin,
             thread: Some(thread),
-            proxy,
+            front: Some(front),
         })
     }
 
-    /// The address a user should give other clients: 9092 when we hold it.
+    /// The address a user should give other clients (the first broker's).
     pub fn advertised_address(&self) -> &str {
-        self.quickstart_address
-            .as_deref()
-            .unwrap_or(&self.bootstrap)
+        self.bootstrap.split(',').next().unwrap_or_default()
     }
 
     pub fn admin(&self) -> DemoAdmin {
@@ -144,9 +171,7 @@ impl DemoCluster {
 
 impl Drop for DemoCluster {
     fn drop(&mut self) {
-        if let Some(proxy) = self.proxy.take() {
-            proxy.abort();
-        }
+        drop(self.front.take());
         let _ = self.admin.ops.send(MockOp::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -154,27 +179,13 @@ impl Drop for DemoCluster {
     }
 }
 
-/// Forwards every TCP connection on `listener` to `target`, byte for byte.
-async fn forward(listener: TcpListener, target: String) {
-    loop {
-        let Ok((mut inbound, _)) = listener.accept().await else {
-            continue;
-        };
-        let target = target.clone();
-        tokio::spawn(async move {
-            match TcpStream::connect(&target).await {
-                Ok(mut outbound) => {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-                Err(error) => tracing::warn!("demo forward to {target} failed: {error}"),
-            }
-        });
-    }
-}
-
-fn run_cluster(ops: &std_mpsc::Receiver<MockOp>, ready: oneshot::Sender<anyhow::Result<String>>) {
-    let cluster = match start_and_seed() {
-        Ok(cluster) => cluster,
+fn run_cluster(
+    ops: &std_mpsc::Receiver<MockOp>,
+    ready: oneshot::Sender<anyhow::Result<String>>,
+    trickle: Option<Duration>,
+) {
+    let (cluster, producer) = match start_and_seed() {
+        Ok(started) => started,
         Err(error) => {
             let _ = ready.send(Err(error));
             return;
@@ -183,7 +194,29 @@ fn run_cluster(ops: &std_mpsc::Receiver<MockOp>, ready: oneshot::Sender<anyhow::
     let _ = ready.send(Ok(cluster.bootstrap_servers()));
     // Names deleted through the mock: it cannot forget a topic, only hide it.
     let mut deleted: HashSet<String> = HashSet::new();
-    while let Ok(op) = ops.recv() {
+    let mut records = Trickle::new(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    );
+    let mut next_record = trickle.map(|mean| Instant::now() + records.pause(mean));
+    loop {
+        producer.poll(Duration::ZERO);
+        let op = match next_record {
+            Some(at) => match ops.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                Ok(op) => op,
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                    send_trickle(&producer, &mut records);
+                    next_record = trickle.map(|mean| Instant::now() + records.pause(mean));
+                    continue;
+                }
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+            None => match ops.recv() {
+                Ok(op) => op,
+                Err(_) => break,
+            },
+        };
         match op {
             MockOp::Create(spec, reply) => {
                 let _ = reply.send(create(&cluster, &deleted, &spec));
@@ -203,10 +236,14 @@ fn run_cluster(ops: &std_mpsc::Receiver<MockOp>, ready: oneshot::Sender<anyhow::
             MockOp::Stop => break,
         }
     }
+    // Records still queued are sent before the cluster goes.
+    producer.flush(Duration::from_secs(1)).ok();
+    drop(producer);
+    drop(cluster);
 }
 
 fn create(
-    cluster: &MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    cluster: &Mock,
     deleted: &HashSet<String>,
     spec: &NewTopicSpec,
 ) -> Result<(), AdminError> {
@@ -242,8 +279,30 @@ fn mock_error(error: &KafkaError) -> AdminError {
     }
 }
 
-fn start_and_seed()
--> anyhow::Result<MockCluster<'static, rdkafka::producer::DefaultProducerContext>> {
+/// Writes the next made-up record into `sample`; a full queue just skips one.
+fn send_trickle(producer: &BaseProducer, records: &mut Trickle) {
+    let record = records.next_record();
+    let mut headers = OwnedHeaders::new();
+    for (name, value) in &record.headers {
+        headers = headers.insert(Header {
+            key: name,
+            value: Some(value),
+        });
+    }
+    let mut message = BaseRecord::<str, str>::to("sample")
+        .payload(&record.value)
+        .headers(headers);
+    if let Some(key) = &record.key {
+        message = message.key(key);
+    }
+    if let Err((error, _)) = producer.send(message) {
+        tracing::debug!("demo trickle skipped a record: {error}");
+    }
+}
+
+type Mock = MockCluster<'static, rdkafka::producer::DefaultProducerContext>;
+
+fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer)> {
     let cluster = MockCluster::new(DEMO_BROKERS).context("cannot start the mock cluster")?;
     cluster
         .create_topic("sample", 3, 3)
@@ -268,5 +327,5 @@ fn start_and_seed()
     producer
         .flush(Duration::from_secs(10))
         .context("cannot seed topic sample")?;
-    Ok(cluster)
+    Ok((cluster, producer))
 }
