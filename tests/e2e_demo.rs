@@ -15,8 +15,9 @@ use std::time::Duration;
 use support::kafka::libs_dir;
 use support::peers::{ck, ck_available, ck_consume, java_console_consume, java_console_produce};
 use support::{
-    Tui, TuiOptions, kcat, kcat_available, kp_consume, kp_produce_records, peer_available,
-    poll_until, python, quickstart_port, require, run_with_timeout, unique, word_after,
+    Tui, TuiOptions, kcat, kcat_available, kp_consume, kp_produce_records, kp_topics, kp_try,
+    peer_available, poll_until, python, quickstart_port, require, run_with_timeout, unique,
+    word_after,
 };
 
 /// Bound for anything the UI should show after a broker round trip.
@@ -308,6 +309,15 @@ fn when_9092_is_taken_the_demo_starts_elsewhere_and_says_where() {
     assert_eq!(written.len(), 1);
     let read = kp_consume(&address, "sample", 7);
     assert!(read.iter().any(|r| r.value_text() == value), "{read:?}");
+    // What the mock cannot do is refused at once, in words, not after a timeout: the
+    // controller it names is one of its brokers.
+    let refused = kp_try(&address, &["create-topic", &unique("t")])
+        .expect_err("the demo has no CreateTopics for other clients");
+    assert!(
+        refused.contains("does not support the 'CreateTopicsRequest'"),
+        "{refused}"
+    );
+    assert_eq!(kp_topics(&address), ["sample", "tweets"]);
     drop((taken, port));
 }
 

@@ -286,6 +286,37 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         report.consumed_lines = Some(lines);
     }
 
+    // 2b. The demo's Kafka-protocol front (what other clients go through): the same
+    // consume through it and straight to the mock, alternating runs.
+    if options.runs("front") {
+        let mut through = Vec::new();
+        let mut direct = Vec::new();
+        for _ in 0..options.repeat {
+            for (address, times) in [(&demo.bootstrap, &mut through), (&bootstrap, &mut direct)] {
+                times.push(timed(
+                    Command::new(ktui).args([
+                        "consume",
+                        "-b",
+                        address,
+                        loaded,
+                        "-o",
+                        "beginning",
+                        "-e",
+                    ]),
+                    None,
+                ));
+            }
+        }
+        let mut row = pair_row(
+            format!("demo front: consume {label} (through the front / to the mock)"),
+            n,
+            &through,
+            Some(&direct),
+        );
+        row.peer = format!("direct {}", row.peer);
+        report.rows.push(row);
+    }
+
     // 3. Startup: to the first frame, and to the first record of the loaded topic visible.
     if options.runs("startup") {
         let home = Home::new();

@@ -6,7 +6,8 @@
 //!   range it does support, so the client retries. (The mock supports 0–2 and answers a
 //!   newer request in a shape kafka-python and Java clients cannot read.)
 //! - **Metadata** and **FindCoordinator** answers name brokers: their addresses are
-//!   rewritten to the front's listeners, so a client never talks to the mock directly.
+//!   rewritten to the front's listeners, so a client never talks to the mock directly;
+//!   Metadata's controller becomes a broker that exists.
 //! - Everything else passes through byte for byte.
 
 use std::collections::HashMap;
@@ -208,6 +209,15 @@ pub fn outbound(api_key: i16, version: i16, body: Bytes, routes: &Routes) -> any
         for broker in &mut response.brokers {
             routes.route(&mut broker.host, &mut broker.port);
         }
+        // The mock names broker 0, which does not exist, as the controller: admin clients
+        // (Java's, kafka-python's) then wait for it until they time out. A real cluster
+        // always names one of its brokers.
+        let known = |id| response.brokers.iter().any(|b| b.node_id == id);
+        if !known(response.controller_id) {
+            if let Some(first) = response.brokers.iter().map(|b| b.node_id).min() {
+                response.controller_id = first;
+            }
+        }
         return frame(&header, header_version, &response, version);
     }
     if api_key == ApiKey::FindCoordinator as i16 {
@@ -407,7 +417,7 @@ mod tests {
                         .with_host(StrBytes::from_static_str("127.0.0.1"))
                         .with_port(40002),
                 ])
-                .with_controller_id(1.into());
+                .with_controller_id(0.into());
             let header = ResponseHeader::default().with_correlation_id(77);
             let header_version = MetadataResponse::header_version(version);
             let mut body = frame(&header, header_version, &response, version).unwrap();
@@ -419,6 +429,9 @@ mod tests {
             let decoded = MetadataResponse::decode(&mut out, version).unwrap();
             let ports: Vec<i32> = decoded.brokers.iter().map(|b| b.port).collect();
             assert_eq!(ports, [9092, 40002], "v{version}");
+            if version >= 1 {
+                assert_eq!(decoded.controller_id, 1, "an existing broker, v{version}");
+            }
             assert!(!out.has_remaining(), "v{version}");
         }
     }
