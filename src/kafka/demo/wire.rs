@@ -213,10 +213,10 @@ pub fn outbound(api_key: i16, version: i16, body: Bytes, routes: &Routes) -> any
         // (Java's, kafka-python's) then wait for it until they time out. A real cluster
         // always names one of its brokers.
         let known = |id| response.brokers.iter().any(|b| b.node_id == id);
-        if !known(response.controller_id) {
-            if let Some(first) = response.brokers.iter().map(|b| b.node_id).min() {
-                response.controller_id = first;
-            }
+        if !known(response.controller_id)
+            && let Some(first) = response.brokers.iter().map(|b| b.node_id).min()
+        {
+            response.controller_id = first;
         }
         return frame(&header, header_version, &response, version);
     }
