@@ -370,7 +370,7 @@ fn paste_goes_into_the_focused_field() {
 #[test]
 fn a_stopped_feed_says_so_once_and_how_to_start_it() {
     use ktui::feed::{FeedState, SourceSpec};
-    use ktui::kafka::feed_bridge::FeedUpdate;
+    use ktui::kafka::FeedUpdate;
     let mut app = loaded(&["tweets"]);
     app.size = (100, 20);
     app.feed.source = Some(SourceSpec::Replay {

@@ -284,8 +284,8 @@ fn read_only_worker(demo: &DemoCluster) -> WorkerHandle {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_worker_refuses_feeds_and_group_tails() {
-    use ktui::kafka::feed_bridge::{FeedJob, FeedUpdate, ValueFormat};
     use ktui::kafka::tail::{TailEvent, TailSpec};
+    use ktui::kafka::{FeedJob, FeedUpdate, ValueFormat};
 
     let demo = DemoCluster::start().await.expect("demo cluster starts");
     let mut handle = read_only_worker(&demo);

@@ -5,10 +5,10 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::{App, Level};
 use crate::action::Action;
 use crate::kafka::Command;
-use crate::kafka::feed_bridge::{FeedJob, FeedUpdate};
 use crate::kafka::position::StartPosition;
 use crate::kafka::tail::{TailEvent, TailSpec};
 use crate::kafka::worker::RulesChange;
+use crate::kafka::{FeedJob, FeedUpdate};
 use crate::loadable::Loadable;
 use crate::ui::tabs::feed::rules::{AddRuleForm, RulesPopup};
 

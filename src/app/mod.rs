@@ -162,11 +162,7 @@ impl App {
             topics: TopicsTab::new(),
             tail: TailTab::default(),
             compose: ComposeTab::default(),
-            feed: FeedTab::new(
-                None,
-                "tweets".into(),
-                crate::kafka::feed_bridge::ValueFormat::Json,
-            ),
+            feed: FeedTab::new(None, "tweets".into(), crate::kafka::ValueFormat::Json),
             connection: Connection::Connecting {
                 address: cluster.address.clone(),
             },

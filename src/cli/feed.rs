@@ -1,6 +1,8 @@
 //! The post sources' flags, shared by `--feed` and `ktui feed`.
 
-use crate::kafka::feed_bridge::ValueFormat;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+
+use crate::kafka::ValueFormat;
 
 /// Settings of the post sources (shared by `--feed` and `ktui feed`).
 #[derive(Debug, Clone, clap::Args)]
@@ -9,7 +11,15 @@ pub struct FeedOptions {
     #[arg(long = "feed-topic", value_name = "TOPIC", default_value = "tweets")]
     pub feed_topic: String,
     /// What each record's value holds: the normalised JSON, or only the text.
-    #[arg(long = "value", value_enum, default_value_t = ValueFormat::Json)]
+    #[arg(
+        long = "value",
+        default_value_t = ValueFormat::Json,
+        value_parser = PossibleValuesParser::new([
+            PossibleValue::new("json").help("The normalised post as JSON"),
+            PossibleValue::new("text").help("Only the text (the quickstart's format)"),
+        ])
+        .try_map(|name| name.parse::<ValueFormat>())
+    )]
     pub value: ValueFormat,
     /// The X API base URL.
     #[arg(

@@ -9,8 +9,8 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser};
 
+use crate::kafka::ValueFormat;
 use crate::kafka::client::parse_property;
-use crate::kafka::feed_bridge::ValueFormat;
 use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
 use crate::ui::tabs::tail::TailDefaults;
 use crate::ui::tabs::tail::buffer::Bounds;
@@ -81,7 +81,7 @@ impl Cli {
         }
         if let Some(value) = &feed.value
             && !self.explicit.contains("value")
-            && let Ok(value) = <ValueFormat as clap::ValueEnum>::from_str(value, true)
+            && let Ok(value) = value.parse::<ValueFormat>()
         {
             options.value = value;
         }

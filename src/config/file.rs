@@ -222,8 +222,9 @@ fn check(file: &ConfigFile, text: &str, path: &Path) -> Result<(), String> {
         }
     }
     if let Some(value) = &file.feed.value {
-        <crate::kafka::feed_bridge::ValueFormat as clap::ValueEnum>::from_str(value, true)
-            .map_err(|_| at("feed", "value", format!("{value:?}: use json or text")))?;
+        value
+            .parse::<crate::kafka::ValueFormat>()
+            .map_err(|e| at("feed", "value", e))?;
     }
     if let Some(buffer) = &file.ui.buffer {
         crate::ui::tabs::tail::buffer::Bounds::parse(buffer).map_err(|e| at("ui", "buffer", e))?;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::cli::FeedOptions;
 use crate::feed::FeedState;
-use crate::kafka::feed_bridge::{FeedCounts, FeedJob, FeedUpdate};
 use crate::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
+use crate::kafka::{FeedCounts, FeedJob, FeedUpdate};
 use crate::text::escape_control;
 
 pub async fn run(

@@ -6,7 +6,6 @@ pub mod admin;
 pub mod client;
 pub mod demo;
 pub mod envelope;
-pub mod feed_bridge;
 pub mod model;
 pub mod position;
 pub mod produce;
@@ -15,4 +14,6 @@ pub mod worker;
 
 pub use client::ClientSettings;
 pub use model::{ClusterSnapshot, Connection, TopicInfo};
-pub use worker::{Command, KafkaEvent, RequestId, WorkerOptions};
+pub use worker::{
+    Command, FeedCounts, FeedJob, FeedUpdate, KafkaEvent, RequestId, ValueFormat, WorkerOptions,
+};

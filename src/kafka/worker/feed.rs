@@ -10,42 +10,12 @@ use rdkafka::message::{Header as RdHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio::sync::mpsc;
 
-use super::client::KtuiContext;
-use super::produce;
-use super::worker::{KafkaEvent, RequestId};
+use super::super::client::KtuiContext;
+use super::super::produce;
+use super::super::tail::Flow;
+use super::protocol::{FeedCounts, FeedJob, FeedUpdate, ValueFormat};
 use crate::feed::stop::Stop;
-use crate::feed::{FeedState, Post, SourceEvent, SourceSpec, run_source};
-
-/// What each record's value holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ValueFormat {
-    /// The normalised post as JSON.
-    #[default]
-    Json,
-    /// Only the text (the quickstart's format).
-    Text,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedJob {
-    pub source: SourceSpec,
-    pub topic: String,
-    pub value: ValueFormat,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeedCounts {
-    pub received: u64,
-    pub published: u64,
-    pub failed: u64,
-    pub last_error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedUpdate {
-    State(FeedState),
-    Counts(FeedCounts),
-}
+use crate::feed::{Post, SourceEvent, run_source};
 
 /// How often counts are reported.
 const REPORT: Duration = Duration::from_millis(500);
@@ -57,30 +27,29 @@ fn encode(post: &Post, format: ValueFormat) -> Vec<u8> {
     }
 }
 
-/// Runs `job` until its source stops for good or `stop` fires.
-pub async fn run_bridge(
-    id: RequestId,
+/// Runs `job` until its source stops for good, `stop` fires, or `sink` (which gets every
+/// update) says stop.
+pub async fn run_bridge<S, F>(
     job: FeedJob,
     producer: FutureProducer<KtuiContext>,
-    events: mpsc::Sender<KafkaEvent>,
+    mut sink: S,
     stop: Stop,
-) {
+) where
+    S: FnMut(FeedUpdate) -> F,
+    F: Future<Output = Flow>,
+{
     let (tx, mut posts) = mpsc::channel(1024);
     let source = tokio::spawn(run_source(job.source.clone(), tx, stop));
     let mut counts = FeedCounts::default();
     let mut pending = FuturesUnordered::new();
     let mut ticker = tokio::time::interval(REPORT);
     let mut source_done = false;
-    let send = |update: FeedUpdate| {
-        let events = events.clone();
-        async move { events.send(KafkaEvent::Feed { id, update }).await.is_ok() }
-    };
     loop {
         tokio::select! {
             event = posts.recv(), if !source_done => match event {
                 None => source_done = true,
                 Some(SourceEvent::State(state)) => {
-                    if !send(FeedUpdate::State(state)).await {
+                    if sink(FeedUpdate::State(state)).await == Flow::Stop {
                         break;
                     }
                 }
@@ -117,7 +86,7 @@ pub async fn run_bridge(
                 }
             },
             _ = ticker.tick() => {
-                if !send(FeedUpdate::Counts(counts.clone())).await {
+                if sink(FeedUpdate::Counts(counts.clone())).await == Flow::Stop {
                     break;
                 }
                 if source_done && pending.is_empty() {
@@ -127,5 +96,23 @@ pub async fn run_bridge(
         }
     }
     source.abort();
-    let _ = send(FeedUpdate::Counts(counts)).await;
+    let _ = sink(FeedUpdate::Counts(counts)).await;
+}
+
+/// Applies a rules change, then lists the rules as the API now has them.
+pub(super) async fn apply_rules(
+    options: &crate::feed::twitter::Options,
+    change: super::protocol::RulesChange,
+) -> Result<Vec<crate::feed::twitter::StreamRule>, String> {
+    use crate::feed::twitter;
+    match change {
+        super::protocol::RulesChange::List => {}
+        super::protocol::RulesChange::Add { value, tag } => {
+            twitter::add_rule(options, &value, tag.as_deref()).await?;
+        }
+        super::protocol::RulesChange::Delete { ids } => {
+            twitter::delete_rules(options, &ids).await?
+        }
+    }
+    twitter::list_rules(options).await
 }

@@ -1,6 +1,11 @@
-//! What the UI (or a headless command) and the worker say to each other.
+//! What the UI (or a headless command) and the worker say to each other: a leaf of the
+//! Kafka side (it names the data, not the code that produces it).
 
-use super::super::feed_bridge::{FeedJob, FeedUpdate};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::feed::{FeedState, SourceSpec};
+
 use super::super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
 use super::super::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
 use super::super::tail::{TailEvent, TailSpec};
@@ -116,9 +121,87 @@ pub enum KafkaEvent {
     },
 }
 
+/// What each record's value holds when a feed publishes posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ValueFormat {
+    /// The normalised post as JSON.
+    #[default]
+    Json,
+    /// Only the text (the quickstart's format).
+    Text,
+}
+
+impl ValueFormat {
+    /// The names `FromStr` takes, for help texts and errors.
+    pub const NAMES: [&'static str; 2] = ["json", "text"];
+}
+
+impl FromStr for ValueFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().as_str() {
+            "json" => Ok(Self::Json),
+            "text" => Ok(Self::Text),
+            _ => Err(format!("{text:?}: use json or text")),
+        }
+    }
+}
+
+impl fmt::Display for ValueFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Json => "json",
+            Self::Text => "text",
+        })
+    }
+}
+
+/// A post source to run and where to publish its posts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedJob {
+    pub source: SourceSpec,
+    pub topic: String,
+    pub value: ValueFormat,
+}
+
+/// A running feed's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedCounts {
+    pub received: u64,
+    pub published: u64,
+    pub failed: u64,
+    pub last_error: Option<String>,
+}
+
+/// What a running feed reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedUpdate {
+    State(FeedState),
+    Counts(FeedCounts),
+}
+
 /// What the worker reports when it stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ShutdownReport {
     /// Messages still not confirmed by the broker after the bounded flush.
     pub unconfirmed: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_formats_parse_case_blind_and_print_back() {
+        for name in ValueFormat::NAMES {
+            let format: ValueFormat = name.parse().unwrap();
+            assert_eq!(format.to_string(), name);
+            assert_eq!(name.to_uppercase().parse::<ValueFormat>(), Ok(format));
+        }
+        assert_eq!(
+            "xml".parse::<ValueFormat>(),
+            Err("\"xml\": use json or text".into())
+        );
+    }
 }

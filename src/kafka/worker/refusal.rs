@@ -2,11 +2,10 @@
 //! answer has the shape of the command's normal answer, so the UI shows it where the
 //! user is looking.
 
-use super::super::feed_bridge::FeedUpdate;
 use super::super::model::AdminError;
 use super::super::produce::ProduceFailure;
 use super::super::tail::TailEvent;
-use super::{Command, KafkaEvent, Worker};
+use super::{Command, FeedUpdate, KafkaEvent, Worker};
 
 impl Worker {
     /// Why this command must not run: no usable connection, or a write on a read-only
