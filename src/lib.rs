@@ -1,8 +1,11 @@
 //! ktui: a terminal UI for Apache Kafka.
 //!
-//! The shape (see `ARCHITECTURE.md` in the project's shared docs):
-//! - [`app`]: the `App` state, `App::handle` (event in, commands out) and the run loop;
-//! - [`ui`]: drawing, a pure function of `&App`;
+//! The shape (`ARCHITECTURE.md` is the one-page version):
+//! - [`app`]: the `App` state, `App::handle` (event in, commands out), the routing of keys
+//!   and worker events, the chrome (toasts, help, clusters) and the run loop;
+//! - [`tabs`]: one folder per tab, its state beside its view;
+//! - [`ui`]: the frame (tab bar, body, status, hints, overlays), drawn from `&App`;
+//! - [`widgets`], [`theme`], [`layout`], [`size`], [`text`]: leaves the others share;
 //! - [`kafka`]: the worker that owns every rdkafka client (no UI imports), the demo
 //!   cluster, and admin calls;
 //! - [`headless`]: subcommands that use the same engine without a terminal.
@@ -18,11 +21,16 @@ pub mod filter;
 pub mod headless;
 pub mod kafka;
 pub mod keymap;
+pub mod layout;
 pub mod loadable;
 pub mod secret;
+pub mod size;
 pub mod supervisor;
+pub mod tabs;
 pub mod text;
+pub mod theme;
 pub mod ui;
+pub mod widgets;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -31,13 +39,13 @@ use anyhow::Context as _;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 
+use crate::tabs::tail::TailTab;
 use app::{App, ClusterLabel};
 use cli::Cli;
 use event::EventQueue;
 use kafka::demo::{DemoCluster, DemoOptions};
 use kafka::{ClientSettings, WorkerOptions};
 use keymap::Keymap;
-use ui::tabs::tail::TailTab;
 
 /// Start-up notices: shown once, in the TUI as toasts that stay until a key is
 /// pressed, by headless commands on stderr.
@@ -197,9 +205,9 @@ fn build_app(
             .map(|w| (app::Level::Warn, format!("{file}: {w}"))),
     );
     let mut app = App::new(label, keymap);
-    app.palette = ui::theme::Palette::choose(
+    app.palette = crate::theme::Palette::choose(
         loaded.file.ui.theme.unwrap_or_default(),
-        ui::theme::no_color_requested(),
+        crate::theme::no_color_requested(),
     );
     for (level, notice) in notices {
         app.notice(level, notice);
@@ -207,7 +215,7 @@ fn build_app(
     if let Some(path) = config::history_path()
         && let Ok(text) = std::fs::read_to_string(path)
     {
-        app.compose.history = ui::tabs::compose::history::parse(&text);
+        app.compose.history = crate::tabs::compose::history::parse(&text);
     }
     app.tail = TailTab::new(cli.buffer, cli.tail_defaults()?);
     // The feed: --feed, else in --demo the made-up tweets shipped in assets/, forever.
@@ -222,7 +230,7 @@ fn build_app(
         }),
         _ => None,
     };
-    app.feed = ui::tabs::feed::FeedTab::new(
+    app.feed = crate::tabs::feed::FeedTab::new(
         feed_source,
         cli.feed_options.feed_topic.clone(),
         cli.feed_options.value,
@@ -257,7 +265,14 @@ async fn run_tui(mut app: App, worker: kafka::worker::WorkerHandle) -> anyhow::R
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     events.spawn_terminal_input();
     events.spawn_ticks();
-    let result = app::run(&mut terminal, &mut app, &mut events, &worker.commands).await;
+    let result = app::run(
+        &mut terminal,
+        &mut app,
+        &mut events,
+        &worker.commands,
+        ui::render,
+    )
+    .await;
     restore_terminal();
     if let Some(which) = events.quit_signal() {
         tracing::info!("quit on {}: terminal restored", which.name());

@@ -136,9 +136,9 @@ fn finish(status: ExitStatus, tty: Option<&OwnedFd>, saved: Option<&Termios>) ->
         restore_terminal(tty, saved);
         say(&death_notice(number, status.core_dumped()));
         // Only a draft the next start can read is worth pointing to.
-        if let Some(draft) = crate::ui::tabs::compose::draft::path().filter(|path| {
+        if let Some(draft) = crate::tabs::compose::draft::path().filter(|path| {
             std::fs::read_to_string(path)
-                .is_ok_and(|text| crate::ui::tabs::compose::draft::Draft::parse(&text).is_ok())
+                .is_ok_and(|text| crate::tabs::compose::draft::Draft::parse(&text).is_ok())
         }) {
             say(&format!(
                 "ktui: your Compose draft is kept in {} and will be offered at the next start",

@@ -13,7 +13,7 @@ use ktui::kafka::produce::{DeliveryReport, ProduceFailure};
 use ktui::kafka::tail::TailEvent;
 use ktui::kafka::{Command, KafkaEvent};
 use ktui::keymap::Keymap;
-use ktui::ui::tabs::compose::{Field, Outcome, ValueKind};
+use ktui::tabs::compose::{Field, Outcome, ValueKind};
 
 fn app_with_topics() -> App {
     let mut app = App::new(
@@ -451,11 +451,11 @@ fn removed(effects: &[Effect]) -> bool {
     matches!(effects, [Effect::RemoveDraft])
 }
 
-fn saved_draft(effects: &[Effect]) -> ktui::ui::tabs::compose::draft::Draft {
+fn saved_draft(effects: &[Effect]) -> ktui::tabs::compose::draft::Draft {
     let [Effect::SaveDraft(content)] = effects else {
         panic!("one SaveDraft expected: {effects:?}");
     };
-    ktui::ui::tabs::compose::draft::Draft::parse(content).expect("the draft is JSON")
+    ktui::tabs::compose::draft::Draft::parse(content).expect("the draft is JSON")
 }
 
 #[test]
@@ -600,14 +600,14 @@ fn start_reads_the_draft_and_a_found_one_is_restored_and_said() {
             .any(|e| matches!(e, Effect::LoadDraft)),
         "the first effect reads the draft"
     );
-    let form = ktui::ui::tabs::compose::draft::DraftForm {
+    let form = ktui::tabs::compose::draft::DraftForm {
         topic: "orders".into(),
         partition: "2".into(),
         key: "user-1".into(),
         headers: "trace=abc\nsource=ktui".into(),
         value: "{\"a\": 1}".into(),
     };
-    let saved = ktui::ui::tabs::compose::draft::Draft::new(form.clone(), 1_700_000_000_000);
+    let saved = ktui::tabs::compose::draft::Draft::new(form.clone(), 1_700_000_000_000);
     app.handle(Event::DraftRead(saved.to_json()));
     assert_eq!(app.compose.draft_form(), form, "every field is back");
     assert_eq!(app.compose.value_kind, ValueKind::Json);
@@ -635,8 +635,8 @@ fn start_reads_the_draft_and_a_found_one_is_restored_and_said() {
 #[test]
 fn a_draft_read_after_typing_began_does_not_overwrite_the_form() {
     let mut app = composing("typed first", "orders");
-    let saved = ktui::ui::tabs::compose::draft::Draft::new(
-        ktui::ui::tabs::compose::draft::DraftForm {
+    let saved = ktui::tabs::compose::draft::Draft::new(
+        ktui::tabs::compose::draft::DraftForm {
             value: "old".into(),
             ..Default::default()
         },

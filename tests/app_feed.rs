@@ -13,8 +13,8 @@ use ktui::kafka::worker::RulesChange;
 use ktui::kafka::{Command, KafkaEvent};
 use ktui::kafka::{FeedCounts, FeedUpdate, ValueFormat};
 use ktui::keymap::Keymap;
+use ktui::tabs::feed::FeedTab;
 use ktui::ui;
-use ktui::ui::tabs::feed::FeedTab;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

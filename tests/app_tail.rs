@@ -11,8 +11,8 @@ use ktui::kafka::position::StartPosition;
 use ktui::kafka::tail::TailEvent;
 use ktui::kafka::{Command, KafkaEvent};
 use ktui::keymap::Keymap;
-use ktui::ui::tabs::tail::TailStatus;
-use ktui::ui::tabs::tail::detail::DecodeMode;
+use ktui::tabs::tail::TailStatus;
+use ktui::tabs::tail::detail::DecodeMode;
 
 fn app() -> App {
     let mut app = App::new(
@@ -274,7 +274,7 @@ fn detail_opens_cycles_and_closes() {
 #[test]
 fn the_buffer_stays_bounded_under_a_flood() {
     let mut app = app();
-    app.tail.buffer.bounds = ktui::ui::tabs::tail::buffer::Bounds {
+    app.tail.buffer.bounds = ktui::tabs::tail::buffer::Bounds {
         records: 1000,
         bytes: usize::MAX,
     };

@@ -7,7 +7,7 @@ use ktui::event::Event;
 use ktui::kafka::model::{AdminError, ConfigEntryInfo, Connection};
 use ktui::kafka::{Command, KafkaEvent};
 use ktui::loadable::Loadable;
-use ktui::ui::tabs::topics::{Dialog, FormStatus};
+use ktui::tabs::topics::{Dialog, FormStatus};
 
 mod support;
 use support::app::{app, ctrl, key, loaded, snapshot, typed};
@@ -55,7 +55,7 @@ fn page_keys_move_by_a_screen_and_keep_the_row_visible() {
     assert!(page > 5, "a page is more than a few rows, got {page}");
     key(&mut app, KeyCode::PageDown);
     assert_eq!(app.topics.selected, page * 2);
-    let rows = ktui::ui::tabs::topics::list_rows(app.size);
+    let rows = ktui::tabs::topics::list_rows(app.size);
     assert!(app.topics.offset <= app.topics.selected);
     assert!(app.topics.selected < app.topics.offset + rows);
 }
@@ -137,10 +137,7 @@ fn internal_topics_toggle_and_sort_cycles() {
     assert!(app.topics.descending);
     assert_eq!(app.topics.visible_topic(0).unwrap().name, "b");
     key(&mut app, KeyCode::Char('s'));
-    assert_eq!(
-        app.topics.sort,
-        ktui::ui::tabs::topics::SortColumn::Partitions
-    );
+    assert_eq!(app.topics.sort, ktui::tabs::topics::SortColumn::Partitions);
 }
 
 #[test]

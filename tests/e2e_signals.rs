@@ -449,12 +449,12 @@ fn sigkill_leaves_a_sane_terminal_and_points_at_the_kept_draft() {
     let pane = Pane::start().expect("tmux");
     let draft = pane.data_dir().join("compose-draft.json");
     std::fs::create_dir_all(pane.data_dir()).expect("data dir");
-    let form = ktui::ui::tabs::compose::draft::DraftForm {
+    let form = ktui::tabs::compose::draft::DraftForm {
         topic: "sample".into(),
         value: "typed".into(),
         ..Default::default()
     };
-    let saved = ktui::ui::tabs::compose::draft::Draft::new(form, 1_764_547_200_000);
+    let saved = ktui::tabs::compose::draft::Draft::new(form, 1_764_547_200_000);
     std::fs::write(&draft, saved.to_json()).expect("draft");
     let tui = pane.tui_pid();
     kill(tui, Signal::KILL);

@@ -20,7 +20,7 @@ use ktui::kafka::{Command, KafkaEvent};
 use ktui::keymap::Keymap;
 use ktui::text::{escape_control, is_unsafe_char};
 use ktui::ui;
-use ktui::ui::widgets::payload::{hex_line, json_line, preview, reindent_json};
+use ktui::widgets::payload::{hex_line, json_line, preview, reindent_json};
 use proptest::prelude::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -227,7 +227,7 @@ proptest! {
         if let Ok(envelope) = serde_json::from_slice::<Envelope>(&bytes) {
             let _ = envelope.payload();
         }
-        let _ = ktui::ui::tabs::compose::history::parse(&String::from_utf8_lossy(&bytes));
+        let _ = ktui::tabs::compose::history::parse(&String::from_utf8_lossy(&bytes));
     }
 
     #[test]
@@ -255,7 +255,7 @@ proptest! {
         if let Ok(envelope) = serde_json::from_str::<Envelope>(&line) {
             let _ = envelope.payload();
         }
-        let _ = ktui::ui::tabs::compose::history::parse(&line);
+        let _ = ktui::tabs::compose::history::parse(&line);
     }
 
     #[test]
@@ -431,7 +431,7 @@ proptest! {
         let mut raw_seen = false;
         for _ in 0..3 {
             let detail = app.tail.detail.as_ref().expect("the record is open");
-            if detail.mode == ktui::ui::tabs::tail::detail::DecodeMode::Raw {
+            if detail.mode == ktui::tabs::tail::detail::DecodeMode::Raw {
                 let shown = screen_text(&draw(&app));
                 prop_assert!(shown.contains(&format!("{prefix}{escaped}end")), "raw view:\n{shown}");
                 raw_seen = true;

@@ -256,10 +256,7 @@ fn compose_tiny_40x12_shows_what_was_typed() {
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "trace=abc");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(
-        app.compose.focus,
-        Some(ktui::ui::tabs::compose::Field::Value)
-    );
+    assert_eq!(app.compose.focus, Some(ktui::tabs::compose::Field::Value));
     let terminal = draw(&app);
     let screen = format!("{:?}", terminal.backend());
     for typed in ["orders", "k-7", "trace=abc", "{\"id\": 42}"] {
@@ -305,8 +302,8 @@ fn a_long_topic_name_leaves_room_for_the_outcome_and_timing() {
 #[test]
 fn compose_draft_restored_notice() {
     let mut app = app(100, 30);
-    let saved = ktui::ui::tabs::compose::draft::Draft::new(
-        ktui::ui::tabs::compose::draft::DraftForm {
+    let saved = ktui::tabs::compose::draft::Draft::new(
+        ktui::tabs::compose::draft::DraftForm {
             topic: "orders".into(),
             partition: "0".into(),
             key: "user-1".into(),
@@ -324,8 +321,8 @@ fn compose_draft_restored_notice() {
 fn compose_draft_restored_notice_before_a_key() {
     // Right after start, on whatever tab: the sticky notice says where the draft went.
     let mut app = app(100, 30);
-    let saved = ktui::ui::tabs::compose::draft::Draft::new(
-        ktui::ui::tabs::compose::draft::DraftForm {
+    let saved = ktui::tabs::compose::draft::Draft::new(
+        ktui::tabs::compose::draft::DraftForm {
             value: "half a message".into(),
             ..Default::default()
         },

@@ -312,7 +312,11 @@ fn help_scrolls_to_every_section_and_says_where_it_is() {
     assert!(app.help_scroll > 0);
     key(&mut app, KeyCode::Char('j'));
     let at_end = app.help_scroll;
-    assert_eq!(at_end, ui::help::max_scroll(&app), "j stops at the end");
+    assert_eq!(
+        at_end,
+        ktui::widgets::help::max_scroll(&app.keymap, app.size),
+        "j stops at the end"
+    );
     key(&mut app, KeyCode::PageUp);
     assert!(app.help_scroll < at_end);
     key(&mut app, KeyCode::Home);
@@ -476,7 +480,7 @@ fn a_broker_that_went_away_is_named_in_red_in_the_status_bar() {
         .expect("the broker is named");
     // Columns, not bytes: count the characters before it.
     let column = line[..at].chars().count() as u16;
-    let error = ui::theme::error()
+    let error = ktui::theme::error()
         .fg
         .expect("the default theme colours errors");
     assert_ne!(error, Color::Reset);

@@ -11,7 +11,7 @@ use crate::config::Profile;
 use crate::kafka::Command;
 use crate::kafka::model::Connection;
 use crate::loadable::Loadable;
-use crate::ui::tabs::tail::TailStatus;
+use crate::tabs::tail::TailStatus;
 
 /// The clusters ktui can switch between, and which one is in use.
 #[derive(Debug, Clone, Default)]
@@ -133,7 +133,7 @@ impl App {
         self.topics.configs_topic = None;
         self.topics.configs_request = None;
         self.topics.dialog = None;
-        self.compose.watch = crate::ui::tabs::compose::Watch::default();
+        self.compose.watch = crate::tabs::compose::Watch::default();
         let feed_state = self.feed.running().then(|| {
             crate::feed::FeedState::stopped(format!("switched to cluster {}", profile.name), false)
         });

@@ -12,8 +12,8 @@ use crate::kafka::produce::{DeliveryReport, ProduceFailure};
 use crate::kafka::tail::{TailEvent, TailSpec};
 use crate::kafka::{Command, RequestId};
 use crate::keymap::{Context, Key};
-use crate::ui::tabs::compose::draft::{self, Draft, DraftWrite};
-use crate::ui::tabs::compose::{Field, history};
+use crate::tabs::compose::draft::{self, Draft, DraftWrite};
+use crate::tabs::compose::{Field, history};
 
 impl App {
     /// Keys while the Compose tab is shown.
@@ -61,8 +61,7 @@ impl App {
                     .first()
                     .map(|s| (*s).to_string());
                 if let Some(name) = first {
-                    self.compose.topic =
-                        crate::ui::widgets::text_input::TextInput::with_value(name);
+                    self.compose.topic = crate::widgets::text_input::TextInput::with_value(name);
                 } else {
                     self.compose.focus_step(true);
                 }

@@ -10,7 +10,7 @@ use crate::kafka::tail::{TailEvent, TailSpec};
 use crate::kafka::worker::RulesChange;
 use crate::kafka::{FeedJob, FeedUpdate};
 use crate::loadable::Loadable;
-use crate::ui::tabs::feed::rules::{AddRuleForm, RulesPopup};
+use crate::tabs::feed::rules::{AddRuleForm, RulesPopup};
 
 impl App {
     /// Starts the configured source (and the read-back tail).

@@ -2,12 +2,12 @@
 
 use super::App;
 use crate::action::Action;
-use crate::ui;
+use crate::widgets::help;
 
 impl App {
     pub(super) fn help_action(&mut self, action: Action) {
-        let max = ui::help::max_scroll(self);
-        let page = ui::help::page(self);
+        let max = help::max_scroll(&self.keymap, self.size);
+        let page = help::page(self.size);
         let scroll = self.help_scroll.min(max);
         self.help_scroll = match action {
             Action::Close => {

@@ -10,11 +10,10 @@ use crate::kafka::model::Connection;
 use crate::kafka::{Command, KafkaEvent, RequestId};
 use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
-use crate::ui;
-use crate::ui::tabs::compose::ComposeTab;
-use crate::ui::tabs::feed::FeedTab;
-use crate::ui::tabs::tail::TailTab;
-use crate::ui::tabs::topics::{Dialog, Focus, TopicsTab};
+use crate::tabs::compose::ComposeTab;
+use crate::tabs::feed::FeedTab;
+use crate::tabs::tail::TailTab;
+use crate::tabs::topics::{Dialog, Focus, TopicsTab};
 
 mod clusters;
 mod compose;
@@ -151,7 +150,7 @@ pub struct App {
     /// The time zone record times are shown in.
     pub tz: jiff::tz::TimeZone,
     /// The colours the UI draws with (dark, light, or none for `NO_COLOR`).
-    pub palette: ui::theme::Palette,
+    pub palette: crate::theme::Palette,
     next_request: RequestId,
 }
 
@@ -178,7 +177,7 @@ impl App {
             dirty: true,
             effects: Vec::new(),
             tz: jiff::tz::TimeZone::system(),
-            palette: ui::theme::Palette::dark(),
+            palette: crate::theme::Palette::dark(),
             next_request: 1,
         }
     }
@@ -259,8 +258,8 @@ impl App {
     /// Rows in the current list's viewport at the current terminal size.
     fn list_rows(&self) -> usize {
         match self.tab {
-            Tab::Tail => ui::tabs::tail::table_rows(self.size),
-            _ => ui::tabs::topics::list_rows(self.size),
+            Tab::Tail => crate::tabs::tail::table_rows(self.size),
+            _ => crate::tabs::topics::list_rows(self.size),
         }
     }
 
@@ -470,7 +469,7 @@ impl App {
                 && let Some(topic) = &self.tail.topic
             {
                 self.compose.topic =
-                    crate::ui::widgets::text_input::TextInput::with_value(topic.clone());
+                    crate::widgets::text_input::TextInput::with_value(topic.clone());
             }
             return self.ensure_watch();
         }

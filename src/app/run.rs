@@ -9,7 +9,6 @@ use tokio::sync::mpsc;
 use super::{App, Level};
 use crate::event::EventQueue;
 use crate::kafka::Command;
-use crate::ui;
 
 /// The longest the UI waits between frames when something changed.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -18,12 +17,14 @@ pub const FRAME: Duration = Duration::from_millis(16);
 const DRAIN: Duration = Duration::from_millis(8);
 
 /// Runs the interactive loop until the user quits, the input closes or a quit signal
-/// arrives ([`EventQueue::quit_signal`]). The caller restores the terminal.
+/// arrives ([`EventQueue::quit_signal`]), drawing frames with `draw` (`ui::render`: the
+/// app does not know how it is drawn). The caller restores the terminal.
 pub async fn run(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     events: &mut EventQueue,
     commands: &mpsc::Sender<Command>,
+    draw: fn(&App, &mut ratatui::Frame),
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
@@ -38,7 +39,7 @@ pub async fn run(
         if app.dirty {
             let due = last_frame.map_or(Duration::ZERO, |t| FRAME.saturating_sub(t.elapsed()));
             if due.is_zero() {
-                if let Err(error) = terminal.draw(|frame| ui::render(app, frame)) {
+                if let Err(error) = terminal.draw(|frame| draw(app, frame)) {
                     draw_error = Some(error);
                     quit(app, events);
                     break;

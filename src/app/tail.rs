@@ -5,8 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::{App, Effect, Level, Tab};
 use crate::action::Action;
 use crate::kafka::Command;
-use crate::ui;
-use crate::ui::tabs::tail::options::OptionsForm;
+use crate::tabs::tail::options::OptionsForm;
 
 /// How a failed tail's toast begins (it goes once the tail is live again).
 const TAIL_FAILED: &str = "Tail failed: ";
@@ -161,7 +160,7 @@ impl App {
                     Level::Info,
                     format!(
                         "Copied {} (OSC 52)",
-                        ui::widgets::payload::human_bytes(value.len() as u64)
+                        crate::widgets::payload::human_bytes(value.len() as u64)
                     ),
                 );
             }

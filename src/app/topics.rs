@@ -6,7 +6,7 @@ use super::{App, Level};
 use crate::action::Action;
 use crate::kafka::model::AdminError;
 use crate::kafka::{Command, RequestId};
-use crate::ui::tabs::topics::{CreateForm, DeleteForm, Dialog, Focus, FormStatus};
+use crate::tabs::topics::{CreateForm, DeleteForm, Dialog, Focus, FormStatus};
 
 impl App {
     pub(super) fn filter_key(&mut self, key: &KeyEvent) {

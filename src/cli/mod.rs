@@ -12,8 +12,8 @@ use clap::{ArgMatches, CommandFactory as _, FromArgMatches as _, Parser};
 use crate::kafka::ValueFormat;
 use crate::kafka::client::parse_property;
 use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
-use crate::ui::tabs::tail::TailDefaults;
-use crate::ui::tabs::tail::buffer::Bounds;
+use crate::kafka::tail::TailDefaults;
+use crate::size::Bounds;
 
 mod feed;
 mod headless;

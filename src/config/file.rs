@@ -87,7 +87,7 @@ pub struct FeedSection {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiSection {
-    pub theme: Option<crate::ui::theme::ThemeName>,
+    pub theme: Option<crate::theme::ThemeName>,
     /// The tail buffer's bound, as `--buffer` takes it.
     pub buffer: Option<String>,
     /// Where tails start, as `-o` takes it.
@@ -227,7 +227,7 @@ fn check(file: &ConfigFile, text: &str, path: &Path) -> Result<(), String> {
             .map_err(|e| at("feed", "value", e))?;
     }
     if let Some(buffer) = &file.ui.buffer {
-        crate::ui::tabs::tail::buffer::Bounds::parse(buffer).map_err(|e| at("ui", "buffer", e))?;
+        crate::size::Bounds::parse(buffer).map_err(|e| at("ui", "buffer", e))?;
     }
     if let Some(offset) = &file.ui.offset {
         crate::kafka::position::StartPosition::parse(offset, 0)
@@ -427,7 +427,7 @@ theme = "light"
             "true"
         );
         assert!(file.clusters.contains_key("local dev"));
-        assert_eq!(file.ui.theme, Some(crate::ui::theme::ThemeName::Light));
+        assert_eq!(file.ui.theme, Some(crate::theme::ThemeName::Light));
         assert!(file.keys.contains_key("global"));
     }
 

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::theme;
-use super::widgets::{centered, popup};
 use crate::app::App;
 use crate::config::Profile;
 use crate::text::escape_control;
+use crate::widgets::{centered, popup};
 
 /// The cluster's own style: its configured colour (none under `NO_COLOR`), reversed.
 fn badge_style(profile: &Profile) -> Style {

@@ -2,10 +2,6 @@
 //! The frame: tab bar | body | status bar | hint bar, then overlays (dialogs, help, toasts).
 
 pub mod clusters;
-pub mod help;
-pub mod tabs;
-pub mod theme;
-pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,24 +11,12 @@ use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 
 use crate::app::{App, Level, Tab};
 use crate::kafka::model::Connection;
+use crate::layout::frame_areas;
+use crate::tabs;
+use crate::tabs::topics::{Dialog, TopicsView};
 use crate::text::escape_control;
-use tabs::topics::{Dialog, TopicsView};
-use widgets::spinner;
-
-fn frame_areas(area: Rect) -> [Rect; 4] {
-    Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area)
-}
-
-/// The body's area for a terminal of this size (the scrolling math in `App` uses it).
-pub fn body_area(area: Rect) -> Rect {
-    frame_areas(area)[1]
-}
+use crate::theme;
+use crate::widgets::spinner;
 
 pub fn render(app: &App, frame: &mut Frame) {
     theme::set(app.palette);
@@ -82,7 +66,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     clusters::render_switcher(app, frame, body);
     if app.help_open {
-        help::render(app, frame, body);
+        crate::widgets::help::render(frame, body, &app.keymap, app.help_scroll);
     }
     render_toasts(app, frame, body);
 }

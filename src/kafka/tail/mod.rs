@@ -70,6 +70,15 @@ pub enum TailEvent {
     ReachedEnd,
 }
 
+/// Where new tails start unless told otherwise (from the command line and the config
+/// file): a [`TailSpec`] without its topic.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TailDefaults {
+    pub start: StartPosition,
+    pub partitions: Option<Vec<i32>>,
+    pub group: Option<String>,
+}
+
 /// Whether the sink wants more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::super::client::KtuiContext;
 use super::super::produce;
 use super::super::tail::Flow;
-use super::protocol::{FeedCounts, FeedJob, FeedUpdate, ValueFormat};
+use super::protocol::{FeedCounts, FeedJob, FeedUpdate, RulesChange, ValueFormat};
 use crate::feed::stop::Stop;
 use crate::feed::{Post, SourceEvent, run_source};
 
@@ -102,17 +102,15 @@ pub async fn run_bridge<S, F>(
 /// Applies a rules change, then lists the rules as the API now has them.
 pub(super) async fn apply_rules(
     options: &crate::feed::twitter::Options,
-    change: super::protocol::RulesChange,
+    change: RulesChange,
 ) -> Result<Vec<crate::feed::twitter::StreamRule>, String> {
     use crate::feed::twitter;
     match change {
-        super::protocol::RulesChange::List => {}
-        super::protocol::RulesChange::Add { value, tag } => {
+        RulesChange::List => {}
+        RulesChange::Add { value, tag } => {
             twitter::add_rule(options, &value, tag.as_deref()).await?;
         }
-        super::protocol::RulesChange::Delete { ids } => {
-            twitter::delete_rules(options, &ids).await?
-        }
+        RulesChange::Delete { ids } => twitter::delete_rules(options, &ids).await?,
     }
     twitter::list_rules(options).await
 }

@@ -10,11 +10,11 @@ use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph, Wrap};
 
 use super::{ComposeTab, Field, Outcome, ValueKind};
 use crate::kafka::model::ClusterSnapshot;
+use crate::tabs::tail::detail::format_time;
 use crate::text::escape_control;
-use crate::ui::tabs::tail::detail::format_time;
-use crate::ui::theme;
-use crate::ui::widgets::payload::{human_bytes, preview};
-use crate::ui::widgets::{centered, popup};
+use crate::theme;
+use crate::widgets::payload::{human_bytes, preview};
+use crate::widgets::{centered, popup};
 
 /// The watch tail shows beside the editor from this width on.
 pub const WATCH_MIN_WIDTH: u16 = 130;
@@ -87,7 +87,7 @@ impl ComposeView<'_> {
             Constraint::Fill(1),
         ])
         .areas(fields);
-        let single = |input: &crate::ui::widgets::text_input::TextInput,
+        let single = |input: &crate::widgets::text_input::TextInput,
                       field: Field,
                       title: &str,
                       rect: Rect,
@@ -152,7 +152,7 @@ impl ComposeView<'_> {
                         rect: Rect,
                         label: &str,
                         field: Field,
-                        input: &crate::ui::widgets::text_input::TextInput| {
+                        input: &crate::widgets::text_input::TextInput| {
             let focused = tab.focus == Some(field);
             let mut spans = vec![Span::styled(
                 format!("{label} "),

@@ -12,16 +12,16 @@ use super::detail::{DetailView, format_time};
 use super::{TailStatus, TailTab};
 use crate::kafka::model::Record;
 use crate::text::escape_control;
-use crate::ui::theme;
-use crate::ui::widgets::payload::{human_bytes, preview};
-use crate::ui::widgets::{spinner, thousands};
+use crate::theme;
+use crate::widgets::payload::{human_bytes, preview};
+use crate::widgets::{spinner, thousands};
 
 /// Header lines above the table: topic, rates, status, filter.
 const HEADER: u16 = 4;
 
 /// Table rows that fit in the body (borders and the column header off).
 pub fn table_rows(size: (u16, u16)) -> usize {
-    let body = crate::ui::body_area(Rect::new(0, 0, size.0, size.1));
+    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
     usize::from(body.height.saturating_sub(HEADER + 3))
 }
 
@@ -253,7 +253,7 @@ impl TailView<'_> {
         let top = if tab.selected.is_none() {
             len.saturating_sub(rows_fit)
         } else {
-            crate::ui::tabs::topics::scrolled_offset(tab.buffer.row_of(tab.top), selected, rows_fit)
+            crate::tabs::topics::scrolled_offset(tab.buffer.row_of(tab.top), selected, rows_fit)
         };
         let columns = Columns::for_width(inner.width);
         let rows = (top..len.min(top + rows_fit)).filter_map(|row| {

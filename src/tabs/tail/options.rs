@@ -8,9 +8,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
 use crate::kafka::tail::TailSpec;
-use crate::ui::theme;
-use crate::ui::widgets::text_input::TextInput;
-use crate::ui::widgets::{centered, popup};
+use crate::theme;
+use crate::widgets::text_input::TextInput;
+use crate::widgets::{centered, popup};
 
 pub const LABELS: [&str; 3] = ["Start", "Partitions", "Group"];
 

@@ -9,9 +9,9 @@ pub mod view;
 
 use crate::filter::RecordFilter;
 use crate::kafka::RequestId;
-use crate::kafka::position::StartPosition;
+pub use crate::kafka::tail::TailDefaults;
 use crate::kafka::tail::{PartitionLag, TailEvent, TailSpec};
-use crate::ui::widgets::text_input::TextInput;
+use crate::widgets::text_input::TextInput;
 use buffer::{Bounds, TailBuffer};
 use detail::Detail;
 use options::OptionsForm;
@@ -29,14 +29,6 @@ pub enum TailStatus {
         partitions: Vec<i32>,
     },
     Failed(String),
-}
-
-/// Defaults for new tails (from the command line).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TailDefaults {
-    pub start: StartPosition,
-    pub partitions: Option<Vec<i32>>,
-    pub group: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -185,8 +177,7 @@ impl TailTab {
         }
         let row = row.min(len - 1);
         self.selected = self.buffer.seq_at(row);
-        let top_row =
-            crate::ui::tabs::topics::scrolled_offset(self.buffer.row_of(self.top), row, rows);
+        let top_row = crate::tabs::topics::scrolled_offset(self.buffer.row_of(self.top), row, rows);
         self.top = self.buffer.seq_at(top_row).unwrap_or(0);
     }
 

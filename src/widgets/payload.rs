@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use ratatui::text::{Line, Span};
 
 use crate::text::escape_control;
-use crate::ui::theme;
+use crate::theme;
 
 /// A one-line preview of a key or value, at most `max_chars` characters.
 pub fn preview(bytes: Option<&[u8]>, max_chars: usize) -> String {

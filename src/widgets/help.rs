@@ -9,10 +9,9 @@ use ratatui::widgets::{
 };
 use unicode_width::UnicodeWidthStr;
 
-use super::theme;
-use super::widgets::centered;
-use crate::app::App;
+use super::centered;
 use crate::keymap::Keymap;
+use crate::theme;
 
 /// The popup's title (end-to-end tests wait for it).
 pub const TITLE: &str = "Keys (Esc closes)";
@@ -66,27 +65,28 @@ pub fn lines(keymap: &Keymap, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
-/// How far the help can scroll at this terminal size: the lines that do not fit.
-pub fn max_scroll(app: &App) -> usize {
-    let body = super::body_area(Rect::new(0, 0, app.size.0, app.size.1));
+/// How far the help can scroll in a terminal of `size`: the lines that do not fit.
+pub fn max_scroll(keymap: &Keymap, size: (u16, u16)) -> usize {
+    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
     let (_, inner) = areas(body);
-    lines(&app.keymap, inner.width)
+    lines(keymap, inner.width)
         .len()
         .saturating_sub(usize::from(inner.height))
 }
 
-/// The lines one page moves.
-pub fn page(app: &App) -> usize {
-    let body = super::body_area(Rect::new(0, 0, app.size.0, app.size.1));
+/// The lines one page moves in a terminal of `size`.
+pub fn page(size: (u16, u16)) -> usize {
+    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
     usize::from(areas(body).1.height.saturating_sub(1)).max(1)
 }
 
-pub fn render(app: &App, frame: &mut Frame, body: Rect) {
+/// Draws the overlay over `body`, scrolled to line `scroll`.
+pub fn render(frame: &mut Frame, body: Rect, keymap: &Keymap, scroll: usize) {
     let (rect, inner) = areas(body);
-    let all = lines(&app.keymap, inner.width);
+    let all = lines(keymap, inner.width);
     let total = all.len();
     let height = usize::from(inner.height);
-    let top = app.help_scroll.min(total.saturating_sub(height));
+    let top = scroll.min(total.saturating_sub(height));
     let last = (top + height).min(total);
     let position = if total <= height {
         format!(" all {total} lines ")

@@ -3,7 +3,7 @@
 
 use crate::kafka::RequestId;
 use crate::kafka::model::{AdminError, NewTopicSpec};
-use crate::ui::widgets::text_input::TextInput;
+use crate::widgets::text_input::TextInput;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum FormStatus {

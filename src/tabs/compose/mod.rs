@@ -14,7 +14,7 @@ use ratatui_textarea::TextArea;
 use crate::kafka::RequestId;
 use crate::kafka::model::{ClusterSnapshot, Record};
 use crate::kafka::produce::{DeliveryReport, OutgoingMessage, ProduceFailure, parse_header_lines};
-use crate::ui::widgets::text_input::TextInput;
+use crate::widgets::text_input::TextInput;
 
 pub use view::ComposeView;
 
@@ -194,7 +194,7 @@ impl ComposeTab {
         match serde_json::from_str::<serde::de::IgnoredAny>(&text) {
             Ok(_) => {
                 // Re-indent token by token: key order and number text stay as typed.
-                let pretty = crate::ui::widgets::payload::reindent_json(text.as_bytes());
+                let pretty = crate::widgets::payload::reindent_json(text.as_bytes());
                 self.set_value(&pretty);
             }
             Err(e) => {

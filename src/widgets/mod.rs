@@ -1,5 +1,6 @@
 //! Reusable, stateless drawing helpers (plus the text field's small state).
 
+pub mod help;
 pub mod payload;
 pub mod text_input;
 
@@ -7,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::widgets::{Block, BorderType, Clear};
 
-use super::theme;
+use crate::theme;
 
 /// A rectangle of at most `width` × `height`, centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -10,9 +10,9 @@ use crate::feed::twitter::StreamRule;
 use crate::kafka::RequestId;
 use crate::loadable::Loadable;
 use crate::text::escape_control;
-use crate::ui::theme;
-use crate::ui::widgets::text_input::TextInput;
-use crate::ui::widgets::{centered, popup, spinner};
+use crate::theme;
+use crate::widgets::text_input::TextInput;
+use crate::widgets::{centered, popup, spinner};
 
 #[derive(Debug, Default)]
 pub struct AddRuleForm {

@@ -15,8 +15,8 @@ use super::{Dialog, Focus, TopicsTab, scrolled_offset};
 use crate::kafka::model::{Connection, TopicInfo};
 use crate::loadable::Loadable;
 use crate::text::escape_control;
-use crate::ui::theme;
-use crate::ui::widgets::{centered, popup, spinner, thousands};
+use crate::theme;
+use crate::widgets::{centered, popup, spinner, thousands};
 
 /// Whether the details pane sits beside the list (wide) or below it.
 fn split(body: Rect) -> (Rect, Rect) {
@@ -34,7 +34,7 @@ fn split(body: Rect) -> (Rect, Rect) {
 
 /// Rows available for topics in the list at this terminal size (borders and header off).
 pub fn list_rows(size: (u16, u16)) -> usize {
-    let body = crate::ui::body_area(Rect::new(0, 0, size.0, size.1));
+    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
     let (list, _) = split(body);
     usize::from(list.height.saturating_sub(3))
 }

@@ -18,8 +18,8 @@ use crate::kafka::RequestId;
 use crate::kafka::model::Record;
 use crate::kafka::{FeedCounts, ValueFormat};
 use crate::text::escape_control;
-use crate::ui::theme;
-use crate::ui::widgets::thousands;
+use crate::theme;
+use crate::widgets::thousands;
 
 /// Posts kept for the view.
 const KEEP: usize = 500;

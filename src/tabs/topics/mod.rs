@@ -10,7 +10,7 @@ pub use view::{TopicsView, list_rows, render_dialog};
 use crate::kafka::RequestId;
 use crate::kafka::model::{ClusterSnapshot, ConfigEntryInfo, TopicInfo};
 use crate::loadable::Loadable;
-use crate::ui::widgets::text_input::TextInput;
+use crate::widgets::text_input::TextInput;
 
 /// Columns the list can be sorted by (`s` cycles, `S` reverses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

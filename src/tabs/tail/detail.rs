@@ -13,10 +13,8 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::kafka::model::{Record, TimestampKind};
 use crate::text::escape_control;
-use crate::ui::theme;
-use crate::ui::widgets::payload::{
-    hex_line, human_bytes, is_json, json_line, preview, reindent_json,
-};
+use crate::theme;
+use crate::widgets::payload::{hex_line, human_bytes, is_json, json_line, preview, reindent_json};
 
 /// Values up to this size are checked for JSON (and pretty-printed) when opened.
 const AUTO_PRETTY_LIMIT: usize = 2 << 20;
