@@ -16,13 +16,13 @@ use ktui::keymap::Keymap;
 use ktui::tabs::compose::{Field, Outcome, ValueKind};
 
 fn app_with_topics() -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (120, 40);
     let topic = |name: &str, partitions: i32| TopicInfo {
         name: name.into(),

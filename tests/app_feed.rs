@@ -21,13 +21,13 @@ use ratatui::backend::TestBackend;
 const TOKEN: &str = "AAAA-secret-token-1234";
 
 fn app(source: Option<SourceSpec>) -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (100, 24);
     app.tz = jiff::tz::TimeZone::UTC;
     app.feed = FeedTab::new(source, "tweets".into(), ValueFormat::Json);

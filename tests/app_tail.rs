@@ -15,13 +15,13 @@ use ktui::tabs::tail::TailStatus;
 use ktui::tabs::tail::detail::DecodeMode;
 
 fn app() -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (120, 30);
     app
 }

@@ -122,13 +122,13 @@ fn record(
 }
 
 fn tail_app() -> (App, u64) {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (90, 24);
     app.tz = jiff::tz::TimeZone::UTC;
     let commands = app.open_in_tail("sample");

@@ -18,13 +18,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn app(width: u16, height: u16) -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (width, height);
     app.tz = jiff::tz::TimeZone::UTC;
     app.handle(Event::Kafka(KafkaEvent::Metadata {

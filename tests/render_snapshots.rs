@@ -16,13 +16,13 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 fn app(width: u16, height: u16) -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (width, height);
     app.tz = jiff::tz::TimeZone::UTC;
     app
@@ -426,13 +426,13 @@ fn other_tabs_and_toasts() {
 
 #[test]
 fn demo_status_bar_names_the_address() {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "127.0.0.1:40001,127.0.0.1:40002".into(),
             demo_address: Some("127.0.0.1:9092".into()),
         },
         Keymap::default(),
-    );
+    ));
     app.size = (100, 10);
     connected(&mut app, cluster());
     let line: String = ui::status_line(&app)

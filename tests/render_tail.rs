@@ -16,13 +16,13 @@ use ratatui::backend::TestBackend;
 const T0: i64 = 1_700_000_000_000;
 
 fn app(width: u16, height: u16) -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (width, height);
     app.tz = jiff::tz::TimeZone::UTC;
     app

@@ -24,7 +24,7 @@ mod tail;
 mod topics;
 
 pub use clusters::Clusters;
-pub use run::{FRAME, run};
+pub use run::{FRAME, run, run_tui};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tab {
@@ -154,19 +154,78 @@ pub struct App {
     next_request: RequestId,
 }
 
-impl App {
+/// What an `App` starts with (from the command line and the config file; tests build
+/// their own).
+pub struct AppSettings {
+    pub cluster: ClusterLabel,
+    pub keymap: Keymap,
+    /// The colours the UI draws with.
+    pub palette: crate::theme::Palette,
+    /// The clusters to switch between.
+    pub clusters: Clusters,
+    /// The Tail tab with its buffer bounds and where new tails start.
+    pub tail: TailTab,
+    /// The Feed tab with its post source, topic and value format.
+    pub feed: FeedTab,
+    /// The Compose tab's history of sent messages (from the history file).
+    pub history: Vec<crate::kafka::produce::OutgoingMessage>,
+    /// A topic to open in the Tail tab at start (`--topic`).
+    pub open_topic: Option<String>,
+    /// Start-up notices (config errors and warnings): toasts that stay until a key.
+    pub notices: Vec<(Level, String)>,
+}
+
+impl AppSettings {
+    /// The defaults: no clusters to switch to, default tail bounds, no feed source.
     pub fn new(cluster: ClusterLabel, keymap: Keymap) -> Self {
         Self {
-            tab: Tab::Topics,
-            topics: TopicsTab::new(),
+            cluster,
+            keymap,
+            palette: crate::theme::Palette::dark(),
+            clusters: Clusters::default(),
             tail: TailTab::default(),
-            compose: ComposeTab::default(),
             feed: FeedTab::new(None, "tweets".into(), crate::kafka::ValueFormat::Json),
+            history: Vec::new(),
+            open_topic: None,
+            notices: Vec::new(),
+        }
+    }
+}
+
+impl App {
+    pub fn new(settings: AppSettings) -> Self {
+        let AppSettings {
+            cluster,
+            keymap,
+            palette,
+            clusters,
+            mut tail,
+            feed,
+            history,
+            open_topic,
+            notices,
+        } = settings;
+        let tab = if open_topic.is_some() {
+            Tab::Tail
+        } else {
+            Tab::Topics
+        };
+        tail.topic = open_topic.or(tail.topic);
+        let compose = ComposeTab {
+            history,
+            ..ComposeTab::default()
+        };
+        let mut app = Self {
+            tab,
+            topics: TopicsTab::new(),
+            tail,
+            compose,
+            feed,
             connection: Connection::Connecting {
                 address: cluster.address.clone(),
             },
             cluster,
-            clusters: Clusters::default(),
+            clusters,
             keymap,
             help_open: false,
             help_scroll: 0,
@@ -177,9 +236,13 @@ impl App {
             dirty: true,
             effects: Vec::new(),
             tz: jiff::tz::TimeZone::system(),
-            palette: crate::theme::Palette::dark(),
+            palette,
             next_request: 1,
+        };
+        for (level, notice) in notices {
+            app.notice(level, notice);
         }
+        app
     }
 
     fn request_id(&mut self) -> RequestId {

@@ -1,7 +1,12 @@
 //! The run loop: await an event, drain the rest, update, carry out effects, and draw at
 //! most ~60 times a second, only when something changed.
 
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::execute;
 
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
@@ -119,4 +124,87 @@ fn send_all(commands: &mpsc::Sender<Command>, batch: Vec<Command>, app: &mut App
             );
         }
     }
+}
+
+/// Takes over the terminal, runs the event loop, restores the terminal, and lets the
+/// worker flush (bounded). A quit signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) ends the loop
+/// like `q`; `main` then exits with its code ([`event::quit_signal`]).
+/// Exits 1 when messages sent from Compose were not confirmed before exit (like
+/// `ktui produce`: a message the broker never confirmed is a failure to report).
+pub async fn run_tui(
+    mut app: App,
+    worker: crate::kafka::worker::WorkerHandle,
+    draw: fn(&App, &mut ratatui::Frame),
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write as _;
+
+    let mut events = EventQueue::default();
+    events.attach_kafka(worker.events);
+    // Before the terminal changes: from here on a signal is a clean quit.
+    if let Err(error) = events.spawn_signals() {
+        tracing::warn!("cannot handle quit signals: {error}");
+    }
+
+    // ratatui::try_init installs a panic hook that restores the terminal first.
+    let mut terminal = ratatui::try_init().context(
+        "ktui needs an interactive terminal; for scripts use a subcommand (ktui topics --json)",
+    )?;
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+    events.spawn_terminal_input();
+    events.spawn_ticks();
+    let result = run(&mut terminal, &mut app, &mut events, &worker.commands, draw).await;
+    restore_terminal();
+    if let Some(which) = events.quit_signal() {
+        tracing::info!("quit on {}: terminal restored", which.name());
+    }
+    // Writes to a terminal that hung up fail: never panic on them (eprintln would).
+    let mut stderr = std::io::stderr();
+    // The worker flushes outstanding messages (bounded) before it stops.
+    let pending = app.compose.pending();
+    if pending > 0 {
+        let _ = writeln!(
+            stderr,
+            "ktui: waiting up to 5 s for {pending} unconfirmed message(s)…"
+        );
+    }
+    let all_confirmed = match tokio::time::timeout(std::time::Duration::from_secs(8), worker.task)
+        .await
+    {
+        Ok(Ok(report)) if report.unconfirmed > 0 => {
+            let _ = writeln!(
+                stderr,
+                "ktui: {} message(s) were not confirmed by the broker before exit",
+                report.unconfirmed
+            );
+            false
+        }
+        Ok(_) => true,
+        Err(_) => {
+            let _ = writeln!(
+                stderr,
+                "ktui: the Kafka worker did not stop in time; some messages may not have been sent"
+            );
+            pending == 0
+        }
+    };
+    result.map(|()| {
+        if all_confirmed {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
+    })
+}
+
+/// Gives the terminal back: cooked mode, the main screen, the cursor, no bracketed paste.
+/// Each step is tried even when one before it failed (a terminal that hung up fails them
+/// all), and nothing is printed.
+fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        DisableBracketedPaste,
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }

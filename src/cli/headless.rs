@@ -59,7 +59,7 @@ impl Headless {
         match self {
             Self::Produce(_) => Some("Producing"),
             Self::Feed { .. } => Some("Feed publishing"),
-            Self::Consume(args) if args.group.is_some() => {
+            Self::Consume(args) if args.tail.group.is_some() => {
                 Some("Consuming as a group (it commits offsets)")
             }
             Self::Topics { .. } | Self::Consume(_) | Self::Config { .. } => None,
@@ -110,19 +110,8 @@ pub struct ProduceArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConsumeArgs {
     pub topic: String,
-    /// Where to start: end, beginning, N (offset), -N (last N per partition), @TIME
-    /// (ISO 8601, epoch ms, or relative like @-15m).
-    #[arg(
-        short = 'o',
-        long = "offset",
-        value_name = "POS",
-        default_value = "end",
-        allow_hyphen_values = true
-    )]
-    pub offset: String,
-    /// Only these partitions, e.g. 0,2 or 0-3.
-    #[arg(short = 'p', long = "partitions", value_name = "LIST")]
-    pub partitions: Option<String>,
+    #[command(flatten)]
+    pub tail: super::TailFlags,
     /// Stop after this many records (after the filter).
     #[arg(short = 'c', long = "count", value_name = "N")]
     pub count: Option<u64>,
@@ -138,9 +127,6 @@ pub struct ConsumeArgs {
     /// Only records that match: text, /regex/, or a jq expression (.user.id == 42).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
-    /// Consume as a member of this consumer group (subscribes and commits).
-    #[arg(long, value_name = "GROUP")]
-    pub group: Option<String>,
     #[command(flatten)]
     pub more: MoreProperties,
 }

@@ -115,7 +115,7 @@ impl Cli {
         if let Some(offset) = &file.ui.offset
             && !self.explicit.contains("offset")
         {
-            self.offset.clone_from(offset);
+            self.tail.offset.clone_from(offset);
         }
     }
 
@@ -132,14 +132,44 @@ impl Cli {
 
     /// The tail's start position, partitions and group from the flags.
     pub fn tail_defaults(&self) -> anyhow::Result<TailDefaults> {
+        self.tail.defaults().map_err(anyhow::Error::msg)
+    }
+}
+
+/// Where a tail starts and what it reads: the Tail tab's flags, and `ktui consume`'s.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TailFlags {
+    /// Where to start: end, beginning, N (offset), -N (last N per partition), @TIME
+    /// (ISO 8601, epoch ms, or relative like @-15m).
+    #[arg(
+        short = 'o',
+        long = "offset",
+        value_name = "POS",
+        default_value = "end",
+        allow_hyphen_values = true
+    )]
+    pub offset: String,
+
+    /// Only these partitions, e.g. 0,2 or 0-3.
+    #[arg(short = 'p', long = "partitions", value_name = "LIST")]
+    pub partitions: Option<String>,
+
+    /// Read as a member of this consumer group (subscribes and commits) instead of
+    /// without a group.
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+}
+
+impl TailFlags {
+    /// The start position, partitions and group these flags give, or what is wrong.
+    pub fn defaults(&self) -> Result<TailDefaults, String> {
         Ok(TailDefaults {
-            start: StartPosition::parse(&self.offset, now_ms()).map_err(anyhow::Error::msg)?,
+            start: StartPosition::parse(&self.offset, now_ms())?,
             partitions: self
                 .partitions
                 .as_deref()
                 .map(parse_partitions)
-                .transpose()
-                .map_err(anyhow::Error::msg)?,
+                .transpose()?,
             group: self.group.clone(),
         })
     }
@@ -206,24 +236,8 @@ pub struct Cli {
     #[arg(long, value_name = "TOPIC")]
     pub topic: Option<String>,
 
-    /// Where tails start: end, beginning, N, -N (last N per partition), @TIME (@-15m, ISO 8601).
-    #[arg(
-        short = 'o',
-        long = "offset",
-        value_name = "POS",
-        default_value = "end",
-        allow_hyphen_values = true
-    )]
-    pub offset: String,
-
-    /// Tail only these partitions (0,2 or 0-3).
-    #[arg(short = 'p', long = "partitions", value_name = "LIST")]
-    pub partitions: Option<String>,
-
-    /// Tail as a member of this consumer group (subscribes and commits) instead of reading
-    /// without a group.
-    #[arg(long, value_name = "GROUP")]
-    pub group: Option<String>,
+    #[command(flatten)]
+    pub tail: TailFlags,
 
     /// The tail buffer's bound: records, or records,size (e.g. 100000,256MiB).
     #[arg(long, value_name = "N[,SIZE]", default_value = "100000,256MiB", value_parser = Bounds::parse)]
@@ -334,7 +348,7 @@ mod tests {
         cli.apply_config(&file);
         assert_eq!(cli.feed_options.feed_topic, "mine");
         assert_eq!(cli.feed.as_deref(), Some("bluesky"));
-        assert_eq!(cli.offset, "beginning");
+        assert_eq!(cli.tail.offset, "beginning");
     }
 
     #[test]

@@ -11,7 +11,6 @@ use crate::filter::RecordFilter;
 use crate::kafka::ClientSettings;
 use crate::kafka::envelope;
 use crate::kafka::model::Record;
-use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
 use crate::kafka::tail::{Flow, TailEvent, TailSpec, run_tail};
 use crate::text::escape_control;
 
@@ -22,12 +21,8 @@ enum Outcome {
 }
 
 pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<ExitCode> {
-    let start = match StartPosition::parse(&args.offset, now_ms()) {
-        Ok(start) => start,
-        Err(problem) => return Ok(usage(&problem)),
-    };
-    let partitions = match args.partitions.as_deref().map(parse_partitions).transpose() {
-        Ok(p) => p,
+    let defaults = match args.tail.defaults() {
+        Ok(defaults) => defaults,
         Err(problem) => return Ok(usage(&problem)),
     };
     let filter = match args.filter.as_deref().map(RecordFilter::parse).transpose() {
@@ -36,9 +31,9 @@ pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<
     };
     let spec = TailSpec {
         topic: args.topic.clone(),
-        partitions,
-        start,
-        group: args.group.clone(),
+        partitions: defaults.partitions,
+        start: defaults.start,
+        group: defaults.group,
         exit_at_end: args.exit_at_end,
     };
     let outcome =

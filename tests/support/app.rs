@@ -8,13 +8,13 @@ use ktui::kafka::{Command, KafkaEvent};
 use ktui::keymap::Keymap;
 
 pub fn app() -> App {
-    let mut app = App::new(
+    let mut app = App::new(ktui::app::AppSettings::new(
         ClusterLabel {
             address: "localhost:9092".into(),
             demo_address: None,
         },
         Keymap::default(),
-    );
+    ));
     app.size = (100, 30);
     app
 }
