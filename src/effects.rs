@@ -9,9 +9,39 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use base64::Engine as _;
 use tokio::sync::mpsc;
 
-use crate::app::Effect;
 use crate::event::Event;
 use crate::kafka::envelope;
+
+/// How loud a notice (a toast) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// Something the run loop does for `handle`, outside the pure update: terminal output
+/// and file writes.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Put these bytes on the clipboard with OSC 52.
+    Clipboard(Vec<u8>),
+    /// Rewrite the composer's history file with this content.
+    SaveHistory(String),
+    /// Write these records as NDJSON envelopes to `path`.
+    Export {
+        path: std::path::PathBuf,
+        topic: String,
+        records: Vec<std::sync::Arc<crate::kafka::model::Record>>,
+    },
+    /// Read the Compose draft an earlier run left; its text comes back as
+    /// `Event::DraftRead`.
+    LoadDraft,
+    /// Replace the Compose draft file with this content (0600, atomically).
+    SaveDraft(String),
+    /// Remove the Compose draft file: sent or discarded.
+    RemoveDraft,
+}
 
 pub fn run(effect: Effect, events: &mpsc::Sender<Event>) {
     match effect {

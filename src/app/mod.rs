@@ -10,10 +10,11 @@ use crate::kafka::model::Connection;
 use crate::kafka::{Command, KafkaEvent, RequestId};
 use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
+use crate::tabs::Ctx;
 use crate::tabs::compose::ComposeTab;
 use crate::tabs::feed::FeedTab;
-use crate::tabs::tail::TailTab;
-use crate::tabs::topics::{Dialog, Focus, TopicsTab};
+use crate::tabs::tail::{Msg as TailMsg, TailTab};
+use crate::tabs::topics::{self, Dialog, Focus, TopicsTab};
 
 mod clusters;
 mod compose;
@@ -21,8 +22,8 @@ mod feed;
 mod help;
 mod run;
 mod tail;
-mod topics;
 
+pub use crate::effects::{Effect, Level};
 pub use clusters::Clusters;
 pub use run::{FRAME, run, run_tui};
 
@@ -62,13 +63,6 @@ impl Tab {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
 /// A message that shows for a while, then goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
@@ -88,29 +82,6 @@ impl Toast {
             Level::Error => 48,
         }
     }
-}
-
-/// Something the run loop does for `handle`, outside the pure update: terminal output
-/// and file writes.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    /// Put these bytes on the clipboard with OSC 52.
-    Clipboard(Vec<u8>),
-    /// Rewrite the composer's history file with this content.
-    SaveHistory(String),
-    /// Write these records as NDJSON envelopes to `path`.
-    Export {
-        path: std::path::PathBuf,
-        topic: String,
-        records: Vec<std::sync::Arc<crate::kafka::model::Record>>,
-    },
-    /// Read the Compose draft an earlier run left; its text comes back as
-    /// `Event::DraftRead`.
-    LoadDraft,
-    /// Replace the Compose draft file with this content (0600, atomically).
-    SaveDraft(String),
-    /// Remove the Compose draft file: sent or discarded.
-    RemoveDraft,
 }
 
 /// What the status bar says about where we are connected.
@@ -243,6 +214,38 @@ impl App {
             app.notice(level, notice);
         }
         app
+    }
+
+    /// A context for a tab's update: request ids continue from the app's.
+    fn ctx(&self) -> Ctx {
+        Ctx::new(
+            self.next_request,
+            self.size,
+            self.read_only().map(str::to_string),
+        )
+    }
+
+    /// Carries out what a tab's update asked for: its toasts, effects, and a topic to
+    /// open in the Tail tab. Returns the update's commands with any this adds.
+    fn absorb(&mut self, ctx: Ctx, mut commands: Vec<Command>) -> Vec<Command> {
+        self.next_request = ctx.next_request();
+        self.effects.extend(ctx.effects);
+        for prefix in &ctx.dismiss {
+            self.toasts.retain(|t| !t.text.starts_with(prefix.as_str()));
+        }
+        for (level, text) in ctx.toasts {
+            self.toast(level, text);
+        }
+        if let Some(topic) = ctx.open_tail {
+            commands.extend(self.open_in_tail(&topic));
+        }
+        commands
+    }
+
+    fn update_topics(&mut self, msg: topics::Msg<'_>) -> Vec<Command> {
+        let mut ctx = self.ctx();
+        let commands = self.topics.update(msg, &mut ctx);
+        self.absorb(ctx, commands)
     }
 
     fn request_id(&mut self) -> RequestId {
@@ -472,23 +475,15 @@ impl App {
         {
             return commands;
         }
-        if self.tab == Tab::Tail {
-            if self.tail.options.is_some() {
-                return self.tail_options_key(&key);
-            }
-            if self.tail.filter_editing {
-                self.tail_filter_key(&key);
-                return Vec::new();
-            }
+        if self.tab == Tab::Tail && self.tail.takes_keys() {
+            let known_partitions = self.tail_topic_partitions();
+            return self.update_tail(TailMsg::Key {
+                key: &key,
+                known_partitions,
+            });
         }
-        if self.tab == Tab::Topics {
-            if let Some(dialog) = self.topics.dialog {
-                return self.dialog_key(dialog, &key);
-            }
-            if self.topics.filter_editing {
-                self.filter_key(&key);
-                return Vec::new();
-            }
+        if self.tab == Tab::Topics && self.topics.takes_keys() {
+            return self.update_topics(topics::Msg::Key(&key));
         }
         match self.keymap.lookup(&self.contexts(), Key::from_event(&key)) {
             Some(action) => self.apply(action),
@@ -514,8 +509,8 @@ impl App {
             Action::TabFeed => return self.switch_tab(Tab::Feed),
             other => {
                 return match self.tab {
-                    Tab::Topics => self.apply_topics(other),
-                    Tab::Tail => self.apply_tail(other),
+                    Tab::Topics => self.update_topics(topics::Msg::Action(other)),
+                    Tab::Tail => self.update_tail(TailMsg::Action(other)),
                     Tab::Compose => self.apply_compose(other),
                     Tab::Feed => self.apply_feed(other),
                 };
@@ -565,7 +560,7 @@ impl App {
                 if self.tail.request != Some(id) {
                     return Vec::new(); // a tail we replaced
                 }
-                self.on_tail_event(event);
+                return self.update_tail(TailMsg::Event(event));
             }
             KafkaEvent::Connection(connection) => {
                 if let (Connection::Unreachable { .. }, true) =
@@ -606,10 +601,10 @@ impl App {
                 }
             }
             KafkaEvent::TopicCreated { id, name, result } => {
-                return self.on_created(id, name, result);
+                return self.update_topics(topics::Msg::Created { id, name, result });
             }
             KafkaEvent::TopicDeleted { id, name, result } => {
-                return self.on_deleted(id, &name, result);
+                return self.update_topics(topics::Msg::Deleted { id, name, result });
             }
         }
         Vec::new()

@@ -5,6 +5,7 @@ pub mod buffer;
 pub mod detail;
 pub mod options;
 pub mod rate;
+mod update;
 pub mod view;
 
 use crate::filter::RecordFilter;
@@ -17,6 +18,7 @@ use detail::Detail;
 use options::OptionsForm;
 use rate::RateMeter;
 
+pub use update::{Msg, TAIL_FAILED};
 pub use view::{TailView, table_rows};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -2,9 +2,11 @@
 //! the create / delete forms in `dialog.rs`.
 
 mod dialog;
+mod update;
 mod view;
 
 pub use dialog::{CreateForm, DeleteForm, FormStatus};
+pub use update::Msg;
 pub use view::{TopicsView, list_rows, render_dialog};
 
 use crate::kafka::RequestId;

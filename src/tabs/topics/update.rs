@@ -1,16 +1,57 @@
-//! The Topics tab's part of `App`: its keys, actions and the answers to admin requests.
+//! The Topics tab's update: the keys that reach it (the filter, the create and delete
+//! dialogs), keymap actions, and the answers to its admin requests.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Level};
+use super::{CreateForm, DeleteForm, Dialog, Focus, FormStatus, TopicsTab, list_rows};
 use crate::action::Action;
+use crate::effects::Level;
 use crate::kafka::model::AdminError;
 use crate::kafka::{Command, RequestId};
-use crate::tabs::topics::{CreateForm, DeleteForm, Dialog, Focus, FormStatus};
+use crate::tabs::Ctx;
 
-impl App {
-    pub(super) fn filter_key(&mut self, key: &KeyEvent) {
-        let tab = &mut self.topics;
+/// What the Topics tab is told.
+#[derive(Debug)]
+pub enum Msg<'a> {
+    /// A key while the filter or a dialog has the keyboard ([`TopicsTab::takes_keys`]).
+    Key(&'a KeyEvent),
+    /// A keymap action.
+    Action(Action),
+    Created {
+        id: RequestId,
+        name: String,
+        result: Result<(), AdminError>,
+    },
+    Deleted {
+        id: RequestId,
+        name: String,
+        result: Result<(), AdminError>,
+    },
+}
+
+impl TopicsTab {
+    /// Whether keys go to the filter or a dialog before the keymap.
+    pub fn takes_keys(&self) -> bool {
+        self.filter_editing || self.dialog.is_some()
+    }
+
+    pub fn update(&mut self, msg: Msg<'_>, ctx: &mut Ctx) -> Vec<Command> {
+        match msg {
+            Msg::Key(key) => {
+                if let Some(dialog) = self.dialog {
+                    return self.dialog_key(dialog, key, ctx);
+                }
+                self.filter_key(key, ctx);
+                Vec::new()
+            }
+            Msg::Action(action) => self.apply(action, ctx),
+            Msg::Created { id, name, result } => self.on_created(id, name, result, ctx),
+            Msg::Deleted { id, name, result } => self.on_deleted(id, &name, result, ctx),
+        }
+    }
+
+    fn filter_key(&mut self, key: &KeyEvent, ctx: &Ctx) {
+        let tab = &mut *self;
         match key.code {
             KeyCode::Enter => tab.filter_editing = false,
             KeyCode::Esc => {
@@ -27,23 +68,18 @@ impl App {
                 }
             }
         }
-        let rows = self.list_rows();
-        self.topics.scroll_into_view(rows);
+        self.scroll_into_view(list_rows(ctx.size));
     }
 
-    pub(super) fn dialog_key(&mut self, dialog: Dialog, key: &KeyEvent) -> Vec<Command> {
+    fn dialog_key(&mut self, dialog: Dialog, key: &KeyEvent, ctx: &mut Ctx) -> Vec<Command> {
         let sending = matches!(
-            (
-                dialog,
-                &self.topics.create.status,
-                &self.topics.delete.status
-            ),
+            (dialog, &self.create.status, &self.delete.status),
             (Dialog::Create, FormStatus::Sending(_), _)
                 | (Dialog::Delete, _, FormStatus::Sending(_))
         );
         if key.code == KeyCode::Esc {
             // The form keeps what was typed; `n` brings it back.
-            self.topics.dialog = None;
+            self.dialog = None;
             return Vec::new();
         }
         if sending {
@@ -51,14 +87,14 @@ impl App {
         }
         match dialog {
             Dialog::Create => {
-                let form = &mut self.topics.create;
+                let form = &mut self.create;
                 match key.code {
                     KeyCode::Tab | KeyCode::Down => form.focus_next(true),
                     KeyCode::BackTab | KeyCode::Up => form.focus_next(false),
                     KeyCode::Enter => match form.validate() {
                         Ok(spec) => {
-                            let id = self.request_id();
-                            self.topics.create.status = FormStatus::Sending(id);
+                            let id = ctx.request_id();
+                            self.create.status = FormStatus::Sending(id);
                             return vec![Command::CreateTopic { id, spec }];
                         }
                         Err(problem) => form.status = FormStatus::Invalid(problem),
@@ -71,16 +107,16 @@ impl App {
                 }
             }
             Dialog::Delete => {
-                if key.code == KeyCode::Enter && self.topics.delete.confirmed() {
-                    let id = self.request_id();
-                    let form = &mut self.topics.delete;
+                if key.code == KeyCode::Enter && self.delete.confirmed() {
+                    let id = ctx.request_id();
+                    let form = &mut self.delete;
                     form.status = FormStatus::Sending(id);
                     return vec![Command::DeleteTopic {
                         id,
                         name: form.topic.clone(),
                     }];
                 }
-                let form = &mut self.topics.delete;
+                let form = &mut self.delete;
                 if key.code == KeyCode::Enter {
                     form.status = FormStatus::Invalid(format!(
                         "Type the topic's name exactly ({}) to confirm.",
@@ -95,67 +131,65 @@ impl App {
     }
 
     /// Performs a keymap action on the Topics tab.
-    pub(super) fn apply_topics(&mut self, action: Action) -> Vec<Command> {
-        let page = isize::try_from(self.list_rows().max(1)).unwrap_or(isize::MAX);
+    fn apply(&mut self, action: Action, ctx: &mut Ctx) -> Vec<Command> {
+        let page = isize::try_from(list_rows(ctx.size).max(1)).unwrap_or(isize::MAX);
         match action {
-            Action::Up => self.topics.move_by(-1),
-            Action::Down => self.topics.move_by(1),
-            Action::PageUp => self.topics.move_by(-page),
-            Action::PageDown => self.topics.move_by(page),
-            Action::Top => self.topics.move_to_end(false),
-            Action::Bottom => self.topics.move_to_end(true),
-            Action::Filter => self.topics.filter_editing = true,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-page),
+            Action::PageDown => self.move_by(page),
+            Action::Top => self.move_to_end(false),
+            Action::Bottom => self.move_to_end(true),
+            Action::Filter => self.filter_editing = true,
             Action::ClearFilter => {
-                self.topics.filter.clear();
-                self.topics.recompute(None);
+                self.filter.clear();
+                self.recompute(None);
             }
             Action::Refresh => {
-                let id = self.request_id();
+                let id = ctx.request_id();
                 return vec![Command::RefreshMetadata { id }];
             }
             Action::OpenInTail => {
-                if let Some(name) = self.topics.selected_topic().map(|t| t.name.clone()) {
-                    return self.open_in_tail(&name);
-                }
+                ctx.open_tail = self.selected_topic().map(|t| t.name.clone());
             }
             Action::ToggleInternal => {
-                self.topics.show_internal = !self.topics.show_internal;
-                self.topics.recompute(None);
+                self.show_internal = !self.show_internal;
+                self.recompute(None);
             }
             Action::SortNext => {
-                self.topics.sort = self.topics.sort.next();
-                self.topics.recompute(None);
+                self.sort = self.sort.next();
+                self.recompute(None);
             }
             Action::SortReverse => {
-                self.topics.descending = !self.topics.descending;
-                self.topics.recompute(None);
+                self.descending = !self.descending;
+                self.recompute(None);
             }
             Action::CreateTopic => {
-                if self.refuse_write("Creating topics") {
+                if ctx.refuse_write("Creating topics") {
                     return Vec::new();
                 }
-                if !matches!(self.topics.create.status, FormStatus::Sending(_)) {
-                    self.topics.create.status = FormStatus::Editing;
+                if !matches!(self.create.status, FormStatus::Sending(_)) {
+                    self.create.status = FormStatus::Editing;
                 }
-                self.topics.dialog = Some(Dialog::Create);
+                self.dialog = Some(Dialog::Create);
             }
             Action::DeleteTopic => {
-                if self.refuse_write("Deleting topics") {
+                if ctx.refuse_write("Deleting topics") {
                     return Vec::new();
                 }
-                if let Some(name) = self.topics.selected_topic().map(|t| t.name.clone()) {
-                    if self.topics.delete.topic != name {
-                        self.topics.delete = DeleteForm::for_topic(&name);
+                if let Some(name) = self.selected_topic().map(|t| t.name.clone()) {
+                    if self.delete.topic != name {
+                        self.delete = DeleteForm::for_topic(&name);
                     }
-                    self.topics.dialog = Some(Dialog::Delete);
+                    self.dialog = Some(Dialog::Delete);
                 }
             }
             Action::FocusDetails => {
-                if self.topics.selected_topic().is_some() {
-                    self.topics.focus = Focus::Details;
+                if self.selected_topic().is_some() {
+                    self.focus = Focus::Details;
                 }
             }
-            Action::FocusList => self.topics.focus = Focus::List,
+            Action::FocusList => self.focus = Focus::List,
             Action::TogglePause
             | Action::ShowDetail
             | Action::CloseDetail
@@ -185,79 +219,80 @@ impl App {
             | Action::Connect
             | Action::SelectNumbered => {}
         }
-        let rows = self.list_rows();
-        self.topics.scroll_into_view(rows);
+        self.scroll_into_view(list_rows(ctx.size));
         Vec::new()
     }
 
     /// The answer to a create: close the form and refresh, or show the refusal.
-    pub(super) fn on_created(
+    fn on_created(
         &mut self,
         id: RequestId,
         name: String,
         result: Result<(), AdminError>,
+        ctx: &mut Ctx,
     ) -> Vec<Command> {
-        if self.topics.create.status != FormStatus::Sending(id) {
+        if self.create.status != FormStatus::Sending(id) {
             return Vec::new();
         }
         match result {
             Ok(()) => {
-                self.toast(
+                ctx.toast(
                     Level::Info,
                     format!("Created topic {}", crate::text::escape_control(&name)),
                 );
-                self.topics.create = CreateForm::default();
-                if self.topics.dialog == Some(Dialog::Create) {
-                    self.topics.dialog = None;
+                self.create = CreateForm::default();
+                if self.dialog == Some(Dialog::Create) {
+                    self.dialog = None;
                 }
-                self.topics.select_when_seen = Some(name);
-                let id = self.request_id();
+                self.select_when_seen = Some(name);
+                let id = ctx.request_id();
                 return vec![Command::RefreshMetadata { id }];
             }
             Err(error) => {
-                if self.topics.dialog.is_none() {
-                    self.toast(
+                if self.dialog.is_none() {
+                    ctx.toast(
                         Level::Error,
                         format!("Create {name} refused: {}", error.code),
                     );
                 }
-                self.topics.create.status = FormStatus::Refused(error);
+                self.create.status = FormStatus::Refused(error);
             }
         }
         Vec::new()
     }
 
     /// The answer to a delete.
-    pub(super) fn on_deleted(
+    fn on_deleted(
         &mut self,
         id: RequestId,
         name: &str,
         result: Result<(), AdminError>,
+        ctx: &mut Ctx,
     ) -> Vec<Command> {
-        if self.topics.delete.status != FormStatus::Sending(id) {
+        if self.delete.status != FormStatus::Sending(id) {
             return Vec::new();
         }
         match result {
             Ok(()) => {
-                self.toast(
+                ctx.toast(
                     Level::Info,
                     format!("Deleted topic {}", crate::text::escape_control(name)),
                 );
-                self.topics.delete = DeleteForm::default();
-                if self.topics.dialog == Some(Dialog::Delete) {
-                    self.topics.dialog = None;
+                self.delete = DeleteForm::default();
+                if self.dialog == Some(Dialog::Delete) {
+                    self.dialog = None;
                 }
-                let id = self.request_id();
+                let id = ctx.request_id();
                 return vec![Command::RefreshMetadata { id }];
             }
             Err(error) => {
-                if self.topics.dialog.is_none() {
-                    self.toast(
+                if self.dialog.is_none() {
+                    ctx.toast(
                         Level::Error,
                         format!("Delete {name} refused: {}", error.code),
                     );
                 }
-                self.topics.delete.status = FormStatus::Refused(error);
+                self.delete.status = FormStatus::Refused(error);
             }
         }
         Vec::new()
