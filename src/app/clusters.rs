@@ -50,16 +50,6 @@ impl App {
         self.clusters.current().and_then(|p| p.read_only.as_deref())
     }
 
-    /// Refuses a write on a read-only cluster with a message that says why; `true` when
-    /// it refused.
-    pub(super) fn refuse_write(&mut self, what: &str) -> bool {
-        let Some(reason) = self.read_only().map(str::to_string) else {
-            return false;
-        };
-        self.toast(Level::Warn, format!("{what} is disabled: {reason}"));
-        true
-    }
-
     pub(super) fn open_switcher(&mut self) {
         if self.clusters.list.len() < 2 {
             let path = crate::config::file::config_path()
@@ -160,7 +150,9 @@ impl App {
         // The tab in view gets its own consumer back at once.
         match self.tab {
             super::Tab::Compose => commands.extend(self.ensure_watch()),
-            super::Tab::Feed => commands.extend(self.ensure_readback()),
+            super::Tab::Feed => {
+                commands.extend(self.update_feed(crate::tabs::feed::Msg::Shown));
+            }
             super::Tab::Topics | super::Tab::Tail => {}
         }
         let security = profile.security();

@@ -12,7 +12,7 @@ use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
 use crate::tabs::Ctx;
 use crate::tabs::compose::ComposeTab;
-use crate::tabs::feed::FeedTab;
+use crate::tabs::feed::{FeedTab, Msg as FeedMsg};
 use crate::tabs::tail::{Msg as TailMsg, TailTab};
 use crate::tabs::topics::{self, Dialog, Focus, TopicsTab};
 
@@ -467,8 +467,8 @@ impl App {
         if self.clusters.picker.is_some() {
             return self.switcher_key(&key);
         }
-        if self.tab == Tab::Feed && self.feed.rules.is_some() {
-            return self.rules_key(&key);
+        if self.tab == Tab::Feed && self.feed.takes_keys() {
+            return self.update_feed(FeedMsg::Key(&key));
         }
         if self.tab == Tab::Compose
             && let Some(commands) = self.compose_key(&key)
@@ -512,7 +512,7 @@ impl App {
                     Tab::Topics => self.update_topics(topics::Msg::Action(other)),
                     Tab::Tail => self.update_tail(TailMsg::Action(other)),
                     Tab::Compose => self.apply_compose(other),
-                    Tab::Feed => self.apply_feed(other),
+                    Tab::Feed => self.update_feed(FeedMsg::Action(other)),
                 };
             }
         }
@@ -532,7 +532,7 @@ impl App {
             return self.ensure_watch();
         }
         if tab == Tab::Feed {
-            return self.ensure_readback();
+            return self.update_feed(FeedMsg::Shown);
         }
         Vec::new()
     }
@@ -541,17 +541,15 @@ impl App {
         match event {
             KafkaEvent::Delivered { id, result } => self.on_delivered(id, result),
             KafkaEvent::Rules { id, result } => {
-                if let Some(rules) = self.feed.rules.as_mut() {
-                    rules.answered(id, result);
-                }
+                return self.update_feed(FeedMsg::Rules { id, result });
             }
             KafkaEvent::Feed { id, update } => {
                 if self.feed.bridge == Some(id) {
-                    self.on_feed(update);
+                    return self.update_feed(FeedMsg::Feed(update));
                 }
             }
             KafkaEvent::Tail { id, event } if self.feed.readback == Some(id) => {
-                self.on_readback(event);
+                return self.update_feed(FeedMsg::Readback(event));
             }
             KafkaEvent::Tail { id, event } if self.compose.watch.request == Some(id) => {
                 self.on_watch(event);
@@ -620,7 +618,7 @@ impl App {
             commands.extend(self.open_in_tail(&topic));
         }
         if self.feed.source.is_some() {
-            commands.extend(self.start_feed());
+            commands.extend(self.update_feed(FeedMsg::Start));
         }
         commands
     }

@@ -2,6 +2,9 @@
 //! topic with a consumer of its own (what you see is what Kafka holds), newest first.
 
 pub mod rules;
+mod update;
+
+pub use update::Msg;
 
 use std::collections::VecDeque;
 
