@@ -149,7 +149,9 @@ impl App {
         commands.push(Command::RefreshMetadata { id });
         // The tab in view gets its own consumer back at once.
         match self.tab {
-            super::Tab::Compose => commands.extend(self.ensure_watch()),
+            super::Tab::Compose => {
+                commands.extend(self.update_compose(crate::tabs::compose::Msg::Shown));
+            }
             super::Tab::Feed => {
                 commands.extend(self.update_feed(crate::tabs::feed::Msg::Shown));
             }

@@ -11,7 +11,7 @@ use crate::kafka::{Command, KafkaEvent, RequestId};
 use crate::keymap::{Context, Key, Keymap};
 use crate::loadable::Loadable;
 use crate::tabs::Ctx;
-use crate::tabs::compose::ComposeTab;
+use crate::tabs::compose::{ComposeTab, Msg as ComposeMsg};
 use crate::tabs::feed::{FeedTab, Msg as FeedMsg};
 use crate::tabs::tail::{Msg as TailMsg, TailTab};
 use crate::tabs::topics::{self, Dialog, Focus, TopicsTab};
@@ -218,11 +218,13 @@ impl App {
 
     /// A context for a tab's update: request ids continue from the app's.
     fn ctx(&self) -> Ctx {
-        Ctx::new(
+        let mut ctx = Ctx::new(
             self.next_request,
             self.size,
             self.read_only().map(str::to_string),
-        )
+        );
+        ctx.ticks = self.ticks;
+        ctx
     }
 
     /// Carries out what a tab's update asked for: its toasts, effects, and a topic to
@@ -235,6 +237,9 @@ impl App {
         }
         for (level, text) in ctx.toasts {
             self.toast(level, text);
+        }
+        for (level, text) in ctx.notices {
+            self.notice(level, text);
         }
         if let Some(topic) = ctx.open_tail {
             commands.extend(self.open_in_tail(&topic));
@@ -386,7 +391,7 @@ impl App {
 
     fn on_tick(&mut self) -> Vec<Command> {
         self.ticks += 1;
-        self.draft_tick();
+        let _ = self.update_compose(ComposeMsg::Tick);
         self.tail.tick();
         self.feed.tick();
         if self.tab == Tab::Feed && self.feed.running() {
@@ -427,7 +432,7 @@ impl App {
 
     fn on_paste(&mut self, text: &str) {
         if self.tab == Tab::Compose {
-            self.compose_paste(text);
+            let _ = self.update_compose(ComposeMsg::Paste(text));
             return;
         }
         if self.tab == Tab::Tail {
@@ -529,7 +534,7 @@ impl App {
                 self.compose.topic =
                     crate::widgets::text_input::TextInput::with_value(topic.clone());
             }
-            return self.ensure_watch();
+            return self.update_compose(ComposeMsg::Shown);
         }
         if tab == Tab::Feed {
             return self.update_feed(FeedMsg::Shown);
@@ -539,7 +544,7 @@ impl App {
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
         match event {
-            KafkaEvent::Delivered { id, result } => self.on_delivered(id, result),
+            KafkaEvent::Delivered { id, result } => return self.on_delivered(id, result),
             KafkaEvent::Rules { id, result } => {
                 return self.update_feed(FeedMsg::Rules { id, result });
             }
@@ -552,7 +557,7 @@ impl App {
                 return self.update_feed(FeedMsg::Readback(event));
             }
             KafkaEvent::Tail { id, event } if self.compose.watch.request == Some(id) => {
-                self.on_watch(event);
+                return self.update_compose(ComposeMsg::Watch(event));
             }
             KafkaEvent::Tail { id, event } => {
                 if self.tail.request != Some(id) {

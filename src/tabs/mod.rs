@@ -30,6 +30,10 @@ pub struct Ctx {
     pub open_tail: Option<String>,
     /// Toasts to take away: those whose text starts with one of these.
     pub dismiss: Vec<String>,
+    /// Start-up-like notices: toasts that stay until a key is pressed.
+    pub notices: Vec<(Level, String)>,
+    /// Ticks since start (4 a second).
+    pub ticks: u64,
 }
 
 impl Ctx {
@@ -42,6 +46,8 @@ impl Ctx {
             effects: Vec::new(),
             open_tail: None,
             dismiss: Vec::new(),
+            notices: Vec::new(),
+            ticks: 0,
         }
     }
 
@@ -59,6 +65,11 @@ impl Ctx {
 
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
         self.toasts.push((level, text.into()));
+    }
+
+    /// A notice that stays until the next key (something the user must not miss).
+    pub fn notice(&mut self, level: Level, text: impl Into<String>) {
+        self.notices.push((level, text.into()));
     }
 
     /// Whether `what` (a write) is refused on this cluster; if so, a toast says why.

@@ -4,6 +4,7 @@
 
 pub mod draft;
 pub mod history;
+mod update;
 mod view;
 
 use std::collections::{HashMap, VecDeque};
@@ -16,6 +17,7 @@ use crate::kafka::model::{ClusterSnapshot, Record};
 use crate::kafka::produce::{DeliveryReport, OutgoingMessage, ProduceFailure, parse_header_lines};
 use crate::widgets::text_input::TextInput;
 
+pub use update::Msg;
 pub use view::ComposeView;
 
 /// Reports kept in the list.

@@ -1,0 +1,403 @@
+//! The Compose tab's update: field editing, sending, delivery reports, the history
+//! popup, the draft kept on disk, and the watch tail beside the editor.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::tz::TimeZone;
+
+use super::draft::{self, Draft, DraftWrite};
+use super::{ComposeTab, Field, history};
+use crate::action::Action;
+use crate::effects::{Effect, Level};
+use crate::kafka::model::ClusterSnapshot;
+use crate::kafka::position::{StartPosition, now_ms};
+use crate::kafka::produce::{DeliveryReport, ProduceFailure};
+use crate::kafka::tail::{TailEvent, TailSpec};
+use crate::kafka::{Command, RequestId};
+use crate::tabs::Ctx;
+
+/// What the Compose tab is told. Several carry the cluster's topics (completion and
+/// checks before a send).
+#[derive(Debug)]
+pub enum Msg<'a> {
+    /// A key while a field or the history popup has the keyboard
+    /// ([`ComposeTab::takes_keys`]), with the action the keymap's compose context
+    /// gives it (Ctrl keys act from inside a field).
+    Key {
+        key: &'a KeyEvent,
+        action: Option<Action>,
+        snapshot: Option<&'a ClusterSnapshot>,
+    },
+    /// Pasted text, into the focused field.
+    Paste(&'a str),
+    /// A keymap action.
+    Action {
+        action: Action,
+        snapshot: Option<&'a ClusterSnapshot>,
+    },
+    /// The tab is shown: watch the topic being composed for.
+    Shown,
+    /// A tick: save the draft when it changed (at most once a second).
+    Tick,
+    /// Save the draft now if it changed (on quit).
+    Flush,
+    /// The draft file an earlier run left.
+    DraftRead { text: &'a str, tz: &'a TimeZone },
+    /// A delivery report; `shown` when the tab is in view (else a failure is a toast).
+    Delivered {
+        id: RequestId,
+        result: Result<DeliveryReport, ProduceFailure>,
+        shown: bool,
+    },
+    /// An event of the watch tail.
+    Watch(TailEvent),
+}
+
+impl ComposeTab {
+    /// Whether keys go to a field or the history popup before the keymap.
+    pub fn takes_keys(&self) -> bool {
+        self.focus.is_some() || self.history_open.is_some()
+    }
+
+    /// Any key while the tab is shown may change the form (the next tick compares), and
+    /// only the discard key, pressed again, discards: anything else keeps the draft.
+    pub fn key_seen(&mut self, action: Option<Action>) {
+        self.draft.dirty = true;
+        if action != Some(Action::DiscardDraft) {
+            self.draft.confirm_discard = false;
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg<'_>, ctx: &mut Ctx) -> Vec<Command> {
+        match msg {
+            Msg::Key {
+                key,
+                action,
+                snapshot,
+            } => return self.key(key, action, snapshot, ctx),
+            Msg::Paste(text) => self.paste(text),
+            Msg::Action { action, snapshot } => return self.apply(action, snapshot, ctx),
+            Msg::Shown => return self.ensure_watch(ctx),
+            Msg::Tick => self.draft_tick(ctx),
+            Msg::Flush => self.flush_draft(ctx),
+            Msg::DraftRead { text, tz } => self.on_draft_read(text, tz, ctx),
+            Msg::Delivered { id, result, shown } => self.on_delivered(id, result, shown, ctx),
+            Msg::Watch(event) => self.on_watch(event),
+        }
+        Vec::new()
+    }
+
+    /// A key while a field or the history popup has the keyboard.
+    fn key(
+        &mut self,
+        key: &KeyEvent,
+        action: Option<Action>,
+        snapshot: Option<&ClusterSnapshot>,
+        ctx: &mut Ctx,
+    ) -> Vec<Command> {
+        if let Some(selected) = self.history_open {
+            self.history_key(key, selected);
+            return Vec::new();
+        }
+        let Some(field) = self.focus else {
+            return Vec::new();
+        };
+        if key.modifiers.contains(KeyModifiers::CONTROL)
+            && let Some(action) = action
+        {
+            return self.apply(action, snapshot, ctx);
+        }
+        let mut commands = Vec::new();
+        match key.code {
+            KeyCode::Tab | KeyCode::BackTab => {
+                if field == Field::Topic {
+                    commands = self.ensure_watch(ctx);
+                }
+                self.focus_step(key.code == KeyCode::Tab);
+            }
+            KeyCode::Esc => {
+                if field == Field::Topic {
+                    commands = self.ensure_watch(ctx);
+                }
+                self.focus = None;
+            }
+            KeyCode::Enter if field == Field::Topic => {
+                let first = self.completions(snapshot).first().map(|s| (*s).to_string());
+                if let Some(name) = first {
+                    self.topic = crate::widgets::text_input::TextInput::with_value(name);
+                } else {
+                    self.focus_step(true);
+                }
+                commands = self.ensure_watch(ctx);
+            }
+            KeyCode::Enter if matches!(field, Field::Partition | Field::Key) => {
+                self.focus_step(true);
+            }
+            _ => self.input(field, key),
+        }
+        commands
+    }
+
+    fn input(&mut self, field: Field, key: &KeyEvent) {
+        let compose = &mut *self;
+        match field {
+            Field::Value => {
+                if compose.value.input(*key) {
+                    compose.value_changed();
+                }
+            }
+            Field::Headers => {
+                if compose.headers.input(*key) {
+                    compose.problem = None;
+                }
+            }
+            Field::Topic => {
+                compose.topic.handle_key(key);
+            }
+            Field::Partition => {
+                compose.partition.handle_key(key);
+            }
+            Field::Key => {
+                compose.key.handle_key(key);
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str) {
+        let compose = &mut *self;
+        compose.draft.dirty = true;
+        compose.draft.confirm_discard = false;
+        match compose.focus {
+            Some(Field::Value) => {
+                compose.value.insert_str(text);
+                compose.value_changed();
+            }
+            Some(Field::Headers) => {
+                compose.headers.insert_str(text);
+            }
+            Some(Field::Topic) => compose.topic.insert_str(text),
+            Some(Field::Partition) => compose.partition.insert_str(text),
+            Some(Field::Key) => compose.key.insert_str(text),
+            None => {}
+        }
+    }
+
+    fn history_key(&mut self, key: &KeyEvent, selected: usize) {
+        let last = self.history.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.history_open = None,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.history_open = Some(selected.saturating_sub(1));
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.history_open = Some((selected + 1).min(last));
+            }
+            KeyCode::Enter => {
+                if let Some(message) = self.history.get(selected).cloned() {
+                    self.load(&message);
+                }
+                self.history_open = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Performs a keymap action on the Compose tab.
+    fn apply(
+        &mut self,
+        action: Action,
+        snapshot: Option<&ClusterSnapshot>,
+        ctx: &mut Ctx,
+    ) -> Vec<Command> {
+        match action {
+            Action::FocusEditor => self.focus = Some(Field::Value),
+            Action::Send => return self.send(snapshot, ctx),
+            Action::FormatJson => self.format_json(),
+            Action::ToggleTombstone => self.tombstone = !self.tombstone,
+            Action::History => self.history_open = Some(0),
+            Action::DiscardDraft => self.discard_draft(ctx),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The discard key: the first press asks, the second empties the form (the topic
+    /// stays) and removes the saved draft.
+    fn discard_draft(&mut self, ctx: &mut Ctx) {
+        let draft = &mut self.draft;
+        if !draft.confirm_discard {
+            draft.confirm_discard = true;
+            return;
+        }
+        draft.confirm_discard = false;
+        draft.restored_ms = None;
+        draft.sent = None;
+        self.discard();
+        ctx.effects.push(Effect::RemoveDraft);
+        self.draft.on_disk = None;
+        self.draft.dirty = false;
+        ctx.toast(Level::Info, "Draft discarded");
+    }
+
+    /// On the tick: writes the draft when it changed, at most once a second.
+    fn draft_tick(&mut self, ctx: &mut Ctx) {
+        if self.draft.due(ctx.ticks) {
+            self.write_draft(ctx);
+        }
+    }
+
+    /// Writes the draft now if it changed (on quit, and after a send).
+    fn flush_draft(&mut self, ctx: &mut Ctx) {
+        if self.draft.dirty {
+            self.write_draft(ctx);
+        }
+    }
+
+    fn write_draft(&mut self, ctx: &mut Ctx) {
+        let form = self.draft_form();
+        let write = self.draft.flush(form, ctx.ticks, now_ms());
+        match write {
+            Some(DraftWrite::Save(content)) => {
+                // Edited since it was restored: the notice has done its job.
+                self.draft.restored_ms = None;
+                ctx.effects.push(Effect::SaveDraft(content));
+            }
+            Some(DraftWrite::Remove) => ctx.effects.push(Effect::RemoveDraft),
+            None => {}
+        }
+    }
+
+    /// The draft file an earlier run left: restored into the form, and said so.
+    fn on_draft_read(&mut self, text: &str, tz: &TimeZone, ctx: &mut Ctx) {
+        let saved = match Draft::parse(text) {
+            Ok(saved) => saved,
+            Err(error) => {
+                let file = draft::path().map(|p| p.display().to_string());
+                ctx.notice(
+                    Level::Warn,
+                    format!(
+                        "The Compose draft {} cannot be read ({error}); it is replaced by what you type, or removed",
+                        file.unwrap_or_default()
+                    ),
+                );
+                // Something unreadable is on disk: the next flush replaces or removes it,
+                // so the warning does not come back at every start.
+                self.draft.on_disk = Some(draft::DraftForm::default());
+                self.draft.dirty = true;
+                return;
+            }
+        };
+        let compose = &mut *self;
+        // The file holds this, whatever happens next: later writes replace or remove it.
+        compose.draft.on_disk = Some(saved.form.clone());
+        if saved.form.is_blank() {
+            compose.draft.dirty = true;
+            return;
+        }
+        if !compose.draft_form().is_blank() {
+            // Typed into already (the read came late): what is typed wins, and is saved.
+            tracing::info!("a Compose draft was found but the form is no longer empty");
+            compose.draft.dirty = true;
+            return;
+        }
+        compose.restore(&saved.form);
+        compose.draft.restored_ms = Some(saved.saved_ms);
+        let when = draft::saved_at(saved.saved_ms, tz);
+        ctx.notice(
+            Level::Info,
+            format!(
+                "Compose (3): your unsent draft from {when} was restored; Ctrl-L twice there discards it"
+            ),
+        );
+    }
+
+    /// Ctrl-S: validate, send, and keep the editor as it is.
+    fn send(&mut self, snapshot: Option<&ClusterSnapshot>, ctx: &mut Ctx) -> Vec<Command> {
+        if let Some(reason) = ctx.read_only.clone() {
+            self.problem = Some(format!("Not sent: {reason}"));
+            return Vec::new();
+        }
+        match self.prepare(snapshot) {
+            Ok(message) => {
+                let mut commands = self.ensure_watch(ctx);
+                let id = ctx.request_id();
+                self.sent(id, message.clone(), Instant::now(), now_ms());
+                // Sent: not a draft any more (the editor keeps it for sending again).
+                self.draft.sent = Some(self.draft_form());
+                self.draft.restored_ms = None;
+                self.draft.dirty = true;
+                self.flush_draft(ctx);
+                commands.push(Command::Produce { id, message });
+                commands
+            }
+            Err(problem) => {
+                self.problem = Some(problem);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Starts the watch tail on the composer's topic when it changed. It starts two
+    /// seconds back, so a message sent while it is starting is still seen.
+    fn ensure_watch(&mut self, ctx: &mut Ctx) -> Vec<Command> {
+        let topic = self.topic.value().trim().to_string();
+        if topic.is_empty() || self.watch.topic.as_deref() == Some(topic.as_str()) {
+            return Vec::new();
+        }
+        let mut commands = Vec::new();
+        if let Some(old) = self.watch.request.take() {
+            commands.push(Command::StopTail { id: old });
+        }
+        let id = ctx.request_id();
+        let watch = &mut self.watch;
+        watch.request = Some(id);
+        watch.topic = Some(topic.clone());
+        watch.records.clear();
+        watch.failed = None;
+        let spec = TailSpec {
+            start: StartPosition::Time(now_ms() - 2_000),
+            ..TailSpec::new(topic)
+        };
+        commands.push(Command::StartTail { id, spec });
+        commands
+    }
+
+    /// A tail event for the watch beside the editor.
+    fn on_watch(&mut self, event: TailEvent) {
+        match event {
+            TailEvent::Records(records) => self.watched(records, Instant::now()),
+            TailEvent::Failed(reason) => self.watch.failed = Some(reason),
+            TailEvent::Started { .. }
+            | TailEvent::Lag(_)
+            | TailEvent::Warning(_)
+            | TailEvent::ReachedEnd => {}
+        }
+    }
+
+    fn on_delivered(
+        &mut self,
+        id: RequestId,
+        result: Result<DeliveryReport, ProduceFailure>,
+        shown: bool,
+        ctx: &mut Ctx,
+    ) {
+        if result.is_err() && self.reports.iter().any(|r| r.id == id) {
+            // Not delivered: what the editor holds is a draft again, so it is kept.
+            self.draft.sent = None;
+            self.draft.dirty = true;
+        }
+        if let Err(failure) = &result
+            && !shown
+        {
+            ctx.toast(
+                Level::Error,
+                format!("Send failed: {} ({})", failure.message, failure.code),
+            );
+        }
+        if self.delivered(id, result, Instant::now()) {
+            ctx.effects
+                .push(Effect::SaveHistory(history::serialize(&self.history)));
+        }
+    }
+}
