@@ -113,6 +113,8 @@ impl App {
             return Vec::new();
         }
         self.clusters.current = index;
+        // The worker drops every client: nothing running answers any more.
+        self.owners.clear();
         self.cluster.address.clone_from(&profile.brokers);
         self.connection = Connection::Connecting {
             address: profile.brokers.clone(),

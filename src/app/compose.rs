@@ -7,7 +7,7 @@ use crate::tabs::compose::Msg;
 
 impl App {
     pub(super) fn update_compose(&mut self, msg: Msg<'_>) -> Vec<Command> {
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Compose);
         let commands = self.compose.update(msg, &mut ctx);
         self.absorb(ctx, commands)
     }
@@ -22,7 +22,7 @@ impl App {
         if !self.compose.takes_keys() {
             return None;
         }
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Compose);
         let msg = Msg::Key {
             key,
             action,
@@ -34,7 +34,7 @@ impl App {
 
     /// A keymap action on the Compose tab.
     pub(super) fn apply_compose(&mut self, action: Action) -> Vec<Command> {
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Compose);
         let msg = Msg::Action {
             action,
             snapshot: self.topics.snapshot.loaded(),
@@ -45,7 +45,7 @@ impl App {
 
     /// The draft file an earlier run left.
     pub(super) fn on_draft_read(&mut self, text: &str) {
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Compose);
         let msg = Msg::DraftRead { text, tz: &self.tz };
         let commands = self.compose.update(msg, &mut ctx);
         let _ = self.absorb(ctx, commands);

@@ -24,44 +24,9 @@ mod run;
 mod tail;
 
 pub use crate::effects::{Effect, Level};
+pub use crate::tabs::Tab;
 pub use clusters::Clusters;
 pub use run::{FRAME, run, run_tui};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Tab {
-    #[default]
-    Topics,
-    Tail,
-    Compose,
-    Feed,
-}
-
-impl Tab {
-    pub const ALL: [Self; 4] = [Self::Topics, Self::Tail, Self::Compose, Self::Feed];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Topics => "Topics",
-            Self::Tail => "Tail",
-            Self::Compose => "Compose",
-            Self::Feed => "Feed",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-
-    fn cycle(self, forward: bool) -> Self {
-        let n = Self::ALL.len();
-        let i = self.index();
-        Self::ALL[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
-    }
-}
 
 /// A message that shows for a while, then goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +88,9 @@ pub struct App {
     /// The colours the UI draws with (dark, light, or none for `NO_COLOR`).
     pub palette: crate::theme::Palette,
     next_request: RequestId,
+    /// Which tab made each request still open (tails and feeds until stopped, one-shot
+    /// requests until answered): worker events are routed by it.
+    owners: std::collections::HashMap<RequestId, Tab>,
 }
 
 /// What an `App` starts with (from the command line and the config file; tests build
@@ -209,6 +177,7 @@ impl App {
             tz: jiff::tz::TimeZone::system(),
             palette,
             next_request: 1,
+            owners: std::collections::HashMap::new(),
         };
         for (level, notice) in notices {
             app.notice(level, notice);
@@ -217,8 +186,9 @@ impl App {
     }
 
     /// A context for a tab's update: request ids continue from the app's.
-    fn ctx(&self) -> Ctx {
+    fn ctx(&self, owner: Tab) -> Ctx {
         let mut ctx = Ctx::new(
+            owner,
             self.next_request,
             self.size,
             self.read_only().map(str::to_string),
@@ -231,6 +201,17 @@ impl App {
     /// open in the Tail tab. Returns the update's commands with any this adds.
     fn absorb(&mut self, ctx: Ctx, mut commands: Vec<Command>) -> Vec<Command> {
         self.next_request = ctx.next_request();
+        // Answers to the requests it made go to the tab that made them; a tail that is
+        // stopped has no owner any more, so its late events are dropped.
+        for id in ctx.issued() {
+            self.owners.insert(*id, ctx.owner());
+        }
+        for command in &commands {
+            // (A stopped feed still reports its last counts: its entry stays.)
+            if let Command::StopTail { id } = command {
+                self.owners.remove(id);
+            }
+        }
         self.effects.extend(ctx.effects);
         for prefix in &ctx.dismiss {
             self.toasts.retain(|t| !t.text.starts_with(prefix.as_str()));
@@ -248,7 +229,7 @@ impl App {
     }
 
     fn update_topics(&mut self, msg: topics::Msg<'_>) -> Vec<Command> {
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Topics);
         let commands = self.topics.update(msg, &mut ctx);
         self.absorb(ctx, commands)
     }
@@ -543,27 +524,35 @@ impl App {
     }
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
+        if let KafkaEvent::Metadata { id, .. }
+        | KafkaEvent::TopicCreated { id, .. }
+        | KafkaEvent::TopicDeleted { id, .. }
+        | KafkaEvent::Delivered { id, .. }
+        | KafkaEvent::Rules { id, .. } = &event
+        {
+            // One-shot answers: the request is closed.
+            self.owners.remove(id);
+        }
         match event {
+            // Only Compose sends and only the Feed tab asks for rules; each matches the
+            // answer to what it is waiting for.
             KafkaEvent::Delivered { id, result } => return self.on_delivered(id, result),
             KafkaEvent::Rules { id, result } => {
                 return self.update_feed(FeedMsg::Rules { id, result });
             }
             KafkaEvent::Feed { id, update } => {
-                if self.feed.bridge == Some(id) {
+                if self.owners.get(&id) == Some(&Tab::Feed) && self.feed.bridge == Some(id) {
                     return self.update_feed(FeedMsg::Feed(update));
                 }
             }
-            KafkaEvent::Tail { id, event } if self.feed.readback == Some(id) => {
-                return self.update_feed(FeedMsg::Readback(event));
-            }
-            KafkaEvent::Tail { id, event } if self.compose.watch.request == Some(id) => {
-                return self.update_compose(ComposeMsg::Watch(event));
-            }
             KafkaEvent::Tail { id, event } => {
-                if self.tail.request != Some(id) {
-                    return Vec::new(); // a tail we replaced
-                }
-                return self.update_tail(TailMsg::Event(event));
+                return match self.owners.get(&id) {
+                    Some(Tab::Feed) => self.update_feed(FeedMsg::Readback(event)),
+                    Some(Tab::Compose) => self.update_compose(ComposeMsg::Watch(event)),
+                    Some(Tab::Tail) => self.update_tail(TailMsg::Event(event)),
+                    // A tail that was replaced or stopped.
+                    Some(Tab::Topics) | None => Vec::new(),
+                };
             }
             KafkaEvent::Connection(connection) => {
                 if let (Connection::Unreachable { .. }, true) =

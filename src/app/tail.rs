@@ -10,14 +10,14 @@ impl App {
     pub fn open_in_tail(&mut self, topic: &str) -> Vec<Command> {
         self.tab = Tab::Tail;
         let spec = self.tail.spec_for(topic);
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Tail);
         let commands = self.tail.restart(spec, &mut ctx);
         self.absorb(ctx, commands)
     }
 
     /// The Tail tab's update, with what it asked for carried out.
     pub(super) fn update_tail(&mut self, msg: Msg<'_>) -> Vec<Command> {
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(Tab::Tail);
         let commands = self.tail.update(msg, &mut ctx);
         self.absorb(ctx, commands)
     }

@@ -13,11 +13,51 @@ pub mod topics;
 use crate::effects::{Effect, Level};
 use crate::kafka::RequestId;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Topics,
+    Tail,
+    Compose,
+    Feed,
+}
+
+impl Tab {
+    pub const ALL: [Self; 4] = [Self::Topics, Self::Tail, Self::Compose, Self::Feed];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Topics => "Topics",
+            Self::Tail => "Tail",
+            Self::Compose => "Compose",
+            Self::Feed => "Feed",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    /// The next tab (or the previous one), wrapping around.
+    #[must_use]
+    pub fn cycle(self, forward: bool) -> Self {
+        let n = Self::ALL.len();
+        let i = self.index();
+        Self::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
 /// What a tab's update may use and ask for. The app makes one per update and carries
 /// out what it collected.
 #[derive(Debug)]
 pub struct Ctx {
+    owner: Tab,
     next_request: RequestId,
+    issued: Vec<RequestId>,
     /// The terminal's size, for paging and keeping the cursor in view.
     pub size: (u16, u16),
     /// Why writes are refused on this cluster, if they are.
@@ -37,9 +77,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(next_request: RequestId, size: (u16, u16), read_only: Option<String>) -> Self {
+    pub fn new(
+        owner: Tab,
+        next_request: RequestId,
+        size: (u16, u16),
+        read_only: Option<String>,
+    ) -> Self {
         Self {
+            owner,
             next_request,
+            issued: Vec::new(),
             size,
             read_only,
             toasts: Vec::new(),
@@ -55,7 +102,18 @@ impl Ctx {
     pub fn request_id(&mut self) -> RequestId {
         let id = self.next_request;
         self.next_request += 1;
+        self.issued.push(id);
         id
+    }
+
+    /// The tab this update is for.
+    pub fn owner(&self) -> Tab {
+        self.owner
+    }
+
+    /// The request ids this update made (their answers go to [`Ctx::owner`]).
+    pub fn issued(&self) -> &[RequestId] {
+        &self.issued
     }
 
     /// The id the next request will get.
