@@ -72,4 +72,14 @@ pub enum Action {
     Connect,
     /// Select the row with the pressed digit's number (the cluster switcher).
     SelectNumbered,
+    /// Accept what the dialog, form, filter or picker in front holds (Enter).
+    Submit,
+    /// The next field of a form.
+    NextField,
+    /// The previous field of a form.
+    PrevField,
+    /// Add an X filtered-stream rule (the rules popup).
+    AddRule,
+    /// Delete the selected X filtered-stream rule (the rules popup).
+    DeleteRule,
 }

@@ -128,7 +128,7 @@ fn the_switcher_moves_between_clusters_without_a_restart() {
     assert!(!screen.contains("DEMO cluster at"), "{screen}");
     // The shared node holds every test's topics: the filter brings this one into view.
     tui.send_keys("/");
-    tui.wait_for("Enter keep", SHOWN);
+    tui.wait_for("Enter apply", SHOWN);
     tui.send_keys(&topic);
     tui.send_key("Enter");
     tui.wait_until("the topic only Kafka has", SHOWN, |s| {
@@ -136,20 +136,20 @@ fn the_switcher_moves_between_clusters_without_a_restart() {
     });
     // The demo's own topics are gone: none of them matches on Kafka.
     tui.send_keys("/");
-    tui.wait_for("Enter keep", SHOWN);
+    tui.wait_for("Enter apply", SHOWN);
     tui.send_key("Escape");
     tui.wait_until("the filter cleared", SHOWN, |s| {
         !s.contains(&format!(" / {topic}"))
     });
     tui.send_keys("/");
-    tui.wait_for("Enter keep", SHOWN);
+    tui.wait_for("Enter apply", SHOWN);
     tui.send_keys("sample");
     tui.send_key("Enter");
     tui.wait_until("no demo topic on Kafka", SHOWN, |s| {
         s.contains(" / sample") && s.contains("No topic matches")
     });
     tui.send_keys("/");
-    tui.wait_for("Enter keep", SHOWN);
+    tui.wait_for("Enter apply", SHOWN);
     tui.send_key("Escape");
     tui.wait_until("the filter cleared", SHOWN, |s| !s.contains(" / sample"));
     tui.send_keys("c");

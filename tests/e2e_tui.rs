@@ -134,7 +134,7 @@ fn create_then_delete_a_topic_from_the_keyboard() {
 
     // Select it with the filter, then delete it by typing its name.
     tui.send_keys("/");
-    tui.wait_for("Enter keep", SHOWN);
+    tui.wait_for("Enter apply", SHOWN);
     tui.send_keys(&name);
     tui.send_key("Enter");
     tui.wait_until("the filter kept, the topic selected", SHOWN, |s| {
@@ -175,7 +175,7 @@ fn a_refused_create_shows_the_broker_code_and_keeps_what_was_typed() {
     };
     // The shared node holds every test's topics: the filter brings this one into view.
     tui.send_keys("/");
-    tui.wait_for("Enter keep", SHOWN);
+    tui.wait_for("Enter apply", SHOWN);
     tui.send_keys(&name);
     tui.send_key("Enter");
     tui.wait_until("the peer's topic in the filtered list", SHOWN, |s| {

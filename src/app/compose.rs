@@ -14,14 +14,15 @@ impl App {
 
     /// A key while Compose is shown: `None` when the keymap should have it.
     pub(super) fn compose_key(&mut self, key: &crossterm::event::KeyEvent) -> Option<Vec<Command>> {
-        let action = self.keymap.lookup(
-            &[crate::keymap::Context::Compose],
-            crate::keymap::Key::from_event(key),
-        );
-        self.compose.key_seen(action);
+        let key_of = crate::keymap::Key::from_event(key);
+        let discard = self
+            .keymap
+            .lookup(&[crate::keymap::Context::Compose], key_of);
+        self.compose.key_seen(discard);
         if !self.compose.takes_keys() {
             return None;
         }
+        let action = self.keymap.lookup(&self.contexts(), key_of);
         let mut ctx = self.ctx(Tab::Compose);
         let msg = Msg::Key {
             key,

@@ -286,6 +286,29 @@ impl App {
         if self.clusters.picker.is_some() {
             return vec![Context::Clusters];
         }
+        // A dialog, form, filter or picker in front has the keyboard to itself.
+        match self.tab {
+            Tab::Topics => match self.topics.dialog {
+                Some(Dialog::Create) => return vec![Context::Form],
+                Some(Dialog::Delete) => return vec![Context::Confirm],
+                None if self.topics.filter_editing => return vec![Context::Filter],
+                None => {}
+            },
+            Tab::Tail if self.tail.options.is_some() => return vec![Context::Form],
+            Tab::Tail if self.tail.filter_editing => return vec![Context::Filter],
+            Tab::Compose if self.compose.history_open.is_some() => {
+                return vec![Context::History];
+            }
+            Tab::Compose if self.compose.focus.is_some() => {
+                return vec![Context::ComposeForm, Context::Compose];
+            }
+            Tab::Feed => match &self.feed.rules {
+                Some(rules) if rules.adding.is_some() => return vec![Context::Form],
+                Some(_) => return vec![Context::Rules],
+                None => {}
+            },
+            _ => {}
+        }
         match self.tab {
             Tab::Topics if self.topics.focus == Focus::Details => {
                 vec![Context::Details, Context::Topics, Context::Global]
@@ -453,8 +476,9 @@ impl App {
         if self.clusters.picker.is_some() {
             return self.switcher_key(&key);
         }
+        let action = self.keymap.lookup(&self.contexts(), Key::from_event(&key));
         if self.tab == Tab::Feed && self.feed.takes_keys() {
-            return self.update_feed(FeedMsg::Key(&key));
+            return self.update_feed(FeedMsg::Key { key: &key, action });
         }
         if self.tab == Tab::Compose
             && let Some(commands) = self.compose_key(&key)
@@ -465,11 +489,12 @@ impl App {
             let known_partitions = self.tail_topic_partitions();
             return self.update_tail(TailMsg::Key {
                 key: &key,
+                action,
                 known_partitions,
             });
         }
         if self.tab == Tab::Topics && self.topics.takes_keys() {
-            return self.update_topics(topics::Msg::Key(&key));
+            return self.update_topics(topics::Msg::Key { key: &key, action });
         }
         match self.keymap.lookup(&self.contexts(), Key::from_event(&key)) {
             Some(action) => self.apply(action),

@@ -30,20 +30,39 @@ pub enum Context {
     Help,
     /// The cluster switcher (`c`).
     Clusters,
+    /// A filter being typed (Topics and Tail `/`): other keys are typed.
+    Filter,
+    /// A form in front (create topic, tail options, add rule): other keys are typed.
+    Form,
+    /// A confirmation by typing a name (delete topic): other keys are typed.
+    Confirm,
+    /// Compose's fields while one has the keyboard: other keys are typed, and the
+    /// `compose` context's Ctrl keys work too.
+    ComposeForm,
+    /// Compose's history of sent messages.
+    History,
+    /// The X filtered stream's rules (Feed `R`).
+    Rules,
 }
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 17] = [
         Self::Global,
         Self::List,
         Self::Topics,
         Self::Details,
+        Self::Filter,
+        Self::Form,
+        Self::Confirm,
         Self::Tail,
         Self::TailPaused,
         Self::Record,
         Self::Compose,
+        Self::ComposeForm,
+        Self::History,
         Self::Feed,
+        Self::Rules,
         Self::Help,
         Self::Clusters,
     ];
@@ -62,7 +81,22 @@ impl Context {
             Self::Feed => "feed",
             Self::Help => "help",
             Self::Clusters => "clusters",
+            Self::Filter => "filter",
+            Self::Form => "form",
+            Self::Confirm => "confirm",
+            Self::ComposeForm => "compose_form",
+            Self::History => "history",
+            Self::Rules => "rules",
         }
+    }
+
+    /// Whether keys not bound in this context are typed into a text field: then the
+    /// contexts after it only take keys with Ctrl or Alt.
+    pub fn types_text(self) -> bool {
+        matches!(
+            self,
+            Self::Filter | Self::Form | Self::Confirm | Self::ComposeForm
+        )
     }
 
     pub fn title(self) -> &'static str {
@@ -77,9 +111,17 @@ impl Context {
             Self::Feed => "Feed",
             Self::Help => "This help",
             Self::Clusters => "Cluster switcher (c)",
-            Self::Compose => {
-                "Compose (Ctrl keys work while typing; Tab moves between fields; Esc leaves them)"
+            Self::Compose => "Compose",
+            Self::Filter => "Typing a filter (Topics, Tail: /; other keys are typed)",
+            Self::Form => {
+                "A form (create topic n, tail options o, add rule a; other keys are typed)"
             }
+            Self::Confirm => "Delete topic (d): type its name; other keys are typed",
+            Self::ComposeForm => {
+                "Compose, in a field (other keys are typed; the Ctrl keys above work too)"
+            }
+            Self::History => "Compose's sent messages (Ctrl-R)",
+            Self::Rules => "The X stream's rules (Feed: R)",
         }
     }
 }
@@ -235,33 +277,6 @@ enum HintLabel {
     Label(String),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawKeymap {
-    #[serde(default)]
-    global: Vec<RawBinding>,
-    #[serde(default)]
-    list: Vec<RawBinding>,
-    #[serde(default)]
-    topics: Vec<RawBinding>,
-    #[serde(default)]
-    details: Vec<RawBinding>,
-    #[serde(default)]
-    tail: Vec<RawBinding>,
-    #[serde(default)]
-    tail_paused: Vec<RawBinding>,
-    #[serde(default)]
-    record: Vec<RawBinding>,
-    #[serde(default)]
-    compose: Vec<RawBinding>,
-    #[serde(default)]
-    feed: Vec<RawBinding>,
-    #[serde(default)]
-    help: Vec<RawBinding>,
-    #[serde(default)]
-    clusters: Vec<RawBinding>,
-}
-
 /// The effective keymap, per context, in the order the file lists the bindings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
@@ -276,7 +291,8 @@ impl Default for Keymap {
 
 impl Keymap {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let raw: RawKeymap = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut raw: std::collections::HashMap<String, Vec<RawBinding>> =
+            toml::from_str(text).map_err(|e| e.to_string())?;
         let convert = |bindings: Vec<RawBinding>| -> Result<Vec<Binding>, String> {
             bindings
                 .into_iter()
@@ -298,21 +314,16 @@ impl Keymap {
                 })
                 .collect()
         };
-        Ok(Self {
-            contexts: vec![
-                (Context::Help, convert(raw.help)?),
-                (Context::Clusters, convert(raw.clusters)?),
-                (Context::Feed, convert(raw.feed)?),
-                (Context::Compose, convert(raw.compose)?),
-                (Context::Record, convert(raw.record)?),
-                (Context::TailPaused, convert(raw.tail_paused)?),
-                (Context::Tail, convert(raw.tail)?),
-                (Context::Details, convert(raw.details)?),
-                (Context::Topics, convert(raw.topics)?),
-                (Context::List, convert(raw.list)?),
-                (Context::Global, convert(raw.global)?),
-            ],
-        })
+        // Most specific first: the reverse of `ALL` (the help lists them in file order).
+        let mut contexts = Vec::with_capacity(Context::ALL.len());
+        for context in Context::ALL.iter().rev() {
+            let bindings = raw.remove(context.name()).unwrap_or_default();
+            contexts.push((*context, convert(bindings)?));
+        }
+        if let Some(unknown) = raw.keys().min() {
+            return Err(format!("unknown keymap context {unknown:?}"));
+        }
+        Ok(Self { contexts })
     }
 
     pub fn bindings(&self, context: Context) -> &[Binding] {
@@ -322,14 +333,23 @@ impl Keymap {
             .map_or(&[], |(_, b)| b.as_slice())
     }
 
-    /// The action for `key`, trying `contexts` in order.
+    /// The action for `key`, trying `contexts` in order. After a context that types
+    /// text ([`Context::types_text`]) only keys with Ctrl or Alt reach the others.
     pub fn lookup(&self, contexts: &[Context], key: Key) -> Option<Action> {
-        contexts.iter().find_map(|&context| {
-            self.bindings(context)
-                .iter()
-                .find(|b| b.keys.contains(&key))
-                .map(|b| b.action)
-        })
+        let mut typing = false;
+        for &context in contexts {
+            if !typing || key.ctrl || key.alt {
+                let found = self
+                    .bindings(context)
+                    .iter()
+                    .find(|b| b.keys.contains(&key));
+                if let Some(binding) = found {
+                    return Some(binding.action);
+                }
+            }
+            typing |= context.types_text();
+        }
+        None
     }
 
     /// The bindings worth showing in the hint bar for these contexts, most specific first.
@@ -338,14 +358,17 @@ impl Keymap {
     pub fn hints(&self, contexts: &[Context]) -> Vec<&Binding> {
         let mut taken: Vec<Key> = Vec::new();
         let mut hints = Vec::new();
+        let mut typing = false;
         for &context in contexts {
             let bindings = self.bindings(context);
+            let reachable = |k: &Key| !taken.contains(k) && (!typing || k.ctrl || k.alt);
             hints.extend(
                 bindings
                     .iter()
-                    .filter(|b| b.hint.is_some() && !b.keys.iter().all(|k| taken.contains(k))),
+                    .filter(|b| b.hint.is_some() && b.keys.iter().any(reachable)),
             );
             taken.extend(bindings.iter().flat_map(|b| b.keys.iter().copied()));
+            typing |= context.types_text();
         }
         hints
     }

@@ -13,7 +13,7 @@ use crate::app::{App, Level, Tab};
 use crate::kafka::model::Connection;
 use crate::layout::frame_areas;
 use crate::tabs;
-use crate::tabs::topics::{Dialog, TopicsView};
+use crate::tabs::topics::TopicsView;
 use crate::text::escape_control;
 use crate::theme;
 use crate::widgets::spinner;
@@ -169,61 +169,8 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The keys that matter in the current view.
 pub fn hint_line(app: &App) -> Line<'static> {
-    // The overlays in front (help, the cluster switcher) have contexts of their own.
-    let overlay = app.help_open || app.clusters.picker.is_some();
-    let pairs: Vec<(String, String)> = if overlay {
-        keymap_hints(app)
-    } else if app.tab == Tab::Topics && app.topics.dialog.is_some() {
-        match app.topics.dialog {
-            Some(Dialog::Create) => vec![
-                ("Enter".into(), "create".into()),
-                ("Tab".into(), "next field".into()),
-                ("Esc".into(), "close".into()),
-            ],
-            _ => vec![
-                ("Enter".into(), "delete".into()),
-                ("Esc".into(), "cancel".into()),
-            ],
-        }
-    } else if app.tab == Tab::Compose && app.compose.history_open.is_some() {
-        vec![
-            ("↑↓".into(), "choose".into()),
-            ("Enter".into(), "load into the editor".into()),
-            ("Esc".into(), "close".into()),
-        ]
-    } else if app.tab == Tab::Compose && app.compose.focus.is_some() {
-        vec![
-            ("Ctrl-S".into(), "send".into()),
-            ("Tab".into(), "next field".into()),
-            ("Ctrl-F".into(), "format JSON".into()),
-            ("Ctrl-T".into(), "tombstone".into()),
-            ("Ctrl-R".into(), "history".into()),
-            ("Esc".into(), "leave the editor".into()),
-        ]
-    } else if app.tab == Tab::Tail && app.tail.options.is_some() {
-        vec![
-            ("Enter".into(), "restart the tail".into()),
-            ("Tab".into(), "next field".into()),
-            ("Esc".into(), "cancel".into()),
-        ]
-    } else if app.tab == Tab::Tail && app.tail.filter_editing {
-        vec![
-            (
-                "type".into(),
-                "text, /regex/ or a jq expression (.a == 1)".into(),
-            ),
-            ("Enter".into(), "apply".into()),
-            ("Esc".into(), "clear".into()),
-        ]
-    } else if app.tab == Tab::Topics && app.topics.filter_editing {
-        vec![
-            ("type".into(), "to filter".into()),
-            ("Enter".into(), "keep".into()),
-            ("Esc".into(), "clear".into()),
-        ]
-    } else {
-        keymap_hints(app)
-    };
+    // Every mode is a keymap context: the hints are its bindings, nothing else.
+    let pairs = keymap_hints(app);
     let mut spans = Vec::new();
     for (keys, desc) in pairs {
         spans.push(Span::styled(format!(" {keys}"), theme::key()));

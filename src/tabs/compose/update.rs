@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use jiff::tz::TimeZone;
 
 use super::draft::{self, Draft, DraftWrite};
@@ -22,8 +22,9 @@ use crate::tabs::Ctx;
 #[derive(Debug)]
 pub enum Msg<'a> {
     /// A key while a field or the history popup has the keyboard
-    /// ([`ComposeTab::takes_keys`]), with the action the keymap's compose context
-    /// gives it (Ctrl keys act from inside a field).
+    /// ([`ComposeTab::takes_keys`]), with the action the keymap's contexts for them
+    /// give it (`compose_form` or `history`; in a field the `compose` context's Ctrl
+    /// keys too). `None`: the key is typed.
     Key {
         key: &'a KeyEvent,
         action: Option<Action>,
@@ -97,32 +98,30 @@ impl ComposeTab {
         ctx: &mut Ctx,
     ) -> Vec<Command> {
         if let Some(selected) = self.history_open {
-            self.history_key(key, selected);
+            self.history_key(action, selected);
             return Vec::new();
         }
         let Some(field) = self.focus else {
             return Vec::new();
         };
-        if key.modifiers.contains(KeyModifiers::CONTROL)
-            && let Some(action) = action
-        {
-            return self.apply(action, snapshot, ctx);
-        }
+        let multiline = matches!(field, Field::Value | Field::Headers);
         let mut commands = Vec::new();
-        match key.code {
-            KeyCode::Tab | KeyCode::BackTab => {
+        match action {
+            Some(Action::NextField | Action::PrevField) => {
                 if field == Field::Topic {
                     commands = self.ensure_watch(ctx);
                 }
-                self.focus_step(key.code == KeyCode::Tab);
+                self.focus_step(action == Some(Action::NextField));
             }
-            KeyCode::Esc => {
+            Some(Action::Close) => {
                 if field == Field::Topic {
                     commands = self.ensure_watch(ctx);
                 }
                 self.focus = None;
             }
-            KeyCode::Enter if field == Field::Topic => {
+            // Enter is a new line in the value and the headers.
+            Some(Action::Submit) if multiline => self.input(field, key),
+            Some(Action::Submit) if field == Field::Topic => {
                 let first = self.completions(snapshot).first().map(|s| (*s).to_string());
                 if let Some(name) = first {
                     self.topic = crate::widgets::text_input::TextInput::with_value(name);
@@ -131,10 +130,9 @@ impl ComposeTab {
                 }
                 commands = self.ensure_watch(ctx);
             }
-            KeyCode::Enter if matches!(field, Field::Partition | Field::Key) => {
-                self.focus_step(true);
-            }
-            _ => self.input(field, key),
+            Some(Action::Submit) => self.focus_step(true),
+            Some(action) => return self.apply(action, snapshot, ctx),
+            None => self.input(field, key),
         }
         commands
     }
@@ -183,17 +181,17 @@ impl ComposeTab {
         }
     }
 
-    fn history_key(&mut self, key: &KeyEvent, selected: usize) {
+    fn history_key(&mut self, action: Option<Action>, selected: usize) {
         let last = self.history.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => self.history_open = None,
-            KeyCode::Up | KeyCode::Char('k') => {
+        match action {
+            Some(Action::Close) => self.history_open = None,
+            Some(Action::Up) => {
                 self.history_open = Some(selected.saturating_sub(1));
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            Some(Action::Down) => {
                 self.history_open = Some((selected + 1).min(last));
             }
-            KeyCode::Enter => {
+            Some(Action::Submit) => {
                 if let Some(message) = self.history.get(selected).cloned() {
                     self.load(&message);
                 }

@@ -1,7 +1,7 @@
 //! The Feed tab's update: starting and stopping the post source, the read-back tail of
 //! the feed topic, the X rules popup, and the feed's reports.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::FeedTab;
 use super::rules::{AddRuleForm, RulesPopup};
@@ -22,8 +22,12 @@ pub enum Msg<'a> {
     Start,
     /// The tab is shown: read the feed topic back if that is not running.
     Shown,
-    /// A key while the rules popup is open ([`FeedTab::takes_keys`]).
-    Key(&'a KeyEvent),
+    /// A key while the rules popup is open ([`FeedTab::takes_keys`]), with what the
+    /// keymap's `rules` (or, adding a rule, `form`) context makes of it.
+    Key {
+        key: &'a KeyEvent,
+        action: Option<Action>,
+    },
     /// A keymap action.
     Action(Action),
     /// A report of the running feed.
@@ -47,7 +51,7 @@ impl FeedTab {
         match msg {
             Msg::Start => return self.start_feed(ctx),
             Msg::Shown => return self.ensure_readback(ctx),
-            Msg::Key(key) => return self.rules_key(key, ctx),
+            Msg::Key { key, action } => return self.rules_key(key, action, ctx),
             Msg::Action(action) => return self.apply(action, ctx),
             Msg::Feed(update) => self.on_feed(update, ctx),
             Msg::Readback(event) => self.on_readback(event),
@@ -196,15 +200,15 @@ impl FeedTab {
     }
 
     /// Keys while the rules popup is open.
-    fn rules_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> Vec<Command> {
+    fn rules_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &mut Ctx) -> Vec<Command> {
         let Some(rules) = self.rules.as_mut() else {
             return Vec::new();
         };
         if let Some(form) = rules.adding.as_mut() {
-            match key.code {
-                KeyCode::Esc => rules.adding = None,
-                KeyCode::Tab | KeyCode::BackTab => form.focus = 1 - form.focus,
-                KeyCode::Enter => {
+            match action {
+                Some(Action::Close) => rules.adding = None,
+                Some(Action::NextField | Action::PrevField) => form.focus = 1 - form.focus,
+                Some(Action::Submit) => {
                     let value = form.value.value().trim().to_string();
                     if value.is_empty() {
                         rules.error = Some("A rule needs a value, e.g. kafka lang:en".into());
@@ -225,15 +229,15 @@ impl FeedTab {
             return Vec::new();
         }
         let count = rules.rules.loaded().map_or(0, Vec::len);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q' | 'R') => self.rules = None,
-            KeyCode::Down | KeyCode::Char('j') => {
+        match action {
+            Some(Action::Close) => self.rules = None,
+            Some(Action::Down) => {
                 rules.selected = (rules.selected + 1).min(count.saturating_sub(1));
             }
-            KeyCode::Up | KeyCode::Char('k') => rules.selected = rules.selected.saturating_sub(1),
-            KeyCode::Char('a') => rules.adding = Some(AddRuleForm::default()),
-            KeyCode::Char('r') => return self.rules_request(RulesChange::List, ctx),
-            KeyCode::Char('d') => {
+            Some(Action::Up) => rules.selected = rules.selected.saturating_sub(1),
+            Some(Action::AddRule) => rules.adding = Some(AddRuleForm::default()),
+            Some(Action::Refresh) => return self.rules_request(RulesChange::List, ctx),
+            Some(Action::DeleteRule) => {
                 if let Some(id) = rules.selected_rule().map(|r| r.id.clone()) {
                     return self.rules_request(RulesChange::Delete { ids: vec![id] }, ctx);
                 }

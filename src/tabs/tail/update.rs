@@ -2,7 +2,7 @@
 //! filter, the options dialog), keymap actions (copy, export, detail), and its tail's
 //! events.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::options::OptionsForm;
 use super::{TailTab, table_rows};
@@ -23,6 +23,9 @@ pub enum Msg<'a> {
     /// topic (the options dialog checks them).
     Key {
         key: &'a KeyEvent,
+        /// What the keymap's context for the filter or the dialog makes of the key
+        /// (`None`: it is typed).
+        action: Option<Action>,
         known_partitions: Option<Vec<i32>>,
     },
     /// A keymap action.
@@ -41,12 +44,13 @@ impl TailTab {
         match msg {
             Msg::Key {
                 key,
+                action,
                 known_partitions,
             } => {
                 if self.options.is_some() {
-                    return self.options_key(key, known_partitions.as_deref(), ctx);
+                    return self.options_key(key, action, known_partitions.as_deref(), ctx);
                 }
-                self.filter_key(key);
+                self.filter_key(key, action);
                 Vec::new()
             }
             Msg::Action(action) => self.apply(action, ctx),
@@ -87,14 +91,14 @@ impl TailTab {
         }
     }
 
-    fn filter_key(&mut self, key: &KeyEvent) {
+    fn filter_key(&mut self, key: &KeyEvent, action: Option<Action>) {
         let tail = self;
-        match key.code {
-            KeyCode::Enter => {
+        match action {
+            Some(Action::Submit) => {
                 tail.filter_editing = false;
                 tail.apply_filter();
             }
-            KeyCode::Esc => {
+            Some(Action::ClearFilter) => {
                 tail.filter_editing = false;
                 tail.clear_filter();
             }
@@ -109,17 +113,18 @@ impl TailTab {
     fn options_key(
         &mut self,
         key: &KeyEvent,
+        action: Option<Action>,
         known: Option<&[i32]>,
         ctx: &mut Ctx,
     ) -> Vec<Command> {
         let Some(form) = self.options.as_mut() else {
             return Vec::new();
         };
-        match key.code {
-            KeyCode::Esc => self.options = None,
-            KeyCode::Tab | KeyCode::Down => form.focus_next(true),
-            KeyCode::BackTab | KeyCode::Up => form.focus_next(false),
-            KeyCode::Enter => {
+        match action {
+            Some(Action::Close) => self.options = None,
+            Some(Action::NextField) => form.focus_next(true),
+            Some(Action::PrevField) => form.focus_next(false),
+            Some(Action::Submit) => {
                 let topic = self.topic.clone().unwrap_or_default();
                 match form.spec(&topic, known) {
                     Ok(spec) => {

@@ -184,6 +184,12 @@ impl TailView<'_> {
                     .line(tab.filter_editing, Style::new())
                     .spans,
             );
+            if tab.filter_editing && tab.filter_input.is_empty() {
+                spans.push(Span::styled(
+                    " text, /regex/ or a jq expression (.a == 1)",
+                    theme::dim(),
+                ));
+            }
             if let Some(filter) = &tab.filter {
                 spans.push(Span::styled(
                     format!(

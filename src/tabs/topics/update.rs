@@ -1,7 +1,7 @@
 //! The Topics tab's update: the keys that reach it (the filter, the create and delete
 //! dialogs), keymap actions, and the answers to its admin requests.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{CreateForm, DeleteForm, Dialog, Focus, FormStatus, TopicsTab, list_rows};
 use crate::action::Action;
@@ -13,8 +13,12 @@ use crate::tabs::Ctx;
 /// What the Topics tab is told.
 #[derive(Debug)]
 pub enum Msg<'a> {
-    /// A key while the filter or a dialog has the keyboard ([`TopicsTab::takes_keys`]).
-    Key(&'a KeyEvent),
+    /// A key while the filter or a dialog has the keyboard ([`TopicsTab::takes_keys`]),
+    /// with the action the keymap's context for it gives (`None`: the key is typed).
+    Key {
+        key: &'a KeyEvent,
+        action: Option<Action>,
+    },
     /// A keymap action.
     Action(Action),
     Created {
@@ -37,11 +41,11 @@ impl TopicsTab {
 
     pub fn update(&mut self, msg: Msg<'_>, ctx: &mut Ctx) -> Vec<Command> {
         match msg {
-            Msg::Key(key) => {
+            Msg::Key { key, action } => {
                 if let Some(dialog) = self.dialog {
-                    return self.dialog_key(dialog, key, ctx);
+                    return self.dialog_key(dialog, key, action, ctx);
                 }
-                self.filter_key(key, ctx);
+                self.filter_key(key, action, ctx);
                 Vec::new()
             }
             Msg::Action(action) => self.apply(action, ctx),
@@ -50,18 +54,17 @@ impl TopicsTab {
         }
     }
 
-    fn filter_key(&mut self, key: &KeyEvent, ctx: &Ctx) {
+    fn filter_key(&mut self, key: &KeyEvent, action: Option<Action>, ctx: &Ctx) {
         let tab = &mut *self;
-        match key.code {
-            KeyCode::Enter => tab.filter_editing = false,
-            KeyCode::Esc => {
+        match action {
+            Some(Action::Submit) => tab.filter_editing = false,
+            Some(Action::ClearFilter) => {
                 tab.filter_editing = false;
                 tab.filter.clear();
                 tab.recompute(None);
             }
-            KeyCode::Up | KeyCode::Down => {
-                tab.move_by(if key.code == KeyCode::Up { -1 } else { 1 });
-            }
+            Some(Action::Up) => tab.move_by(-1),
+            Some(Action::Down) => tab.move_by(1),
             _ => {
                 if tab.filter.handle_key(key) {
                     tab.recompute(None);
@@ -71,13 +74,19 @@ impl TopicsTab {
         self.scroll_into_view(list_rows(ctx.size));
     }
 
-    fn dialog_key(&mut self, dialog: Dialog, key: &KeyEvent, ctx: &mut Ctx) -> Vec<Command> {
+    fn dialog_key(
+        &mut self,
+        dialog: Dialog,
+        key: &KeyEvent,
+        action: Option<Action>,
+        ctx: &mut Ctx,
+    ) -> Vec<Command> {
         let sending = matches!(
             (dialog, &self.create.status, &self.delete.status),
             (Dialog::Create, FormStatus::Sending(_), _)
                 | (Dialog::Delete, _, FormStatus::Sending(_))
         );
-        if key.code == KeyCode::Esc {
+        if action == Some(Action::Close) {
             // The form keeps what was typed; `n` brings it back.
             self.dialog = None;
             return Vec::new();
@@ -88,10 +97,10 @@ impl TopicsTab {
         match dialog {
             Dialog::Create => {
                 let form = &mut self.create;
-                match key.code {
-                    KeyCode::Tab | KeyCode::Down => form.focus_next(true),
-                    KeyCode::BackTab | KeyCode::Up => form.focus_next(false),
-                    KeyCode::Enter => match form.validate() {
+                match action {
+                    Some(Action::NextField) => form.focus_next(true),
+                    Some(Action::PrevField) => form.focus_next(false),
+                    Some(Action::Submit) => match form.validate() {
                         Ok(spec) => {
                             let id = ctx.request_id();
                             self.create.status = FormStatus::Sending(id);
@@ -107,7 +116,8 @@ impl TopicsTab {
                 }
             }
             Dialog::Delete => {
-                if key.code == KeyCode::Enter && self.delete.confirmed() {
+                let submit = action == Some(Action::Submit);
+                if submit && self.delete.confirmed() {
                     let id = ctx.request_id();
                     let form = &mut self.delete;
                     form.status = FormStatus::Sending(id);
@@ -117,7 +127,7 @@ impl TopicsTab {
                     }];
                 }
                 let form = &mut self.delete;
-                if key.code == KeyCode::Enter {
+                if submit {
                     form.status = FormStatus::Invalid(format!(
                         "Type the topic's name exactly ({}) to confirm.",
                         crate::text::escape_control(&form.topic)
@@ -217,7 +227,12 @@ impl TopicsTab {
             | Action::SwitchCluster
             | Action::Close
             | Action::Connect
-            | Action::SelectNumbered => {}
+            | Action::SelectNumbered
+            | Action::Submit
+            | Action::NextField
+            | Action::PrevField
+            | Action::AddRule
+            | Action::DeleteRule => {}
         }
         self.scroll_into_view(list_rows(ctx.size));
         Vec::new()
