@@ -79,11 +79,6 @@ impl TailTab {
         }
     }
 
-    /// Whether a text field of this tab has the keyboard.
-    pub fn text_focus(&self) -> bool {
-        self.filter_editing || self.options.is_some()
-    }
-
     /// Starts tailing `topic` with the defaults; returns the spec to run.
     pub fn spec_for(&self, topic: &str) -> TailSpec {
         TailSpec {
