@@ -94,7 +94,7 @@ fn draft(effect: Effect, events: &mpsc::Sender<Event>) {
     let number = ASKED.fetch_add(1, Ordering::SeqCst) + 1;
     let events = events.clone();
     tokio::task::spawn_blocking(move || {
-        let Some(path) = crate::tabs::compose::draft::path() else {
+        let Some(path) = crate::config::draft_path() else {
             return;
         };
         let mut done = DONE

@@ -136,7 +136,7 @@ fn finish(status: ExitStatus, tty: Option<&OwnedFd>, saved: Option<&Termios>) ->
         restore_terminal(tty, saved);
         say(&death_notice(number, status.core_dumped()));
         // Only a draft the next start can read is worth pointing to.
-        if let Some(draft) = crate::tabs::compose::draft::path().filter(|path| {
+        if let Some(draft) = crate::config::draft_path().filter(|path| {
             std::fs::read_to_string(path)
                 .is_ok_and(|text| crate::tabs::compose::draft::Draft::parse(&text).is_ok())
         }) {

@@ -29,6 +29,11 @@ pub fn history_path() -> Option<PathBuf> {
     data_dir().map(|d| d.join("history.jsonl"))
 }
 
+/// Where Compose keeps its unsent draft.
+pub fn draft_path() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("compose-draft.json"))
+}
+
 /// The log file's path.
 pub fn log_path() -> Option<PathBuf> {
     data_dir().map(|d| d.join("ktui.log"))

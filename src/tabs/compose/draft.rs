@@ -8,16 +8,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The file's name in ktui's data dir. The supervising parent names this path when ktui
-/// dies from a signal: keep it.
-pub const FILE_NAME: &str = "compose-draft.json";
-
 /// Ticks between two writes of a draft being typed (4 Hz ticks: one a second at most).
 pub const SAVE_EVERY_TICKS: u64 = 4;
 
 /// Where the draft is kept: `<data dir>/compose-draft.json`.
 pub fn path() -> Option<std::path::PathBuf> {
-    crate::config::data_dir().map(|dir| dir.join(FILE_NAME))
+    crate::config::draft_path()
 }
 
 /// When a draft was saved, for the notice: `2025-03-01 14:02`.
