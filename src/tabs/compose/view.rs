@@ -1,16 +1,18 @@
 //! Drawing the Compose tab: fields, the value editor with its JSON status, delivery
 //! reports, the watch tail (when the terminal is wide enough) and the history popup.
+//! The delivery reports and the watch tail are drawn in `view/deliveries.rs`.
+
+mod deliveries;
 
 use jiff::tz::TimeZone;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph};
 
-use super::{ComposeTab, Field, Outcome, ValueKind};
+use super::{ComposeTab, Field, ValueKind};
 use crate::kafka::model::ClusterSnapshot;
-use crate::tabs::tail::detail::format_time;
 use crate::text::escape_control;
 use crate::theme;
 use crate::widgets::payload::{human_bytes, preview};
@@ -257,123 +259,6 @@ impl ComposeView<'_> {
         }
     }
 
-    fn render_reports(&self, frame: &mut Frame, area: Rect) {
-        let tab = self.tab;
-        let block = Block::bordered()
-            .border_style(theme::border(false))
-            .title(format!(" Deliveries ({}) ", tab.reports.len()))
-            .title_style(theme::title());
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let lines: Vec<Line> = tab
-            .reports
-            .iter()
-            .take(usize::from(inner.height))
-            .map(|r| {
-                let time = format_time(r.sent_ms, self.tz, false);
-                // A long topic name gives way (in the middle), so the outcome, latency and
-                // the time to the tail always fit.
-                let room = usize::from(inner.width).saturating_sub(76).max(12);
-                let topic = middle_ellipsis(&escape_control(&r.message.topic), room);
-                match &r.outcome {
-                    Outcome::Pending => Line::from(vec![
-                        Span::styled(format!("{time} "), theme::dim()),
-                        Span::styled(format!("{topic} … waiting for the broker"), theme::warn()),
-                    ]),
-                    Outcome::Delivered(d) => {
-                        let mut spans = vec![
-                            Span::styled(format!("{time} "), theme::dim()),
-                            Span::styled("✓ ", theme::ok()),
-                            Span::raw(format!(
-                                "{topic} partition {} offset {} · {} ms",
-                                d.partition,
-                                d.offset,
-                                d.latency.as_millis()
-                            )),
-                        ];
-                        if let Some(seen) = r.seen_after {
-                            spans.push(Span::styled(
-                                format!(" · in the tail after {} ms", seen.as_millis()),
-                                theme::key(),
-                            ));
-                        }
-                        Line::from(spans)
-                    }
-                    Outcome::Failed(f) => Line::from(vec![
-                        Span::styled(format!("{time} "), theme::dim()),
-                        Span::styled(
-                            format!(
-                                "✗ {topic}: {} ({}) · {}",
-                                escape_control(&f.message),
-                                escape_control(&f.code),
-                                if f.retriable {
-                                    "retriable"
-                                } else {
-                                    "not retriable"
-                                }
-                            ),
-                            theme::error(),
-                        ),
-                    ]),
-                }
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines), inner);
-    }
-
-    fn render_watch(&self, frame: &mut Frame, area: Rect) {
-        let watch = &self.tab.watch;
-        let title = match &watch.topic {
-            Some(t) => format!(" Watching {} ", escape_control(t)),
-            None => " Watching: no topic yet ".into(),
-        };
-        let block = Block::bordered()
-            .border_style(theme::border(false))
-            .title(title)
-            .title_style(theme::title());
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        if let Some(reason) = &watch.failed {
-            frame.render_widget(
-                Paragraph::new(Line::styled(
-                    escape_control(reason).into_owned(),
-                    theme::error(),
-                ))
-                .wrap(Wrap { trim: false }),
-                inner,
-            );
-            return;
-        }
-        let rows = usize::from(inner.height);
-        let width = usize::from(inner.width);
-        let lines: Vec<Line> = watch
-            .records
-            .iter()
-            .rev()
-            .take(rows)
-            .map(|r| {
-                let head = format!("p{} @{} ", r.partition, r.offset);
-                let key = r
-                    .key
-                    .as_deref()
-                    .map(|k| format!("{} ", preview(Some(k), 12)))
-                    .unwrap_or_default();
-                let room = width.saturating_sub(head.len() + key.chars().count());
-                let value = if r.value.is_none() {
-                    "∅ tombstone".to_string()
-                } else {
-                    preview(r.value.as_deref(), room)
-                };
-                Line::from(vec![
-                    Span::styled(head, theme::dim()),
-                    Span::styled(key, theme::key()),
-                    Span::raw(value),
-                ])
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines), inner);
-    }
-
     fn render_history(&self, frame: &mut Frame, area: Rect, selected: usize) {
         let tab = self.tab;
         let rect = centered(
@@ -457,37 +342,5 @@ fn cursor(focused: bool) -> Style {
         Style::new().add_modifier(ratatui::style::Modifier::REVERSED)
     } else {
         Style::new()
-    }
-}
-
-/// `a-very-long-topic-name` → `a-very…c-name` when longer than `max` characters.
-fn middle_ellipsis(text: &str, max: usize) -> String {
-    let count = text.chars().count();
-    if count <= max {
-        return text.to_string();
-    }
-    let keep = max.saturating_sub(1);
-    let head = keep.div_ceil(2);
-    let tail = keep - head;
-    let start: String = text.chars().take(head).collect();
-    let end: String = text.chars().skip(count - tail).collect();
-    format!("{start}…{end}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn long_names_give_way_in_the_middle() {
-        assert_eq!(super::middle_ellipsis("orders", 12), "orders");
-        assert_eq!(
-            super::middle_ellipsis("payments-eu-west-1-dead-letters", 12),
-            "paymen…tters"
-        );
-        assert_eq!(
-            super::middle_ellipsis("payments-eu-west-1-dead-letters", 12)
-                .chars()
-                .count(),
-            12
-        );
     }
 }
