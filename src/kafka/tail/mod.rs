@@ -5,15 +5,13 @@
 //! with `group_id=None`). With a group it subscribes as a member and commits.
 //! It runs on a blocking thread (`run_tail`), used by the worker and by `ktui consume`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
-use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{Offset, TopicPartitionList};
 
 use super::admin::describe_kafka_error;
 use super::client::ClientSettings;
@@ -94,8 +92,10 @@ const BATCH_BYTES: usize = 4 << 20;
 const BATCH_AGE: Duration = Duration::from_millis(40);
 
 mod consumer;
+mod start;
 
-use consumer::{TailContext, consumer};
+use consumer::TailContext;
+use start::start;
 
 /// Copies a borrowed message into an owned record.
 pub fn to_record(message: &BorrowedMessage<'_>) -> Record {
@@ -122,128 +122,6 @@ pub fn to_record(message: &BorrowedMessage<'_>) -> Record {
         value: message.payload().map(<[u8]>::to_vec),
         headers,
     }
-}
-
-/// Resolves the partitions to read and where each starts.
-fn assignment(
-    consumer: &BaseConsumer<TailContext>,
-    spec: &TailSpec,
-    timeout: Duration,
-) -> Result<TopicPartitionList, String> {
-    let metadata = consumer
-        .fetch_metadata(Some(&spec.topic), timeout)
-        .map_err(|e| {
-            consumer
-                .context()
-                .base
-                .reason_for(&describe_kafka_error(&e))
-        })?;
-    let topic = metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == spec.topic)
-        .ok_or_else(|| format!("unknown topic {:?}", spec.topic))?;
-    if let Some(error) = topic.error() {
-        let code = RDKafkaErrorCode::from(error);
-        return Err(if code == RDKafkaErrorCode::UnknownTopicOrPartition {
-            format!(
-                "unknown topic {:?}: the cluster has no topic by that name",
-                spec.topic
-            )
-        } else {
-            format!("topic {:?}: {code}", spec.topic)
-        });
-    }
-    let existing: BTreeSet<i32> = topic
-        .partitions()
-        .iter()
-        .map(rdkafka::metadata::MetadataPartition::id)
-        .collect();
-    if existing.is_empty() {
-        return Err(format!("topic {:?} has no partitions", spec.topic));
-    }
-    let wanted: Vec<i32> = match &spec.partitions {
-        None => existing.iter().copied().collect(),
-        Some(list) => {
-            if let Some(bad) = list.iter().find(|p| !existing.contains(p)) {
-                return Err(format!(
-                    "topic {:?} has no partition {bad} (it has 0-{})",
-                    spec.topic,
-                    existing.len() - 1
-                ));
-            }
-            list.clone()
-        }
-    };
-    // "End" and "last N" are resolved to absolute offsets here, before assigning: left
-    // to librdkafka they are resolved after "Started" is reported, and a record produced
-    // in between would be skipped although the view already says live.
-    let starts: BTreeMap<i32, i64> = match spec.start {
-        StartPosition::Beginning => return absolute(spec, &wanted, |_| Offset::Beginning),
-        StartPosition::Offset(n) => return absolute(spec, &wanted, |_| Offset::Offset(n)),
-        StartPosition::End => list_offsets(consumer, spec, &wanted, Offset::End, timeout)?,
-        StartPosition::Last(n) => {
-            let high = list_offsets(consumer, spec, &wanted, Offset::End, timeout)?;
-            let low = list_offsets(consumer, spec, &wanted, Offset::Beginning, timeout)?;
-            high.iter()
-                .map(|(p, h)| (*p, (h - n).max(low.get(p).copied().unwrap_or(0))))
-                .collect()
-        }
-        StartPosition::Time(ms) => {
-            let at = list_offsets(consumer, spec, &wanted, Offset::Offset(ms), timeout)?;
-            // A partition with nothing at or after that time starts at its end.
-            let high = list_offsets(consumer, spec, &wanted, Offset::End, timeout)?;
-            high.iter()
-                .map(|(p, h)| (*p, at.get(p).copied().filter(|o| *o >= 0).unwrap_or(*h)))
-                .collect()
-        }
-    };
-    absolute(spec, &wanted, |p| {
-        starts.get(&p).map_or(Offset::End, |o| Offset::Offset(*o))
-    })
-}
-
-fn absolute(
-    spec: &TailSpec,
-    partitions: &[i32],
-    offset: impl Fn(i32) -> Offset,
-) -> Result<TopicPartitionList, String> {
-    let mut tpl = TopicPartitionList::new();
-    for p in partitions {
-        tpl.add_partition_offset(&spec.topic, *p, offset(*p))
-            .map_err(|e| format!("bad start position: {e}"))?;
-    }
-    Ok(tpl)
-}
-
-/// One batched ListOffsets: `Offset::End` gives the high watermark, `Offset::Beginning`
-/// the low one, `Offset::Offset(ms)` the first offset at or after that time (-1: none).
-fn list_offsets(
-    consumer: &BaseConsumer<TailContext>,
-    spec: &TailSpec,
-    partitions: &[i32],
-    query: Offset,
-    timeout: Duration,
-) -> Result<BTreeMap<i32, i64>, String> {
-    let mut tpl = TopicPartitionList::new();
-    for p in partitions {
-        tpl.add_partition_offset(&spec.topic, *p, query)
-            .map_err(|e| format!("bad start position: {e}"))?;
-    }
-    let answer = consumer
-        .offsets_for_times(tpl, timeout)
-        .map_err(|e| format!("cannot look up offsets: {}", describe_kafka_error(&e)))?;
-    Ok(answer
-        .elements()
-        .iter()
-        .map(|e| {
-            let offset = match e.offset() {
-                Offset::Offset(n) => n,
-                _ => -1,
-            };
-            (e.partition(), offset)
-        })
-        .collect())
 }
 
 /// Runs a tail until the sink says stop, `stop` is set, or (with `exit_at_end`) every
@@ -277,73 +155,6 @@ pub fn run_tail(
             }
         }
     }
-}
-
-/// Creates the consumer and starts reading. After a replacement (`again`), a topic that
-/// does not exist (yet) is waited for instead of failing the tail.
-fn start(
-    settings: &ClientSettings,
-    spec: &TailSpec,
-    again: bool,
-    stop: &AtomicBool,
-    sink: &mut dyn FnMut(TailEvent) -> Flow,
-) -> Option<(BaseConsumer<TailContext>, Vec<i32>)> {
-    let timeout = Duration::from_secs(10);
-    let mut last_warning: Option<String> = None;
-    let consumer = match consumer(settings, spec) {
-        Ok(c) => c,
-        Err(reason) => {
-            sink(TailEvent::Failed(reason));
-            return None;
-        }
-    };
-    let tpl = loop {
-        if stop.load(Ordering::Relaxed) {
-            return None;
-        }
-        match assignment(&consumer, spec, timeout) {
-            Ok(tpl) => break tpl,
-            Err(reason) if !again => {
-                sink(TailEvent::Failed(reason));
-                return None;
-            }
-            Err(reason) => {
-                if last_warning.as_ref() != Some(&reason) {
-                    last_warning = Some(reason.clone());
-                    let text = format!("waiting for topic {:?}: {reason}", spec.topic);
-                    if sink(TailEvent::Warning(text)) == Flow::Stop {
-                        return None;
-                    }
-                }
-                // Not a synchronisation: the pace of asking a cluster again.
-                std::thread::sleep(Duration::from_millis(500));
-            }
-        }
-    };
-    let partitions: Vec<i32> = tpl
-        .elements()
-        .iter()
-        .map(rdkafka::topic_partition_list::TopicPartitionListElem::partition)
-        .collect();
-    let started = if spec.group.is_some() {
-        consumer.subscribe(&[spec.topic.as_str()])
-    } else {
-        consumer.assign(&tpl)
-    };
-    if let Err(error) = started {
-        sink(TailEvent::Failed(format!(
-            "cannot start consuming: {}",
-            describe_kafka_error(&error)
-        )));
-        return None;
-    }
-    if sink(TailEvent::Started {
-        partitions: partitions.clone(),
-    }) == Flow::Stop
-    {
-        return None;
-    }
-    Some((consumer, partitions))
 }
 
 /// Why the read loop ended.
