@@ -3,7 +3,6 @@
 //! skipped (kcat's way) unless `--keep-empty`. A summary goes to stderr; any message not
 //! confirmed by the broker makes the exit code non-zero.
 
-use std::fmt::Write as _;
 use std::io::{self, BufReader, Read};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,8 +22,10 @@ use crate::kafka::client::KtuiContext;
 use crate::kafka::produce;
 
 mod input;
+mod summary;
 
 use input::{INPUT_BUFFER, Outgoing, read_stream, text_message};
+use summary::report;
 
 /// Counts deliveries and remembers why the first failures happened.
 #[derive(Default)]
@@ -204,62 +205,6 @@ fn produce_all(
     report(producer, args, &settings.brokers)
 }
 
-/// The summary on stderr, and the exit code: 1 when any message was not confirmed.
-fn report(producer: &BaseProducer<Counting>, args: &ProduceArgs, brokers: &str) -> ExitCode {
-    let context = producer.context();
-    let queued = context.queued.load(Ordering::Relaxed);
-    let skipped = context.skipped.load(Ordering::Relaxed);
-    let delivered = context.delivered.load(Ordering::Relaxed);
-    // Messages queued that have no report yet (`in_flight_count` would also count queued
-    // error events, e.g. "all brokers down", as if they were messages).
-    let failed = context.failed.load(Ordering::Relaxed) + queued.saturating_sub(context.reported());
-    let topic = crate::text::escape_control(&args.topic);
-    let mut summary = format!("ktui: produced {} to {topic}", messages(delivered));
-    if skipped > 0 {
-        let lines = if skipped == 1 { "line" } else { "lines" };
-        let _ = write!(
-            summary,
-            " ({skipped} empty {lines} skipped; --keep-empty sends them)"
-        );
-    }
-    if failed == 0 {
-        super::note(&summary);
-        return ExitCode::SUCCESS;
-    }
-    let mut reasons = context
-        .reasons
-        .lock()
-        .map(|r| r.join("; "))
-        .unwrap_or_default();
-    // Timed out (or no report at all): a missing topic or a cluster gone away is the
-    // usual cause.
-    if reasons.contains("MESSAGE_TIMED_OUT") || queued > context.reported() {
-        if let Some(why) = missing_topic(producer, &args.topic) {
-            reasons = format!("{why}; {reasons}");
-        } else if let Some(cause) = context.base.last_error() {
-            reasons = format!(
-                "cannot reach the cluster at {}: {}; {reasons}",
-                brokers,
-                crate::kafka::client::explain_failure(&cause)
-            );
-        }
-    }
-    super::note(&format!(
-        "{summary}; {failed} failed: {}",
-        crate::text::escape_control(&reasons)
-    ));
-    ExitCode::from(1)
-}
-
-/// "1 message", "2 messages".
-fn messages(n: u64) -> String {
-    if n == 1 {
-        "1 message".to_string()
-    } else {
-        format!("{n} messages")
-    }
-}
-
 /// Whether the cluster answers and has the topic (and the partition `-p` names).
 fn check_target(
     producer: &BaseProducer<Counting>,
@@ -335,26 +280,6 @@ fn wait_for_reports(producer: &BaseProducer<Counting>, limit: Duration) {
             step = (step * 2).min(LONGEST_WAIT);
         }
     }
-}
-
-/// When sends time out, the usual cause is a topic that does not exist (and that the
-/// broker did not auto-create): say so instead of only "timed out".
-fn missing_topic(producer: &BaseProducer<Counting>, topic: &str) -> Option<String> {
-    let metadata = producer
-        .client()
-        .fetch_metadata(Some(topic), Duration::from_secs(5))
-        .ok()?;
-    let error = metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic)?
-        .error()?;
-    (RDKafkaErrorCode::from(error) == RDKafkaErrorCode::UnknownTopicOrPartition).then(|| {
-        format!(
-            "topic {:?} does not exist (and the broker did not create it)",
-            crate::text::escape_control(topic)
-        )
-    })
 }
 
 /// Queues one message, waiting for room when librdkafka's queue is full; `false` (the
