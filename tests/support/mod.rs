@@ -8,6 +8,8 @@
 
 pub mod app;
 pub mod compose_screen;
+pub mod fake_jetstream;
+pub mod fake_x;
 pub mod kafka;
 pub mod peers;
 pub mod ports;
