@@ -2,8 +2,6 @@
 //! working (every step runs, counts add up). Its figures are not checked: speed is judged by
 //! the full benchmark, not by timed assertions.
 
-use crate::support;
-
 // The benchmark and `support` both load `support/ports.rs`: one copy per module tree.
 #[allow(clippy::duplicate_mod)]
 #[path = "../../benches/compare/main.rs"]
@@ -11,10 +9,15 @@ mod compare;
 
 use std::path::Path;
 
+use crate::support;
+
 #[test]
 fn the_benchmark_runs_small_and_its_counts_add_up() {
-    if !support::require("kcat", support::kcat_available())
-        || !support::require("python3 (for the pty probe)", support::peer_available())
+    if !support::require("kcat", support::peers::kcat_available())
+        || !support::require(
+            "python3 (for the pty probe)",
+            support::peers::peer_available(),
+        )
     {
         return;
     }

@@ -2,8 +2,6 @@
 //! checked against what an independent client (kafka-python) sees on the same broker.
 //! Each test uses uniquely named topics.
 
-use crate::support;
-
 use std::process::Command;
 use std::time::Duration;
 
@@ -13,9 +11,13 @@ use ktui::kafka::{
     ClientSettings, Command as WorkerCommand, Connection, KafkaEvent, WorkerOptions,
 };
 use serde_json::Value;
-use support::{KTUI, free_port, kafka, kp, run_with_timeout, unique, wait_for_topic};
 use tokio::task::block_in_place;
 use tokio::time::Instant;
+
+use crate::support::kafka;
+use crate::support::peers::{kp, wait_for_topic};
+use crate::support::process::run_with_timeout;
+use crate::support::{KTUI, free_port, unique};
 
 /// `ktui -b ADDR topics --json`, parsed.
 fn headless_topics(address: &str) -> Vec<Value> {

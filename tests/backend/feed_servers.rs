@@ -12,19 +12,17 @@
 //! on another thread could still be answering while the runtime idles, and then the
 //! clock would jump and fire a 20 s stall timer early.)
 
-use crate::support::fake_jetstream;
-use crate::support::fake_x;
-
 use std::time::Duration;
 
-use fake_jetstream::{FakeJetstream, WsEnd, WsScript, WsStep};
-use fake_x::{End, FakeX, Gate, Reply, Step, chunk, tweet_line};
 use ktui::feed::stop::{self, StopHandle};
 use ktui::feed::twitter::{self, Secret, Stream};
 use ktui::feed::{Author, FeedState, Post, SourceEvent, SourceSpec, jetstream, run_source};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+
+use crate::support::fake_jetstream::{self, FakeJetstream, WsEnd, WsScript, WsStep};
+use crate::support::fake_x::{self, End, FakeX, Gate, Reply, Step, chunk, tweet_line};
 
 /// A bearer token shaped like X's (they hold `%`); it must never come out of a source.
 const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAKtuiFeedTest%2Fs3cr3tT0kenZZ9qXwE";

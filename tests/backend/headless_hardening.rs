@@ -8,15 +8,17 @@
 //! Broker tests use the shared Apache Kafka node with uniquely named topics; an
 //! unreachable cluster is a loopback port nobody listens on.
 
-use crate::support;
-
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{KTUI, RanBytes, free_port, kafka, kp, kp_end_offsets, poll_until, unique};
 use tempfile::TempDir;
+
+use crate::support::kafka;
+use crate::support::peers::{kp, kp_end_offsets};
+use crate::support::process::RanBytes;
+use crate::support::{self, KTUI, free_port, poll_until, unique};
 
 /// Bound for a run that should end by itself (its own timeouts are 10–15 s).
 const ENDS: Duration = Duration::from_secs(60);
@@ -39,7 +41,7 @@ fn ktui(home: &Path, args: &[&str]) -> Command {
 }
 
 fn run(mut command: Command, input: &[u8]) -> RanBytes {
-    support::run_with_input(&mut command, input, ENDS)
+    support::process::run_with_input(&mut command, input, ENDS)
 }
 
 fn create_topic(address: &str, topic: &str) {
@@ -185,7 +187,7 @@ fn produce_refuses_an_unknown_topic_before_sending_without_spinning() {
         cpu * 10 < wall.max(Duration::from_secs(1)),
         "ktui burnt {cpu:?} of CPU in {wall:?}"
     );
-    assert!(!support::kp_topics(&broker.address()).contains(&topic));
+    assert!(!support::peers::kp_topics(&broker.address()).contains(&topic));
 }
 
 #[test]
@@ -425,7 +427,7 @@ fn properties_before_and_after_the_subcommand_reach_the_broker() {
     };
     let home = home();
     // The SASL listener: in plaintext (the earlier -X lost) this cannot connect.
-    let ran = support::run_with_timeout(
+    let ran = support::process::run_with_timeout(
         &mut ktui(
             home.path(),
             &[

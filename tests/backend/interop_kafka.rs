@@ -3,20 +3,20 @@
 //! consumer); what they write, ktui reads back the same. Keys, headers (null values
 //! included), binary bytes, tombstones and partitions agree both ways.
 
-use crate::support;
-
 use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
-use support::peers::{
+
+use crate::support::kafka;
+use crate::support::peers::{assert_exact_offsets, kp, kp_default_partitions};
+use crate::support::peers::{
     ck_available, ck_consume, ck_produce_records, java_console_consume, java_console_produce,
 };
-use support::{
-    KTUI, assert_exact_offsets, kafka, kp, kp_default_partitions, run_with_input, unique,
-};
+use crate::support::process::run_with_input;
+use crate::support::{KTUI, unique};
 
 /// `ktui consume TOPIC -o beginning -e --format json`: one envelope per record.
 fn ktui_envelopes(address: &str, topic: &str) -> Vec<Value> {

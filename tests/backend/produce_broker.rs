@@ -9,8 +9,6 @@
 //! both peers must agree with each other, and the end offsets must say exactly how many
 //! records each partition holds (offsets 0, 1, 2… with no gap and no duplicate).
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,13 +24,16 @@ use ktui::kafka::{ClientSettings, Command, Connection, KafkaEvent, WorkerOptions
 use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header as WireHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use support::kafka::{self, SharedKafka};
-use support::{
-    KTUI, PeerRecord, RanBytes, assert_exact_offsets, free_port, kcat, kcat_available, kp,
-    kp_consume, kp_default_partitions, kp_produce_records, run_with_input, unique,
-};
 use tempfile::TempDir;
 use tokio::task::block_in_place;
+
+use crate::support::kafka::{self, SharedKafka};
+use crate::support::peers::{
+    PeerRecord, assert_exact_offsets, kcat, kcat_available, kp, kp_consume, kp_default_partitions,
+    kp_produce_records,
+};
+use crate::support::process::{RanBytes, run_with_input};
+use crate::support::{self, KTUI, free_port, unique};
 
 /// Bound for a `ktui produce` or `consume` run that should succeed (they take a second).
 const RUN: Duration = Duration::from_secs(30);
@@ -801,7 +802,7 @@ fn producing_to_a_topic_that_does_not_exist_fails_naming_it() {
     assert!(!ran.stderr.contains("produced"), "{:?}", ran.stderr);
     // The node does not auto-create topics (auto.create.topics.enable=false): nothing
     // appeared.
-    let topics = support::kp_topics(&kafka.bootstrap());
+    let topics = support::peers::kp_topics(&kafka.bootstrap());
     assert!(!topics.contains(&topic), "{topics:?}");
 }
 

@@ -5,15 +5,15 @@
 //! listener), each failure must say what is wrong in words, and no secret may appear on
 //! stdout, stderr or in the log file.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use support::kafka::{self, PLAIN_USER, SCRAM_256_USER, SCRAM_512_USER, SharedKafka};
-use support::tls::TestPki;
-use support::{KTUI, Ran, kp, kp_consume, run_with_timeout, unique, wait_for_topic};
+use crate::support::kafka::{self, PLAIN_USER, SCRAM_256_USER, SCRAM_512_USER, SharedKafka};
+use crate::support::peers::{kp, kp_consume, wait_for_topic};
+use crate::support::process::{Ran, run_with_timeout};
+use crate::support::tls::TestPki;
+use crate::support::{self, KTUI, unique};
 
 /// A home of its own for each run: the log file lands in it, and no user config is read.
 struct Home {
@@ -238,7 +238,7 @@ fn each_sasl_mechanism_logs_in_lists_produces_and_consumes_without_showing_the_p
     // And so does an independent client on the PLAINTEXT listener.
     let peer: Vec<String> = kp_consume(&broker.address(), &topic, 3)
         .iter()
-        .map(support::PeerRecord::value_text)
+        .map(support::peers::PeerRecord::value_text)
         .collect();
     assert_eq!(peer, sent, "what kafka-python reads");
 

@@ -5,8 +5,6 @@
 //! Every test starts its own mock cluster and makes its own topics. One test needs a real
 //! broker (Apache Kafka, the shared node): the mock cluster cannot look offsets up by time.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command as Process, Stdio};
@@ -26,8 +24,12 @@ use ktui::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
 use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header as WireHeader, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use support::{KTUI, Ran, kafka, kcat, kcat_available, kp, poll_until, run_with_timeout, unique};
 use tempfile::TempDir;
+
+use crate::support::kafka;
+use crate::support::peers::{kcat, kcat_available, kp};
+use crate::support::process::{Ran, run_with_timeout};
+use crate::support::{KTUI, poll_until, unique};
 
 /// Bound for anything the cluster should deliver (it answers in milliseconds).
 const DEADLINE: Duration = Duration::from_secs(20);

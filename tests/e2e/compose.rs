@@ -4,17 +4,17 @@
 //! Each test runs its own terminal, and uniquely named topics on the shared Kafka node,
 //! or a Kafka node of its own when it takes the broker down.
 
-use crate::support;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::compose_screen::{delivered, newest_report, value_rows};
-use support::kafka::{self, KafkaNode};
-use support::{
-    Exit, PeerRecord, Tui, TuiOptions, kcat, kcat_available, kp, kp_consume, kp_default_partitions,
-    kp_produce_records, run_with_timeout, unique, wait_until, word_after,
+use crate::support::compose_screen::{delivered, newest_report, value_rows};
+use crate::support::kafka::{self, KafkaNode};
+use crate::support::peers::{
+    PeerRecord, kcat, kcat_available, kp, kp_consume, kp_default_partitions, kp_produce_records,
 };
+use crate::support::process::run_with_timeout;
+use crate::support::tui::{Exit, Tui, TuiOptions, word_after};
+use crate::support::{self, unique, wait_until};
 
 /// Generous bound for anything the UI should show after a broker round trip.
 const SHOWN: Duration = Duration::from_secs(15);
@@ -174,7 +174,7 @@ fn peer_record(address: &str, topic: &str, count: usize, at: (i32, i64)) -> Peer
 /// The broker's end offset of each partition of `topic` is what `want` says
 /// (`{"partition": end offset}`): it holds what the test sent, once, and nothing more.
 fn assert_end_offsets(address: &str, topic: &str, want: &serde_json::Value) {
-    let ends = serde_json::to_value(support::kp_end_offsets(address, topic)).expect("JSON");
+    let ends = serde_json::to_value(support::peers::kp_end_offsets(address, topic)).expect("JSON");
     assert_eq!(&ends, want, "the end offsets of {topic}");
 }
 

@@ -4,12 +4,13 @@
 //! The tests that need a broker use the shared Apache Kafka node (SCRAM on its
 //! SASL_PLAINTEXT listener) with uniquely named topics.
 
-use crate::support;
-
 use std::path::Path;
 use std::time::Duration;
 
-use support::{Tui, TuiOptions, kafka, kp, wait_for_topic};
+use crate::support;
+use crate::support::kafka;
+use crate::support::peers::{kp, wait_for_topic};
+use crate::support::tui::{Tui, TuiOptions};
 
 const SHOWN: Duration = Duration::from_secs(20);
 

@@ -3,8 +3,6 @@
 //! Kafka's Java console tools and kcat produce and consume through the address it shows
 //! (127.0.0.1:9092 when free), and the Tail tab shows what they sent.
 
-use crate::support;
-
 use std::io::{BufRead as _, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
@@ -12,13 +10,16 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::kafka::libs_dir;
-use support::peers::{ck, ck_available, ck_consume, java_console_consume, java_console_produce};
-use support::{
-    Tui, TuiOptions, kcat, kcat_available, kp_consume, kp_produce_records, kp_topics, kp_try,
-    peer_available, poll_until, python, quickstart_port, require, run_with_timeout, unique,
-    word_after,
+use crate::support::kafka::libs_dir;
+use crate::support::peers::{
+    ck, ck_available, ck_consume, java_console_consume, java_console_produce,
 };
+use crate::support::peers::{
+    kcat, kcat_available, kp_consume, kp_produce_records, kp_topics, kp_try, peer_available, python,
+};
+use crate::support::process::run_with_timeout;
+use crate::support::tui::{Tui, TuiOptions, quickstart_port, word_after};
+use crate::support::{self, poll_until, require, unique};
 
 /// Bound for anything the UI should show after a broker round trip.
 const SHOWN: Duration = Duration::from_secs(20);

@@ -3,8 +3,6 @@
 //! kafka-python reads from the same cluster. And the librdkafka crash seen on tansu (a
 //! broker back with empty storage, a topic recreated under an open tail), on real Kafka.
 
-use crate::support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,9 +12,13 @@ use std::time::{Duration, Instant};
 use ktui::kafka::envelope::Envelope;
 use rdkafka::consumer::Consumer as _;
 use serde_json::{Value, json};
-use support::compose_screen::{delivered, newest_report, value_rows};
-use support::kafka::KafkaCluster;
-use support::{KTUI, Tui, TuiOptions, kp, kp_consume, kp_try, run_with_timeout, word_after};
+
+use crate::support::compose_screen::{delivered, newest_report, value_rows};
+use crate::support::kafka::KafkaCluster;
+use crate::support::peers::{kp, kp_consume, kp_try};
+use crate::support::process::run_with_timeout;
+use crate::support::tui::{Tui, TuiOptions, word_after};
+use crate::support::{self, KTUI};
 
 /// Generous bound for anything the UI should show after a broker round trip.
 const SHOWN: Duration = Duration::from_secs(20);
@@ -64,7 +66,7 @@ fn partition_states(bootstrap: &str, topic: &str) -> Result<Vec<PartitionState>,
 
 /// Sum of the high watermarks of `topic` (every partition starts at 0 here).
 fn total_records(bootstrap: &str, topic: &str) -> usize {
-    support::kp_end_offsets(bootstrap, topic)
+    support::peers::kp_end_offsets(bootstrap, topic)
         .values()
         .map(|n| usize::try_from(*n).expect("a count"))
         .sum()

@@ -10,23 +10,22 @@
 //! The bearer token is handed to ktui only through its environment, and must never come
 //! back out: not on stderr, not on screen, not in ktui's log file.
 
-use crate::support;
-use crate::support::fake_x;
-
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_x::{End, FakeX, Reply, Step, tweet_line};
 use ktui::feed::Post;
 use ktui::feed::replay::{DEMO_TWEETS, parse_posts};
-use support::{
-    KTUI, PeerRecord, Tui, free_port, kafka, kcat, kcat_available, kp, kp_consume, poll_until,
-    run_with_timeout, unique, word_after,
-};
 use tempfile::TempDir;
+
+use crate::support::fake_x::{self, End, FakeX, Reply, Step, tweet_line};
+use crate::support::kafka;
+use crate::support::peers::{PeerRecord, kcat, kcat_available, kp, kp_consume};
+use crate::support::process::run_with_timeout;
+use crate::support::tui::{Tui, word_after};
+use crate::support::{self, KTUI, free_port, poll_until, unique};
 
 /// A bearer token shaped like X's; it must never come out of ktui.
 const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAKtuiE2eBearer%2Fs3cr3tE2eT0kenQ";
@@ -141,7 +140,7 @@ fn header<'a>(record: &'a PeerRecord, name: &str) -> Option<&'a [u8]> {
 fn all_records(address: &str, topic: &str, count: usize) -> Vec<PeerRecord> {
     let records = kp_consume(address, topic, count);
     assert_eq!(records.len(), count, "{records:#?}");
-    let ends = support::kp_end_offsets(address, topic);
+    let ends = support::peers::kp_end_offsets(address, topic);
     assert_eq!(
         ends,
         [(0, i64::try_from(count).expect("a count"))].into(),
@@ -524,7 +523,7 @@ fn a_replay_is_published_and_ktui_feed_exits_zero() {
 // ---------------------------------------------------------------------------------------
 // The real binary in a terminal, with a bearer token in its environment
 //
-// support::Tui starts ktui with a fixed environment; the Feed needs X_BEARER_TOKEN, so
+// support::tui::Tui starts ktui with a fixed environment; the Feed needs X_BEARER_TOKEN, so
 // this is a minimal tmux driver of the same kind that can pass one.
 
 struct Terminal {

@@ -8,15 +8,15 @@
 //! SIGSEGV, SIGKILL and SIGABRT cannot be caught, and the supervising parent restores the
 //! terminal and says what happened.
 
-use crate::support;
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use rustix::process::{Pid, Signal};
-use support::{DEMO_ENV, KTUI, Tui, poll_until, unique, wait_until};
 use tempfile::TempDir;
+
+use crate::support::tui::{DEMO_ENV, Tui};
+use crate::support::{KTUI, poll_until, unique, wait_until};
 
 /// Bound for the demo cluster and the first frame.
 const STARTED: Duration = Duration::from_secs(30);

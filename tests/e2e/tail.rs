@@ -4,17 +4,17 @@
 //! embedded demo cluster that `--demo` runs (kafka-python cannot talk to librdkafka's
 //! mock cluster). Each test runs its own terminal, and its own demo cluster or topic.
 
-use crate::support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use ktui::kafka::envelope::Envelope;
 use ktui::kafka::model::Header;
 use serde_json::json;
-use support::{
-    Tui, kafka, kcat_available, kcat_produce, kp, kp_produce_records, unique, word_after,
-};
+
+use crate::support::kafka;
+use crate::support::peers::{kcat_available, kcat_produce, kp, kp_produce_records};
+use crate::support::tui::{Tui, word_after};
+use crate::support::unique;
 
 /// Generous bound for anything the UI should show after a broker round trip.
 const SHOWN: Duration = Duration::from_secs(15);

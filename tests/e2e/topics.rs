@@ -3,15 +3,14 @@
 //! Each test runs its own terminal, and uniquely named topics on the shared Apache Kafka
 //! node, or a Kafka node of its own when it takes the broker down.
 
-use crate::support;
-
 use std::process::Command;
 use std::time::Duration;
 
-use support::kafka::{self, KafkaNode};
-use support::{
-    Exit, Tui, find_tool, kp, require, run_with_timeout, unique, wait_for_topic, word_after,
-};
+use crate::support::kafka::{self, KafkaNode};
+use crate::support::peers::{kp, wait_for_topic};
+use crate::support::process::run_with_timeout;
+use crate::support::tui::{Exit, Tui, word_after};
+use crate::support::{find_tool, require, unique};
 
 /// Generous bound for anything the UI should show after a broker round trip.
 const SHOWN: Duration = Duration::from_secs(15);

@@ -1,8 +1,6 @@
 //! Layer 1 and 2 for named clusters: the switcher, read-only refusals on every write path,
 //! start-up notices, and how the status bar and themes draw them.
 
-use crate::support;
-
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use ktui::action::Action;
@@ -17,7 +15,8 @@ use ktui::ui::widgets::text_input::TextInput;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use support::app::{key, loaded};
+
+use crate::support::app::{key, loaded};
 
 fn prod() -> Profile {
     let mut prod = Profile::ad_hoc("prod", "p1:9093,p2:9093");

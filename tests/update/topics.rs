@@ -9,8 +9,7 @@ use ktui::kafka::{Command, KafkaEvent};
 use ktui::loadable::Loadable;
 use ktui::ui::tabs::topics::{Dialog, FormStatus};
 
-use crate::support;
-use support::app::{app, ctrl, key, loaded, snapshot, typed};
+use crate::support::app::{app, ctrl, key, loaded, snapshot, typed};
 
 fn selected(app: &App) -> String {
     app.topics.selected_topic().unwrap().name.clone()
