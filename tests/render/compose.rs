@@ -2,86 +2,26 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use insta::assert_snapshot;
-use ktui::app::{App, ClusterLabel};
+use crossterm::event::KeyCode;
+use ktui::app::App;
 use ktui::event::Event;
-use ktui::kafka::model::{
-    BrokerInfo, ClusterSnapshot, PartitionInfo, Record, TimestampKind, TopicInfo,
-};
+use ktui::kafka::KafkaEvent;
+use ktui::kafka::model::{Record, TimestampKind};
 use ktui::kafka::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
 use ktui::kafka::tail::TailEvent;
-use ktui::kafka::{Command, KafkaEvent};
-use ktui::keymap::Keymap;
-use ktui::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
+use crate::support::app::{
+    app_sized, ctrl, draw, empty_topics, key, metadata, produced, screen, typed,
+};
+
+/// An app with the topics `orders`, `orders-dlq` and `sample`, one partition each.
 fn app(width: u16, height: u16) -> App {
-    let mut app = App::new(
-        ClusterLabel {
-            address: "localhost:9092".into(),
-            demo_address: None,
-        },
-        Keymap::default(),
+    let mut app = app_sized(width, height);
+    metadata(
+        &mut app,
+        empty_topics(&[("orders", 1), ("orders-dlq", 1), ("sample", 1)]),
     );
-    app.size = (width, height);
-    app.tz = jiff::tz::TimeZone::UTC;
-    app.handle(Event::Kafka(KafkaEvent::Metadata {
-        id: 0,
-        result: Ok(ClusterSnapshot {
-            brokers: vec![BrokerInfo {
-                id: 1,
-                host: "h".into(),
-                port: 9092,
-            }],
-            cluster_id: None,
-            topics: ["orders", "orders-dlq", "sample"]
-                .iter()
-                .map(|name| TopicInfo {
-                    name: (*name).into(),
-                    partitions: vec![PartitionInfo {
-                        id: 0,
-                        leader: 1,
-                        replicas: vec![1],
-                        isr: vec![1],
-                        low: Some(0),
-                        high: Some(0),
-                        error: None,
-                    }],
-                    error: None,
-                })
-                .collect(),
-        }),
-    }));
     app
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ctrl(app: &mut App, c: char) -> Vec<Command> {
-    app.handle(Event::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::CONTROL,
-    )))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        if c == '\n' {
-            key(app, KeyCode::Enter);
-        } else {
-            key(app, KeyCode::Char(c));
-        }
-    }
-}
-
-fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
-    terminal.draw(|f| ui::render(app, f)).unwrap();
-    terminal
 }
 
 fn compose(width: u16, height: u16, value: &str) -> App {
@@ -92,16 +32,6 @@ fn compose(width: u16, height: u16, value: &str) -> App {
     typed(&mut app, "orders");
     key(&mut app, KeyCode::BackTab);
     app
-}
-
-fn sent_id(commands: &[Command]) -> u64 {
-    commands
-        .iter()
-        .find_map(|c| match c {
-            Command::Produce { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("sent")
 }
 
 #[test]
@@ -167,10 +97,10 @@ fn compose_topic_completion() {
 #[test]
 fn compose_reports_ok_failed_pending_and_tombstone() {
     let mut app = compose(100, 30, "hello");
-    let ok = sent_id(&ctrl(&mut app, 's'));
-    let failed = sent_id(&ctrl(&mut app, 's'));
+    let ok = produced(&ctrl(&mut app, 's')).0;
+    let failed = produced(&ctrl(&mut app, 's')).0;
     ctrl(&mut app, 't');
-    let _pending = sent_id(&ctrl(&mut app, 's'));
+    let _pending = produced(&ctrl(&mut app, 's')).0;
     app.handle(Event::Kafka(KafkaEvent::Delivered {
         id: ok,
         result: Ok(DeliveryReport {
@@ -285,13 +215,7 @@ fn a_long_topic_name_leaves_room_for_the_outcome_and_timing() {
     }));
     app.compose.reports[0].seen_after = Some(Duration::from_millis(87));
     let terminal = draw(&app);
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(ratatui::buffer::Cell::symbol)
-        .collect();
+    let screen = screen(&terminal);
     assert!(
         screen.contains("offset 123456 · 4 ms · in the tail after 87 ms"),
         "{screen}"

@@ -1,32 +1,18 @@
 //! Layer 2 for the Tail tab: each state drawn into a TestBackend and checked with insta,
 //! plus asserts on the rendered cells where safety depends on it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use insta::assert_snapshot;
-use ktui::app::{App, ClusterLabel, Tab};
+use crossterm::event::KeyCode;
+use ktui::app::{App, Tab};
 use ktui::event::Event;
+use ktui::kafka::KafkaEvent;
 use ktui::kafka::model::{Header, Record, TimestampKind};
 use ktui::kafka::tail::{PartitionLag, TailEvent};
-use ktui::kafka::{Command, KafkaEvent};
-use ktui::keymap::Keymap;
-use ktui::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-const T0: i64 = 1_700_000_000_000;
+use crate::support::app::{app_sized, deliver, draw, key, screen, start_tail, typed};
 
-fn app(width: u16, height: u16) -> App {
-    let mut app = App::new(
-        ClusterLabel {
-            address: "localhost:9092".into(),
-            demo_address: None,
-        },
-        Keymap::default(),
-    );
-    app.size = (width, height);
-    app.tz = jiff::tz::TimeZone::UTC;
-    app
-}
+const T0: i64 = 1_700_000_000_000;
 
 fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> Record {
     Record {
@@ -42,23 +28,10 @@ fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>)
 
 /// An app tailing `sample`, with the tail started and these records delivered.
 fn tailing(width: u16, height: u16, records: Vec<Record>) -> (App, u64) {
-    let mut app = app(width, height);
-    let commands = app.open_in_tail("sample");
-    let Some(Command::StartTail { id, .. }) = commands.last() else {
-        panic!("no StartTail in {commands:?}");
-    };
-    let id = *id;
-    app.handle(Event::Kafka(KafkaEvent::Tail {
-        id,
-        event: TailEvent::Started {
-            partitions: vec![0, 1, 2],
-        },
-    }));
+    let mut app = app_sized(width, height);
+    let id = start_tail(&mut app, "sample", &[0, 1, 2]);
     if !records.is_empty() {
-        app.handle(Event::Kafka(KafkaEvent::Tail {
-            id,
-            event: TailEvent::Records(records),
-        }));
+        deliver(&mut app, id, TailEvent::Records(records));
     }
     (app, id)
 }
@@ -84,42 +57,16 @@ fn sample_records() -> Vec<Record> {
     ]
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn draw(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
-    terminal.draw(|f| ui::render(app, f)).unwrap();
-    terminal
-}
-
-fn screen(terminal: &Terminal<TestBackend>) -> String {
-    terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(ratatui::buffer::Cell::symbol)
-        .collect()
-}
-
 #[test]
 fn tail_no_topic_chosen() {
-    let mut app = app(100, 12);
+    let mut app = app_sized(100, 12);
     app.tab = Tab::Tail;
     assert_snapshot!(draw(&app).backend());
 }
 
 #[test]
 fn tail_starting() {
-    let mut app = app(100, 12);
+    let mut app = app_sized(100, 12);
     app.open_in_tail("sample");
     assert_snapshot!(draw(&app).backend());
 }

@@ -3,80 +3,24 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ktui::app::{App, ClusterLabel, Effect, Tab};
+use crossterm::event::KeyCode;
+use ktui::app::{App, Effect, Tab};
 use ktui::event::Event;
-use ktui::kafka::model::{
-    BrokerInfo, ClusterSnapshot, PartitionInfo, Record, TimestampKind, TopicInfo,
-};
+use ktui::kafka::model::{Record, TimestampKind};
 use ktui::kafka::produce::{DeliveryReport, ProduceFailure};
 use ktui::kafka::tail::TailEvent;
 use ktui::kafka::{Command, KafkaEvent};
-use ktui::keymap::Keymap;
 use ktui::ui::tabs::compose::{Field, Outcome, ValueKind};
 
+use crate::support::app::{app_sized, ctrl, empty_topics, key, metadata, produced, typed};
+
 fn app_with_topics() -> App {
-    let mut app = App::new(
-        ClusterLabel {
-            address: "localhost:9092".into(),
-            demo_address: None,
-        },
-        Keymap::default(),
+    let mut app = app_sized(120, 40);
+    metadata(
+        &mut app,
+        empty_topics(&[("orders", 3), ("orders-dlq", 1), ("sample", 1)]),
     );
-    app.size = (120, 40);
-    let topic = |name: &str, partitions: i32| TopicInfo {
-        name: name.into(),
-        partitions: (0..partitions)
-            .map(|id| PartitionInfo {
-                id,
-                leader: 1,
-                replicas: vec![1],
-                isr: vec![1],
-                low: Some(0),
-                high: Some(0),
-                error: None,
-            })
-            .collect(),
-        error: None,
-    };
-    app.handle(Event::Kafka(KafkaEvent::Metadata {
-        id: 0,
-        result: Ok(ClusterSnapshot {
-            brokers: vec![BrokerInfo {
-                id: 1,
-                host: "h".into(),
-                port: 9092,
-            }],
-            cluster_id: None,
-            topics: vec![
-                topic("orders", 3),
-                topic("orders-dlq", 1),
-                topic("sample", 1),
-            ],
-        }),
-    }));
     app
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ctrl(app: &mut App, c: char) -> Vec<Command> {
-    app.handle(Event::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::CONTROL,
-    )))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        if c == '\n' {
-            key(app, KeyCode::Enter);
-        } else {
-            key(app, KeyCode::Char(c));
-        }
-    }
 }
 
 /// Compose with the value typed and the topic set (focus back on the value).
@@ -94,16 +38,6 @@ fn composing(value: &str, topic: &str) -> App {
     typed(&mut app, topic);
     key(&mut app, KeyCode::BackTab);
     app
-}
-
-fn produced(commands: &[Command]) -> (u64, ktui::kafka::produce::OutgoingMessage) {
-    commands
-        .iter()
-        .find_map(|c| match c {
-            Command::Produce { id, message } => Some((*id, message.clone())),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no Produce in {commands:?}"))
 }
 
 #[test]

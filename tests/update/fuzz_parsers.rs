@@ -9,25 +9,25 @@
 
 use std::path::Path;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ktui::app::{App, ClusterLabel};
+use crossterm::event::KeyCode;
+use ktui::app::App;
 use ktui::config::{file, kcat};
 use ktui::event::Event;
+use ktui::kafka::KafkaEvent;
 use ktui::kafka::envelope::{self, Envelope};
 use ktui::kafka::model::{Header, Record, TimestampKind};
 use ktui::kafka::tail::TailEvent;
-use ktui::kafka::{Command, KafkaEvent};
-use ktui::keymap::Keymap;
 use ktui::text::{escape_control, is_unsafe_char};
-use ktui::ui;
 use ktui::ui::widgets::payload::{hex_line, json_line, preview, reindent_json};
 use proptest::prelude::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
+
+// `key` names a generated record key below.
+use crate::support::app::key as press;
+use crate::support::app::{app_sized, draw, start_tail};
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -122,40 +122,14 @@ fn record(
 }
 
 fn tail_app() -> (App, u64) {
-    let mut app = App::new(
-        ClusterLabel {
-            address: "localhost:9092".into(),
-            demo_address: None,
-        },
-        Keymap::default(),
-    );
-    app.size = (90, 24);
-    app.tz = jiff::tz::TimeZone::UTC;
-    let commands = app.open_in_tail("sample");
-    let id = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::StartTail { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a tail starts");
-    app.handle(Event::Kafka(KafkaEvent::Tail {
-        id,
-        event: TailEvent::Started {
-            partitions: vec![0],
-        },
-    }));
+    let mut app = app_sized(90, 24);
+    let id = start_tail(&mut app, "sample", &[0]);
     (app, id)
 }
 
-fn draw(app: &App) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
-    terminal.draw(|f| ui::render(app, f)).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn press(app: &mut App, code: KeyCode) {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+/// The cells of the frame `app` draws.
+fn frame(app: &App) -> Buffer {
+    draw(app).backend().buffer().clone()
 }
 
 proptest! {
@@ -367,7 +341,7 @@ proptest! {
             id,
             event: TailEvent::Records(records),
         }));
-        prop_assert_eq!(unsafe_cell(&draw(&app)), None, "the table");
+        prop_assert_eq!(unsafe_cell(&frame(&app)), None, "the table");
         for row in 0..2 {
             press(&mut app, KeyCode::Char('g'));
             for _ in 0..row {
@@ -376,9 +350,9 @@ proptest! {
             press(&mut app, KeyCode::Enter);
             prop_assert!(app.tail.detail.is_some(), "Enter opens the record");
             for view in 0..3 {
-                prop_assert_eq!(unsafe_cell(&draw(&app)), None, "record {} view {}", row, view);
+                prop_assert_eq!(unsafe_cell(&frame(&app)), None, "record {} view {}", row, view);
                 press(&mut app, KeyCode::End);
-                prop_assert_eq!(unsafe_cell(&draw(&app)), None, "record {} view {} at the end", row, view);
+                prop_assert_eq!(unsafe_cell(&frame(&app)), None, "record {} view {} at the end", row, view);
                 press(&mut app, KeyCode::Char('v'));
             }
             press(&mut app, KeyCode::Esc);
@@ -424,7 +398,7 @@ proptest! {
                 Vec::new(),
             )]),
         }));
-        let table = screen_text(&draw(&app));
+        let table = screen_text(&frame(&app));
         prop_assert!(table.contains(&format!("k{escaped}")), "key {escaped} in:\n{table}");
         prop_assert!(table.contains(&format!("{prefix}{escaped}end")), "value {escaped} in:\n{table}");
         press(&mut app, KeyCode::Enter);
@@ -432,7 +406,7 @@ proptest! {
         for _ in 0..3 {
             let detail = app.tail.detail.as_ref().expect("the record is open");
             if detail.mode == ktui::ui::tabs::tail::detail::DecodeMode::Raw {
-                let shown = screen_text(&draw(&app));
+                let shown = screen_text(&frame(&app));
                 prop_assert!(shown.contains(&format!("{prefix}{escaped}end")), "raw view:\n{shown}");
                 raw_seen = true;
             }

@@ -1,39 +1,20 @@
 //! Layer 1 for the Tail tab: keys and fake worker events into `App`; assert the state,
 //! the commands for the worker and the effects for the run loop.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ktui::app::{App, ClusterLabel, Effect, Level, Tab};
+use crossterm::event::KeyCode;
+use ktui::app::{App, Effect, Level, Tab};
 use ktui::event::Event;
-use ktui::kafka::model::{
-    BrokerInfo, ClusterSnapshot, PartitionInfo, Record, TimestampKind, TopicInfo,
-};
+use ktui::kafka::Command;
+use ktui::kafka::model::{Record, TimestampKind};
 use ktui::kafka::position::StartPosition;
 use ktui::kafka::tail::TailEvent;
-use ktui::kafka::{Command, KafkaEvent};
-use ktui::keymap::Keymap;
 use ktui::ui::tabs::tail::TailStatus;
 use ktui::ui::tabs::tail::detail::DecodeMode;
 
+use crate::support::app::{app_sized, deliver, empty_topics, key, metadata, start_id, typed};
+
 fn app() -> App {
-    let mut app = App::new(
-        ClusterLabel {
-            address: "localhost:9092".into(),
-            demo_address: None,
-        },
-        Keymap::default(),
-    );
-    app.size = (120, 30);
-    app
-}
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
+    app_sized(120, 30)
 }
 
 fn rec(offset: i64, value: &str) -> Record {
@@ -48,47 +29,10 @@ fn rec(offset: i64, value: &str) -> Record {
     }
 }
 
-fn start_id(commands: &[Command]) -> u64 {
-    commands
-        .iter()
-        .find_map(|c| match c {
-            Command::StartTail { id, .. } => Some(*id),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no StartTail in {commands:?}"))
-}
-
-fn deliver(app: &mut App, id: u64, event: TailEvent) {
-    app.handle(Event::Kafka(KafkaEvent::Tail { id, event }));
-}
-
 #[test]
 fn enter_on_a_topic_starts_a_tail_from_the_end() {
     let mut app = app();
-    app.handle(Event::Kafka(KafkaEvent::Metadata {
-        id: 0,
-        result: Ok(ClusterSnapshot {
-            brokers: vec![BrokerInfo {
-                id: 1,
-                host: "h".into(),
-                port: 9092,
-            }],
-            cluster_id: None,
-            topics: vec![TopicInfo {
-                name: "sample".into(),
-                partitions: vec![PartitionInfo {
-                    id: 0,
-                    leader: 1,
-                    replicas: vec![1],
-                    isr: vec![1],
-                    low: Some(0),
-                    high: Some(0),
-                    error: None,
-                }],
-                error: None,
-            }],
-        }),
-    }));
+    metadata(&mut app, empty_topics(&[("sample", 1)]));
     let commands = key(&mut app, KeyCode::Enter);
     assert_eq!(app.tab, Tab::Tail);
     let [Command::StartTail { spec, .. }] = commands.as_slice() else {
@@ -359,38 +303,10 @@ fn records_are_unique_by_partition_and_offset_and_a_rewind_is_said() {
     );
 }
 
-fn two_partition_topic(name: &str) -> Event {
-    let partition = |id| PartitionInfo {
-        id,
-        leader: 1,
-        replicas: vec![1],
-        isr: vec![1],
-        low: Some(0),
-        high: Some(0),
-        error: None,
-    };
-    Event::Kafka(KafkaEvent::Metadata {
-        id: 0,
-        result: Ok(ClusterSnapshot {
-            brokers: vec![BrokerInfo {
-                id: 1,
-                host: "h".into(),
-                port: 9092,
-            }],
-            cluster_id: None,
-            topics: vec![TopicInfo {
-                name: name.into(),
-                partitions: vec![partition(0), partition(1)],
-                error: None,
-            }],
-        }),
-    })
-}
-
 #[test]
 fn options_refuse_a_partition_the_topic_lacks_and_keep_the_tail() {
     let mut app = app();
-    app.handle(two_partition_topic("pairs"));
+    metadata(&mut app, empty_topics(&[("pairs", 2)]));
     let id = start_id(&app.open_in_tail("pairs"));
     deliver(
         &mut app,
