@@ -12,11 +12,11 @@ use ktui::kafka::{
 };
 use serde_json::Value;
 use tokio::task::block_in_place;
-use tokio::time::Instant;
 
 use crate::support::kafka;
 use crate::support::peers::{kp, wait_for_topic};
 use crate::support::process::run_with_timeout;
+use crate::support::worker::{next_event, shut_down};
 use crate::support::{KTUI, free_port, unique};
 
 /// `ktui -b ADDR topics --json`, parsed.
@@ -151,29 +151,6 @@ fn headless_topics_on_a_closed_port_fails_fast_and_names_the_address() {
     );
 }
 
-/// Reads worker events until `pick` returns `Some`, failing after `timeout`.
-async fn next_event<T>(
-    worker: &mut WorkerHandle,
-    what: &str,
-    timeout: Duration,
-    mut pick: impl FnMut(&KafkaEvent) -> Option<T>,
-) -> T {
-    let deadline = Instant::now() + timeout;
-    let mut seen = Vec::new();
-    loop {
-        match tokio::time::timeout_at(deadline, worker.events.recv()).await {
-            Ok(Some(event)) => {
-                if let Some(found) = pick(&event) {
-                    return found;
-                }
-                seen.push(event);
-            }
-            Ok(None) => panic!("the worker stopped while waiting for {what}; saw {seen:#?}"),
-            Err(elapsed) => panic!("no {what} within {timeout:?} ({elapsed}); saw {seen:#?}"),
-        }
-    }
-}
-
 /// How long the worker may take to answer one request.
 const ANSWER: Duration = Duration::from_secs(15);
 
@@ -230,18 +207,6 @@ async fn snapshot(worker: &mut WorkerHandle, id: u64) -> ktui::kafka::ClusterSna
     })
     .await
     .expect("metadata from a live broker")
-}
-
-async fn shut_down(worker: WorkerHandle) {
-    worker
-        .commands
-        .send(WorkerCommand::Shutdown)
-        .await
-        .expect("the worker is running");
-    tokio::time::timeout(Duration::from_secs(10), worker.task)
-        .await
-        .expect("the worker stops after Shutdown")
-        .expect("the worker task did not panic");
 }
 
 #[tokio::test(flavor = "multi_thread")]

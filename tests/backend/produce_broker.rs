@@ -15,24 +15,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::Duration;
 
-use ktui::kafka::demo::DemoCluster;
 use ktui::kafka::envelope::Envelope;
-use ktui::kafka::model::{Header, NewTopicSpec};
+use ktui::kafka::model::Header;
 use ktui::kafka::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
 use ktui::kafka::worker::{ShutdownReport, WorkerHandle};
 use ktui::kafka::{ClientSettings, Command, Connection, KafkaEvent, WorkerOptions};
-use rdkafka::config::ClientConfig;
-use rdkafka::message::{Header as WireHeader, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use tempfile::TempDir;
 use tokio::task::block_in_place;
 
+use crate::support::broker::{MockCluster, Out, producer, send_all};
 use crate::support::kafka::{self, SharedKafka};
 use crate::support::peers::{
     PeerRecord, assert_exact_offsets, kcat, kcat_available, kp, kp_consume, kp_default_partitions,
     kp_produce_records,
 };
 use crate::support::process::{RanBytes, run_with_input};
+use crate::support::worker::{next_event, shut_down};
 use crate::support::{self, KTUI, free_port, unique};
 
 /// Bound for a `ktui produce` or `consume` run that should succeed (they take a second).
@@ -77,35 +75,24 @@ trait Cluster {
 
 /// Produces `records` into `topic` on `bootstrap` (each acknowledged before the next).
 fn seed(rt: &tokio::runtime::Runtime, bootstrap: &str, topic: &str, records: &[Source]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("linger.ms", "0")
-        .create()
-        .expect("producer");
-    rt.block_on(async {
-        for source in records {
-            let mut record = FutureRecord::<[u8], [u8]>::to(topic).partition(source.partition);
-            if let Some(key) = &source.key {
-                record = record.key(key.as_slice());
-            }
-            if let Some(value) = &source.value {
-                record = record.payload(value.as_slice());
-            }
-            if !source.headers.is_empty() {
-                let headers = source.headers.iter().fold(OwnedHeaders::new(), |all, h| {
-                    all.insert(WireHeader {
-                        key: &h.0,
-                        value: h.1.as_deref(),
-                    })
-                });
-                record = record.headers(headers);
-            }
-            producer
-                .send(record, Duration::from_secs(10))
-                .await
-                .unwrap_or_else(|(e, _)| panic!("cannot produce to {topic}: {e}"));
-        }
-    });
+    let records: Vec<Out> = records
+        .iter()
+        .map(|source| Out {
+            partition: source.partition,
+            key: source.key.clone(),
+            value: source.value.clone(),
+            headers: source
+                .headers
+                .iter()
+                .map(|(name, value)| Header {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+            timestamp: None,
+        })
+        .collect();
+    rt.block_on(send_all(&producer(bootstrap), topic, &records));
 }
 
 /// Every record of `topic` as kcat reads it from the beginning to the end, sorted by
@@ -145,10 +132,8 @@ fn kcat_view(headers: &Headers) -> Headers {
 }
 
 /// The mock cluster (`--demo`'s) in this process, read back with kcat.
-/// Fields drop in order: the cluster, then its runtime.
 struct Mock {
-    demo: DemoCluster,
-    rt: tokio::runtime::Runtime,
+    cluster: MockCluster,
     data: TempDir,
     kcat: PathBuf,
 }
@@ -159,17 +144,8 @@ impl Mock {
         if !kcat_available() {
             return None;
         }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let demo = rt
-            .block_on(DemoCluster::start())
-            .expect("the mock cluster starts");
         Some(Self {
-            demo,
-            rt,
+            cluster: MockCluster::start(),
             data: tempfile::tempdir().expect("tempdir"),
             kcat: kcat()?,
         })
@@ -178,24 +154,15 @@ impl Mock {
 
 impl Cluster for Mock {
     fn bootstrap(&self) -> String {
-        self.demo.bootstrap.clone()
+        self.cluster.bootstrap().to_string()
     }
 
     fn topic(&self, prefix: &str, partitions: i32) -> String {
-        let name = unique(prefix);
-        self.rt
-            .block_on(self.demo.admin().create_topic(NewTopicSpec {
-                name: name.clone(),
-                partitions,
-                replication: 1,
-                configs: Vec::new(),
-            }))
-            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
-        name
+        self.cluster.topic(prefix, partitions)
     }
 
     fn read(&self, topic: &str, count: usize) -> Vec<PeerRecord> {
-        let records = kcat_read(&self.kcat, &self.demo.bootstrap, topic);
+        let records = kcat_read(&self.kcat, self.cluster.bootstrap(), topic);
         assert_eq!(
             records.len(),
             count,
@@ -210,7 +177,7 @@ impl Cluster for Mock {
     }
 
     fn seed(&self, topic: &str, records: &[Source]) {
-        seed(&self.rt, &self.demo.bootstrap, topic, records);
+        seed(&self.cluster.rt, self.cluster.bootstrap(), topic, records);
     }
 
     fn data(&self) -> &Path {
@@ -877,27 +844,6 @@ fn an_unreachable_broker_fails_within_seconds_saying_it_cannot_be_reached() {
 /// How long a delivery report may take (the message timeout is 15 s).
 const DELIVERY: Duration = Duration::from_secs(20);
 
-async fn next_event<T>(
-    worker: &mut WorkerHandle,
-    what: &str,
-    mut pick: impl FnMut(&KafkaEvent) -> Option<T>,
-) -> T {
-    let deadline = tokio::time::Instant::now() + DELIVERY;
-    let mut seen = Vec::new();
-    loop {
-        match tokio::time::timeout_at(deadline, worker.events.recv()).await {
-            Ok(Some(event)) => {
-                if let Some(found) = pick(&event) {
-                    return found;
-                }
-                seen.push(event);
-            }
-            Ok(None) => panic!("the worker stopped while waiting for {what}; saw {seen:#?}"),
-            Err(elapsed) => panic!("no {what} within {DELIVERY:?} ({elapsed}); saw {seen:#?}"),
-        }
-    }
-}
-
 /// Sends `message` as request `id` and waits for its delivery report.
 async fn produce(
     worker: &mut WorkerHandle,
@@ -912,6 +858,7 @@ async fn produce(
     next_event(
         worker,
         &format!("the delivery report for {id}"),
+        DELIVERY,
         |e| match e {
             KafkaEvent::Delivered { id: got, result } if *got == id => Some(result.clone()),
             _ => None,
@@ -925,24 +872,12 @@ async fn connected_worker(address: &str) -> WorkerHandle {
     let mut options = WorkerOptions::new(ClientSettings::new(address));
     options.refresh_every = Duration::from_secs(60);
     let mut worker = ktui::kafka::worker::spawn(options);
-    next_event(&mut worker, "Connected", |e| match e {
+    next_event(&mut worker, "Connected", DELIVERY, |e| match e {
         KafkaEvent::Connection(Connection::Connected { .. }) => Some(()),
         _ => None,
     })
     .await;
     worker
-}
-
-async fn shut_down(worker: WorkerHandle) -> ShutdownReport {
-    worker
-        .commands
-        .send(Command::Shutdown)
-        .await
-        .expect("the worker is running");
-    tokio::time::timeout(Duration::from_secs(10), worker.task)
-        .await
-        .expect("the worker stops within 10 s of Shutdown")
-        .expect("the worker task did not panic")
 }
 
 fn message(

@@ -14,21 +14,20 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ktui::kafka::demo::DemoCluster;
 use ktui::kafka::envelope::{Encoding, Envelope, Payload};
-use ktui::kafka::model::{Header, NewTopicSpec, Record};
+use ktui::kafka::model::{Header, Record};
 use ktui::kafka::position::{StartPosition, now_ms};
 use ktui::kafka::tail::{Flow, TailEvent, TailSpec, run_tail};
 use ktui::kafka::worker;
 use ktui::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
-use rdkafka::config::ClientConfig;
-use rdkafka::message::{Header as WireHeader, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::FutureProducer;
 use tempfile::TempDir;
 
+use crate::support::broker::{MockCluster, Out, producer, send_all};
 use crate::support::kafka;
 use crate::support::peers::{kcat, kcat_available, kp};
 use crate::support::process::{Ran, run_with_timeout};
+use crate::support::worker::next_event;
 use crate::support::{KTUI, poll_until, unique};
 
 /// Bound for anything the cluster should deliver (it answers in milliseconds).
@@ -37,88 +36,44 @@ const DEADLINE: Duration = Duration::from_secs(20);
 // ---------------------------------------------------------------------------------------
 // Fixtures
 
-/// One record to produce.
-#[derive(Debug, Clone)]
-struct Out {
-    partition: i32,
-    key: Option<Vec<u8>>,
-    /// `None`: a tombstone.
-    value: Option<Vec<u8>>,
-    headers: Vec<Header>,
-    timestamp: Option<i64>,
-}
-
-impl Out {
-    fn text(partition: i32, key: Option<&str>, value: &str) -> Self {
-        Self {
-            partition,
-            key: key.map(|k| k.as_bytes().to_vec()),
-            value: Some(value.as_bytes().to_vec()),
-            headers: Vec::new(),
-            timestamp: None,
-        }
-    }
-}
-
-/// A mock cluster of its own, a producer on it, and the runtime both need.
-/// Fields drop in order: the producer, then the cluster, then the runtime.
+/// A mock cluster of its own and a producer on it.
+/// Fields drop in order: the producer, then the cluster, then its runtime.
 struct Mock {
     producer: FutureProducer,
-    demo: DemoCluster,
-    rt: tokio::runtime::Runtime,
+    cluster: MockCluster,
     /// XDG_DATA_HOME for the ktui processes (their log file).
     data: TempDir,
 }
 
 impl Mock {
     fn start() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        let demo = rt
-            .block_on(DemoCluster::start())
-            .expect("the mock cluster starts");
-        let producer: FutureProducer = ClientConfig::new()
-            .set("bootstrap.servers", &demo.bootstrap)
-            .set("linger.ms", "0")
-            .create()
-            .expect("producer");
+        let cluster = MockCluster::start();
         Self {
-            producer,
-            demo,
-            rt,
+            producer: producer(cluster.bootstrap()),
+            cluster,
             data: tempfile::tempdir().expect("tempdir"),
         }
     }
 
     fn bootstrap(&self) -> &str {
-        &self.demo.bootstrap
+        self.cluster.bootstrap()
     }
 
     fn settings(&self) -> ClientSettings {
-        ClientSettings::new(self.bootstrap())
+        self.cluster.settings()
     }
 
     /// Creates a uniquely named topic with this many partitions.
     fn topic(&self, prefix: &str, partitions: i32) -> String {
-        let name = unique(prefix);
-        self.rt
-            .block_on(self.demo.admin().create_topic(NewTopicSpec {
-                name: name.clone(),
-                partitions,
-                replication: 1,
-                configs: Vec::new(),
-            }))
-            .unwrap_or_else(|e| panic!("cannot create {name}: {e}"));
-        name
+        self.cluster.topic(prefix, partitions)
     }
 
     /// Produces the records one at a time (each acknowledged before the next).
     /// Returns where each landed.
     fn produce(&self, topic: &str, records: &[Out]) -> Vec<(i32, i64)> {
-        self.rt.block_on(send_all(&self.producer, topic, records))
+        self.cluster
+            .rt
+            .block_on(send_all(&self.producer, topic, records))
     }
 
     /// `ktui -b BOOTSTRAP consume ARGS…`, run to completion (killed after the deadline).
@@ -131,39 +86,6 @@ impl Mock {
             DEADLINE,
         )
     }
-}
-
-/// Produces the records one at a time (each acknowledged before the next).
-/// Returns where each landed.
-async fn send_all(producer: &FutureProducer, topic: &str, records: &[Out]) -> Vec<(i32, i64)> {
-    let mut landed = Vec::new();
-    for out in records {
-        let mut record = FutureRecord::<[u8], [u8]>::to(topic).partition(out.partition);
-        if let Some(key) = &out.key {
-            record = record.key(key.as_slice());
-        }
-        if let Some(value) = &out.value {
-            record = record.payload(value.as_slice());
-        }
-        if let Some(ms) = out.timestamp {
-            record = record.timestamp(ms);
-        }
-        if !out.headers.is_empty() {
-            let headers = out.headers.iter().fold(OwnedHeaders::new(), |all, h| {
-                all.insert(WireHeader {
-                    key: &h.name,
-                    value: h.value.as_deref(),
-                })
-            });
-            record = record.headers(headers);
-        }
-        let delivery = producer
-            .send(record, Duration::from_secs(10))
-            .await
-            .unwrap_or_else(|(e, _)| panic!("cannot produce to {topic}: {e}"));
-        landed.push((delivery.partition, delivery.offset));
-    }
-    landed
 }
 
 /// `run_tail` on a thread of its own, its events on a channel. Stopped on drop.
@@ -478,12 +400,7 @@ fn a_time_start_on_kafka_reads_each_partition_from_its_first_record_at_or_after_
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &address)
-        .set("linger.ms", "0")
-        .create()
-        .expect("producer");
-    let landed = rt.block_on(send_all(&producer, &topic, &records));
+    let landed = rt.block_on(send_all(&producer(&address), &topic, &records));
     let want_landed: Vec<(i32, i64)> = (0..2).flat_map(|p| (0..4).map(move |o| (p, o))).collect();
     assert_eq!(landed, want_landed, "each partition from offset 0");
 
@@ -684,25 +601,12 @@ impl WorkerProbe<'_> {
     /// Reads events until `done(event, tail events so far)` holds.
     fn wait(&mut self, what: &str, mut done: impl FnMut(&KafkaEvent, &[(u64, TailEvent)]) -> bool) {
         let Self { rt, handle, seen } = self;
-        rt.block_on(async {
-            let until = tokio::time::Instant::now() + DEADLINE;
-            loop {
-                match tokio::time::timeout_at(until, handle.events.recv()).await {
-                    Ok(Some(event)) => {
-                        if let KafkaEvent::Tail { id, event } = &event {
-                            seen.push((*id, event.clone()));
-                        }
-                        if done(&event, seen) {
-                            return;
-                        }
-                    }
-                    Ok(None) => panic!("the worker stopped while waiting for {what}"),
-                    Err(elapsed) => {
-                        panic!("{elapsed} waiting for {what}; tail events: {seen:#?}")
-                    }
-                }
+        rt.block_on(next_event(handle, what, DEADLINE, |event| {
+            if let KafkaEvent::Tail { id, event } = event {
+                seen.push((*id, event.clone()));
             }
-        });
+            done(event, seen).then_some(())
+        }));
     }
 
     fn metadata_round_trip(&mut self, id: u64) {
@@ -736,9 +640,9 @@ fn the_worker_stops_a_tail_on_stop_tail() {
 
     let mut options = WorkerOptions::new(mock.settings());
     options.refresh_every = Duration::from_secs(60);
-    let handle = mock.rt.block_on(async { worker::spawn(options) });
+    let handle = mock.cluster.rt.block_on(async { worker::spawn(options) });
     let mut probe = WorkerProbe {
-        rt: &mock.rt,
+        rt: &mock.cluster.rt,
         handle,
         seen: Vec::new(),
     };

@@ -2,12 +2,14 @@
 //! embedded cluster `--demo` runs, with kcat as the peer client where it is installed.
 
 use std::process::Command as Process;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ktui::kafka::demo::DemoCluster;
 use ktui::kafka::model::{ClusterSnapshot, Connection, NewTopicSpec};
 use ktui::kafka::worker::{self, WorkerHandle};
 use ktui::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
+
+use crate::support::worker::next_event;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -24,19 +26,7 @@ async fn wait_for<T>(
     what: &str,
     mut pick: impl FnMut(KafkaEvent) -> Option<T>,
 ) -> T {
-    let until = Instant::now() + DEADLINE;
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, handle.events.recv()).await {
-            Ok(Some(event)) => {
-                if let Some(value) = pick(event) {
-                    return value;
-                }
-            }
-            Ok(None) => panic!("worker stopped while waiting for {what}"),
-            Err(elapsed) => panic!("timed out waiting for {what} ({elapsed})"),
-        }
-    }
+    next_event(handle, what, DEADLINE, |event| pick(event.clone())).await
 }
 
 async fn snapshot_where(

@@ -1,8 +1,9 @@
 //! Shared helpers for ktui's integration tests, one module a concern: `app` (App builders
-//! for the update and render layers), `process` (running a command with a deadline),
-//! `peers` (kafka-python, confluent-kafka, kcat, Kafka's console tools), `kafka` (real
-//! Apache Kafka nodes), `tui` (the real binary in tmux), `tls`, `ports` and the fake
-//! servers; here, waiting with a deadline and the missing-tool policy.
+//! for the update and render layers), `worker` (driving the Kafka worker), `broker` (the
+//! mock cluster in the test's process, writing with rdkafka), `kafka` (real Apache Kafka
+//! nodes), `peers` (kafka-python, kcat, confluent-kafka, Kafka's console tools), `process`
+//! (running a command with a deadline), `tui` (the real binary in tmux), `tls`, `ports`
+//! and the fake servers; here, waiting with a deadline and the missing-tool policy.
 //!
 //! Policy for missing tools: when `CI` is set, a missing broker, peer or terminal
 //! multiplexer fails the test (it must never pass by skipping); on a developer machine the
@@ -10,6 +11,7 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 pub mod app;
+pub mod broker;
 pub mod compose_screen;
 pub mod fake_jetstream;
 pub mod fake_x;
@@ -19,6 +21,7 @@ pub mod ports;
 pub mod process;
 pub mod tls;
 pub mod tui;
+pub mod worker;
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
