@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ use crate::support::fake_x::{self, End, FakeX, Reply, Step, tweet_line};
 use crate::support::kafka;
 use crate::support::peers::{PeerRecord, kcat, kcat_available, kp, kp_consume};
 use crate::support::process::run_with_timeout;
-use crate::support::tui::{Tui, word_after};
+use crate::support::tui::{Tui, TuiOptions, word_after};
 use crate::support::{self, KTUI, free_port, poll_until, unique};
 
 /// A bearer token shaped like X's; it must never come out of ktui.
@@ -520,127 +520,6 @@ fn a_replay_is_published_and_ktui_feed_exits_zero() {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// The real binary in a terminal, with a bearer token in its environment
-//
-// support::tui::Tui starts ktui with a fixed environment; the Feed needs X_BEARER_TOKEN, so
-// this is a minimal tmux driver of the same kind that can pass one.
-
-struct Terminal {
-    dir: TempDir,
-    socket: PathBuf,
-    session: String,
-}
-
-impl Terminal {
-    fn start(args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Option<Self> {
-        if !Tui::tmux_available() {
-            return None;
-        }
-        let dir = tempfile::tempdir().expect("tempdir");
-        let socket = dir.path().join("tmux.sock");
-        let conf = dir.path().join("tmux.conf");
-        std::fs::write(
-            &conf,
-            "set -g remain-on-exit on\nset -g escape-time 0\nset -g status off\nset -g history-limit 0\n",
-        )
-        .expect("tmux.conf");
-        let home = dir.path().join("home");
-        for sub in ["data", "config", "cache"] {
-            std::fs::create_dir_all(home.join(sub)).expect("home dirs");
-        }
-        let terminal = Self {
-            socket,
-            session: unique("ktui-feed"),
-            dir,
-        };
-        let mut command = terminal.tmux();
-        command
-            .arg("-f")
-            .arg(&conf)
-            .args(["new-session", "-d", "-s", &terminal.session])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .arg("-c")
-            .arg(env!("CARGO_MANIFEST_DIR"))
-            .args(["--", "env"])
-            .args(["-u", "KAFKA_BOOTSTRAP_SERVERS"])
-            .args(["-u", "X_BEARER_TOKEN", "-u", "TWITTER_BEARER_TOKEN"])
-            .arg(format!("HOME={}", home.display()))
-            .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
-            .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
-            .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
-            .arg("TERM=xterm-256color")
-            .arg("KTUI_LOG=trace");
-        for (name, value) in env {
-            command.arg(format!("{name}={value}"));
-        }
-        let output = command.arg(KTUI).args(args).output().expect("tmux");
-        assert!(
-            output.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Some(terminal)
-    }
-
-    fn tmux(&self) -> Command {
-        let mut command = Command::new("tmux");
-        command.env_remove("TMUX").arg("-S").arg(&self.socket);
-        command
-    }
-
-    fn send_key(&self, key: &str) {
-        let output = self
-            .tmux()
-            .args(["send-keys", "-t", &self.session, key])
-            .output()
-            .expect("tmux");
-        assert!(output.status.success(), "send-keys {key}");
-    }
-
-    fn screen(&self) -> String {
-        let output = self
-            .tmux()
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("home/data/ktui/ktui.log")).unwrap_or_default()
-    }
-
-    /// Waits for a settled screen (two identical captures in a row) where `pred` holds.
-    fn wait_settled(&self, what: &str, mut pred: impl FnMut(&str) -> bool) -> String {
-        let mut previous = String::new();
-        poll_until(SHOWN, || {
-            let screen = self.screen();
-            let settled = screen == previous;
-            previous.clone_from(&screen);
-            (settled && pred(&screen)).then_some(screen)
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "timed out after {SHOWN:?} waiting for {what}\n--- screen ---\n{}\n--- ktui.log ---\n{}",
-                self.screen(),
-                self.log()
-            )
-        })
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = self
-            .tmux()
-            .arg("kill-server")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
 /// The Feed pane's state line ("source twitter · streaming"), without the border and
 /// the rate sparkline drawn at its right end.
 fn state_line(screen: &str) -> &str {
@@ -678,7 +557,7 @@ fn the_feed_pane_shows_tweets_read_back_from_kafka() {
         ],
     );
     let base = server.base();
-    let Some(terminal) = Terminal::start(
+    let Some(tui) = Tui::start_with(
         &[
             "-b",
             &address,
@@ -689,15 +568,19 @@ fn the_feed_pane_shows_tweets_read_back_from_kafka() {
             "--feed-topic",
             &topic,
         ],
-        &[("X_BEARER_TOKEN", TOKEN)],
         120,
         40,
+        TuiOptions {
+            cwd: Some(Path::new(env!("CARGO_MANIFEST_DIR"))),
+            env: &[("X_BEARER_TOKEN", TOKEN), ("KTUI_LOG", "trace")],
+            ..TuiOptions::default()
+        },
     ) else {
         return;
     };
-    terminal.wait_settled("the Topics tab", |s| s.contains("1 Topics"));
-    terminal.send_key("4");
-    let screen = terminal.wait_settled("three tweets read back, all published", |s| {
+    tui.wait_settled("the Topics tab", SHOWN, |s| s.contains("1 Topics"));
+    tui.send_key("4");
+    let screen = tui.wait_settled("three tweets read back, all published", SHOWN, |s| {
         state_line(s) == "source twitter · streaming"
             && s.contains("published 3 (")
             && s.contains("consumed 3 (")
@@ -724,12 +607,12 @@ fn the_feed_pane_shows_tweets_read_back_from_kafka() {
     assert_eq!(texts, want);
 
     // `s` stops the source, and starts it again (a new request to X).
-    terminal.send_key("s");
-    terminal.wait_settled("the source stopped", |s| {
+    tui.send_key("s");
+    tui.wait_settled("the source stopped", SHOWN, |s| {
         state_line(s) == "source twitter · stopped (s starts it again)"
     });
-    terminal.send_key("s");
-    terminal.wait_settled("the source streaming again", |s| {
+    tui.send_key("s");
+    tui.wait_settled("the source streaming again", SHOWN, |s| {
         state_line(s) == "source twitter · streaming"
     });
     assert!(
@@ -738,12 +621,12 @@ fn the_feed_pane_shows_tweets_read_back_from_kafka() {
         server.seen()
     );
     assert!(server.seen().iter().all(|s| s.refused.is_none()));
-    let screen = terminal.screen();
+    let screen = tui.screen();
     assert!(
         !screen.contains(TOKEN) && !screen.contains(TOKEN_PART),
         "the token is never on screen:\n{screen}"
     );
-    let log = terminal.log();
+    let log = std::fs::read_to_string(tui.log_path()).unwrap_or_default();
     assert!(!log.is_empty(), "ktui logs to its data dir");
     assert!(
         !log.contains(TOKEN) && !log.contains(TOKEN_PART),

@@ -15,7 +15,7 @@ use std::time::Duration;
 use rustix::process::{Pid, Signal};
 use tempfile::TempDir;
 
-use crate::support::tui::{DEMO_ENV, Tui};
+use crate::support::tui::{Tui, home_env, tmux_at, write_tmux_conf};
 use crate::support::{KTUI, poll_until, unique, wait_until};
 
 /// Bound for the demo cluster and the first frame.
@@ -43,16 +43,7 @@ impl Pane {
             return None;
         }
         let dir = tempfile::tempdir().expect("tempdir");
-        let home = dir.path().join("home");
-        for sub in ["data", "config", "cache"] {
-            std::fs::create_dir_all(home.join(sub)).expect("home dirs");
-        }
-        let conf = dir.path().join("tmux.conf");
-        std::fs::write(
-            &conf,
-            "set -g remain-on-exit on\nset -g escape-time 0\nset -g status off\nset -g history-limit 0\n",
-        )
-        .expect("tmux.conf");
+        let conf = write_tmux_conf(dir.path());
         let pane = Self {
             socket: dir.path().join("tmux.sock"),
             session: unique("signals"),
@@ -78,12 +69,7 @@ impl Pane {
             .arg(pane.status_path())
             .args(["env", "-u", "KAFKA_BOOTSTRAP_SERVERS", "-u", "KTUI_CONFIG"])
             .args(["-u", "NO_COLOR", "-u", "KTUI_NO_SUPERVISOR"])
-            .arg(format!("HOME={}", home.display()))
-            .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
-            .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
-            .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
-            .arg("TERM=xterm-256color")
-            .args(DEMO_ENV.iter().map(|(k, v)| format!("{k}={v}")))
+            .args(home_env(&pane.home()))
             .args([KTUI, "--demo"]);
         let output = command.output().expect("cannot run tmux");
         assert!(
@@ -98,9 +84,7 @@ impl Pane {
     }
 
     fn tmux(&self) -> Command {
-        let mut command = Command::new("tmux");
-        command.env_remove("TMUX").arg("-S").arg(&self.socket);
-        command
+        tmux_at(&self.socket)
     }
 
     fn tmux_output(&self, args: &[&str]) -> Output {

@@ -50,6 +50,45 @@ pub fn quickstart_port() -> Option<std::fs::File> {
     require("127.0.0.1:9092 free for the quickstart's scripts", free).then_some(claim)
 }
 
+/// The tests' tmux.conf: remain-on-exit keeps a pane (and its exit status) after its
+/// process exits; keys pass at once; no status line, no scrollback.
+const TMUX_CONF: &str =
+    "set -g remain-on-exit on\nset -g escape-time 0\nset -g status off\nset -g history-limit 0\n";
+
+/// Writes [`TMUX_CONF`] into `dir`; returns its path.
+pub fn write_tmux_conf(dir: &Path) -> PathBuf {
+    let conf = dir.join("tmux.conf");
+    std::fs::write(&conf, TMUX_CONF).expect("tmux.conf");
+    conf
+}
+
+/// `tmux -S SOCKET`: the tmux server of one test, outside any session the tests run in.
+pub fn tmux_at(socket: &Path) -> Command {
+    let mut command = Command::new("tmux");
+    command.env_remove("TMUX").arg("-S").arg(socket);
+    command
+}
+
+/// Makes `home` and its `data`, `config` and `cache` dirs; returns the environment, as
+/// `env` arguments, that gives ktui that HOME and those XDG dirs, a 256-colour terminal,
+/// and [`DEMO_ENV`].
+pub fn home_env(home: &Path) -> Vec<String> {
+    for sub in ["data", "config", "cache"] {
+        std::fs::create_dir_all(home.join(sub)).expect("home dirs");
+    }
+    let mut env = vec![
+        format!("HOME={}", home.display()),
+        format!("XDG_DATA_HOME={}", home.join("data").display()),
+        format!("XDG_CONFIG_HOME={}", home.join("config").display()),
+        format!("XDG_CACHE_HOME={}", home.join("cache").display()),
+        "TERM=xterm-256color".to_string(),
+    ];
+    // A demo leaves 127.0.0.1:9092 to the tests that ask for it, and keeps `sample`
+    // still unless a test asks for the trickle.
+    env.extend(DEMO_ENV.iter().map(|(k, v)| format!("{k}={v}")));
+    env
+}
+
 /// How [`Tui::start_with`] starts ktui, beyond its arguments and terminal size.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TuiOptions<'a> {
@@ -116,19 +155,10 @@ impl Tui {
         let cwd = options.cwd;
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("tmux.sock");
-        let conf = dir.path().join("tmux.conf");
-        // remain-on-exit keeps the pane (and its exit status) after ktui exits.
-        std::fs::write(
-            &conf,
-            "set -g remain-on-exit on\nset -g escape-time 0\nset -g status off\nset -g history-limit 0\n",
-        )
-        .expect("tmux.conf");
+        let conf = write_tmux_conf(dir.path());
         let home = options
             .home
             .map_or_else(|| dir.path().join("home"), Path::to_path_buf);
-        for sub in ["data", "config", "cache"] {
-            std::fs::create_dir_all(home.join(sub)).expect("home dirs");
-        }
         let session = unique("ktui");
         let tui = Self {
             dir,
@@ -170,15 +200,12 @@ impl Tui {
                 "KTUI_CONFIG",
                 "-u",
                 "NO_COLOR",
+                "-u",
+                "X_BEARER_TOKEN",
+                "-u",
+                "TWITTER_BEARER_TOKEN",
             ])
-            .arg(format!("HOME={}", home.display()))
-            .arg(format!("XDG_DATA_HOME={}", home.join("data").display()))
-            .arg(format!("XDG_CONFIG_HOME={}", home.join("config").display()))
-            .arg(format!("XDG_CACHE_HOME={}", home.join("cache").display()))
-            .arg("TERM=xterm-256color")
-            // A demo leaves 127.0.0.1:9092 to the tests that ask for it, and keeps
-            // `sample` still unless a test asks for the trickle.
-            .args(DEMO_ENV.iter().map(|(k, v)| format!("{k}={v}")))
+            .args(home_env(&home))
             .args(options.env.iter().map(|(k, v)| format!("{k}={v}")))
             .arg(KTUI)
             .args(args);
@@ -192,9 +219,7 @@ impl Tui {
     }
 
     fn tmux(&self) -> Command {
-        let mut command = Command::new("tmux");
-        command.env_remove("TMUX").arg("-S").arg(&self.socket);
-        command
+        tmux_at(&self.socket)
     }
 
     fn tmux_output(&self, args: &[&str]) -> Output {
