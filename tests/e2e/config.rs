@@ -309,10 +309,16 @@ fn key_overrides_apply_and_bad_entries_only_warn() {
     assert!(screen.contains("keys.tail.\"J\""), "{screen}");
     tui.send_key("Down");
     tui.send_keys("q");
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(tui.exited().is_none(), "q is unbound");
+    // ktui reads keys in order: once the help that `?` opens is on screen, `q` was read,
+    // and ktui must still run.
     tui.send_keys("?");
-    let help = tui.wait_for("Keys (Esc closes)", SHOWN);
+    let help = tui.wait_until("the help, opened after q", SHOWN, |s| {
+        assert!(
+            tui.exited().is_none(),
+            "q is unbound, yet ktui exited:\n{s}"
+        );
+        s.contains("Keys (Esc closes)")
+    });
     assert!(
         help.contains("Ctrl-Q"),
         "help shows the effective keymap:\n{help}"
