@@ -17,7 +17,7 @@ use crate::support::kafka;
 use crate::support::peers::{kp, wait_for_topic};
 use crate::support::process::run_with_timeout;
 use crate::support::worker::{next_event, shut_down};
-use crate::support::{KTUI, free_port, unique};
+use crate::support::{KTUI, unique, unused_address};
 
 /// `ktui -b ADDR topics --json`, parsed.
 fn headless_topics(address: &str) -> Vec<Value> {
@@ -124,8 +124,7 @@ fn headless_topics_json_matches_what_the_broker_holds() {
 
 #[test]
 fn headless_topics_on_a_closed_port_fails_fast_and_names_the_address() {
-    let port = free_port();
-    let address = format!("127.0.0.1:{port}");
+    let address = unused_address();
     let ran = run_with_timeout(
         Command::new(KTUI).args(["-b", &address, "topics"]),
         Duration::from_secs(15),

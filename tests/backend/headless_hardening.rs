@@ -18,7 +18,7 @@ use tempfile::TempDir;
 use crate::support::kafka;
 use crate::support::peers::{kp, kp_end_offsets};
 use crate::support::process::RanBytes;
-use crate::support::{self, KTUI, free_port, poll_until, unique};
+use crate::support::{self, KTUI, poll_until, unique, unused_address};
 
 /// Bound for a run that should end by itself (its own timeouts are 10–15 s).
 const ENDS: Duration = Duration::from_secs(60);
@@ -143,7 +143,7 @@ fn a_config_error_stops_headless_commands_with_exit_2_instead_of_using_defaults(
 #[test]
 fn produce_to_an_unreachable_cluster_says_so_without_spinning_a_core() {
     let home = home();
-    let address = format!("127.0.0.1:{}", free_port());
+    let address = unused_address();
     let (code, stderr, wall, cpu) = run_measured(
         ktui(home.path(), &["-b", &address, "produce", "nowhere"]),
         b"one\ntwo\n",

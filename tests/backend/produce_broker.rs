@@ -31,7 +31,7 @@ use crate::support::peers::{
 };
 use crate::support::process::{RanBytes, run_with_input};
 use crate::support::worker::{next_event, shut_down};
-use crate::support::{self, KTUI, free_port, unique};
+use crate::support::{self, KTUI, unique, unused_address};
 
 /// Bound for a `ktui produce` or `consume` run that should succeed (they take a second).
 const RUN: Duration = Duration::from_secs(30);
@@ -815,7 +815,7 @@ fn invalid_json_lines_are_named_by_number_and_the_valid_ones_still_go_out() {
 #[test]
 fn an_unreachable_broker_fails_within_seconds_saying_it_cannot_be_reached() {
     let data = tempfile::tempdir().expect("tempdir");
-    let address = format!("127.0.0.1:{}", free_port());
+    let address = unused_address();
     let ran = run_with_input(
         Process::new(KTUI)
             .args(["-b", &address, "produce", "nowhere"])

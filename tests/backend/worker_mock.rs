@@ -9,6 +9,7 @@ use ktui::kafka::model::{ClusterSnapshot, Connection, NewTopicSpec};
 use ktui::kafka::worker::{self, WorkerHandle};
 use ktui::kafka::{ClientSettings, Command, KafkaEvent, WorkerOptions};
 
+use crate::support::unused_address;
 use crate::support::worker::next_event;
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -210,11 +211,7 @@ async fn refreshes_do_not_pile_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_names_the_address_and_the_reason() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let address = format!("127.0.0.1:{port}");
+    let address = unused_address();
     let mut options = WorkerOptions::new(ClientSettings::new(&address));
     options.request_timeout = Duration::from_secs(2);
     let mut handle = worker::spawn(options);

@@ -25,7 +25,7 @@ use crate::support::kafka;
 use crate::support::peers::{PeerRecord, kcat, kcat_available, kp, kp_consume};
 use crate::support::process::run_with_timeout;
 use crate::support::tui::{Tui, TuiOptions, word_after};
-use crate::support::{self, KTUI, free_port, poll_until, unique};
+use crate::support::{self, KTUI, poll_until, unique, unused_address};
 
 /// A bearer token shaped like X's; it must never come out of ktui.
 const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAKtuiE2eBearer%2Fs3cr3tE2eT0kenQ";
@@ -370,7 +370,7 @@ fn a_wrong_token_exits_with_the_401_after_one_request() {
     let server = FakeX::start_in_background(TOKEN, fake_x::FILTERED, Vec::new());
     let base = server.base();
     // No broker is needed to be refused by X (and none listens here).
-    let broker = format!("127.0.0.1:{}", free_port());
+    let broker = unused_address();
     let wrong = "AAAAAAAAAAAAAAAAAAAAAKtuiWrongBearer%2Fs3cr3tE2eT0kenX";
     let mut run = Headless::start(
         &[
@@ -415,7 +415,7 @@ fn a_wrong_token_exits_with_the_401_after_one_request() {
 fn no_token_is_refused_before_connecting() {
     let server = FakeX::start_in_background(TOKEN, fake_x::FILTERED, Vec::new());
     let base = server.base();
-    let broker = format!("127.0.0.1:{}", free_port());
+    let broker = unused_address();
     let mut run = Headless::start(
         &[
             "-b",
@@ -444,7 +444,7 @@ fn no_token_is_refused_before_connecting() {
 fn twitter_bearer_token_works_and_forbidden_is_fatal() {
     let server = FakeX::start_in_background(TOKEN, fake_x::FILTERED, vec![Reply::forbidden()]);
     let base = server.base();
-    let broker = format!("127.0.0.1:{}", free_port());
+    let broker = unused_address();
     let mut run = Headless::start(
         &[
             "-b",

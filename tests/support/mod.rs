@@ -23,7 +23,6 @@ pub mod tls;
 pub mod tui;
 pub mod worker;
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -108,10 +107,11 @@ pub fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Resul
     .unwrap_or_else(|| panic!("timed out after {timeout:?} waiting for {what}; last: {last}"))
 }
 
-/// A loopback port nobody listens on (bound, read, released).
-pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .expect("cannot bind a loopback port")
-        .port()
+/// A loopback address nobody listens on, for a client that must be refused: its port is
+/// claimed with [`ports::broker_port`] (held until this process exits), so no other test
+/// process of this checkout starts a server there and no `bind(0)` hands it out, and
+/// nothing is started on it. (A port bound and released again could be anyone's by the
+/// time the client connects.)
+pub fn unused_address() -> String {
+    format!("127.0.0.1:{}", ports::broker_port())
 }
