@@ -1,5 +1,6 @@
-//! Layer 1: feed keys and fake worker events into `App`; assert state and the commands
-//! it emits. No terminal, no broker.
+//! Layer 1 for the Topics tab and what every tab shares (switching tabs, quitting, help,
+//! toasts, paste): keys and fake worker events into `App`; assert state and the commands
+//! it emits.
 
 use crossterm::event::KeyCode;
 use ktui::app::{App, Tab};
