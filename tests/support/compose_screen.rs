@@ -1,7 +1,7 @@
 //! Readers of the Compose tab's screen, shared by the end-to-end tests that drive it.
 #![allow(dead_code)] // each test binary uses a subset
 
-use super::word_after;
+use super::tui::word_after;
 
 /// The rows of the value editor (between its top border and the border with its label).
 pub fn value_rows(screen: &str) -> Vec<String> {

@@ -24,7 +24,8 @@ use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 
 pub use super::ports::broker_port;
-use super::{POLL, read_tail, require, tls};
+use super::process::read_tail;
+use super::{POLL, require, tls};
 
 /// The script that runs one node.
 fn node_script() -> PathBuf {
@@ -81,7 +82,7 @@ pub fn available() -> bool {
     match found {
         Ok(()) => require(
             "python3 with kafka-python (pip install 'kafka-python>=3')",
-            super::peer_available(),
+            super::peers::peer_available(),
         ),
         Err(what) => require(what, false),
     }

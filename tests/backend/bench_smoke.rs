@@ -1,0 +1,83 @@
+//! The benchmark's smoke run: `benches/compare/` with small sizes, so the harness keeps
+//! working (every step runs, counts add up). Its figures are not checked: speed is judged by
+//! the full benchmark, not by timed assertions.
+
+// The benchmark and `support` both load `support/ports.rs`: one copy per module tree.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../benches/compare/main.rs"]
+mod compare;
+
+use std::path::Path;
+
+use crate::support;
+
+#[test]
+fn the_benchmark_runs_small_and_its_counts_add_up() {
+    if !support::require("kcat", support::peers::kcat_available())
+        || !support::require(
+            "python3 (for the pty probe)",
+            support::peers::peer_available(),
+        )
+    {
+        return;
+    }
+    // The Kafka rows need java and the jars: in CI their absence fails the test.
+    let kafka = support::kafka::available();
+    let options = compare::Options::smoke();
+    let report = compare::run(&options, Path::new(support::KTUI));
+    println!("{}", report.table);
+    assert_eq!(report.consumed_lines, Some(options.records as u64));
+    for (produced, received) in &report.firehoses {
+        assert!(*produced > 0, "the firehose produced");
+        assert_eq!(received, produced, "the TUI's tail received every record");
+    }
+    if kafka {
+        let n = options.kafka_records as u64;
+        assert_eq!(
+            report.kafka,
+            Some((n, n)),
+            "on Kafka, ktui's topic ends at {n} and ktui consume read back {n} records"
+        );
+        for scenario in [
+            "kafka: produce",
+            "kafka: consume",
+            "kcat -P",
+            "kcat -C",
+            "kafka-python",
+            "Apache Kafka",
+        ] {
+            assert!(
+                report.table.contains(scenario),
+                "{scenario} in the table:\n{}",
+                report.table
+            );
+        }
+        assert!(
+            report
+                .table
+                .lines()
+                .filter(|l| l.starts_with("| kafka:"))
+                .all(|l| !l.contains("not installed")),
+            "kcat and kafka-python ran on Kafka:\n{}",
+            report.table
+        );
+    }
+    for scenario in [
+        "produce",
+        "consume",
+        "first frame",
+        "first record",
+        "firehose",
+    ] {
+        assert!(
+            report.table.contains(scenario),
+            "{scenario} in the table:\n{}",
+            report.table
+        );
+    }
+    assert!(
+        !report.table.contains("| — |"),
+        "every figure measured:\n{}",
+        report.table
+    );
+}

@@ -1,0 +1,17 @@
+//! Layer 3: ktui's Kafka side (the worker, the tail and produce engines, the feed's
+//! sources) and its headless subcommands over TCP, against librdkafka's mock cluster, fake
+//! servers and Apache Kafka, checked with independent peer clients. Plus the benchmark's
+//! smoke run.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod bench_smoke;
+mod broker_kafka;
+mod feed_servers;
+mod headless_hardening;
+mod interop_kafka;
+mod produce_broker;
+mod security_broker;
+mod tail_mock;
+mod worker_mock;

@@ -1,0 +1,235 @@
+//! Layer 2 for the Topics tab: loading, loaded with details and configs, empty,
+//! unreachable, filtered, sorted, its dialogs, a narrow terminal and hostile names, drawn
+//! and checked with insta; plus cell-style asserts where colour carries meaning.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ktui::event::Event;
+use ktui::kafka::KafkaEvent;
+use ktui::kafka::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, TopicInfo};
+use ratatui::style::Color;
+
+use crate::support::app::{app_sized, cluster, connected, draw, key, partition, screen, typed};
+
+fn configs() -> Vec<ConfigEntryInfo> {
+    vec![
+        ConfigEntryInfo {
+            name: "cleanup.policy".into(),
+            value: Some("compact".into()),
+            source: "topic".into(),
+            is_default: false,
+            is_sensitive: false,
+            is_read_only: false,
+        },
+        ConfigEntryInfo {
+            name: "retention.ms".into(),
+            value: Some("604800000".into()),
+            source: "default".into(),
+            is_default: true,
+            is_sensitive: false,
+            is_read_only: false,
+        },
+    ]
+}
+
+#[test]
+fn topics_loading() {
+    let app = app_sized(100, 20);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn topics_loaded_with_details_and_configs() {
+    let mut app = app_sized(120, 24);
+    connected(&mut app, cluster());
+    let commands = app.handle(Event::Tick);
+    let Some(ktui::kafka::Command::DescribeConfigs { id, topic }) = commands.into_iter().next()
+    else {
+        panic!("configs not requested");
+    };
+    app.handle(Event::Kafka(KafkaEvent::Configs {
+        id,
+        topic,
+        result: Ok(configs()),
+    }));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn topics_empty_cluster() {
+    let mut app = app_sized(100, 16);
+    connected(
+        &mut app,
+        ClusterSnapshot {
+            topics: vec![],
+            ..cluster()
+        },
+    );
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn topics_unreachable_full_view() {
+    let mut app = app_sized(100, 20);
+    app.handle(Event::Kafka(KafkaEvent::Connection(Connection::Unreachable {
+        address: "localhost:9092".into(),
+        reason: "Local: Broker transport failure (BROKER_TRANSPORT_FAILURE): localhost:9092/bootstrap: Connect to ipv4#127.0.0.1:9092 failed: Connection refused (after 0ms in state CONNECT)".into(),
+    })));
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Err("Local: Broker transport failure".into()),
+    }));
+    let terminal = draw(&app);
+    assert_snapshot!(terminal.backend());
+    // The status bar carries the error in red.
+    let status_y = app.size.1 - 2;
+    assert_eq!(terminal.backend().buffer()[(0, status_y)].fg, Color::Red);
+}
+
+#[test]
+fn topics_filter_active() {
+    let mut app = app_sized(100, 16);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "or");
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn topics_filter_without_match() {
+    let mut app = app_sized(100, 16);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "nothing-like-this");
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn topics_internal_shown_sorted_by_messages_descending() {
+    let mut app = app_sized(100, 16);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('i'));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Char('s'));
+    }
+    key(&mut app, KeyCode::Char('S'));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn create_dialog_with_refusal() {
+    let mut app = app_sized(100, 24);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "orders");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "3");
+    let commands = app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    let Some(ktui::kafka::Command::CreateTopic { id, .. }) = commands.into_iter().next() else {
+        panic!("not sent");
+    };
+    app.handle(Event::Kafka(KafkaEvent::TopicCreated {
+        id,
+        name: "orders".into(),
+        result: Err(AdminError {
+            code: "TOPIC_ALREADY_EXISTS".into(),
+            message: "Broker: Topic already exists".into(),
+            explanation: "A topic with this name already exists.".into(),
+        }),
+    }));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn create_dialog_invalid_input() {
+    let mut app = app_sized(100, 24);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "bad name!");
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn delete_dialog() {
+    let mut app = app_sized(100, 24);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('d'));
+    typed(&mut app, "ord");
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn narrow_terminal_60x20() {
+    let mut app = app_sized(60, 20);
+    connected(&mut app, cluster());
+    key(&mut app, KeyCode::Char('j'));
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn long_and_hostile_topic_names_are_escaped() {
+    let mut app = app_sized(100, 16);
+    let mut snapshot = cluster();
+    snapshot.topics = vec![
+        TopicInfo {
+            name:
+                "a-very-long-topic-name-that-goes-on-and-on-and-on-past-any-reasonable-column-width"
+                    .into(),
+            partitions: vec![partition(0, &[1], &[1], 0, 1)],
+            error: None,
+        },
+        TopicInfo {
+            // A hostile broker could send anything: it must not reach the terminal raw.
+            name: "evil\x1b]0;pwned\x07\x1b[2J\u{202e}txt".into(),
+            partitions: vec![partition(0, &[1], &[1], 0, 1)],
+            error: None,
+        },
+    ];
+    connected(&mut app, snapshot);
+    key(&mut app, KeyCode::Char('j'));
+    let terminal = draw(&app);
+    let screen = screen(&terminal);
+    assert!(!screen.contains('\x1b') && !screen.contains('\x07') && !screen.contains('\u{202e}'));
+    assert!(screen.contains("\\x1b]0;pwned\\x07"));
+    assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn under_replicated_partitions_are_red() {
+    let mut app = app_sized(120, 24);
+    connected(&mut app, cluster());
+    // orders (1 URP) is the first visible row; its URP cell is red.
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    let row = (0..app.size.1)
+        .find(|&y| {
+            (0..app.size.0)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("│orders")
+        })
+        .expect("orders row");
+    let red = (0..app.size.0 / 2)
+        .any(|x| buffer[(x, row)].symbol() == "1" && buffer[(x, row)].fg == Color::Red);
+    assert!(red, "the under-replicated count is red");
+}
+
+#[test]
+fn details_focus_scrolls_partitions() {
+    let mut app = app_sized(120, 16);
+    let mut snapshot = cluster();
+    snapshot.topics[1].partitions = (0..40)
+        .map(|i| partition(i, &[1, 2, 3], &[1, 2, 3], 0, i64::from(i) * 1000))
+        .collect();
+    connected(&mut app, snapshot);
+    key(&mut app, KeyCode::Char('l'));
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert_snapshot!(draw(&app).backend());
+}

@@ -1,0 +1,409 @@
+//! Layer 1 for the Topics tab and what every tab shares (switching tabs, quitting, help,
+//! toasts, paste): keys and fake worker events into `App`; assert state and the commands
+//! it emits.
+
+use crossterm::event::KeyCode;
+use ktui::app::{App, Tab};
+use ktui::event::Event;
+use ktui::kafka::model::{AdminError, ConfigEntryInfo, Connection};
+use ktui::kafka::{Command, KafkaEvent};
+use ktui::loadable::Loadable;
+use ktui::tabs::topics::{Dialog, FormStatus};
+
+use crate::support::app::{app, ctrl, key, loaded, snapshot, typed};
+
+fn selected(app: &App) -> String {
+    app.topics.selected_topic().unwrap().name.clone()
+}
+
+#[test]
+fn start_asks_for_metadata_and_shows_connecting() {
+    let mut app = app();
+    assert!(matches!(
+        app.start().as_slice(),
+        [Command::RefreshMetadata { .. }]
+    ));
+    assert!(matches!(app.connection, Connection::Connecting { .. }));
+    assert!(app.topics.snapshot.is_loading());
+}
+
+#[test]
+fn moves_and_opens_the_selected_topic_in_tail() {
+    let mut app = loaded(&["alpha", "beta", "gamma"]);
+    assert_eq!(selected(&app), "alpha");
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(selected(&app), "gamma");
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(selected(&app), "beta");
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected(&app), "gamma");
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(selected(&app), "alpha");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tab, Tab::Tail);
+    assert_eq!(app.tail.topic.as_deref(), Some("alpha"));
+}
+
+#[test]
+fn page_keys_move_by_a_screen_and_keep_the_row_visible() {
+    let names: Vec<String> = (0..500).map(|i| format!("t{i:04}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut app = loaded(&refs);
+    key(&mut app, KeyCode::PageDown);
+    let page = app.topics.selected;
+    assert!(page > 5, "a page is more than a few rows, got {page}");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.topics.selected, page * 2);
+    let rows = ktui::tabs::topics::list_rows(app.size);
+    assert!(app.topics.offset <= app.topics.selected);
+    assert!(app.topics.selected < app.topics.offset + rows);
+}
+
+#[test]
+fn tabs_switch_with_digits_and_tab_keys() {
+    let mut app = loaded(&["a"]);
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.tab, Tab::Compose);
+    // Compose's editor has focus: Tab moves between its fields, digits are typed.
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Compose);
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.tab, Tab::Compose);
+    assert_eq!(app.compose.topic.value(), "4");
+    // Esc leaves the editor; then Tab switches tabs again.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Feed);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Topics);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.tab, Tab::Feed);
+    key(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.tab, Tab::Topics);
+}
+
+#[test]
+fn q_quits_only_when_no_text_field_has_focus() {
+    let mut app = loaded(&["queue", "other"]);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "q2");
+    assert!(!app.should_quit, "q typed into the filter must not quit");
+    assert_eq!(
+        app.tab,
+        Tab::Topics,
+        "2 typed into the filter must not switch tab"
+    );
+    assert_eq!(app.topics.filter.value(), "q2");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.topics.filter.value(), "");
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn ctrl_c_quits_even_from_a_dialog() {
+    let mut app = loaded(&["a"]);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.topics.dialog, Some(Dialog::Create));
+    ctrl(&mut app, 'c');
+    assert!(app.should_quit);
+}
+
+#[test]
+fn filter_narrows_the_list_and_enter_keeps_it() {
+    let mut app = loaded(&["orders", "payments", "orders-dlq"]);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "ORD");
+    assert_eq!(app.topics.visible_len(), 2, "case-insensitive substring");
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.topics.filter_editing);
+    assert_eq!(app.topics.visible_len(), 2);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(
+        app.topics.visible_len(),
+        3,
+        "Esc in the list clears the filter"
+    );
+}
+
+#[test]
+fn internal_topics_toggle_and_sort_cycles() {
+    let mut app = loaded(&["b", "__consumer_offsets", "a"]);
+    assert_eq!(app.topics.visible_len(), 2);
+    key(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.topics.visible_len(), 3);
+    key(&mut app, KeyCode::Char('S'));
+    assert!(app.topics.descending);
+    assert_eq!(app.topics.visible_topic(0).unwrap().name, "b");
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.topics.sort, ktui::tabs::topics::SortColumn::Partitions);
+}
+
+#[test]
+fn help_overlay_opens_and_closes() {
+    let mut app = loaded(&["a"]);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help_open);
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(
+        app.topics.selected, 0,
+        "keys do not leak through the help overlay"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help_open);
+}
+
+#[test]
+fn create_sends_a_validated_spec_and_keeps_the_form_when_refused() {
+    let mut app = loaded(&["a"]);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "empty name is not sent"
+    );
+    assert!(matches!(&app.topics.create.status, FormStatus::Invalid(m) if m.contains("empty")));
+    typed(&mut app, "orders");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "6");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "cleanup.policy=compact");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::CreateTopic { id, spec }] = commands.as_slice() else {
+        panic!("expected one CreateTopic, got {commands:?}");
+    };
+    assert_eq!(spec.name, "orders");
+    assert_eq!(spec.partitions, 6);
+    assert_eq!(spec.replication, 1);
+    assert_eq!(
+        spec.configs,
+        vec![("cleanup.policy".into(), "compact".into())]
+    );
+
+    // A stale answer (another id) is ignored; the real one shows the broker's refusal.
+    app.handle(Event::Kafka(KafkaEvent::TopicCreated {
+        id: id + 100,
+        name: "orders".into(),
+        result: Ok(()),
+    }));
+    assert_eq!(app.topics.create.status, FormStatus::Sending(*id));
+    let refusal = AdminError {
+        code: "TOPIC_ALREADY_EXISTS".into(),
+        message: "Broker: Topic already exists".into(),
+        explanation: "A topic with this name already exists.".into(),
+    };
+    app.handle(Event::Kafka(KafkaEvent::TopicCreated {
+        id: *id,
+        name: "orders".into(),
+        result: Err(refusal.clone()),
+    }));
+    assert_eq!(app.topics.create.status, FormStatus::Refused(refusal));
+    assert_eq!(app.topics.dialog, Some(Dialog::Create));
+
+    // Esc and n again: nothing typed is lost.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.topics.dialog, None);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.topics.create.fields[0].value(), "orders");
+    assert_eq!(app.topics.create.fields[1].value(), "6");
+}
+
+#[test]
+fn created_topic_is_selected_after_the_refresh() {
+    let mut app = loaded(&["a", "b"]);
+    key(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "zz");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::CreateTopic { id, .. }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    let after = app.handle(Event::Kafka(KafkaEvent::TopicCreated {
+        id: *id,
+        name: "zz".into(),
+        result: Ok(()),
+    }));
+    assert!(matches!(
+        after.as_slice(),
+        [Command::RefreshMetadata { .. }]
+    ));
+    assert_eq!(app.topics.dialog, None);
+    assert_eq!(
+        app.topics.create.fields[0].value(),
+        "",
+        "form resets after success"
+    );
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(snapshot(&["a", "b", "zz"])),
+    }));
+    assert_eq!(selected(&app), "zz");
+}
+
+#[test]
+fn delete_requires_the_exact_name() {
+    let mut app = loaded(&["keep", "victim"]);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.topics.dialog, Some(Dialog::Delete));
+    typed(&mut app, "victi");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(&app.topics.delete.status, FormStatus::Invalid(_)));
+    typed(&mut app, "m");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(commands.as_slice(), [Command::DeleteTopic { name, .. }] if name == "victim"),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn configs_are_requested_on_the_tick_and_stale_answers_dropped() {
+    let mut app = loaded(&["a", "b"]);
+    let first = app.handle(Event::Tick);
+    let [Command::DescribeConfigs { id: id_a, topic }] = first.as_slice() else {
+        panic!("{first:?}");
+    };
+    assert_eq!(topic, "a");
+    assert!(
+        app.handle(Event::Tick).is_empty(),
+        "no second request for the same topic"
+    );
+    key(&mut app, KeyCode::Char('j'));
+    let second = app.handle(Event::Tick);
+    let [Command::DescribeConfigs { id: id_b, topic }] = second.as_slice() else {
+        panic!("{second:?}");
+    };
+    assert_eq!(topic, "b");
+    let entry = |name: &str| ConfigEntryInfo {
+        name: name.into(),
+        value: Some("1".into()),
+        source: "default".into(),
+        is_default: true,
+        is_sensitive: false,
+        is_read_only: false,
+    };
+    app.handle(Event::Kafka(KafkaEvent::Configs {
+        id: *id_a,
+        topic: "a".into(),
+        result: Ok(vec![entry("from.a")]),
+    }));
+    assert!(app.topics.configs.is_loading(), "the answer for a is stale");
+    app.handle(Event::Kafka(KafkaEvent::Configs {
+        id: *id_b,
+        topic: "b".into(),
+        result: Ok(vec![entry("from.b")]),
+    }));
+    assert_eq!(app.topics.configs, Loadable::Loaded(vec![entry("from.b")]));
+}
+
+#[test]
+fn no_config_requests_while_unreachable() {
+    let mut app = loaded(&["a"]);
+    app.handle(Event::Kafka(KafkaEvent::Connection(
+        Connection::Unreachable {
+            address: "localhost:9092".into(),
+            reason: "Connection refused".into(),
+        },
+    )));
+    assert!(app.handle(Event::Tick).is_empty());
+    assert!(
+        app.toasts
+            .iter()
+            .any(|t| t.text.contains("Lost the connection")),
+        "{:?}",
+        app.toasts
+    );
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_old_list() {
+    let mut app = loaded(&["a"]);
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Err("timed out".into()),
+    }));
+    assert_eq!(app.topics.visible_len(), 1);
+    assert_eq!(app.topics.refresh_error.as_deref(), Some("timed out"));
+    let mut fresh = app_unloaded_failure();
+    assert!(matches!(fresh.topics.snapshot, Loadable::Failed(_)));
+    fresh.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(snapshot(&["x"])),
+    }));
+    assert_eq!(fresh.topics.visible_len(), 1);
+}
+
+fn app_unloaded_failure() -> App {
+    let mut app = app();
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Err("timed out".into()),
+    }));
+    app
+}
+
+#[test]
+fn toasts_expire_on_ticks() {
+    let mut app = loaded(&["a"]);
+    app.toast(ktui::app::Level::Info, "hello");
+    for _ in 0..100 {
+        app.handle(Event::Tick);
+    }
+    assert!(app.toasts.is_empty());
+}
+
+#[test]
+fn paste_goes_into_the_focused_field() {
+    let mut app = loaded(&["a"]);
+    key(&mut app, KeyCode::Char('n'));
+    app.handle(Event::Paste("pasted-name\n".into()));
+    assert_eq!(app.topics.create.fields[0].value(), "pasted-name ");
+}
+
+/// Issue 13: stopping the feed with `s` read "stopped: stopped". It says it stopped and
+/// how to start it again; a reason other than the stop itself is kept.
+#[test]
+fn a_stopped_feed_says_so_once_and_how_to_start_it() {
+    use ktui::feed::{FeedState, SourceSpec};
+    use ktui::kafka::FeedUpdate;
+    let mut app = loaded(&["tweets"]);
+    app.size = (100, 20);
+    app.feed.source = Some(SourceSpec::Replay {
+        path: None,
+        per_second: 2.0,
+        rounds: 1,
+    });
+    let bridge = app
+        .start()
+        .iter()
+        .find_map(|c| match c {
+            Command::StartFeed { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("the feed starts");
+    app.tab = Tab::Feed;
+    let screen = |app: &App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
+        terminal.draw(|f| ktui::ui::render(app, f)).unwrap();
+        format!("{:?}", terminal.backend())
+    };
+    let state = |app: &mut App, reason: &str| {
+        app.handle(Event::Kafka(KafkaEvent::Feed {
+            id: bridge,
+            update: FeedUpdate::State(FeedState::stopped(reason, false)),
+        }));
+    };
+    state(&mut app, "stopped");
+    let shown = screen(&app);
+    assert!(!shown.contains("stopped: stopped"), "{shown}");
+    assert!(shown.contains("· stopped (s starts it again)"), "{shown}");
+    state(&mut app, "end of the replay (24 posts)");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("stopped: end of the replay (24 posts) (s starts it again)"),
+        "{shown}"
+    );
+}
