@@ -14,7 +14,7 @@
 //!
 //! Every figure is a pair (or ratio) measured in the same run on the same machine.
 #![allow(dead_code)]
-// tests/bench_smoke.rs includes this file and calls only `run`
+// tests/backend/bench_smoke.rs includes this file and calls only `run`
 // Rates and percentages are floating-point arithmetic on counts by nature.
 #![allow(
     clippy::cast_precision_loss,

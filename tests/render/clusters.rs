@@ -4,8 +4,8 @@
 
 use crossterm::event::KeyCode;
 use ktui::app::Level;
-use ktui::ui;
 use ktui::theme::{Palette, ThemeName};
+use ktui::ui;
 use ratatui::style::Color;
 
 use crate::support::app::{draw, key, loaded, read_only_app};

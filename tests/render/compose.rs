@@ -186,10 +186,7 @@ fn compose_tiny_40x12_shows_what_was_typed() {
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "trace=abc");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(
-        app.compose.focus,
-        Some(ktui::tabs::compose::Field::Value)
-    );
+    assert_eq!(app.compose.focus, Some(ktui::tabs::compose::Field::Value));
     let terminal = draw(&app);
     let screen = format!("{:?}", terminal.backend());
     for typed in ["orders", "k-7", "trace=abc", "{\"id\": 42}"] {

@@ -6,10 +6,10 @@ use crossterm::event::KeyCode;
 use ktui::event::Event;
 use ktui::feed::FeedState;
 use ktui::feed::twitter::StreamRule;
-use ktui::kafka::{FeedCounts, FeedUpdate};
 use ktui::kafka::tail::TailEvent;
 use ktui::kafka::worker::RulesChange;
 use ktui::kafka::{Command, KafkaEvent};
+use ktui::kafka::{FeedCounts, FeedUpdate};
 
 use crate::support::app::{TOKEN, draw, feed_app, feed_started, key, post, twitter};
 

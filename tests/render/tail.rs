@@ -253,13 +253,12 @@ fn a_paused_view_does_not_change_and_hints_resume() {
     let (mut app, id) = tailing(120, 24, sample_records());
     key(&mut app, KeyCode::Char(' '));
     let table = |app: &App| -> Vec<String> {
-        // The table, from its border down to the status bar (the header above counts).
-        screen(&draw(app))
-            .lines()
-            .skip(5)
-            .take(15)
-            .map(str::to_string)
-            .collect()
+        // The table, from its border down to the status bar (the header above counts):
+        // rows 5 to 19 of the 120-column screen.
+        let cells: Vec<char> = screen(&draw(app)).chars().collect();
+        let rows: Vec<String> = cells.chunks(120).map(|r| r.iter().collect()).collect();
+        assert_eq!(rows.len(), 24, "a 120x24 screen");
+        rows[5..20].to_vec()
     };
     let before = table(&app);
     app.handle(Event::Kafka(KafkaEvent::Tail {

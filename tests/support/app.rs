@@ -15,8 +15,8 @@ use ktui::kafka::produce::OutgoingMessage;
 use ktui::kafka::tail::TailEvent;
 use ktui::kafka::{Command, KafkaEvent};
 use ktui::keymap::Keymap;
-use ktui::ui;
 use ktui::tabs::feed::FeedTab;
+use ktui::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -31,8 +31,8 @@ pub fn app_sized(width: u16, height: u16) -> App {
             address: "localhost:9092".into(),
             demo_address: None,
         },
-        Keymap::default()),
-    );
+        Keymap::default(),
+    ));
     app.size = (width, height);
     app.tz = jiff::tz::TimeZone::UTC;
     app
