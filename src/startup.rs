@@ -108,8 +108,8 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         demo_address: demo.as_ref().map(|d| d.advertised_address().to_string()),
     };
     let mut settings = app_settings(&cli, &loaded, label, notices)?;
-    settings.clusters = app::Clusters::new(profiles.list, profiles.current);
-    settings.clusters.demo = demo_index;
+    settings.profiles = app::Clusters::new(profiles.list, profiles.current);
+    settings.profiles.demo = demo_index;
     let code = app::run_tui(App::new(settings), worker, ui::render).await?;
     drop(demo);
     Ok(code)

@@ -47,11 +47,14 @@ impl Clusters {
 impl App {
     /// Why writes are refused on the current cluster, if they are.
     pub fn read_only(&self) -> Option<&str> {
-        self.clusters.current().and_then(|p| p.read_only.as_deref())
+        self.cluster
+            .profiles
+            .current()
+            .and_then(|p| p.read_only.as_deref())
     }
 
     pub(super) fn open_switcher(&mut self) {
-        if self.clusters.list.len() < 2 {
+        if self.cluster.profiles.list.len() < 2 {
             let path = crate::config::file::config_path()
                 .0
                 .map_or_else(|| "config.toml".to_string(), |p| p.display().to_string());
@@ -61,13 +64,13 @@ impl App {
             );
             return;
         }
-        self.clusters.picker = Some(self.clusters.current);
+        self.cluster.profiles.picker = Some(self.cluster.profiles.current);
     }
 
     /// A key in the switcher, through the keymap's `clusters` context: arrows and digits
     /// select, Enter connects, Esc closes.
     pub(super) fn switcher_key(&mut self, key: &KeyEvent) -> Vec<Command> {
-        let Some(selected) = self.clusters.picker else {
+        let Some(selected) = self.cluster.profiles.picker else {
             return Vec::new();
         };
         let Some(action) = self
@@ -76,24 +79,24 @@ impl App {
         else {
             return Vec::new();
         };
-        let last = self.clusters.list.len().saturating_sub(1);
+        let last = self.cluster.profiles.list.len().saturating_sub(1);
         match action {
-            Action::Close => self.clusters.picker = None,
-            Action::Up => self.clusters.picker = Some(selected.saturating_sub(1)),
-            Action::Down => self.clusters.picker = Some((selected + 1).min(last)),
-            Action::Top => self.clusters.picker = Some(0),
-            Action::Bottom => self.clusters.picker = Some(last),
+            Action::Close => self.cluster.profiles.picker = None,
+            Action::Up => self.cluster.profiles.picker = Some(selected.saturating_sub(1)),
+            Action::Down => self.cluster.profiles.picker = Some((selected + 1).min(last)),
+            Action::Top => self.cluster.profiles.picker = Some(0),
+            Action::Bottom => self.cluster.profiles.picker = Some(last),
             Action::SelectNumbered => {
                 let n = match key.code {
                     KeyCode::Char(c) => c.to_digit(10).unwrap_or(0) as usize,
                     _ => 0,
                 };
-                if (1..=self.clusters.list.len()).contains(&n) {
-                    self.clusters.picker = Some(n - 1);
+                if (1..=self.cluster.profiles.list.len()).contains(&n) {
+                    self.cluster.profiles.picker = Some(n - 1);
                 }
             }
             Action::Connect => {
-                self.clusters.picker = None;
+                self.cluster.profiles.picker = None;
                 return self.switch_cluster(selected);
             }
             _ => {}
@@ -106,17 +109,17 @@ impl App {
     /// name is other data, and `--group` would join a group on that cluster): the Tail tab
     /// says it stopped and how to start one. The feed stops too (it would publish there).
     pub fn switch_cluster(&mut self, index: usize) -> Vec<Command> {
-        let Some(profile) = self.clusters.list.get(index).cloned() else {
+        let Some(profile) = self.cluster.profiles.list.get(index).cloned() else {
             return Vec::new();
         };
-        if index == self.clusters.current {
+        if index == self.cluster.profiles.current {
             return Vec::new();
         }
-        self.clusters.current = index;
+        self.cluster.profiles.current = index;
         // The worker drops every client: nothing running answers any more.
         self.owners.clear();
         self.cluster.address.clone_from(&profile.brokers);
-        self.connection = Connection::Connecting {
+        self.cluster.connection = Connection::Connecting {
             address: profile.brokers.clone(),
         };
         self.topics.snapshot = Loadable::Loading;
@@ -145,7 +148,7 @@ impl App {
         let mut commands = vec![Command::Connect {
             spec: profile.spec(),
             read_only: profile.read_only.clone(),
-            demo: self.clusters.demo == Some(index),
+            demo: self.cluster.profiles.demo == Some(index),
         }];
         let id = self.request_id();
         commands.push(Command::RefreshMetadata { id });

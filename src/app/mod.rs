@@ -54,6 +54,32 @@ pub struct ClusterLabel {
     pub demo_address: Option<String>,
 }
 
+/// Where the app is connected, how that is going, and the clusters it can switch to.
+#[derive(Debug, Clone)]
+pub struct ClusterState {
+    /// The bootstrap list the worker uses.
+    pub address: String,
+    /// In `--demo`: the address other clients can use (e.g. `127.0.0.1:9092`).
+    pub demo_address: Option<String>,
+    /// What the worker last said about the connection.
+    pub connection: Connection,
+    /// The clusters to switch between (from the config file and the command line).
+    pub profiles: Clusters,
+}
+
+impl ClusterState {
+    pub fn new(label: ClusterLabel, profiles: Clusters) -> Self {
+        Self {
+            connection: Connection::Connecting {
+                address: label.address.clone(),
+            },
+            address: label.address,
+            demo_address: label.demo_address,
+            profiles,
+        }
+    }
+}
+
 /// Everything the UI shows. Owned by the UI task alone.
 pub struct App {
     pub tab: Tab,
@@ -61,10 +87,7 @@ pub struct App {
     pub tail: TailTab,
     pub compose: ComposeTab,
     pub feed: FeedTab,
-    pub connection: Connection,
-    pub cluster: ClusterLabel,
-    /// The clusters to switch between (from the config file and the command line).
-    pub clusters: Clusters,
+    pub cluster: ClusterState,
     pub keymap: Keymap,
     pub help_open: bool,
     /// The help overlay's first visible line.
@@ -97,7 +120,7 @@ pub struct AppSettings {
     /// The colours the UI draws with.
     pub palette: crate::theme::Palette,
     /// The clusters to switch between.
-    pub clusters: Clusters,
+    pub profiles: Clusters,
     /// The Tail tab with its buffer bounds and where new tails start.
     pub tail: TailTab,
     /// The Feed tab with its post source, topic and value format.
@@ -117,7 +140,7 @@ impl AppSettings {
             cluster,
             keymap,
             palette: crate::theme::Palette::dark(),
-            clusters: Clusters::default(),
+            profiles: Clusters::default(),
             tail: TailTab::default(),
             feed: FeedTab::new(None, "tweets".into(), crate::kafka::ValueFormat::Json),
             history: Vec::new(),
@@ -133,7 +156,7 @@ impl App {
             cluster,
             keymap,
             palette,
-            clusters,
+            profiles,
             mut tail,
             feed,
             history,
@@ -156,11 +179,7 @@ impl App {
             tail,
             compose,
             feed,
-            connection: Connection::Connecting {
-                address: cluster.address.clone(),
-            },
-            cluster,
-            clusters,
+            cluster: ClusterState::new(cluster, profiles),
             keymap,
             help_open: false,
             help_scroll: 0,
@@ -269,7 +288,7 @@ impl App {
         if self.help_open {
             return vec![Context::Help];
         }
-        if self.clusters.picker.is_some() {
+        if self.cluster.profiles.picker.is_some() {
             return vec![Context::Clusters];
         }
         // A dialog, form, filter or picker in front has the keyboard to itself.

@@ -89,7 +89,7 @@ impl App {
             .retain(|t| t.sticky || now.saturating_sub(t.born) < t.lifetime());
         let spinning = self.topics.snapshot.is_loading()
             || self.topics.configs.is_loading()
-            || matches!(self.connection, Connection::Connecting { .. })
+            || matches!(self.cluster.connection, Connection::Connecting { .. })
             || self.topics.dialog.is_some();
         if spinning || before != self.toasts.len() {
             self.dirty = true;
@@ -97,7 +97,7 @@ impl App {
         // Configs are asked for on the tick, so scrolling fast sends at most 4 requests a
         // second, and only for the topic the cursor rests on.
         let mut commands = Vec::new();
-        if self.connection.is_connected() {
+        if self.cluster.connection.is_connected() {
             let wanted = self.topics.selected_topic().map(|t| t.name.clone());
             if wanted.is_some() && wanted != self.topics.configs_topic {
                 let id = self.request_id();
@@ -151,7 +151,7 @@ impl App {
             }
             return Vec::new();
         }
-        if self.clusters.picker.is_some() {
+        if self.cluster.profiles.picker.is_some() {
             return self.switcher_key(&key);
         }
         let action = self.keymap.lookup(&self.contexts(), Key::from_event(&key));
@@ -259,16 +259,16 @@ impl App {
             }
             KafkaEvent::Connection(connection) => {
                 if let (Connection::Unreachable { .. }, true) =
-                    (&connection, self.connection.is_connected())
+                    (&connection, self.cluster.connection.is_connected())
                 {
                     self.toast(Level::Error, "Lost the connection to the cluster");
                 }
                 if let (Connection::Connected { .. }, Connection::Unreachable { .. }) =
-                    (&connection, &self.connection)
+                    (&connection, &self.cluster.connection)
                 {
                     self.toast(Level::Info, "Connected again");
                 }
-                self.connection = connection;
+                self.cluster.connection = connection;
             }
             KafkaEvent::Metadata { result, .. } => match result {
                 Ok(snapshot) => {

@@ -31,12 +31,13 @@ fn badge_style(profile: &Profile) -> Style {
 /// The status bar's lead: cluster name, security protocol, and READ-ONLY when writes are
 /// refused. Empty when no cluster list is known (tests that build a bare `App`).
 pub fn badges(app: &App) -> Vec<Span<'static>> {
-    let Some(profile) = app.clusters.current() else {
+    let Some(profile) = app.cluster.profiles.current() else {
         return Vec::new();
     };
     let mut spans = Vec::new();
     // A cluster known only by its address (-b) or the demo (its own badge) needs no name.
-    let named = profile.name != profile.brokers && app.clusters.demo != Some(app.clusters.current);
+    let named = profile.name != profile.brokers
+        && app.cluster.profiles.demo != Some(app.cluster.profiles.current);
     if named {
         spans.push(Span::styled(
             format!(" {} ", escape_control(&profile.name)),
@@ -59,10 +60,10 @@ pub fn badges(app: &App) -> Vec<Span<'static>> {
 
 /// The switcher: every cluster with its brokers, security and read-only flag.
 pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(selected) = app.clusters.picker else {
+    let Some(selected) = app.cluster.profiles.picker else {
         return;
     };
-    let list = &app.clusters.list;
+    let list = &app.cluster.profiles.list;
     let height = u16::try_from(list.len())
         .unwrap_or(u16::MAX)
         .saturating_add(4);
@@ -80,7 +81,7 @@ pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
         .min(24);
     let mut lines = Vec::new();
     for (i, profile) in list.iter().enumerate() {
-        let marker = if i == app.clusters.current {
+        let marker = if i == app.cluster.profiles.current {
             "●"
         } else {
             " "

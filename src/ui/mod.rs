@@ -26,7 +26,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Tab::Topics => frame.render_widget(
             TopicsView {
                 tab: &app.topics,
-                connection: &app.connection,
+                connection: &app.cluster.connection,
                 ticks: app.ticks,
             },
             body,
@@ -96,7 +96,7 @@ fn render_tab_bar(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The connection state, always visible.
 pub fn status_line(app: &App) -> Line<'static> {
-    let mut spans = match &app.connection {
+    let mut spans = match &app.cluster.connection {
         Connection::Connecting { address } => vec![Span::styled(
             format!(
                 "{} connecting to {}…",
@@ -146,7 +146,7 @@ pub fn status_line(app: &App) -> Line<'static> {
             theme::error(),
         )],
     };
-    let on_demo = app.cluster.demo_address.is_some() && app.clusters.on_demo();
+    let on_demo = app.cluster.demo_address.is_some() && app.cluster.profiles.on_demo();
     if let Some(demo) = app.cluster.demo_address.as_ref().filter(|_| on_demo) {
         spans.insert(
             0,

@@ -363,7 +363,7 @@ pub fn prod() -> Profile {
 /// Two clusters to switch between, `localhost:9092` and [`prod`]; `current` is on.
 pub fn with_clusters(app: &mut App, current: usize) {
     let local = Profile::ad_hoc("localhost:9092", "localhost:9092");
-    app.clusters = Clusters::new(vec![local, prod()], current);
+    app.cluster.profiles = Clusters::new(vec![local, prod()], current);
 }
 
 /// [`loaded`] with `sample` and `orders`, on [`prod`] (read-only).

@@ -79,11 +79,11 @@ fn the_switcher_reconnects_to_the_chosen_cluster_and_stops_the_tail() {
     let _ = app.open_in_tail("sample");
     app.tab = Tab::Topics;
     assert!(key(&mut app, KeyCode::Char('c')).is_empty());
-    assert_eq!(app.clusters.picker, Some(0));
+    assert_eq!(app.cluster.profiles.picker, Some(0));
     key(&mut app, KeyCode::Down);
     let commands = key(&mut app, KeyCode::Enter);
-    assert_eq!(app.clusters.picker, None);
-    assert_eq!(app.clusters.current, 1);
+    assert_eq!(app.cluster.profiles.picker, None);
+    assert_eq!(app.cluster.profiles.current, 1);
     match &commands[0] {
         Command::Connect {
             spec,
@@ -103,7 +103,7 @@ fn the_switcher_reconnects_to_the_chosen_cluster_and_stops_the_tail() {
             .any(|c| matches!(c, Command::RefreshMetadata { .. }))
     );
     assert_eq!(
-        app.connection,
+        app.cluster.connection,
         Connection::Connecting {
             address: "p1:9093,p2:9093".into()
         }
@@ -127,7 +127,7 @@ fn switching_clusters_stops_the_tail_and_never_joins_a_group_there() {
     key(&mut app, KeyCode::Char('c'));
     key(&mut app, KeyCode::Char('2'));
     let commands = key(&mut app, KeyCode::Enter);
-    assert_eq!(app.clusters.current, 1);
+    assert_eq!(app.cluster.profiles.current, 1);
     assert!(
         !commands
             .iter()
@@ -160,11 +160,18 @@ fn a_digit_selects_a_cluster_and_enter_connects() {
         key(&mut app, KeyCode::Char('2')).is_empty(),
         "no Connect yet"
     );
-    assert_eq!(app.clusters.picker, Some(1), "the digit selected row 2");
-    assert_eq!(app.clusters.current, 0, "still on the first cluster");
+    assert_eq!(
+        app.cluster.profiles.picker,
+        Some(1),
+        "the digit selected row 2"
+    );
+    assert_eq!(
+        app.cluster.profiles.current, 0,
+        "still on the first cluster"
+    );
     key(&mut app, KeyCode::Char('9'));
     assert_eq!(
-        app.clusters.picker,
+        app.cluster.profiles.picker,
         Some(1),
         "no row 9: the selection stays"
     );
@@ -177,13 +184,13 @@ fn a_digit_selects_a_cluster_and_enter_connects() {
     assert!(hints.contains("Enter connect"), "{hints}");
     let commands = key(&mut app, KeyCode::Enter);
     assert!(matches!(commands.first(), Some(Command::Connect { .. })));
-    assert_eq!(app.clusters.current, 1);
+    assert_eq!(app.cluster.profiles.current, 1);
     // The current cluster: Enter connects nowhere; Esc closes.
     key(&mut app, KeyCode::Char('c'));
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     key(&mut app, KeyCode::Char('c'));
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.clusters.picker, None);
+    assert_eq!(app.cluster.profiles.picker, None);
 }
 
 /// The feed stops on a switch too (it would publish to the other cluster), and its tab
@@ -192,8 +199,8 @@ fn a_digit_selects_a_cluster_and_enter_connects() {
 fn switching_clusters_stops_the_feed() {
     let mut app = loaded(&["sample"]);
     with_clusters(&mut app, 1);
-    app.clusters.list[0].read_only = None;
-    app.clusters.list[1].read_only = None;
+    app.cluster.profiles.list[0].read_only = None;
+    app.cluster.profiles.list[1].read_only = None;
     app.feed.source = Some(ktui::feed::SourceSpec::Replay {
         path: None,
         per_second: 2.0,
@@ -225,9 +232,10 @@ fn switching_clusters_stops_the_feed() {
 #[test]
 fn with_one_cluster_the_switcher_says_how_to_add_more() {
     let mut app = loaded(&["sample"]);
-    app.clusters = Clusters::new(vec![Profile::ad_hoc("localhost:9092", "localhost:9092")], 0);
+    app.cluster.profiles =
+        Clusters::new(vec![Profile::ad_hoc("localhost:9092", "localhost:9092")], 0);
     key(&mut app, KeyCode::Char('c'));
-    assert_eq!(app.clusters.picker, None);
+    assert_eq!(app.cluster.profiles.picker, None);
     assert!(
         toasts(&app).contains("define [clusters.NAME] in"),
         "{}",

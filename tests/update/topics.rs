@@ -23,7 +23,10 @@ fn start_asks_for_metadata_and_shows_connecting() {
         app.start().as_slice(),
         [Command::RefreshMetadata { .. }]
     ));
-    assert!(matches!(app.connection, Connection::Connecting { .. }));
+    assert!(matches!(
+        app.cluster.connection,
+        Connection::Connecting { .. }
+    ));
     assert!(app.topics.snapshot.is_loading());
 }
 
