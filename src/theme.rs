@@ -157,6 +157,94 @@ impl Palette {
     }
 }
 
+/// The styles drawing code asks for: `palette.dim()`, `palette.border(focused)`, … Every
+/// view receives the palette it draws with; nothing reads a global.
+impl Palette {
+    /// Titles of panes and popups.
+    pub const fn title(&self) -> Style {
+        self.title
+    }
+
+    /// Table headers and help sections.
+    pub const fn header(&self) -> Style {
+        self.header
+    }
+
+    /// The selected row of the list that has the keyboard.
+    pub const fn selected(&self) -> Style {
+        self.selected
+    }
+
+    /// The selected row of a list that does not have the keyboard.
+    pub const fn selected_unfocused(&self) -> Style {
+        self.selected_unfocused
+    }
+
+    /// Secondary text.
+    pub const fn dim(&self) -> Style {
+        self.dim
+    }
+
+    /// Key names in the hint bar and the help overlay.
+    pub const fn key(&self) -> Style {
+        self.key
+    }
+
+    pub const fn ok(&self) -> Style {
+        self.ok
+    }
+
+    pub const fn warn(&self) -> Style {
+        self.warn
+    }
+
+    pub const fn error(&self) -> Style {
+        self.error
+    }
+
+    /// The border of a pane: the focused one stands out.
+    pub const fn border(&self, focused: bool) -> Style {
+        if focused {
+            self.border_focused
+        } else {
+            self.border
+        }
+    }
+
+    /// The accent colour as a style: sparklines, the demo banner (with `REVERSED`).
+    pub const fn accent(&self) -> Style {
+        self.accent
+    }
+
+    pub const fn toast_info(&self) -> Style {
+        self.toast_info
+    }
+
+    pub const fn toast_warn(&self) -> Style {
+        self.toast_warn
+    }
+
+    pub const fn toast_error(&self) -> Style {
+        self.toast_error
+    }
+
+    pub const fn json_key(&self) -> Style {
+        self.json_key
+    }
+
+    pub const fn json_string(&self) -> Style {
+        self.json_string
+    }
+
+    pub const fn json_number(&self) -> Style {
+        self.json_number
+    }
+
+    pub const fn json_literal(&self) -> Style {
+        self.json_literal
+    }
+}
+
 impl Default for Palette {
     fn default() -> Self {
         Self::dark()
