@@ -28,6 +28,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 tab: &app.topics,
                 connection: &app.cluster.connection,
                 ticks: app.ticks,
+                palette: &app.palette,
             },
             body,
         ),
@@ -56,7 +57,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_status(app, frame, status);
     render_hints(app, frame, hints);
     if app.tab == Tab::Topics {
-        tabs::topics::render_dialog(frame, &app.topics, body, app.ticks);
+        tabs::topics::render_dialog(frame, &app.topics, body, app.ticks, &app.palette);
     }
     if let (Tab::Tail, Some(form)) = (app.tab, &app.tail.options) {
         tabs::tail::options::render(frame, form, body);

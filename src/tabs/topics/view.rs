@@ -18,7 +18,7 @@ use super::{Dialog, Focus, TopicsTab, scrolled_offset};
 use crate::kafka::model::{Connection, TopicInfo};
 use crate::loadable::Loadable;
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::{centered, popup, spinner, thousands};
 
 /// Whether the details pane sits beside the list (wide) or below it.
@@ -47,6 +47,7 @@ pub struct TopicsView<'a> {
     pub tab: &'a TopicsTab,
     pub connection: &'a Connection,
     pub ticks: u64,
+    pub palette: &'a Palette,
 }
 
 impl Widget for TopicsView<'_> {
@@ -55,7 +56,7 @@ impl Widget for TopicsView<'_> {
         if tab.snapshot.loaded().is_none()
             && let Connection::Unreachable { address, reason } = self.connection
         {
-            unreachable_view(address, reason, area, buf);
+            unreachable_view(address, reason, self.palette, area, buf);
             return;
         }
         let (list, details) = split(area);
@@ -64,35 +65,35 @@ impl Widget for TopicsView<'_> {
     }
 }
 
-fn unreachable_view(address: &str, reason: &str, area: Rect, buf: &mut Buffer) {
+fn unreachable_view(address: &str, reason: &str, palette: &Palette, area: Rect, buf: &mut Buffer) {
     let lines = vec![
-        Line::styled("Cannot reach the cluster", theme::error().bold()),
+        Line::styled("Cannot reach the cluster", palette.error().bold()),
         Line::raw(""),
         Line::from(vec![
-            Span::styled("Address  ", theme::dim()),
+            Span::styled("Address  ", palette.dim()),
             Span::raw(escape_control(address).into_owned()),
         ]),
         Line::from(vec![
-            Span::styled("Reason   ", theme::dim()),
+            Span::styled("Reason   ", palette.dim()),
             Span::raw(escape_control(reason).into_owned()),
         ]),
         Line::raw(""),
         Line::styled(
             "ktui keeps retrying and recovers by itself when the broker is back.",
-            theme::dim(),
+            palette.dim(),
         ),
         Line::styled(
             "Press r to retry now, q to quit; use -b HOST:PORT for another cluster, or --demo.",
-            theme::dim(),
+            palette.dim(),
         ),
     ];
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(
             Block::bordered()
-                .border_style(theme::error())
+                .border_style(palette.error())
                 .title(" Topics ")
-                .title_style(theme::title()),
+                .title_style(palette.title()),
         )
         .render(area, buf);
 }
@@ -100,6 +101,7 @@ fn unreachable_view(address: &str, reason: &str, area: Rect, buf: &mut Buffer) {
 impl TopicsView<'_> {
     fn render_list(&self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let palette = self.palette;
         let focused = tab.focus == Focus::List;
         let (total, internal) = tab.counts();
         let order = if tab.descending { "↓" } else { "↑" };
@@ -108,25 +110,25 @@ impl TopicsView<'_> {
             let _ = write!(title, "({internal} internal hidden) ");
         }
         let mut block = Block::bordered()
-            .border_style(theme::border(focused))
+            .border_style(palette.border(focused))
             .title(title)
-            .title_style(theme::title())
+            .title_style(palette.title())
             .title_top(
                 Line::styled(
                     format!(" sort: {} {order} ", tab.sort.title()),
-                    theme::dim(),
+                    palette.dim(),
                 )
                 .right_aligned(),
             );
         if tab.filter_editing || !tab.filter.is_empty() {
-            let mut spans = vec![Span::styled(" / ", theme::key())];
+            let mut spans = vec![Span::styled(" / ", palette.key())];
             spans.extend(tab.filter.line(tab.filter_editing, Style::new()).spans);
             spans.push(Span::raw(" "));
             block = block.title_bottom(Line::from(spans));
         } else if let Some(error) = &tab.refresh_error {
             block = block.title_bottom(Line::styled(
                 format!(" refresh failed: {} ", escape_control(error)),
-                theme::error(),
+                palette.error(),
             ));
         }
         let inner = block.inner(area);
@@ -139,21 +141,21 @@ impl TopicsView<'_> {
                     spinner(self.ticks),
                     escape_control(self.connection.address())
                 ),
-                theme::warn(),
+                palette.warn(),
             )),
             Loadable::Failed(reason) => Some(Line::styled(
                 format!("Could not list topics: {}", escape_control(reason)),
-                theme::error(),
+                palette.error(),
             )),
             Loadable::Loaded(_) if tab.visible_len() == 0 => Some(if tab.filter.is_empty() {
-                Line::styled("No topics. Press n to create one.", theme::dim())
+                Line::styled("No topics. Press n to create one.", palette.dim())
             } else {
                 Line::styled(
                     format!(
                         "No topic matches “{}”. Esc clears the filter.",
                         escape_control(tab.filter.value())
                     ),
-                    theme::dim(),
+                    palette.dim(),
                 )
             }),
             Loadable::Loaded(_) => None,
@@ -171,16 +173,16 @@ impl TopicsView<'_> {
             let topic = tab.visible_topic(i)?;
             let style = if i == tab.selected {
                 if focused {
-                    theme::selected()
+                    palette.selected()
                 } else {
-                    theme::selected_unfocused()
+                    palette.selected_unfocused()
                 }
             } else {
                 Style::new()
             };
-            Some(topic_row(topic).style(style))
+            Some(topic_row(topic, palette).style(style))
         });
-        let header = Row::new(["NAME", "PARTS", "RF", "URP", "MESSAGES"]).style(theme::header());
+        let header = Row::new(["NAME", "PARTS", "RF", "URP", "MESSAGES"]).style(palette.header());
         Table::new(
             rows,
             [
@@ -196,17 +198,17 @@ impl TopicsView<'_> {
     }
 }
 
-fn topic_row(topic: &TopicInfo) -> Row<'static> {
+fn topic_row(topic: &TopicInfo, palette: &Palette) -> Row<'static> {
     let urp = topic.under_replicated();
     let urp_cell = if urp > 0 {
-        Cell::from(Span::styled(format!("{urp:>3}"), theme::error()))
+        Cell::from(Span::styled(format!("{urp:>3}"), palette.error()))
     } else {
         Cell::from("  0")
     };
     let name = if topic.error.is_some() {
         Cell::from(Span::styled(
             escape_control(&topic.name).into_owned(),
-            theme::error(),
+            palette.error(),
         ))
     } else {
         Cell::from(escape_control(&topic.name).into_owned())
@@ -224,21 +226,32 @@ fn topic_row(topic: &TopicInfo) -> Row<'static> {
 }
 
 /// Draws the open dialog, if any, over `area`.
-pub fn render_dialog(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
+pub fn render_dialog(
+    frame: &mut Frame,
+    tab: &TopicsTab,
+    area: Rect,
+    ticks: u64,
+    palette: &Palette,
+) {
     match tab.dialog {
-        Some(Dialog::Create) => render_create(frame, tab, area, ticks),
-        Some(Dialog::Delete) => render_delete(frame, tab, area, ticks),
+        Some(Dialog::Create) => render_create(frame, tab, area, ticks, palette),
+        Some(Dialog::Delete) => render_delete(frame, tab, area, ticks, palette),
         None => {}
     }
 }
 
-fn status_lines(status: &FormStatus, ticks: u64, busy: &str) -> Vec<Line<'static>> {
+fn status_lines(
+    status: &FormStatus,
+    ticks: u64,
+    busy: &str,
+    palette: &Palette,
+) -> Vec<Line<'static>> {
     match status {
         FormStatus::Editing => vec![],
-        FormStatus::Invalid(problem) => vec![Line::styled(problem.clone(), theme::error())],
+        FormStatus::Invalid(problem) => vec![Line::styled(problem.clone(), palette.error())],
         FormStatus::Sending(_) => vec![Line::styled(
             format!("{} {busy}", spinner(ticks)),
-            theme::warn(),
+            palette.warn(),
         )],
         FormStatus::Refused(error) => vec![
             Line::styled(
@@ -247,60 +260,64 @@ fn status_lines(status: &FormStatus, ticks: u64, busy: &str) -> Vec<Line<'static
                     escape_control(&error.code),
                     escape_control(&error.message)
                 ),
-                theme::error(),
+                palette.error(),
             ),
             Line::styled(
                 escape_control(&error.explanation).into_owned(),
-                theme::error(),
+                palette.error(),
             ),
         ],
     }
 }
 
-fn render_create(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
+fn render_create(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64, palette: &Palette) {
     let form = &tab.create;
     let mut lines = Vec::new();
     for (i, label) in CREATE_FIELDS.iter().enumerate() {
         let focused = form.focus == i;
         let mut spans = vec![Span::styled(
             format!("{label:>12}: "),
-            if focused { theme::key() } else { theme::dim() },
+            if focused {
+                palette.key()
+            } else {
+                palette.dim()
+            },
         )];
         spans.extend(form.fields[i].line(focused, Style::new()).spans);
         lines.push(Line::from(spans));
     }
     lines.push(Line::styled(
         "              configs as key=value, comma separated",
-        theme::dim(),
+        palette.dim(),
     ));
     lines.push(Line::raw(""));
-    lines.extend(status_lines(&form.status, ticks, "creating…"));
+    lines.extend(status_lines(&form.status, ticks, "creating…", palette));
     lines.push(Line::styled(
         "Enter create · Tab next field · Esc close (keeps what you typed)",
-        theme::dim(),
+        palette.dim(),
     ));
     let rect = centered(area, 70, lines.len() as u16 + 2);
     let inner = popup(frame, rect, "Create topic");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn render_delete(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64) {
+fn render_delete(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64, palette: &Palette) {
     let form = &tab.delete;
     let name = escape_control(&form.topic).into_owned();
     let mut lines = vec![
         Line::from(vec![
             Span::raw("Delete "),
-            Span::styled(name, theme::error().bold()),
+            Span::styled(name, palette.error().bold()),
             Span::raw(" and all its messages? This cannot be undone."),
         ]),
         Line::raw("Type the topic's name to confirm:"),
     ];
-    let mut field = vec![Span::styled("> ", theme::key())];
+    let mut field = vec![Span::styled("> ", palette.key())];
     field.extend(form.confirm.line(true, Style::new()).spans);
     lines.push(Line::from(field));
     lines.push(Line::raw(""));
-    lines.extend(status_lines(&form.status, ticks, "deleting…"));
-    lines.push(Line::styled("Enter delete · Esc cancel", theme::dim()));
+    lines.extend(status_lines(&form.status, ticks, "deleting…", palette));
+    lines.push(Line::styled("Enter delete · Esc cancel", palette.dim()));
     let rect = centered(area, 70, lines.len() as u16 + 2);
     let inner = popup(frame, rect, "Delete topic");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

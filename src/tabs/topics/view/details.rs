@@ -12,27 +12,28 @@ use crate::kafka::model::TopicInfo;
 use crate::loadable::Loadable;
 use crate::tabs::topics::Focus;
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::{spinner, thousands};
 
 impl TopicsView<'_> {
     pub(super) fn render_details(&self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let palette = self.palette;
         let focused = tab.focus == Focus::Details;
         let Some(topic) = tab.selected_topic() else {
             Block::bordered()
-                .border_style(theme::border(false))
+                .border_style(palette.border(false))
                 .title(" Details ")
                 .render(area, buf);
             return;
         };
         let block = Block::bordered()
-            .border_style(theme::border(focused))
+            .border_style(palette.border(focused))
             .title(format!(" {} ", escape_control(&topic.name)))
-            .title_style(theme::title());
+            .title_style(palette.title());
         let inner = block.inner(area);
         block.render(area, buf);
-        let lines = details_lines(topic, &tab.configs, self.ticks);
+        let lines = details_lines(topic, &tab.configs, self.ticks, palette);
         let height = usize::from(inner.height);
         let max_scroll = lines.len().saturating_sub(height);
         let scroll = tab.details_scroll.min(max_scroll);
@@ -52,6 +53,7 @@ fn details_lines(
     topic: &TopicInfo,
     configs: &Loadable<Vec<crate::kafka::model::ConfigEntryInfo>>,
     ticks: u64,
+    palette: &Palette,
 ) -> Vec<Line<'static>> {
     let opt = |v: Option<i64>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
     let mut lines = vec![Line::from(vec![
@@ -62,19 +64,19 @@ fn details_lines(
             } else {
                 " partitions · RF "
             },
-            theme::dim(),
+            palette.dim(),
         ),
         Span::raw(topic.replication_factor().to_string()),
-        Span::styled(" · URP ", theme::dim()),
+        Span::styled(" · URP ", palette.dim()),
         Span::raw(topic.under_replicated().to_string()),
-        Span::styled(" · ", theme::dim()),
+        Span::styled(" · ", palette.dim()),
         Span::raw(topic.messages().map_or_else(|| "?".to_string(), thousands)),
-        Span::styled(" msgs", theme::dim()),
+        Span::styled(" msgs", palette.dim()),
     ])];
     if let Some(error) = &topic.error {
         lines.push(Line::styled(
             format!("error: {}", escape_control(error)),
-            theme::error(),
+            palette.error(),
         ));
     }
     lines.push(Line::raw(""));
@@ -103,7 +105,7 @@ fn details_lines(
             "{:>4} {:>6} {:<wr$} {:<wi$} {:>wl$} {:>wh$}",
             "P", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH"
         ),
-        theme::header(),
+        palette.header(),
     ));
     for p in &topic.partitions {
         let text = format!(
@@ -116,15 +118,15 @@ fn details_lines(
             opt(p.high)
         );
         let style = if p.is_under_replicated() || p.error.is_some() {
-            theme::error()
+            palette.error()
         } else {
             Style::new()
         };
         lines.push(Line::styled(text, style));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Configs", theme::header()));
-    config_lines(&mut lines, configs, ticks);
+    lines.push(Line::styled("Configs", palette.header()));
+    config_lines(&mut lines, configs, ticks, palette);
     lines
 }
 
@@ -132,19 +134,23 @@ fn config_lines(
     lines: &mut Vec<Line<'static>>,
     configs: &Loadable<Vec<crate::kafka::model::ConfigEntryInfo>>,
     ticks: u64,
+    palette: &Palette,
 ) {
     match configs {
         Loadable::Idle => {}
         Loadable::Loading => lines.push(Line::styled(
             format!("{} asking the broker (DescribeConfigs)…", spinner(ticks)),
-            theme::warn(),
+            palette.warn(),
         )),
         Loadable::Failed(reason) => lines.push(Line::styled(
             format!("not available: {}", escape_control(reason)),
-            theme::dim(),
+            palette.dim(),
         )),
         Loadable::Loaded(entries) if entries.is_empty() => {
-            lines.push(Line::styled("the broker returned no configs", theme::dim()));
+            lines.push(Line::styled(
+                "the broker returned no configs",
+                palette.dim(),
+            ));
         }
         Loadable::Loaded(entries) => {
             // Overrides first: they are what makes this topic different.
@@ -156,14 +162,14 @@ fn config_lines(
                     escape_control(entry.value.as_deref().unwrap_or("(null)")).into_owned()
                 };
                 let style = if entry.is_default {
-                    theme::dim()
+                    palette.dim()
                 } else {
                     Style::new()
                 };
                 lines.push(Line::from(vec![
                     Span::styled(format!("{} = ", escape_control(&entry.name)), style),
                     Span::styled(value, style),
-                    Span::styled(format!("  ({})", entry.source), theme::dim()),
+                    Span::styled(format!("  ({})", entry.source), palette.dim()),
                 ]));
             }
         }
