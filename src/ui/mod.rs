@@ -37,6 +37,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 tab: &app.tail,
                 ticks: app.ticks,
                 tz: &app.tz,
+                palette: &app.palette,
             },
             body,
         ),
@@ -60,7 +61,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         tabs::topics::render_dialog(frame, &app.topics, body, app.ticks, &app.palette);
     }
     if let (Tab::Tail, Some(form)) = (app.tab, &app.tail.options) {
-        tabs::tail::options::render(frame, form, body);
+        tabs::tail::options::render(frame, form, body, &app.palette);
     }
     if let (Tab::Feed, Some(rules)) = (app.tab, &app.feed.rules) {
         tabs::feed::rules::render(frame, rules, body, app.ticks);

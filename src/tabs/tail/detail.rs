@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::kafka::model::{Record, TimestampKind};
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::payload::{hex_line, human_bytes, is_json, json_line, preview, reindent_json};
 
 /// Values up to this size are checked for JSON (and pretty-printed) when opened.
@@ -197,6 +197,7 @@ pub struct DetailView<'a> {
     pub detail: &'a Detail,
     pub topic: &'a str,
     pub tz: &'a TimeZone,
+    pub palette: &'a Palette,
 }
 
 pub fn format_time(ms: i64, tz: &TimeZone, with_date: bool) -> String {
@@ -221,16 +222,17 @@ impl Widget for DetailView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let d = self.detail;
         let r = &d.record;
-        let dim = theme::dim();
+        let palette = self.palette;
+        let dim = palette.dim();
         let block = Block::bordered()
-            .border_style(theme::border(true))
+            .border_style(palette.border(true))
             .title(format!(
                 " {} · partition {} · offset {} ",
                 escape_control(self.topic),
                 r.partition,
                 r.offset
             ))
-            .title_style(theme::title());
+            .title_style(palette.title());
         let inner = block.inner(area);
         block.render(area, buf);
         let width = usize::from(inner.width);
@@ -260,7 +262,7 @@ impl Widget for DetailView<'_> {
             lines.push(Line::styled(format!("headers   {}", r.headers.len()), dim));
             for h in r.headers.iter().take(8) {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {} = ", escape_control(&h.name)), theme::key()),
+                    Span::styled(format!("  {} = ", escape_control(&h.name)), palette.key()),
                     Span::raw(bytes_text(
                         h.value.as_deref(),
                         width.saturating_sub(h.name.len() + 6),
@@ -289,7 +291,7 @@ impl Widget for DetailView<'_> {
                 d.value_lines()
             ),
         };
-        lines.push(Line::styled(what, theme::header()));
+        lines.push(Line::styled(what, palette.header()));
         let head = lines.len();
         let room = usize::from(inner.height).saturating_sub(head);
         lines.extend((d.scroll..d.scroll + room).map_while(|i| d.value_line(i)));

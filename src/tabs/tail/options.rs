@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
 use crate::kafka::tail::TailSpec;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::text_input::TextInput;
 use crate::widgets::{centered, popup};
 
@@ -119,13 +119,17 @@ fn describe(ids: &[i32]) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect) {
+pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect, palette: &Palette) {
     let mut lines = Vec::new();
     for (i, label) in LABELS.iter().enumerate() {
         let focused = form.focus == i;
         let mut spans = vec![Span::styled(
             format!("{label:>11}: "),
-            if focused { theme::key() } else { theme::dim() },
+            if focused {
+                palette.key()
+            } else {
+                palette.dim()
+            },
         )];
         spans.extend(form.fields[i].line(focused, Style::new()).spans);
         lines.push(Line::from(spans));
@@ -133,18 +137,18 @@ pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect) {
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Start: end · beginning · N (offset) · -N (last N per partition) · @TIME (@-15m, @2026-11-22T10:00:00Z)",
-        theme::dim(),
+        palette.dim(),
     ));
     lines.push(Line::styled(
         "Partitions: all, or 0,2 or 0-3 · Group: empty = read without a group (no commits)",
-        theme::dim(),
+        palette.dim(),
     ));
     if let Some(error) = &form.error {
-        lines.push(Line::styled(error.clone(), theme::error()));
+        lines.push(Line::styled(error.clone(), palette.error()));
     }
     lines.push(Line::styled(
         "Enter restart the tail · Tab next field · Esc cancel",
-        theme::dim(),
+        palette.dim(),
     ));
     let rect = centered(area, 76, lines.len() as u16 + 4);
     let inner = popup(frame, rect, "Tail options");

@@ -12,7 +12,7 @@ use super::detail::{DetailView, format_time};
 use super::{TailStatus, TailTab};
 use crate::kafka::model::Record;
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::payload::{human_bytes, preview};
 use crate::widgets::{spinner, thousands};
 
@@ -29,23 +29,25 @@ pub struct TailView<'a> {
     pub tab: &'a TailTab,
     pub ticks: u64,
     pub tz: &'a TimeZone,
+    pub palette: &'a Palette,
 }
 
 impl Widget for TailView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let palette = self.palette;
         let Some(topic) = tab.topic.as_deref() else {
             Paragraph::new(vec![
                 Line::raw("No topic chosen."),
                 Line::raw(""),
                 Line::styled(
                     "Pick one in Topics (1) and press Enter, or start ktui with --topic NAME.",
-                    theme::dim(),
+                    palette.dim(),
                 ),
             ])
             .block(
                 Block::bordered()
-                    .border_style(theme::border(true))
+                    .border_style(palette.border(true))
                     .title(" Tail "),
             )
             .render(area, buf);
@@ -56,6 +58,7 @@ impl Widget for TailView<'_> {
                 detail,
                 topic,
                 tz: self.tz,
+                palette,
             }
             .render(area, buf);
             return;
@@ -70,7 +73,8 @@ impl Widget for TailView<'_> {
 impl TailView<'_> {
     fn render_header(&self, topic: &str, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
-        let dim = theme::dim();
+        let palette = self.palette;
+        let dim = palette.dim();
         let spec = tab.spec.as_ref();
         let partitions = match (&tab.status, spec.and_then(|s| s.partitions.as_ref())) {
             (TailStatus::Running { partitions }, _) => list(partitions),
@@ -78,7 +82,7 @@ impl TailView<'_> {
             _ => "all".into(),
         };
         let mut first = vec![
-            Span::styled(escape_control(topic).into_owned(), theme::title()),
+            Span::styled(escape_control(topic).into_owned(), palette.title()),
             Span::styled(" · from ", dim),
             Span::raw(spec.map_or_else(String::new, |s| s.start.to_string())),
             Span::styled(" · partitions ", dim),
@@ -98,7 +102,7 @@ impl TailView<'_> {
             Span::styled(
                 thousands(u64::try_from(behind).unwrap_or(0)),
                 if behind > 0 {
-                    theme::warn()
+                    palette.warn()
                 } else {
                     Style::new()
                 },
@@ -121,7 +125,7 @@ impl TailView<'_> {
         if tab.buffer.evicted > 0 {
             second.push(Span::styled(
                 format!(" · {} evicted", thousands(tab.buffer.evicted)),
-                theme::warn(),
+                palette.warn(),
             ));
         }
         let third = self.status_line();
@@ -138,36 +142,37 @@ impl TailView<'_> {
         let history = tab.rate.history(usize::from(spark.width));
         Sparkline::default()
             .data(&history)
-            .style(theme::accent_style())
+            .style(palette.accent())
             .render(spark, buf);
     }
 
     fn status_line(&self) -> Line<'static> {
         let tab = self.tab;
+        let palette = self.palette;
         let mut spans = Vec::new();
         match &tab.status {
             TailStatus::Idle => {}
             TailStatus::Starting => spans.push(Span::styled(
                 format!("{} starting…", spinner(self.ticks)),
-                theme::warn(),
+                palette.warn(),
             )),
             TailStatus::Failed(reason) => spans.push(Span::styled(
                 format!("✖ {}", escape_control(reason)),
-                theme::error(),
+                palette.error(),
             )),
             TailStatus::Running { .. } if tab.paused => spans.push(Span::styled(
                 format!(
                     "⏸ PAUSED · {} new since (Space resumes)",
                     thousands(tab.since_pause)
                 ),
-                theme::warn().bold(),
+                palette.warn().bold(),
             )),
-            TailStatus::Running { .. } => spans.push(Span::styled("● live", theme::ok())),
+            TailStatus::Running { .. } => spans.push(Span::styled("● live", palette.ok())),
         }
         if let Some(warning) = &tab.warning {
             spans.push(Span::styled(
                 format!(" · ⚠ {}", escape_control(warning)),
-                theme::warn(),
+                palette.warn(),
             ));
         }
         Line::from(spans)
@@ -175,10 +180,11 @@ impl TailView<'_> {
 
     fn filter_line(&self) -> Line<'static> {
         let tab = self.tab;
+        let palette = self.palette;
         let mut spans = Vec::new();
         if tab.filter_editing || tab.filter.is_some() || !tab.filter_input.is_empty() {
             // The text as typed: `/re/` is a regex, so no `/` of our own before it.
-            spans.push(Span::styled("filter ", theme::dim()));
+            spans.push(Span::styled("filter ", palette.dim()));
             spans.extend(
                 tab.filter_input
                     .line(tab.filter_editing, Style::new())
@@ -187,7 +193,7 @@ impl TailView<'_> {
             if tab.filter_editing && tab.filter_input.is_empty() {
                 spans.push(Span::styled(
                     " text, /regex/ or a jq expression (.a == 1)",
-                    theme::dim(),
+                    palette.dim(),
                 ));
             }
             if let Some(filter) = &tab.filter {
@@ -198,13 +204,13 @@ impl TailView<'_> {
                         thousands(tab.buffer.matched),
                         thousands(tab.buffer.scanned)
                     ),
-                    theme::dim(),
+                    palette.dim(),
                 ));
             }
             if let Some(error) = &tab.filter_error {
                 spans.push(Span::styled(
                     format!("  {}", escape_control(error)),
-                    theme::error(),
+                    palette.error(),
                 ));
             }
         }
@@ -213,6 +219,7 @@ impl TailView<'_> {
 
     fn render_table(&self, topic: &str, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let palette = self.palette;
         let plural = |n: usize| if n == 1 { "record" } else { "records" };
         let title = if tab.buffer.is_filtered() {
             format!(
@@ -230,9 +237,9 @@ impl TailView<'_> {
             )
         };
         let block = Block::bordered()
-            .border_style(theme::border(true))
+            .border_style(palette.border(true))
             .title(title)
-            .title_style(theme::title());
+            .title_style(palette.title());
         let inner = block.inner(area);
         block.render(area, buf);
         let rows_fit = usize::from(inner.height.saturating_sub(1));
@@ -250,7 +257,7 @@ impl TailView<'_> {
                 ),
                 _ => String::new(),
             };
-            Paragraph::new(Line::styled(text, theme::dim()))
+            Paragraph::new(Line::styled(text, palette.dim()))
                 .wrap(Wrap { trim: false })
                 .render(inner, buf);
             return;
@@ -265,14 +272,14 @@ impl TailView<'_> {
         let rows = (top..len.min(top + rows_fit)).filter_map(|row| {
             let record = tab.buffer.get(tab.buffer.seq_at(row)?)?;
             let style = if row == selected && tab.paused {
-                theme::selected()
+                palette.selected()
             } else {
                 Style::new()
             };
-            Some(columns.row(record, self.tz).style(style))
+            Some(columns.row(record, self.tz, palette).style(style))
         });
         Table::new(rows, columns.widths())
-            .header(columns.header().style(theme::header()))
+            .header(columns.header().style(palette.header()))
             .render(inner, buf);
     }
 }
@@ -329,9 +336,9 @@ impl Columns {
         Row::new(header)
     }
 
-    fn row(&self, r: &Record, tz: &TimeZone) -> Row<'static> {
+    fn row(&self, r: &Record, tz: &TimeZone, palette: &Palette) -> Row<'static> {
         let value = if r.value.is_none() {
-            Cell::from(Span::styled("∅ tombstone", theme::warn()))
+            Cell::from(Span::styled("∅ tombstone", palette.warn()))
         } else {
             Cell::from(preview(r.value.as_deref(), self.value))
         };
