@@ -45,6 +45,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             tab: &app.compose,
             snapshot: app.topics.snapshot.loaded(),
             tz: &app.tz,
+            palette: &app.palette,
         }
         .render(frame, body),
         Tab::Feed => frame.render_widget(

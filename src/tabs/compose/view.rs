@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph};
 use super::{ComposeTab, Field, ValueKind};
 use crate::kafka::model::ClusterSnapshot;
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::payload::{human_bytes, preview};
 use crate::widgets::{centered, popup};
 
@@ -28,13 +28,18 @@ pub struct ComposeView<'a> {
     pub tab: &'a ComposeTab,
     pub snapshot: Option<&'a ClusterSnapshot>,
     pub tz: &'a TimeZone,
+    pub palette: &'a Palette,
 }
 
-fn field_block(title: String, focused: bool) -> Block<'static> {
+fn field_block(title: String, focused: bool, palette: &Palette) -> Block<'static> {
     Block::bordered()
-        .border_style(theme::border(focused))
+        .border_style(palette.border(focused))
         .title(title)
-        .title_style(if focused { theme::key() } else { theme::dim() })
+        .title_style(if focused {
+            palette.key()
+        } else {
+            palette.dim()
+        })
 }
 
 impl ComposeView<'_> {
@@ -58,6 +63,7 @@ impl ComposeView<'_> {
 
     fn render_editor(&self, frame: &mut Frame, area: Rect) {
         let tab = self.tab;
+        let palette = self.palette;
         let completions = if tab.focus == Some(Field::Topic) {
             tab.completions(self.snapshot)
         } else {
@@ -96,16 +102,22 @@ impl ComposeView<'_> {
                       frame: &mut Frame| {
             let focused = tab.focus == Some(field);
             frame.render_widget(
-                Paragraph::new(input.line(focused, Style::new()))
-                    .block(field_block(format!(" {title} "), focused)),
+                Paragraph::new(input.line(focused, Style::new())).block(field_block(
+                    format!(" {title} "),
+                    focused,
+                    palette,
+                )),
                 rect,
             );
         };
         single(&tab.topic, Field::Topic, "Topic", topic, frame);
         if tab.partition.is_empty() && tab.focus != Some(Field::Partition) {
             frame.render_widget(
-                Paragraph::new(Line::styled("auto", theme::dim()))
-                    .block(field_block(" Partition ".into(), false)),
+                Paragraph::new(Line::styled("auto", palette.dim())).block(field_block(
+                    " Partition ".into(),
+                    false,
+                    palette,
+                )),
                 partition,
             );
         } else {
@@ -118,11 +130,12 @@ impl ComposeView<'_> {
             );
         }
         single(&tab.key, Field::Key, "Key", key, frame);
-        render_completions(frame, hints, completions.as_slice());
+        render_completions(frame, hints, completions.as_slice(), palette);
         let mut headers_area = tab.headers.clone();
         headers_area.set_block(field_block(
             " Headers (name=value per line) ".into(),
             tab.focus == Some(Field::Headers),
+            palette,
         ));
         headers_area.set_cursor_style(cursor(tab.focus == Some(Field::Headers)));
         frame.render_widget(&headers_area, headers);
@@ -139,6 +152,7 @@ impl ComposeView<'_> {
     /// stays visible in every field.
     fn render_compact(&self, frame: &mut Frame, area: Rect, completions: &[&str]) {
         let tab = self.tab;
+        let palette = self.palette;
         let [first, second, hints, headers, value, status] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
@@ -158,10 +172,14 @@ impl ComposeView<'_> {
             let focused = tab.focus == Some(field);
             let mut spans = vec![Span::styled(
                 format!("{label} "),
-                if focused { theme::key() } else { theme::dim() },
+                if focused {
+                    palette.key()
+                } else {
+                    palette.dim()
+                },
             )];
             if input.is_empty() && !focused && field == Field::Partition {
-                spans.push(Span::styled("auto", theme::dim()));
+                spans.push(Span::styled("auto", palette.dim()));
             } else {
                 spans.extend(input.line(focused, Style::new()).spans);
             }
@@ -170,11 +188,12 @@ impl ComposeView<'_> {
         labelled(frame, topic, "Topic", Field::Topic, &tab.topic);
         labelled(frame, partition, " Part.", Field::Partition, &tab.partition);
         labelled(frame, second, "Key", Field::Key, &tab.key);
-        render_completions(frame, hints, completions);
+        render_completions(frame, hints, completions, palette);
         let focused = tab.focus == Some(Field::Headers);
         let mut headers_area = tab.headers.clone();
         headers_area.set_block(
-            field_block(" Headers ".into(), focused).borders(ratatui::widgets::Borders::TOP),
+            field_block(" Headers ".into(), focused, palette)
+                .borders(ratatui::widgets::Borders::TOP),
         );
         headers_area.set_cursor_style(cursor(focused));
         frame.render_widget(&headers_area, headers);
@@ -182,13 +201,13 @@ impl ComposeView<'_> {
         let (kind, kind_style) = self.value_kind();
         let mut value_area = tab.value.clone();
         value_area.set_block(
-            field_block(" Value ".into(), focused)
+            field_block(" Value ".into(), focused, palette)
                 .borders(ratatui::widgets::Borders::TOP)
                 .title(Line::styled(format!(" {kind} "), kind_style).right_aligned()),
         );
         value_area.set_cursor_style(cursor(focused));
         if tab.tombstone {
-            value_area.set_style(theme::dim());
+            value_area.set_style(palette.dim());
         }
         frame.render_widget(&value_area, value);
         frame.render_widget(Paragraph::new(self.status_line()), status);
@@ -197,49 +216,52 @@ impl ComposeView<'_> {
     /// What the value holds, in words, and its colour.
     fn value_kind(&self) -> (String, Style) {
         let tab = self.tab;
+        let palette = self.palette;
         match &tab.value_kind {
             _ if tab.tombstone => (
                 "tombstone armed: the next send has a null value, once".to_string(),
-                theme::warn(),
+                palette.warn(),
             ),
-            ValueKind::Empty => ("empty".into(), theme::dim()),
-            ValueKind::Json => ("JSON ✓ (Ctrl-F formats)".into(), theme::ok()),
+            ValueKind::Empty => ("empty".into(), palette.dim()),
+            ValueKind::Json => ("JSON ✓ (Ctrl-F formats)".into(), palette.ok()),
             ValueKind::InvalidJson { line, column, .. } => (
                 format!("JSON ✗ line {line}, column {column} (sent as text if you insist)"),
-                theme::error(),
+                palette.error(),
             ),
-            ValueKind::Text => ("text".into(), theme::dim()),
+            ValueKind::Text => ("text".into(), palette.dim()),
         }
     }
 
     fn render_value(&self, frame: &mut Frame, value: Rect) {
         let tab = self.tab;
+        let palette = self.palette;
         let mut value_area = tab.value.clone();
         let (kind, kind_style) = self.value_kind();
         value_area.set_block(
-            field_block(" Value ".into(), tab.focus == Some(Field::Value))
+            field_block(" Value ".into(), tab.focus == Some(Field::Value), palette)
                 .title_bottom(Line::styled(format!(" {kind} "), kind_style)),
         );
         value_area.set_cursor_style(cursor(tab.focus == Some(Field::Value)));
         if tab.tombstone {
-            value_area.set_style(theme::dim());
+            value_area.set_style(palette.dim());
         }
         frame.render_widget(&value_area, value);
     }
 
     fn status_line(&self) -> Line<'static> {
         let tab = self.tab;
+        let palette = self.palette;
         if tab.draft.confirm_discard {
             Line::styled(
                 "Ctrl-L again: empty the form (the topic stays), delete the saved draft · other keys keep it",
-                theme::warn(),
+                palette.warn(),
             )
         } else if let Some(problem) = &tab.problem {
-            Line::styled(escape_control(problem).into_owned(), theme::error())
+            Line::styled(escape_control(problem).into_owned(), palette.error())
         } else if tab.tombstone {
             Line::styled(
                 "Ctrl-S sends ONE tombstone (null value), then the text again · Ctrl-T or typing disarms",
-                theme::warn(),
+                palette.warn(),
             )
         } else if let Some(ms) = tab.draft.restored_ms {
             Line::styled(
@@ -247,20 +269,21 @@ impl ComposeView<'_> {
                     "Your unsent draft from {} was restored · Ctrl-S sends it · Ctrl-L twice discards it",
                     super::draft::saved_at(ms, self.tz)
                 ),
-                theme::key(),
+                palette.key(),
             )
         } else if tab.focus.is_none() {
-            Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", theme::dim())
+            Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", palette.dim())
         } else {
             Line::styled(
                 "Ctrl-S send · Ctrl-T tombstone · Ctrl-R history · Esc leave the editor",
-                theme::dim(),
+                palette.dim(),
             )
         }
     }
 
     fn render_history(&self, frame: &mut Frame, area: Rect, selected: usize) {
         let tab = self.tab;
+        let palette = self.palette;
         let rect = centered(
             area,
             area.width.saturating_sub(8).min(100),
@@ -274,7 +297,7 @@ impl ComposeView<'_> {
         );
         if tab.history.is_empty() {
             frame.render_widget(
-                Paragraph::new(Line::styled("Nothing sent yet.", theme::dim())),
+                Paragraph::new(Line::styled("Nothing sent yet.", palette.dim())),
                 inner,
             );
             return;
@@ -301,13 +324,13 @@ impl ComposeView<'_> {
                     .map(|k| format!(" key {}", preview(Some(k), 16)))
                     .unwrap_or_default();
                 let style = if i == selected {
-                    theme::selected()
+                    palette.selected()
                 } else {
                     Style::new()
                 };
                 ListItem::new(Line::from(vec![
-                    Span::styled(escape_control(&m.topic).into_owned(), theme::key()),
-                    Span::styled(key, theme::dim()),
+                    Span::styled(escape_control(&m.topic).into_owned(), palette.key()),
+                    Span::styled(key, palette.dim()),
                     Span::raw(format!("  {value}")),
                 ]))
                 .style(style)
@@ -322,15 +345,15 @@ impl ComposeView<'_> {
 }
 
 /// Topic names that Enter completes to, on one line.
-fn render_completions(frame: &mut Frame, area: Rect, completions: &[&str]) {
+fn render_completions(frame: &mut Frame, area: Rect, completions: &[&str], palette: &Palette) {
     if completions.is_empty() {
         return;
     }
-    let mut spans = vec![Span::styled(" Enter completes: ", theme::dim())];
+    let mut spans = vec![Span::styled(" Enter completes: ", palette.dim())];
     for (i, name) in completions.iter().enumerate() {
         spans.push(Span::styled(
             escape_control(name).into_owned(),
-            if i == 0 { theme::key() } else { Style::new() },
+            if i == 0 { palette.key() } else { Style::new() },
         ));
         spans.push(Span::raw("  "));
     }

@@ -10,16 +10,16 @@ use super::ComposeView;
 use crate::tabs::compose::Outcome;
 use crate::tabs::tail::detail::format_time;
 use crate::text::escape_control;
-use crate::theme;
 use crate::widgets::payload::preview;
 
 impl ComposeView<'_> {
     pub(super) fn render_reports(&self, frame: &mut Frame, area: Rect) {
         let tab = self.tab;
+        let palette = self.palette;
         let block = Block::bordered()
-            .border_style(theme::border(false))
+            .border_style(palette.border(false))
             .title(format!(" Deliveries ({}) ", tab.reports.len()))
-            .title_style(theme::title());
+            .title_style(palette.title());
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let lines: Vec<Line> = tab
@@ -34,13 +34,13 @@ impl ComposeView<'_> {
                 let topic = middle_ellipsis(&escape_control(&r.message.topic), room);
                 match &r.outcome {
                     Outcome::Pending => Line::from(vec![
-                        Span::styled(format!("{time} "), theme::dim()),
-                        Span::styled(format!("{topic} … waiting for the broker"), theme::warn()),
+                        Span::styled(format!("{time} "), palette.dim()),
+                        Span::styled(format!("{topic} … waiting for the broker"), palette.warn()),
                     ]),
                     Outcome::Delivered(d) => {
                         let mut spans = vec![
-                            Span::styled(format!("{time} "), theme::dim()),
-                            Span::styled("✓ ", theme::ok()),
+                            Span::styled(format!("{time} "), palette.dim()),
+                            Span::styled("✓ ", palette.ok()),
                             Span::raw(format!(
                                 "{topic} partition {} offset {} · {} ms",
                                 d.partition,
@@ -51,13 +51,13 @@ impl ComposeView<'_> {
                         if let Some(seen) = r.seen_after {
                             spans.push(Span::styled(
                                 format!(" · in the tail after {} ms", seen.as_millis()),
-                                theme::key(),
+                                palette.key(),
                             ));
                         }
                         Line::from(spans)
                     }
                     Outcome::Failed(f) => Line::from(vec![
-                        Span::styled(format!("{time} "), theme::dim()),
+                        Span::styled(format!("{time} "), palette.dim()),
                         Span::styled(
                             format!(
                                 "✗ {topic}: {} ({}) · {}",
@@ -69,7 +69,7 @@ impl ComposeView<'_> {
                                     "not retriable"
                                 }
                             ),
-                            theme::error(),
+                            palette.error(),
                         ),
                     ]),
                 }
@@ -80,21 +80,22 @@ impl ComposeView<'_> {
 
     pub(super) fn render_watch(&self, frame: &mut Frame, area: Rect) {
         let watch = &self.tab.watch;
+        let palette = self.palette;
         let title = match &watch.topic {
             Some(t) => format!(" Watching {} ", escape_control(t)),
             None => " Watching: no topic yet ".into(),
         };
         let block = Block::bordered()
-            .border_style(theme::border(false))
+            .border_style(palette.border(false))
             .title(title)
-            .title_style(theme::title());
+            .title_style(palette.title());
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if let Some(reason) = &watch.failed {
             frame.render_widget(
                 Paragraph::new(Line::styled(
                     escape_control(reason).into_owned(),
-                    theme::error(),
+                    palette.error(),
                 ))
                 .wrap(Wrap { trim: false }),
                 inner,
@@ -122,8 +123,8 @@ impl ComposeView<'_> {
                     preview(r.value.as_deref(), room)
                 };
                 Line::from(vec![
-                    Span::styled(head, theme::dim()),
-                    Span::styled(key, theme::key()),
+                    Span::styled(head, palette.dim()),
+                    Span::styled(key, palette.key()),
                     Span::raw(value),
                 ])
             })
