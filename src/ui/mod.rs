@@ -52,6 +52,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             tabs::feed::FeedView {
                 tab: &app.feed,
                 tz: &app.tz,
+                palette: &app.palette,
             },
             body,
         ),
@@ -65,7 +66,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         tabs::tail::options::render(frame, form, body, &app.palette);
     }
     if let (Tab::Feed, Some(rules)) = (app.tab, &app.feed.rules) {
-        tabs::feed::rules::render(frame, rules, body, app.ticks);
+        tabs::feed::rules::render(frame, rules, body, app.ticks, &app.palette);
     }
     clusters::render_switcher(app, frame, body);
     if app.help_open {

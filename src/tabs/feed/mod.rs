@@ -21,7 +21,7 @@ use crate::kafka::RequestId;
 use crate::kafka::model::Record;
 use crate::kafka::{FeedCounts, ValueFormat};
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::thousands;
 
 /// Posts kept for the view.
@@ -132,15 +132,17 @@ impl FeedTab {
 pub struct FeedView<'a> {
     pub tab: &'a FeedTab,
     pub tz: &'a TimeZone,
+    pub palette: &'a Palette,
 }
 
 impl Widget for FeedView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let palette = self.palette;
         let block = Block::bordered()
-            .border_style(theme::border(true))
+            .border_style(palette.border(true))
             .title(format!(" Feed → {} ", escape_control(&tab.topic)))
-            .title_style(theme::title());
+            .title_style(palette.title());
         let inner = block.inner(area);
         block.render(area, buf);
         let [header, posts] =
@@ -153,7 +155,8 @@ impl Widget for FeedView<'_> {
 impl FeedView<'_> {
     fn render_header(&self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
-        let dim = theme::dim();
+        let palette = self.palette;
+        let dim = palette.dim();
         let source = tab.source.as_ref().map_or("none", SourceSpec::name);
         let (state, style) = match &tab.state {
             None if tab.source.is_none() => (
@@ -161,21 +164,21 @@ impl FeedView<'_> {
                 dim,
             ),
             None => ("not started (s starts it)".to_string(), dim),
-            Some(FeedState::Streaming) => ("streaming".to_string(), theme::ok()),
+            Some(FeedState::Streaming) => ("streaming".to_string(), palette.ok()),
             Some(s @ (FeedState::Connecting | FeedState::Reconnecting { .. })) => {
-                (s.to_string(), theme::warn())
+                (s.to_string(), palette.warn())
             }
             Some(FeedState::Stopped {
                 reason,
                 fatal: true,
-            }) => (format!("stopped: {reason}"), theme::error()),
+            }) => (format!("stopped: {reason}"), palette.error()),
             Some(FeedState::Stopped { reason, .. }) => (stopped_text(reason), dim),
         };
         let rate = |m: &RateMeter| m.per_second().0;
         let mut lines = vec![
             Line::from(vec![
                 Span::styled("source ", dim),
-                Span::styled(source, theme::key()),
+                Span::styled(source, palette.key()),
                 Span::styled(" · ", dim),
                 Span::styled(escape_control(&state).into_owned(), style),
             ]),
@@ -207,7 +210,7 @@ impl FeedView<'_> {
                     thousands(tab.counts.failed),
                     escape_control(tab.counts.last_error.as_deref().unwrap_or("unknown error"))
                 ),
-                theme::error(),
+                palette.error(),
             ));
         }
         if let Some(reason) = &tab.readback_failed {
@@ -217,7 +220,7 @@ impl FeedView<'_> {
                     escape_control(&tab.topic),
                     escape_control(reason)
                 ),
-                theme::error(),
+                palette.error(),
             ));
         }
         let [text, spark] = Layout::horizontal([
@@ -229,16 +232,17 @@ impl FeedView<'_> {
         let history = tab.consumed.history(usize::from(spark.width));
         Sparkline::default()
             .data(&history)
-            .style(theme::accent_style())
+            .style(palette.accent())
             .render(spark, buf);
     }
 
     fn render_posts(&self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
+        let palette = self.palette;
         if tab.posts.is_empty() {
             Paragraph::new(Line::styled(
                 format!("No posts in {} yet.", escape_control(&tab.topic)),
-                theme::dim(),
+                palette.dim(),
             ))
             .render(area, buf);
             return;
@@ -260,7 +264,7 @@ impl FeedView<'_> {
                 };
                 head.push(Span::styled(
                     format!("@{}", escape_control(username)),
-                    theme::key(),
+                    palette.key(),
                 ));
                 if !post.author.name.is_empty() && post.author.name != post.author.username {
                     head.push(Span::raw(format!(" {}", escape_control(&post.author.name))));
@@ -268,19 +272,19 @@ impl FeedView<'_> {
                 if let Some(created) = &post.created_at {
                     head.push(Span::styled(
                         format!(" · {}", escape_control(created)),
-                        theme::dim(),
+                        palette.dim(),
                     ));
                 }
                 if let Some(lang) = &post.lang {
                     head.push(Span::styled(
                         format!(" · {}", escape_control(lang)),
-                        theme::dim(),
+                        palette.dim(),
                     ));
                 }
                 for tag in &post.matching_rules {
                     head.push(Span::styled(
                         format!(" #{}", escape_control(tag)),
-                        theme::warn(),
+                        palette.warn(),
                     ));
                 }
             } else {
@@ -289,7 +293,7 @@ impl FeedView<'_> {
                     .map_or_else(String::new, |ms| format_time(ms, self.tz, true));
                 head.push(Span::styled(
                     format!("p{} @{} {when}", shown.partition, shown.offset),
-                    theme::dim(),
+                    palette.dim(),
                 ));
             }
             lines.push(Line::from(head));

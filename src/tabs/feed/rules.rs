@@ -10,7 +10,7 @@ use crate::feed::twitter::StreamRule;
 use crate::kafka::RequestId;
 use crate::loadable::Loadable;
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 use crate::widgets::text_input::TextInput;
 use crate::widgets::{centered, popup, spinner};
 
@@ -60,7 +60,7 @@ impl RulesPopup {
     }
 }
 
-pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64) {
+pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64, palette: &Palette) {
     let rect = centered(
         area,
         area.width.saturating_sub(6).min(100),
@@ -72,25 +72,25 @@ pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64) {
         Loadable::Idle | Loadable::Loading => {
             lines.push(Line::styled(
                 format!("{} asking the X API…", spinner(ticks)),
-                theme::warn(),
+                palette.warn(),
             ));
         }
         Loadable::Failed(reason) => {
             lines.push(Line::styled(
                 escape_control(reason).into_owned(),
-                theme::error(),
+                palette.error(),
             ));
         }
         Loadable::Loaded(list) if list.is_empty() => {
             lines.push(Line::styled(
                 "No rules: the filtered stream delivers nothing until you add one (a).",
-                theme::dim(),
+                palette.dim(),
             ));
         }
         Loadable::Loaded(list) => {
             for (i, rule) in list.iter().enumerate() {
                 let style = if i == rules.selected {
-                    theme::selected()
+                    palette.selected()
                 } else {
                     Style::new()
                 };
@@ -101,12 +101,12 @@ pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64) {
                 if let Some(tag) = &rule.tag {
                     spans.push(Span::styled(
                         format!("  #{}", escape_control(tag)),
-                        theme::warn(),
+                        palette.warn(),
                     ));
                 }
                 spans.push(Span::styled(
                     format!("  id {}", escape_control(&rule.id)),
-                    theme::dim(),
+                    palette.dim(),
                 ));
                 lines.push(Line::from(spans));
             }
@@ -118,9 +118,9 @@ pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64) {
             Span::styled(
                 format!("{text:>6}: "),
                 if form.focus == i {
-                    theme::key()
+                    palette.key()
                 } else {
-                    theme::dim()
+                    palette.dim()
                 },
             )
         };
@@ -132,24 +132,24 @@ pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64) {
         lines.push(Line::from(tag));
         lines.push(Line::styled(
             "e.g. kafka lang:en -is:retweet · Enter add · Tab next field · Esc cancel",
-            theme::dim(),
+            palette.dim(),
         ));
     } else {
         lines.push(Line::styled(
             "a add · d delete the selected rule · r reload · Esc close",
-            theme::dim(),
+            palette.dim(),
         ));
     }
     if let Some(error) = &rules.error {
         lines.push(Line::styled(
             escape_control(error).into_owned(),
-            theme::error(),
+            palette.error(),
         ));
     }
     if rules.request.is_some() && rules.rules.loaded().is_some() {
         lines.push(Line::styled(
             format!("{} saving…", spinner(ticks)),
-            theme::warn(),
+            palette.warn(),
         ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
