@@ -6,19 +6,19 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::theme;
 use crate::app::App;
 use crate::config::Profile;
 use crate::text::escape_control;
+use crate::theme::Palette;
 use crate::widgets::{centered, popup};
 
 /// The cluster's own style: its configured colour (none under `NO_COLOR`), reversed.
-fn badge_style(profile: &Profile) -> Style {
+fn badge_style(profile: &Profile, palette: &Palette) -> Style {
     let colour = profile
         .color
         .as_deref()
         .and_then(|c| c.parse::<Color>().ok())
-        .filter(|_| theme::current() != theme::Palette::mono());
+        .filter(|_| *palette != Palette::mono());
     match colour {
         Some(colour) => Style::new()
             .bg(colour)
@@ -31,6 +31,7 @@ fn badge_style(profile: &Profile) -> Style {
 /// The status bar's lead: cluster name, security protocol, and READ-ONLY when writes are
 /// refused. Empty when no cluster list is known (tests that build a bare `App`).
 pub fn badges(app: &App) -> Vec<Span<'static>> {
+    let palette = &app.palette;
     let Some(profile) = app.cluster.profiles.current() else {
         return Vec::new();
     };
@@ -41,17 +42,17 @@ pub fn badges(app: &App) -> Vec<Span<'static>> {
     if named {
         spans.push(Span::styled(
             format!(" {} ", escape_control(&profile.name)),
-            badge_style(profile),
+            badge_style(profile, palette),
         ));
     }
     spans.push(Span::styled(
         format!(" {} ", profile.security()),
-        theme::dim(),
+        palette.dim(),
     ));
     if profile.read_only.is_some() {
         spans.push(Span::styled(
             " READ-ONLY ",
-            theme::warn().add_modifier(Modifier::REVERSED),
+            palette.warn().add_modifier(Modifier::REVERSED),
         ));
         spans.push(Span::raw(" "));
     }
@@ -60,6 +61,7 @@ pub fn badges(app: &App) -> Vec<Span<'static>> {
 
 /// The switcher: every cluster with its brokers, security and read-only flag.
 pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
+    let palette = &app.palette;
     let Some(selected) = app.cluster.profiles.picker else {
         return;
     };
@@ -87,7 +89,7 @@ pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
             " "
         };
         let mut spans = vec![
-            Span::styled(format!(" {} ", i + 1), theme::key()),
+            Span::styled(format!(" {} ", i + 1), palette.key()),
             Span::raw(format!("{marker} ")),
             Span::styled(
                 format!(
@@ -95,30 +97,30 @@ pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
                     escape_control(&profile.name),
                     name_width = name_width
                 ),
-                badge_style(profile),
+                badge_style(profile, palette),
             ),
             Span::raw(format!("  {}", escape_control(&profile.brokers))),
-            Span::styled(format!("  {}", profile.security()), theme::dim()),
+            Span::styled(format!("  {}", profile.security()), palette.dim()),
         ];
         if profile.read_only.is_some() {
-            spans.push(Span::styled("  read-only", theme::warn()));
+            spans.push(Span::styled("  read-only", palette.warn()));
         }
         if let Some(problem) = &profile.problem {
             spans.push(Span::styled(
                 format!("  ✖ {}", escape_control(problem)),
-                theme::error(),
+                palette.error(),
             ));
         }
         let mut line = Line::from(spans);
         if i == selected {
-            line = line.style(theme::selected());
+            line = line.style(palette.selected());
         }
         lines.push(line);
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         " Tails and the feed stop (start them again there); the topic list reloads.",
-        theme::dim(),
+        palette.dim(),
     ));
     frame.render_widget(Paragraph::new(lines), inner);
 }

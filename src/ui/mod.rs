@@ -15,11 +15,12 @@ use crate::layout::frame_areas;
 use crate::tabs;
 use crate::tabs::topics::TopicsView;
 use crate::text::escape_control;
-use crate::theme;
 use crate::widgets::spinner;
 
 pub fn render(app: &App, frame: &mut Frame) {
-    theme::set(app.palette);
+    // The widgets (popup, help, JSON lines) still read the thread's palette.
+    crate::theme::set(app.palette);
+    let palette = &app.palette;
     let [tabs_area, body, status, hints] = frame_areas(frame.area());
     render_tab_bar(app, frame, tabs_area);
     match app.tab {
@@ -28,7 +29,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 tab: &app.topics,
                 connection: &app.cluster.connection,
                 ticks: app.ticks,
-                palette: &app.palette,
+                palette,
             },
             body,
         ),
@@ -37,7 +38,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 tab: &app.tail,
                 ticks: app.ticks,
                 tz: &app.tz,
-                palette: &app.palette,
+                palette,
             },
             body,
         ),
@@ -45,14 +46,14 @@ pub fn render(app: &App, frame: &mut Frame) {
             tab: &app.compose,
             snapshot: app.topics.snapshot.loaded(),
             tz: &app.tz,
-            palette: &app.palette,
+            palette,
         }
         .render(frame, body),
         Tab::Feed => frame.render_widget(
             tabs::feed::FeedView {
                 tab: &app.feed,
                 tz: &app.tz,
-                palette: &app.palette,
+                palette,
             },
             body,
         ),
@@ -60,13 +61,13 @@ pub fn render(app: &App, frame: &mut Frame) {
     render_status(app, frame, status);
     render_hints(app, frame, hints);
     if app.tab == Tab::Topics {
-        tabs::topics::render_dialog(frame, &app.topics, body, app.ticks, &app.palette);
+        tabs::topics::render_dialog(frame, &app.topics, body, app.ticks, palette);
     }
     if let (Tab::Tail, Some(form)) = (app.tab, &app.tail.options) {
-        tabs::tail::options::render(frame, form, body, &app.palette);
+        tabs::tail::options::render(frame, form, body, palette);
     }
     if let (Tab::Feed, Some(rules)) = (app.tab, &app.feed.rules) {
-        tabs::feed::rules::render(frame, rules, body, app.ticks, &app.palette);
+        tabs::feed::rules::render(frame, rules, body, app.ticks, palette);
     }
     clusters::render_switcher(app, frame, body);
     if app.help_open {
@@ -76,6 +77,7 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 fn render_tab_bar(app: &App, frame: &mut Frame, area: Rect) {
+    let palette = &app.palette;
     let titles = Tab::ALL
         .iter()
         .enumerate()
@@ -87,19 +89,20 @@ fn render_tab_bar(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Tabs::new(titles)
             .select(app.tab.index())
-            .style(theme::dim())
-            .highlight_style(theme::title().add_modifier(Modifier::REVERSED))
+            .style(palette.dim())
+            .highlight_style(palette.title().add_modifier(Modifier::REVERSED))
             .divider("│"),
         tabs_area,
     );
     frame.render_widget(
-        Paragraph::new(Span::styled(brand, theme::title())),
+        Paragraph::new(Span::styled(brand, palette.title())),
         brand_area,
     );
 }
 
 /// The connection state, always visible.
 pub fn status_line(app: &App) -> Line<'static> {
+    let palette = &app.palette;
     let mut spans = match &app.cluster.connection {
         Connection::Connecting { address } => vec![Span::styled(
             format!(
@@ -107,7 +110,7 @@ pub fn status_line(app: &App) -> Line<'static> {
                 spinner(app.ticks),
                 escape_control(address)
             ),
-            theme::warn(),
+            palette.warn(),
         )],
         Connection::Connected {
             address,
@@ -116,7 +119,7 @@ pub fn status_line(app: &App) -> Line<'static> {
             unreachable,
         } => {
             let mut spans = vec![
-                Span::styled("● connected", theme::ok()),
+                Span::styled("● connected", palette.ok()),
                 Span::raw(format!(
                     " {} · {brokers} broker{}",
                     escape_control(address),
@@ -130,13 +133,13 @@ pub fn status_line(app: &App) -> Line<'static> {
                         if unreachable.len() == 1 { "" } else { "s" },
                         escape_control(&unreachable.join(", "))
                     ),
-                    theme::error(),
+                    palette.error(),
                 ));
             }
             if let Some(id) = cluster_id {
                 spans.push(Span::styled(
                     format!(" · cluster {}", escape_control(id)),
-                    theme::dim(),
+                    palette.dim(),
                 ));
             }
             spans
@@ -147,7 +150,7 @@ pub fn status_line(app: &App) -> Line<'static> {
                 escape_control(address),
                 escape_control(reason)
             ),
-            theme::error(),
+            palette.error(),
         )],
     };
     let on_demo = app.cluster.demo_address.is_some() && app.cluster.profiles.on_demo();
@@ -156,7 +159,7 @@ pub fn status_line(app: &App) -> Line<'static> {
             0,
             Span::styled(
                 format!(" DEMO cluster at {} ", escape_control(demo)),
-                theme::accent_style().add_modifier(Modifier::REVERSED),
+                palette.accent().add_modifier(Modifier::REVERSED),
             ),
         );
         spans.insert(1, Span::raw(" "));
@@ -173,12 +176,13 @@ fn render_status(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The keys that matter in the current view.
 pub fn hint_line(app: &App) -> Line<'static> {
+    let palette = &app.palette;
     // Every mode is a keymap context: the hints are its bindings, nothing else.
     let pairs = keymap_hints(app);
     let mut spans = Vec::new();
     for (keys, desc) in pairs {
-        spans.push(Span::styled(format!(" {keys}"), theme::key()));
-        spans.push(Span::styled(format!(" {desc} "), theme::dim()));
+        spans.push(Span::styled(format!(" {keys}"), palette.key()));
+        spans.push(Span::styled(format!(" {desc} "), palette.dim()));
     }
     Line::from(spans)
 }
@@ -199,6 +203,7 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
 /// Toasts stack upwards from the body's bottom edge, newest lowest, right-aligned: over
 /// the panes' bottom border first, never over a table's header row at the top.
 fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
+    let palette = &app.palette;
     let mut bottom = area.bottom();
     for toast in app.toasts.iter().rev().take(3) {
         if bottom <= area.y {
@@ -216,9 +221,9 @@ fn render_toasts(app: &App, frame: &mut Frame, area: Rect) {
         let y = bottom - height;
         let rect = Rect::new(area.right().saturating_sub(width + 1), y, width, height);
         let style = match toast.level {
-            Level::Info => theme::toast_info(),
-            Level::Warn => theme::toast_warn(),
-            Level::Error => theme::toast_error(),
+            Level::Info => palette.toast_info(),
+            Level::Warn => palette.toast_warn(),
+            Level::Error => palette.toast_error(),
         };
         frame.render_widget(Clear, rect);
         frame.render_widget(
