@@ -74,6 +74,7 @@ pub fn render_switcher(app: &App, frame: &mut Frame, area: Rect) {
         frame,
         rect,
         "Switch cluster (a number or ↑↓ selects, Enter connects, Esc closes)",
+        palette,
     );
     let name_width = list
         .iter()

@@ -18,8 +18,6 @@ use crate::text::escape_control;
 use crate::widgets::spinner;
 
 pub fn render(app: &App, frame: &mut Frame) {
-    // The widgets (popup, help, JSON lines) still read the thread's palette.
-    crate::theme::set(app.palette);
     let palette = &app.palette;
     let [tabs_area, body, status, hints] = frame_areas(frame.area());
     render_tab_bar(app, frame, tabs_area);
@@ -71,7 +69,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     clusters::render_switcher(app, frame, body);
     if app.help_open {
-        crate::widgets::help::render(frame, body, &app.keymap, app.help_scroll);
+        crate::widgets::help::render(frame, body, &app.keymap, app.help_scroll, palette);
     }
     render_toasts(app, frame, body);
 }

@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::centered;
 use crate::keymap::Keymap;
-use crate::theme;
+use crate::theme::Palette;
 
 /// The popup's title (end-to-end tests wait for it).
 pub const TITLE: &str = "Keys (Esc closes)";
@@ -30,7 +30,7 @@ fn areas(body: Rect) -> (Rect, Rect) {
 
 /// The lines of the overlay for this text width: each context's title, then its bindings,
 /// descriptions wrapped under their own column.
-pub fn lines(keymap: &Keymap, width: u16) -> Vec<Line<'static>> {
+pub fn lines(keymap: &Keymap, width: u16, palette: &Palette) -> Vec<Line<'static>> {
     let width = usize::from(width).max(1);
     let desc_width = width.saturating_sub(KEY_COLUMN).max(10);
     let mut lines = Vec::new();
@@ -39,7 +39,7 @@ pub fn lines(keymap: &Keymap, width: u16) -> Vec<Line<'static>> {
             continue;
         }
         for part in wrap(context.title(), width) {
-            lines.push(Line::styled(part, theme::header()));
+            lines.push(Line::styled(part, palette.header()));
         }
         for binding in bindings {
             let label = binding.keys_label();
@@ -47,11 +47,11 @@ pub fn lines(keymap: &Keymap, width: u16) -> Vec<Line<'static>> {
             let keys = format!("  {label:<w$}", w = KEY_COLUMN - 2);
             if keys.width() > KEY_COLUMN {
                 // A long key list gets its own line; the description starts below it.
-                lines.push(Line::styled(keys, theme::key()));
+                lines.push(Line::styled(keys, palette.key()));
             } else {
                 let first = desc.next().unwrap_or_default();
                 lines.push(Line::from(vec![
-                    Span::styled(keys, theme::key()),
+                    Span::styled(keys, palette.key()),
                     Span::raw(first),
                 ]));
             }
@@ -69,7 +69,8 @@ pub fn lines(keymap: &Keymap, width: u16) -> Vec<Line<'static>> {
 pub fn max_scroll(keymap: &Keymap, size: (u16, u16)) -> usize {
     let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
     let (_, inner) = areas(body);
-    lines(keymap, inner.width)
+    // The styles do not change how many lines there are; any palette counts the same.
+    lines(keymap, inner.width, &Palette::default())
         .len()
         .saturating_sub(usize::from(inner.height))
 }
@@ -81,9 +82,9 @@ pub fn page(size: (u16, u16)) -> usize {
 }
 
 /// Draws the overlay over `body`, scrolled to line `scroll`.
-pub fn render(frame: &mut Frame, body: Rect, keymap: &Keymap, scroll: usize) {
+pub fn render(frame: &mut Frame, body: Rect, keymap: &Keymap, scroll: usize, palette: &Palette) {
     let (rect, inner) = areas(body);
-    let all = lines(keymap, inner.width);
+    let all = lines(keymap, inner.width, palette);
     let total = all.len();
     let height = usize::from(inner.height);
     let top = scroll.min(total.saturating_sub(height));
@@ -99,10 +100,10 @@ pub fn render(frame: &mut Frame, body: Rect, keymap: &Keymap, scroll: usize) {
     frame.render_widget(
         Block::bordered()
             .border_type(BorderType::Rounded)
-            .border_style(theme::border(true))
+            .border_style(palette.border(true))
             .title(format!(" {TITLE} "))
-            .title_style(theme::title())
-            .title_bottom(Line::styled(position, theme::dim()).right_aligned()),
+            .title_style(palette.title())
+            .title_bottom(Line::styled(position, palette.dim()).right_aligned()),
         rect,
     );
     let visible: Vec<Line> = all.into_iter().skip(top).take(height).collect();
@@ -113,7 +114,7 @@ pub fn render(frame: &mut Frame, body: Rect, keymap: &Keymap, scroll: usize) {
             Scrollbar::new(ScrollbarOrientation::VerticalRight)
                 .begin_symbol(None)
                 .end_symbol(None)
-                .style(theme::dim()),
+                .style(palette.dim()),
             rect.inner(Margin::new(0, 1)),
             &mut state,
         );

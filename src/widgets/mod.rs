@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::widgets::{Block, BorderType, Clear};
 
-use crate::theme;
+use crate::theme::Palette;
 
 /// A rectangle of at most `width` × `height`, centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -22,13 +22,13 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Clears `area` and draws a popup frame titled `title`; returns the inner area.
-pub fn popup(frame: &mut Frame, area: Rect, title: &str) -> Rect {
+pub fn popup(frame: &mut Frame, area: Rect, title: &str, palette: &Palette) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(theme::border(true))
+        .border_style(palette.border(true))
         .title(format!(" {title} "))
-        .title_style(theme::title());
+        .title_style(palette.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use ratatui::text::{Line, Span};
 
 use crate::text::escape_control;
-use crate::theme;
+use crate::theme::Palette;
 
 /// A one-line preview of a key or value, at most `max_chars` characters.
 pub fn preview(bytes: Option<&[u8]>, max_chars: usize) -> String {
@@ -132,7 +132,7 @@ pub fn reindent_json(json: &[u8]) -> String {
 }
 
 /// Colours one line of re-indented JSON: keys, strings, numbers, literals.
-pub fn json_line(line: &str) -> Line<'static> {
+pub fn json_line(line: &str, palette: &Palette) -> Line<'static> {
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut plain = String::new();
     let mut chars = line.char_indices().peekable();
@@ -161,9 +161,9 @@ pub fn json_line(line: &str) -> Line<'static> {
                 let token = &line[start..end];
                 let is_key = line[end..].trim_start().starts_with(':');
                 let style = if is_key {
-                    theme::json_key()
+                    palette.json_key()
                 } else {
-                    theme::json_string()
+                    palette.json_string()
                 };
                 spans.push(Span::styled(escape_control(token).into_owned(), style));
             }
@@ -180,7 +180,7 @@ pub fn json_line(line: &str) -> Line<'static> {
                 }
                 spans.push(Span::styled(
                     line[start..end].to_string(),
-                    theme::json_number(),
+                    palette.json_number(),
                 ));
             }
             't' | 'f' | 'n' => {
@@ -193,7 +193,7 @@ pub fn json_line(line: &str) -> Line<'static> {
                     for _ in 1..word.len() {
                         chars.next();
                     }
-                    spans.push(Span::styled(word, theme::json_literal()));
+                    spans.push(Span::styled(word, palette.json_literal()));
                 } else {
                     plain.push(c);
                 }
@@ -262,17 +262,18 @@ mod tests {
 
     #[test]
     fn json_lines_are_coloured_by_token() {
-        let line = json_line(r#"  "id": 42, "ok": true, "name": "a\"b""#);
+        let dark = Palette::dark();
+        let line = json_line(r#"  "id": 42, "ok": true, "name": "a\"b""#, &dark);
         let style = |text: &str| {
             line.spans
                 .iter()
                 .find(|s| s.content == text)
                 .map(|s| s.style)
         };
-        assert_eq!(style("\"id\""), Some(theme::json_key()));
-        assert_eq!(style("42"), Some(theme::json_number()));
-        assert_eq!(style("true"), Some(theme::json_literal()));
-        assert_eq!(style("\"a\\\"b\""), Some(theme::json_string()));
+        assert_eq!(style("\"id\""), Some(dark.json_key()));
+        assert_eq!(style("42"), Some(dark.json_number()));
+        assert_eq!(style("true"), Some(dark.json_literal()));
+        assert_eq!(style("\"a\\\"b\""), Some(dark.json_string()));
         // The dark theme's colours, as before themes.
         assert_eq!(
             style("\"id\"").and_then(|s| s.fg),

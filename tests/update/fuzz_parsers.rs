@@ -18,6 +18,7 @@ use ktui::kafka::envelope::{self, Envelope};
 use ktui::kafka::model::{Header, Record, TimestampKind};
 use ktui::kafka::tail::TailEvent;
 use ktui::text::{escape_control, is_unsafe_char};
+use ktui::theme::Palette;
 use ktui::widgets::payload::{hex_line, json_line, preview, reindent_json};
 use proptest::prelude::*;
 use ratatui::buffer::Buffer;
@@ -169,7 +170,10 @@ proptest! {
     #[test]
     fn reindenting_any_bytes_never_panics_and_colours_safely(bytes in hostile_bytes(80)) {
         let text = reindent_json(&bytes);
-        let lines: Vec<Line<'static>> = text.lines().map(json_line).collect();
+        let lines: Vec<Line<'static>> = text
+            .lines()
+            .map(|line| json_line(line, &Palette::dark()))
+            .collect();
         for line in &lines {
             for span in &line.spans {
                 prop_assert!(!span.content.chars().any(is_unsafe_char), "{:?}", span.content);
@@ -192,7 +196,10 @@ proptest! {
         // not exact, the re-indenter keeps the number's text as it was).
         let expected: serde_json::Value = serde_json::from_slice(&compact).unwrap();
         prop_assert_eq!(back, expected);
-        let lines: Vec<Line<'static>> = text.lines().map(json_line).collect();
+        let lines: Vec<Line<'static>> = text
+            .lines()
+            .map(|line| json_line(line, &Palette::dark()))
+            .collect();
         assert_cells_safe(lines, "re-indented valid JSON");
     }
 

@@ -294,6 +294,7 @@ impl ComposeView<'_> {
             frame,
             rect,
             "History (Enter loads into the editor, Esc closes)",
+            palette,
         );
         if tab.history.is_empty() {
             frame.render_widget(

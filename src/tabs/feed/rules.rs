@@ -66,7 +66,7 @@ pub fn render(frame: &mut Frame, rules: &RulesPopup, area: Rect, ticks: u64, pal
         area.width.saturating_sub(6).min(100),
         area.height.saturating_sub(4).min(22),
     );
-    let inner = popup(frame, rect, "Filtered stream rules");
+    let inner = popup(frame, rect, "Filtered stream rules", palette);
     let mut lines = Vec::new();
     match &rules.rules {
         Loadable::Idle | Loadable::Loading => {

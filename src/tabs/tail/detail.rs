@@ -173,13 +173,13 @@ impl Detail {
         };
     }
 
-    fn value_line(&self, i: usize) -> Option<Line<'static>> {
+    fn value_line(&self, i: usize, palette: &Palette) -> Option<Line<'static>> {
         let bytes = value(&self.record);
         match self.mode {
             DecodeMode::Pretty => {
                 let (text, lines) = self.pretty.as_ref()?;
                 let (a, b) = *lines.get(i)?;
-                Some(json_line(&text[a..b]))
+                Some(json_line(&text[a..b], palette))
             }
             DecodeMode::Raw => {
                 let (a, b) = *self.raw_lines.get(i)?;
@@ -294,7 +294,7 @@ impl Widget for DetailView<'_> {
         lines.push(Line::styled(what, palette.header()));
         let head = lines.len();
         let room = usize::from(inner.height).saturating_sub(head);
-        lines.extend((d.scroll..d.scroll + room).map_while(|i| d.value_line(i)));
+        lines.extend((d.scroll..d.scroll + room).map_while(|i| d.value_line(i, palette)));
         // Long lines wrap, so nothing past the pane's edge is hidden.
         Paragraph::new(lines)
             .style(Style::new())
@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(d.mode, DecodeMode::Raw);
         assert_eq!(d.value_lines(), (10usize << 20).div_ceil(RAW_CHUNK));
         d.scroll_to_end(true);
-        assert!(d.value_line(d.scroll).is_some());
+        assert!(d.value_line(d.scroll, &Palette::dark()).is_some());
         d.set_mode(DecodeMode::Hex);
         assert_eq!(d.value_lines(), (10 << 20) / 16);
     }

@@ -151,7 +151,7 @@ pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect, palette: &Palet
         palette.dim(),
     ));
     let rect = centered(area, 76, lines.len() as u16 + 4);
-    let inner = popup(frame, rect, "Tail options");
+    let inner = popup(frame, rect, "Tail options", palette);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

@@ -297,7 +297,7 @@ fn render_create(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64, pal
         palette.dim(),
     ));
     let rect = centered(area, 70, lines.len() as u16 + 2);
-    let inner = popup(frame, rect, "Create topic");
+    let inner = popup(frame, rect, "Create topic", palette);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -319,6 +319,6 @@ fn render_delete(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64, pal
     lines.extend(status_lines(&form.status, ticks, "deleting…", palette));
     lines.push(Line::styled("Enter delete · Esc cancel", palette.dim()));
     let rect = centered(area, 70, lines.len() as u16 + 2);
-    let inner = popup(frame, rect, "Delete topic");
+    let inner = popup(frame, rect, "Delete topic", palette);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
