@@ -1,19 +1,18 @@
-//! Colours and styles in one place. The palette in force is per thread: `ui::draw` sets it
-//! at the start of every frame, and every style function here reads it, so widgets never
-//! take a theme parameter.
+//! Colours and styles in one place. `App` holds the [`Palette`] chosen at start-up;
+//! `ui::render` hands it to every view and widget it draws, which ask it for their styles
+//! (`palette.dim()`, `palette.border(focused)`, …). There is no global palette.
 
-use std::cell::Cell;
 use std::ffi::OsString;
 
 use ratatui::style::{Color, Modifier, Style};
 
-/// The dark theme's accent colour. Prefer [`accent_style`], which follows the theme in force.
+/// The dark theme's accent colour. Prefer [`Palette::accent()`], which follows the theme.
 pub const ACCENT: Color = Color::Cyan;
-/// The dark theme's "all is well" colour. Prefer [`ok`], which follows the theme in force.
+/// The dark theme's "all is well" colour. Prefer [`Palette::ok()`], which follows the theme.
 pub const OK: Color = Color::Green;
-/// The dark theme's warning colour. Prefer [`warn`], which follows the theme in force.
+/// The dark theme's warning colour. Prefer [`Palette::warn()`], which follows the theme.
 pub const WARN: Color = Color::Yellow;
-/// The dark theme's error colour. Prefer [`error`], which follows the theme in force.
+/// The dark theme's error colour. Prefer [`Palette::error()`], which follows the theme.
 pub const ERROR: Color = Color::Red;
 
 /// The themes a user can pick in `config.toml` (`theme = "light"`).
@@ -251,20 +250,6 @@ impl Default for Palette {
     }
 }
 
-thread_local! {
-    static CURRENT: Cell<Palette> = const { Cell::new(Palette::dark()) };
-}
-
-/// Sets the palette this thread draws with (`ui::draw` calls it at the start of every frame).
-pub fn set(palette: Palette) {
-    CURRENT.with(|current| current.set(palette));
-}
-
-/// The palette this thread draws with: dark until [`set`] says otherwise.
-pub fn current() -> Palette {
-    CURRENT.with(Cell::get)
-}
-
 /// Whether the user asked for no colours: `NO_COLOR` set to anything but the empty string
 /// (<https://no-color.org>).
 pub fn no_color_requested() -> bool {
@@ -273,84 +258,6 @@ pub fn no_color_requested() -> bool {
 
 fn no_color_in(value: Option<OsString>) -> bool {
     value.is_some_and(|v| !v.is_empty())
-}
-
-pub fn title() -> Style {
-    current().title
-}
-
-pub fn header() -> Style {
-    current().header
-}
-
-pub fn selected() -> Style {
-    current().selected
-}
-
-pub fn selected_unfocused() -> Style {
-    current().selected_unfocused
-}
-
-pub fn dim() -> Style {
-    current().dim
-}
-
-pub fn key() -> Style {
-    current().key
-}
-
-pub fn ok() -> Style {
-    current().ok
-}
-
-pub fn warn() -> Style {
-    current().warn
-}
-
-pub fn error() -> Style {
-    current().error
-}
-
-pub fn border(focused: bool) -> Style {
-    let palette = current();
-    if focused {
-        palette.border_focused
-    } else {
-        palette.border
-    }
-}
-
-/// The accent colour as a style: sparklines, the demo banner (with `REVERSED`).
-pub fn accent_style() -> Style {
-    current().accent
-}
-
-pub fn toast_info() -> Style {
-    current().toast_info
-}
-
-pub fn toast_warn() -> Style {
-    current().toast_warn
-}
-
-pub fn toast_error() -> Style {
-    current().toast_error
-}
-
-pub fn json_key() -> Style {
-    current().json_key
-}
-
-pub fn json_string() -> Style {
-    current().json_string
-}
-
-pub fn json_number() -> Style {
-    current().json_number
-}
-
-pub fn json_literal() -> Style {
-    current().json_literal
 }
 
 #[cfg(test)]
@@ -481,23 +388,24 @@ mod tests {
     }
 
     #[test]
-    fn choose_and_the_current_palette() {
+    fn choose_picks_the_theme_and_no_color_wins() {
         assert_eq!(Palette::choose(ThemeName::Dark, false), Palette::dark());
         assert_eq!(Palette::choose(ThemeName::Light, false), Palette::light());
         assert_eq!(Palette::choose(ThemeName::Light, true), Palette::mono());
         assert_eq!(ThemeName::default(), ThemeName::Dark);
         let parsed: ThemeName = toml::Value::String("light".into()).try_into().unwrap();
         assert_eq!(parsed, ThemeName::Light);
+    }
 
-        // Per thread: another thread still draws dark.
-        set(Palette::mono());
-        assert_eq!(error(), Palette::mono().error);
-        assert_eq!(
-            std::thread::spawn(error).join().unwrap(),
-            Palette::dark().error
-        );
-        set(Palette::dark());
-        assert_eq!(border(false), Palette::dark().border);
+    #[test]
+    fn the_methods_read_their_own_palette() {
+        for palette in [Palette::dark(), Palette::light(), Palette::mono()] {
+            assert_eq!(palette.error(), palette.error);
+            assert_eq!(palette.accent(), palette.accent);
+            assert_eq!(palette.json_literal(), palette.json_literal);
+            assert_eq!(palette.border(true), palette.border_focused);
+            assert_eq!(palette.border(false), palette.border);
+        }
     }
 
     #[test]

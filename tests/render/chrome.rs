@@ -142,7 +142,9 @@ fn a_broker_that_went_away_is_named_in_red_in_the_status_bar() {
         .expect("the broker is named");
     // Columns, not bytes: count the characters before it.
     let column = line[..at].chars().count() as u16;
-    let error = ktui::theme::error()
+    let error = app
+        .palette
+        .error()
         .fg
         .expect("the default theme colours errors");
     assert_ne!(error, Color::Reset);
