@@ -8,6 +8,7 @@ mod support;
 
 mod bench_smoke;
 mod broker_kafka;
+mod demo_front;
 mod feed_servers;
 mod headless_hardening;
 mod interop_kafka;

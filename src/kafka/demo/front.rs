@@ -145,7 +145,12 @@ enum Next {
     Send(Bytes),
     /// Read the mock's response to a request of this API and version.
     Relay { api_key: i16, version: i16 },
+    /// Drop the mock's answer to a request the client expects none for (acks=0).
+    Discard { correlation_id: i32 },
 }
+
+/// Requests a connection may have in flight before reading from the client waits.
+const IN_FLIGHT: usize = 128;
 
 async fn relay(client: TcpStream, mock: SocketAddr, shared: &Shared) -> anyhow::Result<()> {
     let upstream = TcpStream::connect(mock)
@@ -155,32 +160,42 @@ async fn relay(client: TcpStream, mock: SocketAddr, shared: &Shared) -> anyhow::
     let _ = upstream.set_nodelay(true);
     let (mut from_client, mut to_client) = client.into_split();
     let (mut from_mock, mut to_mock) = upstream.into_split();
-    let (next_tx, mut next_rx) = mpsc::unbounded_channel::<Next>();
+    let (next_tx, mut next_rx) = mpsc::channel::<Next>(IN_FLIGHT);
 
     let requests = async {
         while let Some(frame) = read_frame(&mut from_client).await? {
             match wire::inbound(&frame[4..], &shared.table)? {
-                Inbound::Answer(answer) => {
-                    let _ = next_tx.send(Next::Send(answer));
-                }
+                Inbound::Answer(answer) => next_tx.send(Next::Send(answer)).await?,
                 Inbound::Forward { api_key, version } => {
-                    let _ = next_tx.send(Next::Relay { api_key, version });
+                    next_tx.send(Next::Relay { api_key, version }).await?;
                     to_mock.write_all(&frame).await?;
                 }
-                Inbound::ForwardNoResponse => to_mock.write_all(&frame).await?,
+                Inbound::ForwardUnanswered { correlation_id } => {
+                    next_tx.send(Next::Discard { correlation_id }).await?;
+                    to_mock.write_all(&frame).await?;
+                }
             }
         }
         anyhow::Ok(())
     };
     let responses = async {
+        // A frame read for a `Discard` that turned out to answer the next request.
+        let mut early: Option<Bytes> = None;
         while let Some(next) = next_rx.recv().await {
             let frame = match next {
                 Next::Send(frame) => frame,
+                Next::Discard { correlation_id } => {
+                    let body = mock_frame(&mut from_mock).await?;
+                    if body.get(..4) != Some(&correlation_id.to_be_bytes()[..]) {
+                        early = Some(body);
+                    }
+                    continue;
+                }
                 Next::Relay { api_key, version } => {
-                    let frame = read_frame(&mut from_mock)
-                        .await?
-                        .ok_or_else(|| anyhow!("the mock broker closed the connection"))?;
-                    let body = Bytes::from(frame).slice(4..);
+                    let body = match early.take() {
+                        Some(body) => body,
+                        None => mock_frame(&mut from_mock).await?,
+                    };
                     wire::outbound(api_key, version, body.clone(), &shared.routes).unwrap_or_else(
                         |error| {
                             tracing::warn!(
@@ -201,6 +216,14 @@ async fn relay(client: TcpStream, mock: SocketAddr, shared: &Shared) -> anyhow::
         result = requests => result,
         result = responses => result,
     }
+}
+
+/// The mock's next response, without its length prefix.
+async fn mock_frame<R: AsyncRead + Unpin>(reader: &mut R) -> anyhow::Result<Bytes> {
+    let frame = read_frame(reader)
+        .await?
+        .ok_or_else(|| anyhow!("the mock broker closed the connection"))?;
+    Ok(Bytes::from(frame).slice(4..))
 }
 
 /// One length-prefixed frame, prefix included; `None` at a clean end of stream.

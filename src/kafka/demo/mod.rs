@@ -206,7 +206,10 @@ fn run_cluster(
             Some(at) => match ops.recv_timeout(at.saturating_duration_since(Instant::now())) {
                 Ok(op) => op,
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                    send_trickle(&producer, &mut records);
+                    // Deleted from the Topics tab: the mock only hides it, so stop.
+                    if !deleted.contains("sample") {
+                        send_trickle(&producer, &mut records);
+                    }
                     next_record = trickle.map(|mean| Instant::now() + records.pause(mean));
                     continue;
                 }

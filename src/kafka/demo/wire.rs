@@ -25,15 +25,19 @@ use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
 pub const API_VERSIONS_MAX: i16 = 4;
 /// Kafka's UNSUPPORTED_VERSION error code.
 const UNSUPPORTED_VERSION: i16 = 35;
-/// A frame larger than this closes the connection (Kafka's own limit is 100 MiB).
-pub const MAX_FRAME: usize = 256 * 1024 * 1024;
+/// A frame larger than this closes the connection (Kafka's own `socket.request.max.bytes`).
+pub const MAX_FRAME: usize = 100 * 1024 * 1024;
 
 /// Versions the mock advertises but cannot parse: its group handlers read arrays as
 /// fixed-width even in the flexible (compact) versions, so kafka-python's JoinGroup v6
 /// closes the connection. librdkafka's own client never sends these versions; the
 /// front caps each API at the newest version the mock really serves (the last
 /// non-flexible one; LeaveGroup v3 batches members, which the mock does not read).
+/// Produce v10 and Fetch v16 answers may carry leader endpoints (KIP-951) with the mock's
+/// own addresses, which would send a client past the front: capped below them.
 const CAPS: &[(ApiKey, i16)] = &[
+    (ApiKey::Produce, 9),
+    (ApiKey::Fetch, 15),
     (ApiKey::JoinGroup, 5),
     (ApiKey::SyncGroup, 3),
     (ApiKey::Heartbeat, 3),
@@ -85,8 +89,9 @@ pub enum Inbound {
     Answer(Bytes),
     /// Forward it; the mock answers with a response to read (and maybe rewrite).
     Forward { api_key: i16, version: i16 },
-    /// Forward it; no response comes (a Produce with acks=0).
-    ForwardNoResponse,
+    /// Forward it; the client expects no response (a Produce with acks=0), but the mock
+    /// answers anyway: that answer, with this correlation id, is dropped.
+    ForwardUnanswered { correlation_id: i32 },
 }
 
 /// Decides about one request frame (without its length prefix).
@@ -105,8 +110,13 @@ pub fn inbound(frame: &[u8], table: &ApiTable) -> anyhow::Result<Inbound> {
             table,
         )?));
     }
-    if api_key == ApiKey::Produce as i16 && produce_acks(frame, version)? == 0 {
-        return Ok(Inbound::ForwardNoResponse);
+    if api_key == ApiKey::Produce as i16 {
+        match produce_acks(frame, version) {
+            Ok(0) => return Ok(Inbound::ForwardUnanswered { correlation_id }),
+            Ok(_) => {}
+            // The mock will say what is wrong with it; its answer is relayed as usual.
+            Err(error) => tracing::debug!("demo front: unreadable Produce request: {error:#}"),
+        }
     }
     Ok(Inbound::Forward { api_key, version })
 }
@@ -114,7 +124,7 @@ pub fn inbound(frame: &[u8], table: &ApiTable) -> anyhow::Result<Inbound> {
 /// The `acks` of a Produce request: after the header comes the transactional id (from
 /// version 3), then acks.
 fn produce_acks(frame: &[u8], version: i16) -> anyhow::Result<i16> {
-    let mut buf = Bytes::copy_from_slice(&frame[..frame.len().min(1024)]);
+    let mut buf = frame;
     let header_version = ApiKey::Produce.request_header_version(version);
     RequestHeader::decode(&mut buf, header_version).context("Produce request header")?;
     if version >= 9 {
@@ -133,7 +143,7 @@ fn produce_acks(frame: &[u8], version: i16) -> anyhow::Result<i16> {
     Ok(buf.get_i16())
 }
 
-fn read_uvarint(buf: &mut Bytes) -> anyhow::Result<u32> {
+fn read_uvarint(buf: &mut &[u8]) -> anyhow::Result<u32> {
     let mut value = 0u32;
     for shift in (0..35).step_by(7) {
         if !buf.has_remaining() {
@@ -148,7 +158,7 @@ fn read_uvarint(buf: &mut Bytes) -> anyhow::Result<u32> {
     bail!("varint too long")
 }
 
-fn skip(buf: &mut Bytes, n: usize) -> anyhow::Result<()> {
+fn skip(buf: &mut &[u8], n: usize) -> anyhow::Result<()> {
     if buf.remaining() < n {
         bail!("request cut short");
     }
@@ -384,7 +394,7 @@ mod tests {
             let frame = request(ApiKey::Produce, version, 5, &body);
             assert_eq!(
                 inbound(&frame, &table()).unwrap(),
-                Inbound::ForwardNoResponse,
+                Inbound::ForwardUnanswered { correlation_id: 5 },
                 "v{version}"
             );
             let mut acked = body.clone();
@@ -445,10 +455,44 @@ mod tests {
     }
 
     #[test]
-    fn a_short_or_garbled_request_is_an_error_not_a_panic() {
+    fn a_short_request_is_an_error_and_a_garbled_produce_is_relayed_not_a_panic() {
         assert!(inbound(&[0, 1], &table()).is_err());
         let mut frame = request(ApiKey::Produce, 7, 5, &[]);
         frame.push(0);
-        assert!(inbound(&frame, &table()).is_err());
+        assert_eq!(
+            inbound(&frame, &table()).unwrap(),
+            Inbound::Forward {
+                api_key: 0,
+                version: 7
+            }
+        );
+    }
+
+    #[test]
+    fn acks_are_found_after_a_long_client_id() {
+        let header = RequestHeader::default()
+            .with_request_api_key(ApiKey::Produce as i16)
+            .with_request_api_version(7)
+            .with_correlation_id(9)
+            .with_client_id(Some(StrBytes::from_string("c".repeat(3000))));
+        let mut frame = BytesMut::new();
+        header.encode(&mut frame, 1).unwrap();
+        frame.put_slice(&[0xff, 0xff, 0, 0]);
+        assert_eq!(
+            inbound(&frame, &table()).unwrap(),
+            Inbound::ForwardUnanswered { correlation_id: 9 }
+        );
+    }
+
+    #[test]
+    fn produce_and_fetch_stop_below_the_versions_that_name_leader_endpoints() {
+        let key = |k: ApiKey, max| {
+            ApiVersion::default()
+                .with_api_key(k as i16)
+                .with_max_version(max)
+        };
+        let table = ApiTable::from_mock(vec![key(ApiKey::Produce, 10), key(ApiKey::Fetch, 16)]);
+        assert_eq!(table.range(ApiKey::Produce as i16), Some((0, 9)));
+        assert_eq!(table.range(ApiKey::Fetch as i16), Some((0, 15)));
     }
 }
