@@ -1,6 +1,7 @@
 //! Where ktui keeps its files, its config file and cluster profiles, and logging to a
 //! file (never to the terminal, and with secrets masked).
 
+mod check;
 pub mod file;
 pub mod kcat;
 pub mod profile;
