@@ -35,6 +35,28 @@ pub fn popup(frame: &mut Frame, area: Rect, title: &str, palette: &Palette) -> R
 }
 
 /// `1234567` → `1,234,567`.
+/// One field of a form: its label right-aligned to `width`, highlighted when focused,
+/// then the input as typed.
+pub fn form_field(
+    label: &str,
+    width: usize,
+    input: &text_input::TextInput,
+    focused: bool,
+    palette: &Palette,
+) -> ratatui::text::Line<'static> {
+    let label_style = if focused {
+        palette.key()
+    } else {
+        palette.dim()
+    };
+    let mut spans = vec![ratatui::text::Span::styled(
+        format!("{label:>width$}: "),
+        label_style,
+    )];
+    spans.extend(input.line(focused, ratatui::style::Style::new()).spans);
+    ratatui::text::Line::from(spans)
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

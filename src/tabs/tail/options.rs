@@ -2,8 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
@@ -122,17 +121,13 @@ fn describe(ids: &[i32]) -> String {
 pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect, palette: &Palette) {
     let mut lines = Vec::new();
     for (i, label) in LABELS.iter().enumerate() {
-        let focused = form.focus == i;
-        let mut spans = vec![Span::styled(
-            format!("{label:>11}: "),
-            if focused {
-                palette.key()
-            } else {
-                palette.dim()
-            },
-        )];
-        spans.extend(form.fields[i].line(focused, Style::new()).spans);
-        lines.push(Line::from(spans));
+        lines.push(crate::widgets::form_field(
+            label,
+            11,
+            &form.fields[i],
+            form.focus == i,
+            palette,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(

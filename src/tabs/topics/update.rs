@@ -251,29 +251,17 @@ impl TopicsTab {
         }
         match result {
             Ok(()) => {
-                ctx.toast(
-                    Level::Info,
-                    format!("Created topic {}", crate::text::escape_control(&name)),
-                );
                 self.create = CreateForm::default();
-                if self.dialog == Some(Dialog::Create) {
-                    self.dialog = None;
-                }
+                let said = format!("Created topic {}", crate::text::escape_control(&name));
                 self.select_when_seen = Some(name);
-                let id = ctx.request_id();
-                return vec![Command::RefreshMetadata { id }];
+                self.answered(Dialog::Create, said, ctx)
             }
             Err(error) => {
-                if self.dialog.is_none() {
-                    ctx.toast(
-                        Level::Error,
-                        format!("Create {name} refused: {}", error.code),
-                    );
-                }
+                self.refused(format!("Create {name} refused: {}", error.code), ctx);
                 self.create.status = FormStatus::Refused(error);
+                Vec::new()
             }
         }
-        Vec::new()
     }
 
     /// The answer to a delete.
@@ -289,27 +277,33 @@ impl TopicsTab {
         }
         match result {
             Ok(()) => {
-                ctx.toast(
-                    Level::Info,
-                    format!("Deleted topic {}", crate::text::escape_control(name)),
-                );
                 self.delete = DeleteForm::default();
-                if self.dialog == Some(Dialog::Delete) {
-                    self.dialog = None;
-                }
-                let id = ctx.request_id();
-                return vec![Command::RefreshMetadata { id }];
+                let said = format!("Deleted topic {}", crate::text::escape_control(name));
+                self.answered(Dialog::Delete, said, ctx)
             }
             Err(error) => {
-                if self.dialog.is_none() {
-                    ctx.toast(
-                        Level::Error,
-                        format!("Delete {name} refused: {}", error.code),
-                    );
-                }
+                self.refused(format!("Delete {name} refused: {}", error.code), ctx);
                 self.delete.status = FormStatus::Refused(error);
+                Vec::new()
             }
         }
-        Vec::new()
+    }
+
+    /// A create or delete done: say so, close its dialog if open, and refresh the list.
+    fn answered(&mut self, dialog: Dialog, said: String, ctx: &mut Ctx) -> Vec<Command> {
+        ctx.toast(Level::Info, said);
+        if self.dialog == Some(dialog) {
+            self.dialog = None;
+        }
+        vec![Command::RefreshMetadata {
+            id: ctx.request_id(),
+        }]
+    }
+
+    /// A create or delete refused: the dialog shows why when open, else a toast does.
+    fn refused(&self, said: String, ctx: &mut Ctx) {
+        if self.dialog.is_none() {
+            ctx.toast(Level::Error, said);
+        }
     }
 }

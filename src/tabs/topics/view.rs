@@ -274,17 +274,13 @@ fn render_create(frame: &mut Frame, tab: &TopicsTab, area: Rect, ticks: u64, pal
     let form = &tab.create;
     let mut lines = Vec::new();
     for (i, label) in CREATE_FIELDS.iter().enumerate() {
-        let focused = form.focus == i;
-        let mut spans = vec![Span::styled(
-            format!("{label:>12}: "),
-            if focused {
-                palette.key()
-            } else {
-                palette.dim()
-            },
-        )];
-        spans.extend(form.fields[i].line(focused, Style::new()).spans);
-        lines.push(Line::from(spans));
+        lines.push(crate::widgets::form_field(
+            label,
+            12,
+            &form.fields[i],
+            form.focus == i,
+            palette,
+        ));
     }
     lines.push(Line::styled(
         "              configs as key=value, comma separated",
