@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::support::kafka;
-use crate::support::peers::{kp, kp_end_offsets};
+use crate::support::peers::{kp, kp_end_offsets, wait_for_topic};
 use crate::support::process::RanBytes;
 use crate::support::{self, KTUI, poll_until, unique, unused_address};
 
@@ -488,6 +488,8 @@ fn interrupted_produce(signal: &str, code: i32) {
     let home = home();
     let topic = unique("hh-interrupted");
     create_topic(&address, &topic);
+    // ktui produce checks the topic first and exits 2 if the broker does not list it yet.
+    wait_for_topic(&address, &topic, true, ENDS);
     // Typed at a terminal: stdin stays open, the user presses Ctrl-C.
     let mut child = ktui(home.path(), &["-b", &address, "produce", &topic])
         .stdin(Stdio::piped())
@@ -499,6 +501,9 @@ fn interrupted_produce(signal: &str, code: i32) {
     stdin.write_all(b"one\ntwo\n").expect("write");
     stdin.flush().expect("flush");
     support::wait_until("both lines on the broker", ENDS, || {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("ktui produce ended before the signal: {status:?}");
+        }
         let end = kp_end_offsets(&address, &topic)[&0];
         if end == 2 {
             Ok(())
