@@ -295,6 +295,13 @@ impl App {
                     };
                 }
             }
+            // The Groups tab (issue 16) takes these.
+            KafkaEvent::Groups { .. }
+            | KafkaEvent::GroupDetail { .. }
+            | KafkaEvent::ResetPlanned { .. }
+            | KafkaEvent::ResetApplied { .. }
+            | KafkaEvent::GroupDeleted { .. }
+            | KafkaEvent::GroupOffsetsDeleted { .. } => {}
             KafkaEvent::TopicCreated { id, name, result } => {
                 return self.update_topics(topics::Msg::Created { id, name, result });
             }

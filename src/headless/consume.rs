@@ -34,6 +34,7 @@ pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<
         partitions: defaults.partitions,
         start: defaults.start,
         group: defaults.group,
+        read_as: None,
         exit_at_end: args.exit_at_end,
     };
     let outcome =

@@ -171,14 +171,18 @@ pub(super) fn consumer(
     spec: &TailSpec,
 ) -> Result<BaseConsumer<TailContext>, String> {
     let mut config = settings.client_config();
-    let group = spec.group.clone().unwrap_or_else(|| {
-        // Never joined, never committed: only librdkafka's assign() needs a group id.
-        format!(
-            "ktui-tail-{}-{}",
-            std::process::id(),
-            super::super::position::now_ms()
-        )
-    });
+    let group = spec
+        .group
+        .clone()
+        .or_else(|| spec.read_as.clone())
+        .unwrap_or_else(|| {
+            // Never joined, never committed: only librdkafka's assign() needs a group id.
+            format!(
+                "ktui-tail-{}-{}",
+                std::process::id(),
+                super::super::position::now_ms()
+            )
+        });
     config
         .set("group.id", &group)
         .set(
@@ -201,7 +205,7 @@ pub(super) fn consumer(
         .set("statistics.interval.ms", "1000")
         .set(
             "auto.offset.reset",
-            if spec.start == StartPosition::Beginning {
+            if spec.start == StartPosition::Beginning || spec.read_as.is_some() {
                 "earliest"
             } else {
                 "latest"

@@ -27,6 +27,10 @@ pub struct TailSpec {
     pub start: StartPosition,
     /// Consume as a member of this group (subscribe and commit) instead of assigning.
     pub group: Option<String>,
+    /// Start at this group's committed offsets and read them without joining the group or
+    /// committing ("what has this group not read yet"); partitions it never committed
+    /// start at their beginning. `start` is not used then.
+    pub read_as: Option<String>,
     /// Stop once every partition has reached its end (`consume -e`).
     pub exit_at_end: bool,
 }
@@ -38,6 +42,7 @@ impl TailSpec {
             partitions: None,
             start: StartPosition::End,
             group: None,
+            read_as: None,
             exit_at_end: false,
         }
     }

@@ -136,6 +136,11 @@ fn assignment(
     // "End" and "last N" are resolved to absolute offsets here, before assigning: left
     // to librdkafka they are resolved after "Started" is reported, and a record produced
     // in between would be skipped although the view already says live.
+    if spec.read_as.is_some() {
+        // The consumer's group.id is that group's: librdkafka fetches its committed
+        // offsets (OffsetFetch) for `Stored`, without joining it.
+        return absolute(spec, &wanted, |_| Offset::Stored);
+    }
     let starts: BTreeMap<i32, i64> = match spec.start {
         StartPosition::Beginning => return absolute(spec, &wanted, |_| Offset::Beginning),
         StartPosition::Offset(n) => return absolute(spec, &wanted, |_| Offset::Offset(n)),

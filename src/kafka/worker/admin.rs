@@ -192,6 +192,12 @@ impl Worker {
                 | Command::StopFeed { .. }
                 | Command::FeedRules { .. }
                 | Command::Connect { .. }
+                | Command::ListGroups { .. }
+                | Command::DescribeGroup { .. }
+                | Command::PlanReset { .. }
+                | Command::ApplyReset { .. }
+                | Command::DeleteGroup { .. }
+                | Command::DeleteGroupOffsets { .. }
                 | Command::Shutdown => return,
             };
             let _ = events.send(event).await;

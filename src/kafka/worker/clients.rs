@@ -54,6 +54,7 @@ impl Worker {
             });
         }
         self.clients = None;
+        self.groups = None;
         self.cluster_id = None;
         self.seen_brokers.clear();
         if let Ok(mut known) = self.known_topics.lock() {

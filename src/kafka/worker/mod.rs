@@ -19,6 +19,7 @@ use super::tail::{Flow, TailEvent, TailSpec, run_tail};
 mod admin;
 mod clients;
 mod feed;
+mod groups;
 mod produce;
 pub mod protocol;
 mod refusal;
@@ -83,6 +84,8 @@ struct Worker {
     producer: Option<FutureProducer<KtuiContext>>,
     /// Running feed bridges.
     feeds: HashMap<RequestId, crate::feed::stop::StopHandle>,
+    /// The consumer-group client, created on the first group request.
+    groups: Option<groups::Groups>,
 }
 
 /// Creates the clients (this does not touch the network) and starts the worker task.
@@ -113,6 +116,7 @@ pub fn spawn(mut options: WorkerOptions) -> WorkerHandle {
         tails: HashMap::new(),
         producer: None,
         feeds: HashMap::new(),
+        groups: None,
     };
     let task = tokio::spawn(worker.run(command_rx));
     WorkerHandle {
@@ -236,6 +240,7 @@ impl Worker {
                 }
             }
             Command::RefreshMetadata { id } => fetch.request(id, self),
+            other if groups::is_group_command(&other) => self.start_groups(other),
             other => self.start_admin(other),
         }
     }

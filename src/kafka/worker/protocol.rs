@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use crate::feed::{FeedState, SourceSpec};
 
+use super::super::groups::{GroupDetail, GroupsSnapshot, ResetPlan, ResetRequest};
 use super::super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
 use super::super::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
 use super::super::tail::{TailEvent, TailSpec};
@@ -60,6 +61,37 @@ pub enum Command {
         options: crate::feed::twitter::Options,
         change: RulesChange,
     },
+    /// Every consumer group with its state, members, topics and total lag; answered by
+    /// `KafkaEvent::Groups`. Latest wins: one listing runs at a time.
+    ListGroups {
+        id: RequestId,
+    },
+    /// One group in full (members, per-partition offsets, lag and time lag); answered by
+    /// `KafkaEvent::GroupDetail`.
+    DescribeGroup {
+        id: RequestId,
+        group: String,
+    },
+    /// Preview an offset reset; nothing is written. Answered by `KafkaEvent::ResetPlanned`.
+    PlanReset {
+        id: RequestId,
+        request: ResetRequest,
+    },
+    /// Write a previewed reset as it was previewed; answered by `KafkaEvent::ResetApplied`.
+    ApplyReset {
+        id: RequestId,
+        plan: Box<ResetPlan>,
+    },
+    DeleteGroup {
+        id: RequestId,
+        group: String,
+    },
+    /// Delete a group's committed offsets for every partition of a topic.
+    DeleteGroupOffsets {
+        id: RequestId,
+        group: String,
+        topic: String,
+    },
     /// Drop every client (tails, feeds and the producer stop) and connect to another
     /// cluster. Secrets are resolved off the worker loop; commands sent meanwhile wait.
     Connect {
@@ -113,6 +145,38 @@ pub enum KafkaEvent {
     Feed {
         id: RequestId,
         update: FeedUpdate,
+    },
+    Groups {
+        id: RequestId,
+        result: Result<GroupsSnapshot, String>,
+    },
+    GroupDetail {
+        id: RequestId,
+        group: String,
+        result: Result<Box<GroupDetail>, String>,
+    },
+    ResetPlanned {
+        id: RequestId,
+        group: String,
+        result: Result<Box<ResetPlan>, String>,
+    },
+    /// How many partitions were moved, or why nothing was.
+    ResetApplied {
+        id: RequestId,
+        group: String,
+        result: Result<usize, String>,
+    },
+    GroupDeleted {
+        id: RequestId,
+        group: String,
+        result: Result<(), String>,
+    },
+    /// How many partitions' offsets were deleted.
+    GroupOffsetsDeleted {
+        id: RequestId,
+        group: String,
+        topic: String,
+        result: Result<usize, String>,
     },
     /// The rules after a `FeedRules` change, or why it failed (the API's words).
     Rules {

@@ -15,7 +15,10 @@ impl Worker {
             Command::Produce { .. }
             | Command::CreateTopic { .. }
             | Command::DeleteTopic { .. }
-            | Command::StartFeed { .. } => true,
+            | Command::StartFeed { .. }
+            | Command::ApplyReset { .. }
+            | Command::DeleteGroup { .. }
+            | Command::DeleteGroupOffsets { .. } => true,
             Command::StartTail { spec, .. } => spec.group.is_some(),
             _ => false,
         };
@@ -85,6 +88,36 @@ pub(super) fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
         },
         Command::RefreshMetadata { id } => KafkaEvent::Metadata {
             id,
+            result: Err(reason),
+        },
+        Command::ListGroups { id } => KafkaEvent::Groups {
+            id,
+            result: Err(reason),
+        },
+        Command::DescribeGroup { id, group } => KafkaEvent::GroupDetail {
+            id,
+            group,
+            result: Err(reason),
+        },
+        Command::PlanReset { id, request } => KafkaEvent::ResetPlanned {
+            id,
+            group: request.group,
+            result: Err(reason),
+        },
+        Command::ApplyReset { id, plan } => KafkaEvent::ResetApplied {
+            id,
+            group: plan.request.group,
+            result: Err(reason),
+        },
+        Command::DeleteGroup { id, group } => KafkaEvent::GroupDeleted {
+            id,
+            group,
+            result: Err(reason),
+        },
+        Command::DeleteGroupOffsets { id, group, topic } => KafkaEvent::GroupOffsetsDeleted {
+            id,
+            group,
+            topic,
             result: Err(reason),
         },
         Command::StopTail { .. }

@@ -86,6 +86,7 @@ impl TailTab {
             partitions: self.defaults.partitions.clone(),
             start: self.defaults.start,
             group: self.defaults.group.clone(),
+            read_as: None,
             exit_at_end: false,
         }
     }

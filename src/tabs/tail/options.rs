@@ -98,6 +98,7 @@ impl OptionsForm {
             partitions,
             start,
             group,
+            read_as: None,
             exit_at_end: false,
         })
     }
