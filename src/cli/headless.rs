@@ -19,6 +19,9 @@ pub enum Headless {
         #[command(flatten)]
         more: MoreProperties,
     },
+    /// List consumer groups with their type, state, members and lag (or describe, reset,
+    /// delete them), like kafka-consumer-groups.sh.
+    Groups(super::GroupsArgs),
     /// Print records from a topic, like kcat -C.
     Consume(ConsumeArgs),
     /// Publish messages from stdin (or files), like kcat -P.
@@ -62,6 +65,7 @@ impl Headless {
             Self::Consume(args) if args.tail.group.is_some() => {
                 Some("Consuming as a group (it commits offsets)")
             }
+            Self::Groups(args) => args.writes(),
             Self::Topics { .. } | Self::Consume(_) | Self::Config { .. } => None,
         }
     }
@@ -71,6 +75,7 @@ impl Headless {
             Self::Topics { more, .. } | Self::Config { more } | Self::Feed { more, .. } => more,
             Self::Consume(args) => &mut args.more,
             Self::Produce(args) => &mut args.more,
+            Self::Groups(args) => &mut args.more,
         }
     }
 }

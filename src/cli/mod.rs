@@ -16,9 +16,11 @@ use crate::kafka::tail::TailDefaults;
 use crate::size::Bounds;
 
 mod feed;
+mod groups;
 mod headless;
 
 pub use feed::FeedOptions;
+pub use groups::{GroupsAction, GroupsArgs, ResetArgs};
 pub use headless::{ConsumeArgs, Format, Headless, MoreProperties, ProduceArgs};
 
 impl Cli {

@@ -4,6 +4,7 @@
 pub mod config;
 mod consume;
 mod feed;
+mod groups;
 mod produce;
 mod topics;
 
@@ -23,6 +24,7 @@ pub async fn run(
             topics::run(json, std::time::Duration::from_secs(timeout), settings).await
         }
         Headless::Consume(args) => consume::run(args, settings).await,
+        Headless::Groups(args) => groups::run(args, settings).await,
         Headless::Produce(args) => produce::run(args, settings).await,
         Headless::Feed { source, topic, .. } => {
             feed::run(&source, topic, feed_options, settings).await

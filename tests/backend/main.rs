@@ -10,6 +10,7 @@ mod bench_smoke;
 mod broker_kafka;
 mod demo_front;
 mod feed_servers;
+mod groups_kafka;
 mod headless_hardening;
 mod interop_kafka;
 mod produce_broker;

@@ -15,6 +15,7 @@ pub mod broker;
 pub mod compose_screen;
 pub mod fake_jetstream;
 pub mod fake_x;
+pub mod groups;
 pub mod kafka;
 pub mod peers;
 pub mod ports;

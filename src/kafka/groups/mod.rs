@@ -158,6 +158,24 @@ pub struct GroupDetail {
     pub partitions: Vec<PartitionLag>,
 }
 
+/// A time lag in words: `0` when caught up, `850 ms`, `4.2 s`, `3 min`, `2.5 h`, `3 d`;
+/// `-` when unknown.
+pub fn format_time_lag(ms: Option<i64>) -> String {
+    let Some(ms) = ms else {
+        return "-".into();
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let f = ms as f64;
+    match ms {
+        0 => "0".into(),
+        1..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.1} s", f / 1_000.0),
+        60_000..3_600_000 => format!("{:.0} min", f / 60_000.0),
+        3_600_000..86_400_000 => format!("{:.1} h", f / 3_600_000.0),
+        _ => format!("{:.1} d", f / 86_400_000.0),
+    }
+}
+
 /// `end - committed`, never negative (a committed offset past a truncated log end).
 pub fn lag_of(committed: Option<i64>, end: Option<i64>) -> Option<i64> {
     match (committed, end) {
@@ -190,6 +208,26 @@ mod tests {
             GroupKind::Share
         );
         assert_eq!(GroupKind::OffsetsOnly.to_string(), "offsets-only");
+    }
+
+    #[test]
+    fn time_lags_read_as_words() {
+        let said: Vec<String> = [
+            None,
+            Some(0),
+            Some(850),
+            Some(4_200),
+            Some(180_000),
+            Some(9_000_000),
+            Some(259_200_000),
+        ]
+        .into_iter()
+        .map(format_time_lag)
+        .collect();
+        assert_eq!(
+            said,
+            ["-", "0", "850 ms", "4.2 s", "3 min", "2.5 h", "3.0 d"]
+        );
     }
 
     #[test]
