@@ -278,24 +278,19 @@ fn both_plans(
     [ours, theirs]
 }
 
-#[test]
-fn every_reset_previews_what_kafkas_dry_run_prints_and_execute_moves_offsets() {
-    let Some(broker) = kafka::shared() else {
-        return;
-    };
-    let address = broker.address();
+/// A 3-partition topic of ten records a partition, one a minute from an hour ago (so times
+/// pick offsets), and a group that committed 4, 7 and 9. Answers (topic, group, hour ago).
+fn timed_topic_and_group(address: &str) -> (String, String, i64) {
     let topic = unique("grp-reset");
-    kp(&address, &["create-topic", &topic, "--partitions", "3"]);
-    wait_for_topic(&address, &topic, true, Duration::from_secs(30));
-    // Ten records a partition, one a minute from an hour ago, so times pick offsets.
-    let now = jiff::Timestamp::now().as_millisecond();
-    let hour_ago = now - 3_600_000;
+    kp(address, &["create-topic", &topic, "--partitions", "3"]);
+    wait_for_topic(address, &topic, true, Duration::from_secs(30));
+    let hour_ago = jiff::Timestamp::now().as_millisecond() - 3_600_000;
     for p in 0..3 {
         let records: Vec<(String, i64)> = (0..10)
             .map(|i| (format!("r{p}-{i}"), hour_ago + i * 60_000))
             .collect();
         groups_peer(
-            &address,
+            address,
             &[
                 "produce-timed",
                 &topic,
@@ -305,8 +300,17 @@ fn every_reset_previews_what_kafkas_dry_run_prints_and_execute_moves_offsets() {
         );
     }
     let group = unique("resettable");
-    commit(&address, &group, &topic, &[(0, 4), (1, 7), (2, 9)]);
+    commit(address, &group, &topic, &[(0, 4), (1, 7), (2, 9)]);
+    (topic, group, hour_ago)
+}
 
+#[test]
+fn every_reset_previews_what_kafkas_dry_run_prints() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
+    let (topic, group, hour_ago) = timed_topic_and_group(&address);
     let t0 = format!("{topic}:0,2");
     let whole = topic.clone();
     let at = jiff::Timestamp::from_millisecond(hour_ago + 5 * 60_000 - 1)
@@ -329,8 +333,7 @@ fn every_reset_previews_what_kafkas_dry_run_prints_and_execute_moves_offsets() {
         assert!(!ours.is_empty(), "{scope:?} {mode:?}");
         assert_eq!(ours, theirs, "{scope:?} {mode:?}");
     }
-
-    // Copying another group's offsets.
+    // Copying another group's offsets (Kafka's tool has no such mode).
     let source = unique("source");
     commit(&address, &source, &topic, &[(0, 1), (2, 8)]);
     let plan = ktui_json(&address, &["reset", &group, "--from-group", &source]);
@@ -341,12 +344,21 @@ fn every_reset_previews_what_kafkas_dry_run_prints_and_execute_moves_offsets() {
         .map(|r| (r["partition"].as_i64().unwrap(), r["new"].as_i64().unwrap()))
         .collect();
     assert_eq!(rows, vec![(0, 1), (2, 8)]);
-
-    // A dry run writes nothing; --execute writes exactly the plan, and a peer reads it.
+    // A dry run wrote nothing.
     assert_eq!(
         committed(&address, &group, &topic),
         BTreeMap::from([(0, 4), (1, 7), (2, 9)])
     );
+}
+
+#[test]
+fn execute_moves_exactly_the_plan_and_refusals_come_in_words() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    let address = broker.address();
+    let (topic, group, _) = timed_topic_and_group(&address);
+    let t0 = format!("{topic}:0,2");
     let moved = ktui_json(
         &address,
         &["reset", &group, "--shift-by", "-3", "--execute"],
@@ -371,14 +383,13 @@ fn every_reset_previews_what_kafkas_dry_run_prints_and_execute_moves_offsets() {
         committed(&address, &group, &topic),
         BTreeMap::from([(0, 10), (1, 4), (2, 10)])
     );
-    let theirs = oracle_describe(&address, &group);
-    assert_eq!(theirs[&1][0], "4");
+    assert_eq!(oracle_describe(&address, &group)[&1][0], "4");
 
     // Words, never a panic or a silent success, for what Kafka's tool refuses.
-    let no_commit = unique("fresh");
+    let fresh = unique("fresh");
     let shift = ktui(
         &address,
-        &["reset", &no_commit, "--topic", &whole, "--shift-by", "1"],
+        &["reset", &fresh, "--topic", &topic, "--shift-by", "1"],
     );
     assert_eq!(shift.code(), Some(1));
     assert!(
