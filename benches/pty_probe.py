@@ -4,14 +4,16 @@ person would feel it. Prints one JSON object.
 
     pty_probe.py [--cols C] [--rows R] [--ready TEXT] [--record TEXT] [--hold SECS]
                  [--probes N] [--open-key K --open-text T --close-key K] [--quit-key K]
-                 [--min-elapsed SECS]
+                 [--min-elapsed SECS] [--press K --press-ready T] [--idle SECS]
                  -- COMMAND [ARG...]
 
 - first_output_ms: spawn to the first byte on the terminal;
 - first_frame_ms: spawn to the first time READY is on screen (default: first output);
 - first_record_ms: spawn to RECORD on screen (optional);
 - latency_ms: for each probe, OPEN-KEY written to the text OPEN-TEXT drawn (p50/p99);
-- cpu_s / peak_rss_kib: the process's user+system CPU time and VmHWM before quitting.
+- cpu_s / peak_rss_kib: the process's user+system CPU time and VmHWM before quitting;
+- press_ready_ms: PRESS written (after READY) to PRESS-READY on screen;
+- idle_cpu_pct: user+system CPU over IDLE seconds after that, as % of one core.
 
 Text is matched on the output with escape sequences removed, so a styled run of cells
 still matches; the terminal is drained continuously so the UI never blocks on writing.
@@ -140,6 +142,10 @@ def main():
     parser.add_argument("--close-key", default="\\x1b")
     parser.add_argument("--quit-key", default="q")
     parser.add_argument("--min-elapsed", type=float, default=0.0)
+    parser.add_argument("--press", help="keys written once READY is shown (e.g. a tab's key)")
+    parser.add_argument("--press-ready", help="text that shows the pressed view is complete")
+    parser.add_argument("--idle", type=float, default=0.0,
+                        help="then measure CPU over this many idle seconds (idle_cpu_pct)")
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("argv", nargs="+")
@@ -157,6 +163,20 @@ def main():
     if a.record:
         seen = p.wait_for(a.record, a.timeout, since_now=False)
         out["first_record_ms"] = p.ms(seen) if seen else None
+    if a.press:
+        p.write(a.press)
+        sent = time.monotonic()
+        shown = p.wait_for(a.press_ready, a.timeout, since_now=False) if a.press_ready else None
+        out["press_ready_ms"] = round((shown - sent) * 1000, 1) if shown else None
+        out["press_ready_from_start_ms"] = p.ms(shown) if shown else None
+    if a.idle > 0:
+        p.drain(1.0)  # let the first refresh settle
+        before, _ = p.usage()
+        started = time.monotonic()
+        p.drain(a.idle)
+        after, _ = p.usage()
+        if before is not None and after is not None:
+            out["idle_cpu_pct"] = round(100 * (after - before) / (time.monotonic() - started), 2)
     p.drain(a.hold)
     latencies = []
     for _ in range(a.probes):

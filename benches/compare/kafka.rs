@@ -33,7 +33,7 @@ fn root() -> &'static Path {
 }
 
 /// The folder `.ci/kafka/fetch` fills (`$KTUI_KAFKA_HOME/libs`, default `target/kafka/libs`).
-fn libs() -> PathBuf {
+pub(crate) fn libs() -> PathBuf {
     std::env::var_os("KTUI_KAFKA_HOME")
         .map_or_else(|| root().join("target/kafka"), PathBuf::from)
         .join("libs")

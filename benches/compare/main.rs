@@ -25,6 +25,7 @@
 )]
 
 mod firehose;
+mod groups;
 mod kafka;
 mod mock;
 // Broker ports claimed across processes, shared with the tests' harness.
@@ -67,6 +68,9 @@ pub struct Options {
     pub only: Vec<String>,
     /// Records for the produce and consume rows on Apache Kafka.
     pub kafka_records: usize,
+    /// Consumer groups for the groups rows, each on its own topic of `group_partitions`.
+    pub groups: usize,
+    pub group_partitions: i32,
 }
 
 impl Options {
@@ -81,6 +85,8 @@ impl Options {
             repeat: 3,
             only: Vec::new(),
             kafka_records: KAFKA_RECORDS,
+            groups: 1_000,
+            group_partitions: 30,
         }
     }
 
@@ -96,6 +102,8 @@ impl Options {
             repeat: 1,
             only: Vec::new(),
             kafka_records: 500,
+            groups: 5,
+            group_partitions: 3,
         }
     }
 
@@ -116,6 +124,10 @@ impl Options {
                 "--probes" => options.probes = number("--probes") as usize,
                 "--repeat" => options.repeat = (number("--repeat") as usize).max(1),
                 "--kafka-records" => options.kafka_records = number("--kafka-records") as usize,
+                "--groups" => options.groups = number("--groups") as usize,
+                "--group-partitions" => {
+                    options.group_partitions = number("--group-partitions") as i32;
+                }
                 "--rates" => {
                     let list = args.next().expect("--rates needs a list like 10000,max");
                     options.rates = list
@@ -164,6 +176,9 @@ pub struct Report {
     /// On Kafka: records ktui produced (its topic's end offsets) and then consumed (the
     /// lines `ktui consume` printed), when the Kafka rows ran.
     pub kafka: Option<(u64, u64)>,
+    /// On Kafka: the bench groups `ktui groups` listed with their lag, and whether the
+    /// Groups tab showed its first table, when the groups rows ran.
+    pub groups: Option<(usize, bool)>,
     /// Apache Kafka's version, when the Kafka rows ran.
     pub kafka_version: Option<String>,
     pub table: String,
@@ -505,9 +520,14 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
     }
 
     // 5. A real broker: one Apache Kafka node, when java is installed.
-    if options.runs("kafka") {
+    if options.runs("kafka") || options.runs("groups") {
         if let Some(broker) = KafkaBroker::start() {
-            kafka_rows(&mut report, options, ktui, &broker, &rt);
+            if options.runs("kafka") {
+                kafka_rows(&mut report, options, ktui, &broker, &rt);
+            }
+            if options.runs("groups") {
+                groups::groups_rows(&mut report, options, ktui, &broker, &rt);
+            }
             report.kafka_version = Some(broker.version.clone());
         } else {
             report.rows.push(Row {

@@ -38,7 +38,14 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
             Some((n, n)),
             "on Kafka, ktui's topic ends at {n} and ktui consume read back {n} records"
         );
+        assert_eq!(
+            report.groups,
+            Some((options.groups, true)),
+            "ktui groups listed every bench group with its lag, and the Groups tab showed them"
+        );
         for scenario in [
+            "groups: first full table",
+            "kafka-consumer-groups --describe --all-groups",
             "kafka: produce",
             "kafka: consume",
             "kcat -P",

@@ -1,0 +1,204 @@
+//! Consumer groups at scale on Apache Kafka: N groups, each with committed offsets on its
+//! own topic of P partitions (1,000 × 30 = 30,000 partitions in a full run). Measured:
+//! the time to the first full table (`ktui groups --json`) beside Kafka's own
+//! `kafka-consumer-groups.sh --describe --all-groups`, and the Groups tab in a
+//! pseudo-terminal (time to its first table, then its CPU while idle and refreshing).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _};
+
+use super::kafka::{KafkaBroker, libs};
+use super::tools::{median, probe, strings, timed};
+use super::{Options, Report, Row};
+
+/// The bench's group and topic names: sorted, so the Groups tab shows the first at the top.
+fn group_name(i: usize) -> String {
+    format!("bench-group-{i:05}")
+}
+
+fn topic_name(i: usize) -> String {
+    format!("bench-grp-topic-{i:05}")
+}
+
+/// Creates the topics, writes two records to every partition, and commits offset 1 on every
+/// partition for every group (so each partition lags by one).
+fn set_up(options: &Options, broker: &KafkaBroker, rt: &tokio::runtime::Runtime) {
+    let bootstrap = broker.address.as_str();
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin client");
+    let names: Vec<String> = (0..options.groups).map(topic_name).collect();
+    for batch in names.chunks(50) {
+        let topics: Vec<NewTopic> = batch
+            .iter()
+            .map(|n| NewTopic::new(n, options.group_partitions, TopicReplication::Fixed(1)))
+            .collect();
+        let results = rt
+            .block_on(admin.create_topics(
+                &topics,
+                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(60))),
+            ))
+            .expect("create the group topics");
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+    }
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "50")
+        .create()
+        .expect("producer");
+    for name in &names {
+        for p in 0..options.group_partitions {
+            for value in ["a", "b"] {
+                let mut record = BaseRecord::<(), str>::to(name).payload(value).partition(p);
+                while let Err((_, back)) = producer.send(record) {
+                    producer.poll(Duration::from_millis(10));
+                    record = back;
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer
+        .flush(Duration::from_secs(120))
+        .expect("records written");
+    rt.block_on(async {
+        let kafka = krafka::Kafka::builder(bootstrap)
+            .connect()
+            .await
+            .expect("krafka connects");
+        let admin = &kafka.admin();
+        let partitions = options.group_partitions;
+        futures::stream::iter(0..options.groups)
+            .map(|i| async move {
+                let offsets = (0..partitions)
+                    .map(|p| (krafka::admin::TopicPartition::new(topic_name(i), p), 1));
+                let done = admin
+                    .alter_consumer_group_offsets(
+                        group_name(i),
+                        offsets,
+                        krafka::admin::AlterConsumerGroupOffsetsOptions::default(),
+                    )
+                    .await
+                    .expect("commit");
+                assert!(done.values().all(Result::is_ok), "{done:?}");
+            })
+            .buffer_unordered(32)
+            .collect::<Vec<()>>()
+            .await;
+    });
+}
+
+/// Kafka's own tool, from the broker's jars.
+fn consumer_group_command(bootstrap: &str) -> Command {
+    let mut command = Command::new("java");
+    command
+        .args(["-Xmx512m", "-cp"])
+        .arg(format!("{}/*", libs().display()))
+        .arg("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand")
+        .args([
+            "--bootstrap-server",
+            bootstrap,
+            "--describe",
+            "--all-groups",
+        ]);
+    command
+}
+
+pub(crate) fn groups_rows(
+    report: &mut Report,
+    options: &Options,
+    ktui: &Path,
+    broker: &KafkaBroker,
+    rt: &tokio::runtime::Runtime,
+) {
+    set_up(options, broker, rt);
+    let bootstrap = broker.address.as_str();
+    let scale = format!(
+        "{} groups, {} partitions",
+        options.groups,
+        options.groups * usize::try_from(options.group_partitions).unwrap_or(0)
+    );
+    // The table ktui prints must hold every group, each lagging by one a partition.
+    let listed = Command::new(ktui)
+        .args(["groups", "-b", bootstrap, "--json", "--timeout", "60"])
+        .output()
+        .expect("ktui groups");
+    let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let lagging = rows
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|g| {
+            g["group"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("bench-group-"))
+                && g["lag"] == options.group_partitions
+        })
+        .count();
+    assert_eq!(
+        lagging, options.groups,
+        "ktui groups listed every bench group"
+    );
+
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..options.repeat {
+        ours.push(timed(
+            Command::new(ktui).args(["groups", "-b", bootstrap, "--json", "--timeout", "60"]),
+            None,
+        ));
+        theirs.push(timed(&mut consumer_group_command(bootstrap), None));
+    }
+    let runs = |times: &[f64]| {
+        let list: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
+        list.join(" ")
+    };
+    let (ktui_median, peer_median) = (median(&ours), median(&theirs));
+    report.rows.push(Row {
+        scenario: format!("groups: first full table ({scale})"),
+        ktui: format!("ktui groups: {ktui_median:.2} s (runs: {} s)", runs(&ours)),
+        peer: format!(
+            "kafka-consumer-groups --describe --all-groups: {peer_median:.2} s (runs: {} s)",
+            runs(&theirs)
+        ),
+        ratio: Some(peer_median / ktui_median),
+    });
+
+    // The Groups tab, as a person opens it: key 5, the first group on screen, then idle.
+    let idle = if options.groups >= 1000 { 30.0 } else { 5.0 };
+    let result = probe(
+        &strings(&[
+            "--ready",
+            "Topics",
+            "--press",
+            "5",
+            "--press-ready",
+            &group_name(0),
+            "--idle",
+            &idle.to_string(),
+            "--timeout",
+            "120",
+        ]),
+        &strings(&[ktui.to_str().expect("path"), "-b", bootstrap]),
+        &[],
+    );
+    let field = |key: &str| result.get(key).and_then(serde_json::Value::as_f64);
+    report.rows.push(Row {
+        scenario: format!("groups: Groups tab ({scale})"),
+        ktui: format!(
+            "first table {} after 5; idle {} of a core over {idle:.0} s",
+            field("press_ready_ms").map_or_else(|| "not shown".into(), |v| format!("{v:.0} ms")),
+            field("idle_cpu_pct").map_or_else(|| "—".into(), |v| format!("{v:.1}%")),
+        ),
+        peer: "no peer TUI lists groups".into(),
+        ratio: None,
+    });
+    report.groups = Some((lagging, field("press_ready_ms").is_some()));
+}
