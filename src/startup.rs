@@ -81,7 +81,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("ktui: {what} is disabled: {reason}");
             return Ok(ExitCode::from(2));
         }
-        return headless::run(command, settings, &cli.feed_options).await;
+        return headless::run(command, settings, &cli.feed_options, demo.is_some()).await;
     }
     if let Some(demo) = demo.as_ref().filter(|d| d.fallback.is_some()) {
         notices.push((

@@ -15,8 +15,13 @@ use crate::kafka::groups::{
 };
 use crate::text::escape_control;
 
-pub async fn run(args: GroupsArgs, settings: ClientSettings) -> anyhow::Result<ExitCode> {
-    let client = GroupsClient::new(settings, Duration::from_secs(args.timeout()), false);
+/// `demo`: the cluster is the embedded demo (its limits are named as such).
+pub async fn run(
+    args: GroupsArgs,
+    settings: ClientSettings,
+    demo: bool,
+) -> anyhow::Result<ExitCode> {
+    let client = GroupsClient::new(settings, Duration::from_secs(args.timeout()), demo);
     let json = args.json();
     let outcome = match args.action {
         None => client.list().await.map(|snapshot| {

@@ -18,13 +18,14 @@ pub async fn run(
     command: Headless,
     settings: ClientSettings,
     feed_options: &crate::cli::FeedOptions,
+    demo: bool,
 ) -> anyhow::Result<ExitCode> {
     match command {
         Headless::Topics { json, timeout, .. } => {
             topics::run(json, std::time::Duration::from_secs(timeout), settings).await
         }
         Headless::Consume(args) => consume::run(args, settings).await,
-        Headless::Groups(args) => groups::run(args, settings).await,
+        Headless::Groups(args) => groups::run(args, settings, demo).await,
         Headless::Produce(args) => produce::run(args, settings).await,
         Headless::Feed { source, topic, .. } => {
             feed::run(&source, topic, feed_options, settings).await

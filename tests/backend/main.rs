@@ -9,6 +9,7 @@ mod support;
 mod bench_smoke;
 mod broker_kafka;
 mod demo_front;
+mod demo_groups;
 mod feed_servers;
 mod groups_kafka;
 mod headless_hardening;

@@ -11,7 +11,7 @@ independent clients, for ktui (and Kafka's own ConsumerGroupCommand) to look at.
     groups.py --bootstrap ADDR member GROUP TOPIC --protocol classic|consumer [--seconds S]
         a confluent-kafka member (group.protocol=consumer is KIP-848) that reads and
         commits; prints "assigned" once it owns partitions, then stays until S seconds pass
-        or it is killed.
+        or SIGTERM, and leaves the group (closes) either way.
     groups.py --bootstrap ADDR produce-timed TOPIC PARTITION JSON
         produces values with the given timestamps: JSON is a list of [value, timestamp_ms].
 
@@ -20,6 +20,7 @@ Every call gives up quickly on an unreachable broker and exits 1 with the reason
 
 import argparse
 import json
+import signal
 import sys
 import time
 
@@ -69,11 +70,13 @@ def cmd_member(args):
     def on_assign(consumer, partitions):
         assigned.extend(partitions)
 
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     consumer = Consumer(config)
     consumer.subscribe([args.topic], on_assign=on_assign)
     said = False
     end = time.time() + args.seconds
-    while time.time() < end:
+    while time.time() < end and not stop:
         consumer.poll(0.2)
         if assigned and not said:
             print("assigned", flush=True)

@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::groups::{GroupBook, Pending};
 use super::wire::{self, ApiTable, Inbound, Routes};
 
 /// The host clients are told to connect to.
@@ -42,6 +43,8 @@ impl Drop for Front {
 struct Shared {
     table: ApiTable,
     routes: Routes,
+    /// The consumer groups seen going by, for ListGroups and DescribeGroups.
+    book: GroupBook,
 }
 
 impl Front {
@@ -105,7 +108,11 @@ impl Front {
                 .0
                 .insert(i32::from(mock.port()), (host, i32::from(local.port())));
         }
-        let shared = Arc::new(Shared { table, routes });
+        let shared = Arc::new(Shared {
+            table,
+            routes,
+            book: GroupBook::default(),
+        });
         let mut accepting = Vec::new();
         for (mock, bound) in mocks.into_iter().zip(listeners) {
             for listener in bound {
@@ -122,8 +129,8 @@ impl Front {
 
 async fn accept(listener: TcpListener, mock: SocketAddr, shared: Arc<Shared>) {
     loop {
-        let client = match listener.accept().await {
-            Ok((client, _)) => client,
+        let (client, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(error) => {
                 tracing::warn!("demo front: accept failed: {error}");
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -132,7 +139,7 @@ async fn accept(listener: TcpListener, mock: SocketAddr, shared: Arc<Shared>) {
         };
         let shared = shared.clone();
         tokio::spawn(async move {
-            if let Err(error) = relay(client, mock, &shared).await {
+            if let Err(error) = relay(client, peer.ip(), mock, &shared).await {
                 tracing::debug!("demo front: connection to {mock} ended: {error:#}");
             }
         });
@@ -143,8 +150,13 @@ async fn accept(listener: TcpListener, mock: SocketAddr, shared: Arc<Shared>) {
 enum Next {
     /// Write this frame, made here.
     Send(Bytes),
-    /// Read the mock's response to a request of this API and version.
-    Relay { api_key: i16, version: i16 },
+    /// Read the mock's response to a request of this API and version (and note what it
+    /// says about a group).
+    Relay {
+        api_key: i16,
+        version: i16,
+        pending: Option<Pending>,
+    },
     /// Drop the mock's answer to a request the client expects none for (acks=0).
     Discard { correlation_id: i32 },
 }
@@ -152,7 +164,12 @@ enum Next {
 /// Requests a connection may have in flight before reading from the client waits.
 const IN_FLIGHT: usize = 128;
 
-async fn relay(client: TcpStream, mock: SocketAddr, shared: &Shared) -> anyhow::Result<()> {
+async fn relay(
+    client: TcpStream,
+    peer: std::net::IpAddr,
+    mock: SocketAddr,
+    shared: &Shared,
+) -> anyhow::Result<()> {
     let upstream = TcpStream::connect(mock)
         .await
         .with_context(|| format!("cannot reach mock broker {mock}"))?;
@@ -164,11 +181,25 @@ async fn relay(client: TcpStream, mock: SocketAddr, shared: &Shared) -> anyhow::
 
     let requests = async {
         while let Some(frame) = read_frame(&mut from_client).await? {
+            let (api_key, version) = wire::api_of(&frame[4..])?;
+            if let Some(answer) = shared.book.answer(&frame[4..], api_key, version)? {
+                next_tx.send(Next::Send(answer)).await?;
+                continue;
+            }
             match wire::inbound(&frame[4..], &shared.table)? {
                 Inbound::Answer(answer) => next_tx.send(Next::Send(answer)).await?,
                 Inbound::Forward { api_key, version } => {
-                    next_tx.send(Next::Relay { api_key, version }).await?;
-                    to_mock.write_all(&frame).await?;
+                    let (pending, rewritten) = shared.book.request(&frame, api_key, version, peer);
+                    next_tx
+                        .send(Next::Relay {
+                            api_key,
+                            version,
+                            pending,
+                        })
+                        .await?;
+                    to_mock
+                        .write_all(rewritten.as_deref().unwrap_or(&frame))
+                        .await?;
                 }
                 Inbound::ForwardUnanswered { correlation_id } => {
                     next_tx.send(Next::Discard { correlation_id }).await?;
@@ -191,11 +222,18 @@ async fn relay(client: TcpStream, mock: SocketAddr, shared: &Shared) -> anyhow::
                     }
                     continue;
                 }
-                Next::Relay { api_key, version } => {
+                Next::Relay {
+                    api_key,
+                    version,
+                    pending,
+                } => {
                     let body = match early.take() {
                         Some(body) => body,
                         None => mock_frame(&mut from_mock).await?,
                     };
+                    if let Some(pending) = pending {
+                        shared.book.response(pending, version, &body);
+                    }
                     wire::outbound(api_key, version, body.clone(), &shared.routes).unwrap_or_else(
                         |error| {
                             tracing::warn!(

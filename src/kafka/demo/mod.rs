@@ -7,6 +7,7 @@
 //! Topics tab's create and delete are routed here and done through the mock's own API.
 
 mod front;
+mod groups;
 pub mod trickle;
 pub mod wire;
 

@@ -63,6 +63,19 @@ impl ApiTable {
             })
             .collect();
         keys.push(api_versions_range());
+        // Answered by the front from what it saw (see `super::groups`).
+        for (key, max) in [
+            (ApiKey::ListGroups, super::groups::LIST_GROUPS_MAX),
+            (ApiKey::DescribeGroups, super::groups::DESCRIBE_GROUPS_MAX),
+        ] {
+            keys.retain(|k| k.api_key != key as i16);
+            keys.push(
+                ApiVersion::default()
+                    .with_api_key(key as i16)
+                    .with_min_version(0)
+                    .with_max_version(max),
+            );
+        }
         keys.sort_by_key(|k| k.api_key);
         Self(keys)
     }
@@ -92,6 +105,15 @@ pub enum Inbound {
     /// Forward it; the client expects no response (a Produce with acks=0), but the mock
     /// answers anyway: that answer, with this correlation id, is dropped.
     ForwardUnanswered { correlation_id: i32 },
+}
+
+/// A request's API key and version (the frame without its length prefix).
+pub fn api_of(frame: &[u8]) -> anyhow::Result<(i16, i16)> {
+    let mut prefix = frame;
+    if prefix.len() < 8 {
+        bail!("a request of {} bytes has no header", frame.len());
+    }
+    Ok((prefix.get_i16(), prefix.get_i16()))
 }
 
 /// Decides about one request frame (without its length prefix).
@@ -359,7 +381,8 @@ mod tests {
         frame.advance(4);
         ResponseHeader::decode(&mut frame, 0).unwrap();
         let response = ApiVersionsResponse::decode(&mut frame, 0).unwrap();
-        assert_eq!(response.api_keys.len(), 3);
+        // The mock's two, ApiVersions, and the group APIs the front answers itself.
+        assert_eq!(response.api_keys.len(), 5);
         assert!(!frame.has_remaining());
     }
 

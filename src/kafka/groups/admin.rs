@@ -432,18 +432,12 @@ impl GroupsClient {
         let admin = self.admin().await?;
         let group = &plan.request.group;
         Self::inactive(group, &self.state_of(&admin, group).await?)?;
-        let offsets = plan
+        let offsets: Vec<(TopicPartition, i64)> = plan
             .rows
             .iter()
-            .map(|r| (TopicPartition::new(r.topic.clone(), r.partition), r.new));
-        let results = admin
-            .alter_consumer_group_offsets(
-                group.clone(),
-                offsets,
-                AlterConsumerGroupOffsetsOptions::default(),
-            )
-            .await
-            .map_err(|e| self.words(&e))?;
+            .map(|r| (TopicPartition::new(r.topic.clone(), r.partition), r.new))
+            .collect();
+        let results = self.alter(&admin, group, offsets).await?;
         let mut failed: Vec<String> = results
             .iter()
             .filter_map(|(tp, r)| {
@@ -458,6 +452,47 @@ impl GroupsClient {
         } else {
             Err(failed.join("; "))
         }
+    }
+
+    /// Commits `offsets` for `group`, again (up to 5 times, backing off) for partitions
+    /// whose coordinator was moving or loading: krafka answers those per partition
+    /// instead of retrying, and a fresh cluster's offsets topic moves for a while.
+    async fn alter(
+        &self,
+        admin: &AdminClient,
+        group: &str,
+        offsets: Vec<(TopicPartition, i64)>,
+    ) -> Result<HashMap<TopicPartition, Result<(), KrafkaError>>, String> {
+        let mut left = offsets;
+        let mut done = HashMap::new();
+        for attempt in 0..5 {
+            let results = admin
+                .alter_consumer_group_offsets(
+                    group.to_string(),
+                    left.clone(),
+                    AlterConsumerGroupOffsetsOptions::default(),
+                )
+                .await
+                .map_err(|e| self.words(&e))?;
+            let retry = |r: &Result<(), KrafkaError>| {
+                matches!(
+                    r,
+                    Err(KrafkaError::Broker {
+                        code: ErrorCode::NotCoordinator
+                            | ErrorCode::CoordinatorNotAvailable
+                            | ErrorCode::CoordinatorLoadInProgress,
+                        ..
+                    })
+                )
+            };
+            left.retain(|(tp, _)| results.get(tp).is_some_and(retry));
+            done.extend(results);
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        Ok(done)
     }
 
     pub async fn delete(&self, group: &str) -> Result<(), String> {
@@ -721,18 +756,27 @@ pub(super) fn words(error: &KrafkaError, demo: bool) -> String {
             ErrorCode::UnknownTopicOrPartition => {
                 "the topic or partition does not exist".to_string()
             }
-            ErrorCode::UnsupportedVersion if demo => {
-                "the demo (mock) cluster has no consumer-group admin API".to_string()
-            }
             ErrorCode::UnsupportedVersion => "the broker does not support this request".to_string(),
+            ErrorCode::UnknownMemberId if demo => "the demo (mock) cluster refuses offset changes \
+                 for a group that has had members (UNKNOWN_MEMBER_ID); it accepts them for a \
+                 group that only committed offsets"
+                .to_string(),
             other if message.is_empty() => format!("{other:?}"),
             other => format!("{other:?}: {message}"),
         },
         KrafkaError::Network(e) => format!("cannot reach the cluster: {e}"),
         KrafkaError::Auth { message, .. } => format!("authentication failed: {message}"),
         KrafkaError::Timeout { operation } => format!("no answer in time ({operation})"),
-        KrafkaError::Protocol { message, .. } if demo => {
-            format!("the demo (mock) cluster has no consumer-group admin API ({message})")
+        KrafkaError::Protocol {
+            kind: krafka::ProtocolErrorKind::UnknownApiVersion,
+            message,
+        } => {
+            let cluster = if demo {
+                "the demo (mock) cluster"
+            } else {
+                "the cluster"
+            };
+            format!("{cluster} cannot do this: {message}")
         }
         other => other.to_string(),
     }
