@@ -8,6 +8,7 @@
 
 mod front;
 mod groups;
+mod reader;
 pub mod trickle;
 pub mod wire;
 
@@ -116,6 +117,8 @@ pub struct DemoCluster {
     admin: DemoAdmin,
     thread: Option<JoinHandle<()>>,
     front: Option<Front>,
+    /// The demo's own consumer group (with the trickle only).
+    reader: Option<reader::Reader>,
 }
 
 impl DemoCluster {
@@ -150,13 +153,22 @@ impl DemoCluster {
         if let Some(why) = &front.fallback {
             tracing::info!("demo: {why}; listening on {}", front.addresses.join(","));
         }
+        let bootstrap = front.addresses.join(",");
+        let reader = if trickle.is_some() {
+            reader::Reader::start(&bootstrap)
+                .inspect_err(|e| tracing::warn!("demo: no {} group: {e}", reader::GROUP))
+                .ok()
+        } else {
+            None
+        };
         Ok(Self {
-            bootstrap: front.addresses.join(","),
+            bootstrap,
             mock_bootstrap,
             fallback: front.fallback.clone(),
             admin,
             thread: Some(thread),
             front: Some(front),
+            reader,
         })
     }
 
@@ -172,6 +184,7 @@ impl DemoCluster {
 
 impl Drop for DemoCluster {
     fn drop(&mut self) {
+        drop(self.reader.take());
         drop(self.front.take());
         let _ = self.admin.ops.send(MockOp::Stop);
         if let Some(thread) = self.thread.take() {
