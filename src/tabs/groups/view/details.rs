@@ -158,7 +158,7 @@ impl DetailsView<'_> {
             .map(|(_, lag)| lag.unsigned_abs())
             .collect();
         let [label, chart] =
-            Layout::horizontal([Constraint::Length(18), Constraint::Min(1)]).areas(area);
+            Layout::horizontal([Constraint::Length(24), Constraint::Min(1)]).areas(area);
         let peak = samples.iter().copied().max().unwrap_or(0);
         Paragraph::new(vec![
             Line::styled("lag since launch", palette.dim()),

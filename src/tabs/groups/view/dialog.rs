@@ -126,7 +126,7 @@ fn form_lines(reset: &ResetDialog, ticks: u64, palette: &Palette) -> Vec<Line<'s
         palette,
     ));
     lines.push(Line::styled(
-        "        empty: every topic it has offsets for; or TOPIC, TOPIC:0,1 (spaces between)",
+        "        empty: all its topics · TOPIC · TOPIC:0,1 · several separated by spaces",
         palette.dim(),
     ));
     lines.push(Line::raw(""));
