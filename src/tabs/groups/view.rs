@@ -223,7 +223,7 @@ impl GroupsView<'_> {
                     Constraint::Length(11),
                     Constraint::Length(8),
                     Constraint::Length(7),
-                    Constraint::Length(14),
+                    Constraint::Fill(1),
                     Constraint::Length(10),
                     Constraint::Length(TREND),
                 ],
