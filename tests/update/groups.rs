@@ -190,6 +190,9 @@ fn details_follow_the_open_group_and_drop_stale_answers() {
     answer_detail(&mut app, second, "audit", Ok(audit_detail()));
     let details = app.groups.details.as_ref().unwrap();
     assert_eq!(details.detail().unwrap().partitions.len(), 2);
+    // Enter again on the open group changes nothing (no second request in flight).
+    assert!(describe_id(&key(&mut app, KeyCode::Enter)).is_none());
+    assert!(app.groups.details.as_ref().unwrap().detail().is_some());
     // Scrolls its partitions, not the list.
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Char('j'));

@@ -229,7 +229,12 @@ impl GroupsTab {
                 self.recompute(None);
             }
             Action::FocusDetails => {
-                if let Some(group) = self.selected_group().map(|g| g.name.clone()) {
+                let open = self.details.as_ref().map(|d| d.group.as_str());
+                if let Some(group) = self
+                    .selected_group()
+                    .map(|g| g.name.clone())
+                    .filter(|g| open != Some(g.as_str()))
+                {
                     self.details = Some(Details::new(&group));
                     commands.push(self.describe(ctx));
                 }
