@@ -16,6 +16,7 @@ pub enum Action {
     TabTail,
     TabCompose,
     TabFeed,
+    TabGroups,
     Up,
     Down,
     Top,
@@ -82,4 +83,15 @@ pub enum Action {
     AddRule,
     /// Delete the selected X filtered-stream rule (the rules popup).
     DeleteRule,
+    /// Show the Groups tab filtered to the groups that consume the selected topic.
+    GroupsOfTopic,
+    /// Open the Tail tab where the selected group's committed offsets are, without
+    /// joining the group: what it has not read yet.
+    TailAsGroup,
+    /// Preview, then apply, an offset reset of the selected group.
+    ResetOffsets,
+    /// Delete the selected group (asks to type its name).
+    DeleteGroup,
+    /// Delete the selected group's committed offsets for one topic.
+    DeleteGroupOffsets,
 }

@@ -128,6 +128,7 @@ impl App {
         self.topics.configs_topic = None;
         self.topics.configs_request = None;
         self.topics.dialog = None;
+        self.groups.reset();
         self.compose.watch = crate::tabs::compose::Watch::default();
         let feed_state = self.feed.running().then(|| {
             crate::feed::FeedState::stopped(format!("switched to cluster {}", profile.name), false)
@@ -159,6 +160,9 @@ impl App {
             }
             super::Tab::Feed => {
                 commands.extend(self.update_feed(crate::tabs::feed::Msg::Shown));
+            }
+            super::Tab::Groups => {
+                commands.extend(self.update_groups(crate::tabs::groups::Msg::Shown));
             }
             super::Tab::Topics | super::Tab::Tail => {}
         }

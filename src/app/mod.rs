@@ -8,12 +8,14 @@ use crate::keymap::{Context, Keymap};
 use crate::tabs::Ctx;
 use crate::tabs::compose::ComposeTab;
 use crate::tabs::feed::FeedTab;
+use crate::tabs::groups::{self as groups_tab, GroupsTab};
 use crate::tabs::tail::{Msg as TailMsg, TailTab};
 use crate::tabs::topics::{self, Dialog, Focus, TopicsTab};
 
 mod clusters;
 mod compose;
 mod feed;
+mod groups;
 mod help;
 mod route;
 mod run;
@@ -87,6 +89,7 @@ pub struct App {
     pub tail: TailTab,
     pub compose: ComposeTab,
     pub feed: FeedTab,
+    pub groups: GroupsTab,
     pub cluster: ClusterState,
     pub keymap: Keymap,
     pub help_open: bool,
@@ -179,6 +182,7 @@ impl App {
             tail,
             compose,
             feed,
+            groups: GroupsTab::new(),
             cluster: ClusterState::new(cluster, profiles),
             keymap,
             help_open: false,
@@ -237,8 +241,11 @@ impl App {
         for (level, text) in ctx.notices {
             self.notice(level, text);
         }
-        if let Some(topic) = ctx.open_tail {
-            commands.extend(self.open_in_tail(&topic));
+        if let Some(open) = ctx.open_tail {
+            commands.extend(self.open_tail(&open));
+        }
+        if let Some(topic) = ctx.show_groups_of {
+            commands.extend(self.show_groups_of(topic));
         }
         commands
     }
@@ -312,6 +319,15 @@ impl App {
                 Some(_) => return vec![Context::Rules],
                 None => {}
             },
+            Tab::Groups => match &self.groups.dialog {
+                Some(groups_tab::Dialog::Reset(reset)) if reset.previewing() => {
+                    return vec![Context::GroupConfirm];
+                }
+                Some(groups_tab::Dialog::Reset(_)) => return vec![Context::GroupReset],
+                Some(groups_tab::Dialog::Delete(_)) => return vec![Context::GroupConfirm],
+                None if self.groups.filter_editing => return vec![Context::Filter],
+                None => {}
+            },
             _ => {}
         }
         match self.tab {
@@ -331,6 +347,10 @@ impl App {
             }
             Tab::Compose => vec![Context::Compose, Context::Global],
             Tab::Feed => vec![Context::Feed, Context::Global],
+            Tab::Groups if self.groups.details.is_some() => {
+                vec![Context::GroupDetails, Context::Groups, Context::Global]
+            }
+            Tab::Groups => vec![Context::Groups, Context::List, Context::Global],
             Tab::Tail => vec![Context::Global],
         }
     }
@@ -339,6 +359,7 @@ impl App {
     fn list_rows(&self) -> usize {
         match self.tab {
             Tab::Tail => crate::tabs::tail::table_rows(self.size),
+            Tab::Groups => groups_tab::list_rows(self.size, self.groups.details.is_some()),
             _ => crate::tabs::topics::list_rows(self.size),
         }
     }

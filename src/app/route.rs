@@ -13,6 +13,7 @@ use crate::keymap::{Context, Key};
 use crate::loadable::Loadable;
 use crate::tabs::compose::Msg as ComposeMsg;
 use crate::tabs::feed::Msg as FeedMsg;
+use crate::tabs::groups::Msg as GroupsMsg;
 use crate::tabs::topics::{self, Dialog};
 
 impl App {
@@ -96,7 +97,22 @@ impl App {
         }
         // Configs are asked for on the tick, so scrolling fast sends at most 4 requests a
         // second, and only for the topic the cursor rests on.
-        let mut commands = Vec::new();
+        // The Groups tab paces its own refreshes, and samples lag while hidden too.
+        let mut commands = self.update_groups(GroupsMsg::Tick {
+            shown: self.tab == Tab::Groups,
+            connected: self.cluster.connection.is_connected(),
+        });
+        if self.tab == Tab::Groups
+            && (self.groups.groups.is_loading()
+                || self.groups.dialog.is_some()
+                || self
+                    .groups
+                    .details
+                    .as_ref()
+                    .is_some_and(|d| d.data.is_loading()))
+        {
+            self.dirty = true;
+        }
         if self.cluster.connection.is_connected() {
             let wanted = self.topics.selected_topic().map(|t| t.name.clone());
             if wanted.is_some() && wanted != self.topics.configs_topic {
@@ -123,6 +139,15 @@ impl App {
             } else if self.tail.filter_editing {
                 self.tail.filter_input.insert_str(text);
                 self.tail.filter_typed();
+            }
+            return;
+        }
+        if self.tab == Tab::Groups {
+            if let Some(input) = self.groups.focused_input() {
+                input.insert_str(text);
+            }
+            if self.groups.filter_editing && self.groups.dialog.is_none() {
+                self.groups.recompute(None);
             }
             return;
         }
@@ -174,6 +199,9 @@ impl App {
         if self.tab == Tab::Topics && self.topics.takes_keys() {
             return self.update_topics(topics::Msg::Key { key: &key, action });
         }
+        if self.tab == Tab::Groups && self.groups.takes_keys() {
+            return self.update_groups(GroupsMsg::Key { key: &key, action });
+        }
         match self.keymap.lookup(&self.contexts(), Key::from_event(&key)) {
             Some(action) => self.apply(action),
             None => Vec::new(),
@@ -196,12 +224,14 @@ impl App {
             Action::TabTail => return self.switch_tab(Tab::Tail),
             Action::TabCompose => return self.switch_tab(Tab::Compose),
             Action::TabFeed => return self.switch_tab(Tab::Feed),
+            Action::TabGroups => return self.switch_tab(Tab::Groups),
             other => {
                 return match self.tab {
                     Tab::Topics => self.update_topics(topics::Msg::Action(other)),
                     Tab::Tail => self.update_tail(TailMsg::Action(other)),
                     Tab::Compose => self.apply_compose(other),
                     Tab::Feed => self.update_feed(FeedMsg::Action(other)),
+                    Tab::Groups => self.update_groups(GroupsMsg::Action(other)),
                 };
             }
         }
@@ -223,10 +253,21 @@ impl App {
         if tab == Tab::Feed {
             return self.update_feed(FeedMsg::Shown);
         }
+        if tab == Tab::Groups {
+            return self.update_groups(GroupsMsg::Shown);
+        }
         Vec::new()
     }
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
+        if let Some(id) = group_answer_id(&event) {
+            // One-shot answers for the Groups tab (none after a cluster switch: the
+            // owners were cleared).
+            if self.owners.remove(&id) == Some(Tab::Groups) {
+                return self.update_groups(GroupsMsg::Answer(event));
+            }
+            return Vec::new();
+        }
         if let KafkaEvent::Metadata { id, .. }
         | KafkaEvent::TopicCreated { id, .. }
         | KafkaEvent::TopicDeleted { id, .. }
@@ -254,7 +295,7 @@ impl App {
                     Some(Tab::Compose) => self.update_compose(ComposeMsg::Watch(event)),
                     Some(Tab::Tail) => self.update_tail(TailMsg::Event(event)),
                     // A tail that was replaced or stopped.
-                    Some(Tab::Topics) | None => Vec::new(),
+                    Some(Tab::Topics | Tab::Groups) | None => Vec::new(),
                 };
             }
             KafkaEvent::Connection(connection) => {
@@ -295,7 +336,7 @@ impl App {
                     };
                 }
             }
-            // The Groups tab (issue 16) takes these.
+            // Taken above.
             KafkaEvent::Groups { .. }
             | KafkaEvent::GroupDetail { .. }
             | KafkaEvent::ResetPlanned { .. }
@@ -325,5 +366,18 @@ impl App {
             commands.extend(self.update_feed(FeedMsg::Start));
         }
         commands
+    }
+}
+
+/// The request id of a consumer-group answer.
+fn group_answer_id(event: &KafkaEvent) -> Option<crate::kafka::RequestId> {
+    match event {
+        KafkaEvent::Groups { id, .. }
+        | KafkaEvent::GroupDetail { id, .. }
+        | KafkaEvent::ResetPlanned { id, .. }
+        | KafkaEvent::ResetApplied { id, .. }
+        | KafkaEvent::GroupDeleted { id, .. }
+        | KafkaEvent::GroupOffsetsDeleted { id, .. } => Some(*id),
+        _ => None,
     }
 }

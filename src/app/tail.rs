@@ -3,13 +3,25 @@
 
 use super::{App, Effect, Tab};
 use crate::kafka::Command;
+use crate::tabs::OpenTail;
 use crate::tabs::tail::Msg;
 
 impl App {
     /// Opens the Tail tab on `topic`, replacing any running tail.
     pub fn open_in_tail(&mut self, topic: &str) -> Vec<Command> {
+        self.open_tail(&OpenTail::topic(topic))
+    }
+
+    /// Opens the Tail tab as `open` says: on its topic, from the Tail tab's start
+    /// position or, reading as a group, from that group's committed offsets (without
+    /// joining it: the Tail tab's own `--group`, which would commit, is not used then).
+    pub fn open_tail(&mut self, open: &OpenTail) -> Vec<Command> {
         self.tab = Tab::Tail;
-        let spec = self.tail.spec_for(topic);
+        let mut spec = self.tail.spec_for(&open.topic);
+        if open.read_as.is_some() {
+            spec.group = None;
+        }
+        spec.read_as.clone_from(&open.read_as);
         let mut ctx = self.ctx(Tab::Tail);
         let commands = self.tail.restart(spec, &mut ctx);
         self.absorb(ctx, commands)

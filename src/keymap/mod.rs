@@ -43,11 +43,19 @@ pub enum Context {
     History,
     /// The X filtered stream's rules (Feed `R`).
     Rules,
+    /// The Groups tab's list.
+    Groups,
+    /// The Groups tab with a group's details open.
+    GroupDetails,
+    /// The offset reset form (Groups `r`): other keys are typed.
+    GroupReset,
+    /// Typing a group's name to apply a reset or delete (Groups): other keys are typed.
+    GroupConfirm,
 }
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 21] = [
         Self::Global,
         Self::List,
         Self::Topics,
@@ -63,6 +71,10 @@ impl Context {
         Self::History,
         Self::Feed,
         Self::Rules,
+        Self::Groups,
+        Self::GroupDetails,
+        Self::GroupReset,
+        Self::GroupConfirm,
         Self::Help,
         Self::Clusters,
     ];
@@ -87,6 +99,10 @@ impl Context {
             Self::ComposeForm => "compose_form",
             Self::History => "history",
             Self::Rules => "rules",
+            Self::Groups => "groups",
+            Self::GroupDetails => "group_details",
+            Self::GroupReset => "group_reset",
+            Self::GroupConfirm => "group_confirm",
         }
     }
 
@@ -95,7 +111,12 @@ impl Context {
     pub fn types_text(self) -> bool {
         matches!(
             self,
-            Self::Filter | Self::Form | Self::Confirm | Self::ComposeForm
+            Self::Filter
+                | Self::Form
+                | Self::Confirm
+                | Self::ComposeForm
+                | Self::GroupReset
+                | Self::GroupConfirm
         )
     }
 
@@ -112,7 +133,7 @@ impl Context {
             Self::Help => "This help",
             Self::Clusters => "Cluster switcher (c)",
             Self::Compose => "Compose",
-            Self::Filter => "Typing a filter (Topics, Tail: /; other keys are typed)",
+            Self::Filter => "Typing a filter (Topics, Tail, Groups: /; other keys are typed)",
             Self::Form => {
                 "A form (create topic n, tail options o, add rule a; other keys are typed)"
             }
@@ -122,6 +143,14 @@ impl Context {
             }
             Self::History => "Compose's sent messages (Ctrl-R)",
             Self::Rules => "The X stream's rules (Feed: R)",
+            Self::Groups => "Groups",
+            Self::GroupDetails => "A group's details (Groups: Enter)",
+            Self::GroupReset => {
+                "Reset offsets (Groups: r; other keys are typed, ←/→ change the mode)"
+            }
+            Self::GroupConfirm => {
+                "Apply a reset, delete a group or its offsets (Groups: type the group's name; other keys are typed)"
+            }
         }
     }
 }

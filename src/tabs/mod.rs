@@ -7,6 +7,7 @@
 
 pub mod compose;
 pub mod feed;
+pub mod groups;
 pub mod tail;
 pub mod topics;
 
@@ -20,10 +21,17 @@ pub enum Tab {
     Tail,
     Compose,
     Feed,
+    Groups,
 }
 
 impl Tab {
-    pub const ALL: [Self; 4] = [Self::Topics, Self::Tail, Self::Compose, Self::Feed];
+    pub const ALL: [Self; 5] = [
+        Self::Topics,
+        Self::Tail,
+        Self::Compose,
+        Self::Feed,
+        Self::Groups,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -31,6 +39,7 @@ impl Tab {
             Self::Tail => "Tail",
             Self::Compose => "Compose",
             Self::Feed => "Feed",
+            Self::Groups => "Groups",
         }
     }
 
@@ -51,6 +60,33 @@ impl Tab {
     }
 }
 
+/// A topic to open in the Tail tab, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenTail {
+    pub topic: String,
+    /// Start at this group's committed offsets without joining it ("what has this group
+    /// not read yet"); `None`: the Tail tab's own start position.
+    pub read_as: Option<String>,
+}
+
+impl OpenTail {
+    /// `topic` from the Tail tab's own start position.
+    pub fn topic(topic: impl Into<String>) -> Self {
+        Self {
+            topic: topic.into(),
+            read_as: None,
+        }
+    }
+
+    /// `topic` from `group`'s committed offsets, read without joining the group.
+    pub fn as_group(topic: impl Into<String>, group: impl Into<String>) -> Self {
+        Self {
+            topic: topic.into(),
+            read_as: Some(group.into()),
+        }
+    }
+}
+
 /// What a tab's update may use and ask for. The app makes one per update and carries
 /// out what it collected.
 #[derive(Debug)]
@@ -67,7 +103,9 @@ pub struct Ctx {
     /// Work for the run loop (clipboard, files).
     pub effects: Vec<Effect>,
     /// A topic to open in the Tail tab (replacing its tail).
-    pub open_tail: Option<String>,
+    pub open_tail: Option<OpenTail>,
+    /// Show the Groups tab with the groups that consume this topic.
+    pub show_groups_of: Option<String>,
     /// Toasts to take away: those whose text starts with one of these.
     pub dismiss: Vec<String>,
     /// Start-up-like notices: toasts that stay until a key is pressed.
@@ -92,6 +130,7 @@ impl Ctx {
             toasts: Vec::new(),
             effects: Vec::new(),
             open_tail: None,
+            show_groups_of: None,
             dismiss: Vec::new(),
             notices: Vec::new(),
             ticks: 0,

@@ -55,11 +55,23 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
+        Tab::Groups => frame.render_widget(
+            tabs::groups::GroupsView {
+                tab: &app.groups,
+                connection: &app.cluster.connection,
+                ticks: app.ticks,
+                palette,
+            },
+            body,
+        ),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);
     if app.tab == Tab::Topics {
         tabs::topics::render_dialog(frame, &app.topics, body, app.ticks, palette);
+    }
+    if app.tab == Tab::Groups {
+        tabs::groups::render_dialog(frame, &app.groups, body, app.ticks, palette);
     }
     if let (Tab::Tail, Some(form)) = (app.tab, &app.tail.options) {
         tabs::tail::options::render(frame, form, body, palette);

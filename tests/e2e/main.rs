@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod failover_kafka;
 mod feed;
+mod groups;
 mod signals;
 mod tail;
 mod topics;

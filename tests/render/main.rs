@@ -24,6 +24,7 @@ mod chrome;
 mod clusters;
 mod compose;
 mod feed;
+mod groups;
 mod tail;
 mod topics;
 

@@ -42,8 +42,10 @@ fn topics_loaded_with_details_and_configs() {
     let mut app = app_sized(120, 24);
     connected(&mut app, cluster());
     let commands = app.handle(Event::Tick);
-    let Some(ktui::kafka::Command::DescribeConfigs { id, topic }) = commands.into_iter().next()
-    else {
+    let Some((id, topic)) = commands.into_iter().find_map(|c| match c {
+        ktui::kafka::Command::DescribeConfigs { id, topic } => Some((id, topic)),
+        _ => None,
+    }) else {
         panic!("configs not requested");
     };
     app.handle(Event::Kafka(KafkaEvent::Configs {

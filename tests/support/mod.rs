@@ -1,9 +1,11 @@
 //! Shared helpers for ktui's integration tests, one module a concern: `app` (App builders
-//! for the update and render layers), `worker` (driving the Kafka worker), `broker` (the
-//! mock cluster in the test's process, writing with rdkafka), `kafka` (real Apache Kafka
-//! nodes), `peers` (kafka-python, kcat, confluent-kafka, Kafka's console tools), `process`
-//! (running a command with a deadline), `tui` (the real binary in tmux), `tls`, `ports`
-//! and the fake servers; here, waiting with a deadline and the missing-tool policy.
+//! for the update and render layers), `group_fixtures` (consumer groups for them),
+//! `groups` (groups made by peers, Kafka's tool as the oracle), `worker` (driving the Kafka
+//! worker), `broker` (the mock cluster in the test's process, writing with rdkafka),
+//! `kafka` (real Apache Kafka nodes), `peers` (kafka-python, kcat, confluent-kafka,
+//! Kafka's console tools), `process` (running a command with a deadline), `tui` (the real
+//! binary in tmux), `tls`, `ports` and the fake servers; here, waiting with a deadline and
+//! the missing-tool policy.
 //!
 //! Policy for missing tools: when `CI` is set, a missing broker, peer or terminal
 //! multiplexer fails the test (it must never pass by skipping); on a developer machine the
@@ -15,6 +17,7 @@ pub mod broker;
 pub mod compose_screen;
 pub mod fake_jetstream;
 pub mod fake_x;
+pub mod group_fixtures;
 pub mod groups;
 pub mod kafka;
 pub mod peers;

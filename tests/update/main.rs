@@ -9,5 +9,6 @@ mod clusters;
 mod compose;
 mod feed;
 mod fuzz_parsers;
+mod groups;
 mod tail;
 mod topics;

@@ -81,13 +81,24 @@ impl TailView<'_> {
             (_, Some(p)) => list(p),
             _ => "all".into(),
         };
-        let mut first = vec![
-            Span::styled(escape_control(topic).into_owned(), palette.title()),
-            Span::styled(" · from ", dim),
-            Span::raw(spec.map_or_else(String::new, |s| s.start.to_string())),
-            Span::styled(" · partitions ", dim),
-            Span::raw(partitions),
-        ];
+        let from = match spec.and_then(|s| s.read_as.as_deref()) {
+            // Reading as a group: its committed offsets, without joining it.
+            Some(group) => vec![
+                Span::styled(" · from group ", dim),
+                Span::raw(escape_control(group).into_owned()),
+                Span::styled("'s committed offsets (not joining)", dim),
+            ],
+            None => vec![
+                Span::styled(" · from ", dim),
+                Span::raw(spec.map_or_else(String::new, |s| s.start.to_string())),
+            ],
+        };
+        let mut first = vec![Span::styled(
+            escape_control(topic).into_owned(),
+            palette.title(),
+        )];
+        first.extend(from);
+        first.extend([Span::styled(" · partitions ", dim), Span::raw(partitions)]);
         if let Some(group) = spec.and_then(|s| s.group.as_deref()) {
             first.push(Span::styled(" · group ", dim));
             first.push(Span::raw(escape_control(group).into_owned()));

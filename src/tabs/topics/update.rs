@@ -160,7 +160,12 @@ impl TopicsTab {
                 return vec![Command::RefreshMetadata { id }];
             }
             Action::OpenInTail => {
-                ctx.open_tail = self.selected_topic().map(|t| t.name.clone());
+                ctx.open_tail = self
+                    .selected_topic()
+                    .map(|t| crate::tabs::OpenTail::topic(&t.name));
+            }
+            Action::GroupsOfTopic => {
+                ctx.show_groups_of = self.selected_topic().map(|t| t.name.clone());
             }
             Action::ToggleInternal => {
                 self.show_internal = !self.show_internal;
@@ -174,26 +179,7 @@ impl TopicsTab {
                 self.descending = !self.descending;
                 self.recompute(None);
             }
-            Action::CreateTopic => {
-                if ctx.refuse_write("Creating topics") {
-                    return Vec::new();
-                }
-                if !matches!(self.create.status, FormStatus::Sending(_)) {
-                    self.create.status = FormStatus::Editing;
-                }
-                self.dialog = Some(Dialog::Create);
-            }
-            Action::DeleteTopic => {
-                if ctx.refuse_write("Deleting topics") {
-                    return Vec::new();
-                }
-                if let Some(name) = self.selected_topic().map(|t| t.name.clone()) {
-                    if self.delete.topic != name {
-                        self.delete = DeleteForm::for_topic(&name);
-                    }
-                    self.dialog = Some(Dialog::Delete);
-                }
-            }
+            Action::CreateTopic | Action::DeleteTopic => self.open_dialog(action, ctx),
             Action::FocusDetails => {
                 if self.selected_topic().is_some() {
                     self.focus = Focus::Details;
@@ -216,6 +202,11 @@ impl TopicsTab {
             | Action::TabTail
             | Action::TabCompose
             | Action::TabFeed
+            | Action::TabGroups
+            | Action::TailAsGroup
+            | Action::ResetOffsets
+            | Action::DeleteGroup
+            | Action::DeleteGroupOffsets
             | Action::FocusEditor
             | Action::Send
             | Action::FormatJson
@@ -236,6 +227,29 @@ impl TopicsTab {
         }
         self.scroll_into_view(list_rows(ctx.size));
         Vec::new()
+    }
+
+    /// `n` and `d`: the create and delete dialogs (refused on a read-only cluster).
+    fn open_dialog(&mut self, action: Action, ctx: &mut Ctx) {
+        if action == Action::CreateTopic {
+            if ctx.refuse_write("Creating topics") {
+                return;
+            }
+            if !matches!(self.create.status, FormStatus::Sending(_)) {
+                self.create.status = FormStatus::Editing;
+            }
+            self.dialog = Some(Dialog::Create);
+        } else {
+            if ctx.refuse_write("Deleting topics") {
+                return;
+            }
+            if let Some(name) = self.selected_topic().map(|t| t.name.clone()) {
+                if self.delete.topic != name {
+                    self.delete = DeleteForm::for_topic(&name);
+                }
+                self.dialog = Some(Dialog::Delete);
+            }
+        }
     }
 
     /// The answer to a create: close the form and refresh, or show the refusal.
