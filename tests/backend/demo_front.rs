@@ -48,3 +48,42 @@ fn acks_zero_leaves_the_connection_in_step() {
         .expect("watermarks");
     assert_eq!((low, high), (0, 20), "every acks=0 record landed");
 }
+
+/// A request that declares an absurd number of entries (here ListGroups v4's state filter
+/// claiming 2^32 - 2 of them, in a 16-byte frame) is refused: the connection closes and
+/// the front goes on serving others. Decoded with a count-trusting decoder, it asked for
+/// 128 GiB and aborted the whole process.
+#[test]
+fn a_hostile_count_closes_one_connection_not_the_front() {
+    use std::io::{Read as _, Write as _};
+    let mock = MockCluster::start();
+    let first = mock.bootstrap().split(',').next().unwrap().to_string();
+    let mut body = Vec::new();
+    body.extend(16i16.to_be_bytes()); // ListGroups
+    body.extend(4i16.to_be_bytes()); // v4: flexible
+    body.extend(1i32.to_be_bytes()); // correlation id
+    body.extend((-1i16).to_be_bytes()); // null client id
+    body.push(0); // no header tags
+    body.extend([0xff, 0xff, 0xff, 0xff, 0x0f]); // states_filter: 2^32 - 2 entries
+    let mut frame = u32::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+    frame.extend(body);
+    let mut stream = std::net::TcpStream::connect(&first).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(&frame).expect("send");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(
+        answer.is_empty(),
+        "no answer to a garbled request: {answer:?}"
+    );
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", mock.bootstrap())
+        .create()
+        .expect("consumer");
+    let metadata = consumer
+        .fetch_metadata(None, Duration::from_secs(5))
+        .expect("the front still answers");
+    assert!(!metadata.brokers().is_empty());
+}

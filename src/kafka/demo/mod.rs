@@ -9,6 +9,7 @@
 mod front;
 mod groups;
 mod reader;
+mod requests;
 pub mod trickle;
 pub mod wire;
 

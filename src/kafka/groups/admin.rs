@@ -131,7 +131,17 @@ impl GroupsClient {
                 .await
                 .map_err(|e| self.words(&e))?
         };
-        let names: Vec<String> = listings.keys().cloned().collect();
+        // Share groups keep no committed offsets (their state is per record, KIP-932):
+        // their lag is left unknown rather than asked with a fetch that fails.
+        let names: Vec<String> = listings
+            .iter()
+            .filter(|(_, l)| {
+                l.group_type
+                    .as_ref()
+                    .is_none_or(|t| !t.to_string().eq_ignore_ascii_case("share"))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         let committed = self.committed_of(&admin, &names).await;
         let mut partitions: BTreeSet<Tp> = BTreeSet::new();
         for offsets in committed.values().flatten() {
