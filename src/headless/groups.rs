@@ -184,8 +184,8 @@ fn list_table(groups: &[GroupSummary]) -> String {
         .map(|g| {
             vec![
                 escape_control(&g.name).into_owned(),
-                g.kind.to_string(),
-                g.state.clone(),
+                escape_control(g.kind.name()).into_owned(),
+                escape_control(&g.state).into_owned(),
                 g.members.to_string(),
                 or_dash(g.lag),
                 escape_control(&g.topics.join(",")).into_owned(),

@@ -61,7 +61,7 @@ fn a_groups_lag_is_shown_and_a_reset_to_earliest_moves_its_offsets() {
     let Some(broker) = kafka::shared() else {
         return;
     };
-    if !ck_available() {
+    if !crate::support::require("confluent-kafka", ck_available()) {
         return;
     }
     let address = broker.address();

@@ -458,3 +458,57 @@ fn a_group_without_topics_has_nothing_to_tail() {
     assert_eq!(app.tab, Tab::Groups);
     assert!(toasts(&app).contains("Group idle has no topic yet"));
 }
+
+#[test]
+fn the_cursor_stays_on_its_group_when_the_listing_changes_around_it() {
+    let mut app = groups_app();
+    key(&mut app, KeyCode::Char('s')); // by name: audit, billing (selected), manual
+    assert_eq!(app.groups.selected_group().unwrap().name, "billing");
+    assert_eq!(app.groups.selected, 1);
+    // A new group sorts before it: the cursor follows billing, not its old row.
+    let mut more = groups();
+    more.push(group("aardvark", "Empty", 0, &["orders"], Some(1)));
+    app.groups.apply_snapshot(listing(more), 99);
+    assert_eq!(app.groups.selected_group().unwrap().name, "billing");
+}
+
+#[test]
+fn closing_a_reset_while_it_is_applied_keeps_an_editable_form() {
+    let mut app = groups_app();
+    reset_dialog(&mut app);
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::PlanReset { id, .. }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    app.handle(Event::Kafka(KafkaEvent::ResetPlanned {
+        id: *id,
+        group: "audit".into(),
+        result: Ok(Box::new(earliest_plan("audit"))),
+    }));
+    typed(&mut app, "audit");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::ApplyReset { id, .. }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    let applying = *id;
+    key(&mut app, KeyCode::Esc); // closes while the write is in flight
+    assert!(app.groups.dialog.is_none());
+    app.handle(Event::Kafka(KafkaEvent::ResetApplied {
+        id: applying,
+        group: "audit".into(),
+        result: Ok(2),
+    }));
+    assert!(toasts(&app).contains("Reset group audit: 2 partitions moved"));
+    // `r` again: the form as typed, editable (not stuck "applying…").
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(reset_status(&app), Status::Editing);
+    let Some(Dialog::Reset(reset)) = &app.groups.dialog else {
+        panic!()
+    };
+    assert!(!reset.previewing());
+    // Enter previews again.
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Command::PlanReset { .. }]
+    ));
+}

@@ -217,24 +217,8 @@ impl GroupsClient {
     /// the lag and (with `time_lag`) how old the next unconsumed record is.
     pub async fn describe(&self, group: &str, time_lag: bool) -> Result<GroupDetail, String> {
         let admin = self.admin().await?;
-        let described = admin
-            .describe_consumer_groups([group], DescribeConsumerGroupsOptions::default())
-            .await
-            .map_err(|e| self.words(&e))?;
-        let description = match described.get(group) {
-            Some(Ok(d)) => Some(d.clone()),
-            Some(Err(KrafkaError::Broker {
-                code: ErrorCode::GroupIdNotFound,
-                ..
-            }))
-            | None => None,
-            Some(Err(e)) => return Err(self.words(e)),
-        };
-        let committed = self
-            .committed_of(&admin, &[group.to_string()])
-            .await
-            .remove(group)
-            .unwrap_or_else(|| Ok(HashMap::new()))?;
+        let description = self.description_of(&admin, group).await?;
+        let committed = self.committed_one(&admin, group).await?;
         let dead = description
             .as_ref()
             .is_none_or(|d| d.state == "Dead" && d.members.is_empty());
@@ -296,19 +280,43 @@ impl GroupsClient {
 
     /// The group's state now ("Empty", "Stable", …; "Dead" when it does not exist).
     async fn state_of(&self, admin: &AdminClient, group: &str) -> Result<String, String> {
-        let described = admin
+        Ok(self
+            .description_of(admin, group)
+            .await?
+            .map_or_else(|| "Dead".into(), |d| d.state))
+    }
+
+    /// The group's description; `None` when the coordinator does not know it.
+    async fn description_of(
+        &self,
+        admin: &AdminClient,
+        group: &str,
+    ) -> Result<Option<ConsumerGroupDescription>, String> {
+        let mut described = admin
             .describe_consumer_groups([group], DescribeConsumerGroupsOptions::default())
             .await
             .map_err(|e| self.words(&e))?;
-        match described.get(group) {
-            Some(Ok(d)) => Ok(d.state.clone()),
+        match described.remove(group) {
+            Some(Ok(d)) => Ok(Some(d)),
             Some(Err(KrafkaError::Broker {
                 code: ErrorCode::GroupIdNotFound,
                 ..
             }))
-            | None => Ok("Dead".into()),
-            Some(Err(e)) => Err(self.words(e)),
+            | None => Ok(None),
+            Some(Err(e)) => Err(self.words(&e)),
         }
+    }
+
+    /// One group's committed offsets (partitions without a commit left out).
+    async fn committed_one(
+        &self,
+        admin: &AdminClient,
+        group: &str,
+    ) -> Result<HashMap<Tp, i64>, String> {
+        self.committed_of(admin, &[group.to_string()])
+            .await
+            .remove(group)
+            .unwrap_or_else(|| Ok(HashMap::new()))
     }
 
     /// Refused, as Kafka refuses it, while the group has members.
@@ -427,12 +435,20 @@ impl GroupsClient {
             .map_err(|e| self.words(&e))?;
         let mut out = HashMap::new();
         for (tp, offset) in listed {
-            let offset =
-                offset.map_err(|e| format!("{}-{}: {}", tp.topic, tp.partition, self.words(&e)))?;
-            out.insert(
-                (tp.topic, tp.partition),
-                (offset.offset >= 0).then_some(offset.offset),
-            );
+            let offset = match offset {
+                Ok(listed) => (listed.offset >= 0).then_some(listed.offset),
+                // No record at or after a time: Kafka answers -1, which krafka reports as
+                // OFFSET_NOT_AVAILABLE; the plan falls back to the log end, as Kafka's
+                // tool does.
+                Err(KrafkaError::Broker {
+                    code: ErrorCode::OffsetNotAvailable,
+                    ..
+                }) if matches!(spec, OffsetSpec::Timestamp(_)) => None,
+                Err(e) => {
+                    return Err(format!("{}-{}: {}", tp.topic, tp.partition, self.words(&e)));
+                }
+            };
+            out.insert((tp.topic, tp.partition), offset);
         }
         Ok(out)
     }
@@ -442,6 +458,21 @@ impl GroupsClient {
         let admin = self.admin().await?;
         let group = &plan.request.group;
         Self::inactive(group, &self.state_of(&admin, group).await?)?;
+        // The plan was made against these committed offsets: if consumers moved them since
+        // (they ran and stopped again), applying it would not do what the preview said.
+        let now = self.committed_one(&admin, group).await?;
+        let moved: Vec<String> = plan
+            .rows
+            .iter()
+            .filter(|r| now.get(&(r.topic.clone(), r.partition)).copied() != r.current)
+            .map(|r| format!("{}-{}", r.topic, r.partition))
+            .collect();
+        if !moved.is_empty() {
+            return Err(format!(
+                "the committed offsets of {} moved since the preview: preview the reset again",
+                moved.join(", ")
+            ));
+        }
         let offsets: Vec<(TopicPartition, i64)> = plan
             .rows
             .iter()
@@ -531,11 +562,7 @@ impl GroupsClient {
     /// Deletes the group's committed offsets for every partition of `topic`.
     pub async fn delete_offsets(&self, group: &str, topic: &str) -> Result<usize, String> {
         let admin = self.admin().await?;
-        let committed = self
-            .committed_of(&admin, &[group.to_string()])
-            .await
-            .remove(group)
-            .unwrap_or_else(|| Ok(HashMap::new()))?;
+        let committed = self.committed_one(&admin, group).await?;
         let mut partitions: Vec<Tp> = committed
             .keys()
             .filter(|(t, _)| t == topic)

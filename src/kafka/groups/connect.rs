@@ -13,10 +13,7 @@ use super::super::client::ClientSettings;
 /// defaults for these and ignores them.
 fn tuning_only(key: &str) -> bool {
     !(key.starts_with("security.") || key.starts_with("sasl.") || key.starts_with("ssl."))
-        || matches!(
-            key,
-            "ssl.endpoint.identification.algorithm" | "ssl.cipher.suites" | "ssl.curves.list"
-        )
+        || matches!(key, "ssl.cipher.suites" | "ssl.curves.list")
 }
 
 /// A builder for `settings`' cluster, or why its security settings cannot be used.
@@ -76,6 +73,15 @@ pub fn krafka_builder(
             )),
         }
     };
+    if get("ssl.endpoint.identification.algorithm").is_some_and(|v| v.eq_ignore_ascii_case("none"))
+    {
+        return Err(
+            "the consumer-group client always checks the broker's host name against its \
+                    certificate: ssl.endpoint.identification.algorithm=none is not supported for \
+                    groups (use a certificate that names the host)"
+                .to_string(),
+        );
+    }
     let auth = match protocol.as_str() {
         "plaintext" => AuthConfig::plaintext(),
         "ssl" => AuthConfig::ssl(tls()?),
@@ -97,6 +103,7 @@ pub fn krafka_builder(
                 | "ssl.key.location"
                 | "ssl.key.password"
                 | "enable.ssl.certificate.verification"
+                | "ssl.endpoint.identification.algorithm"
         );
         if !known && !tuning_only(key) {
             return Err(format!(
@@ -160,6 +167,13 @@ mod tests {
         assert!(
             refusal(&[("ssl.keystore.location", "/k.p12")])
                 .contains("cannot use ssl.keystore.location")
+        );
+        assert!(
+            refusal(&[("ssl.endpoint.identification.algorithm", "none")]).contains("host name")
+        );
+        assert_eq!(
+            refusal(&[("ssl.endpoint.identification.algorithm", "https")]),
+            ""
         );
     }
 }

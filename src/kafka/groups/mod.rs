@@ -94,11 +94,6 @@ pub struct GroupSummary {
 }
 
 impl GroupSummary {
-    /// Members are consuming now: Kafka refuses resets and deletes then.
-    pub fn is_active(&self) -> bool {
-        !matches!(self.state.as_str(), "Empty" | "Dead" | "Unknown" | "")
-    }
-
     /// Kafka's own groups (Connect's, Schema Registry's …) start with an underscore.
     pub fn is_internal(&self) -> bool {
         self.name.starts_with('_')

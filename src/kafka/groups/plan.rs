@@ -256,7 +256,14 @@ pub fn plan_rows(
 pub fn parse_datetime(text: &str) -> Result<i64, String> {
     let text = text.trim();
     if let Ok(ms) = text.parse::<i64>() {
-        return Ok(ms);
+        // Negative values are ListOffsets' sentinels (-1 latest, -2 earliest), not times.
+        return if ms < 0 {
+            Err(format!(
+                "'{text}': a time in milliseconds since 1970 is never negative"
+            ))
+        } else {
+            Ok(ms)
+        };
     }
     if let Ok(ts) = text.parse::<jiff::Timestamp>() {
         return Ok(ts.as_millisecond());

@@ -34,7 +34,7 @@ pub async fn fill(settings: &ClientSettings, rows: &mut [PartitionLag], timeout:
     let now = super::super::position::now_ms();
     for row in rows {
         if let Some(ts) = found.get(&(row.topic.clone(), row.partition)) {
-            row.time_lag_ms = Some((now - ts).max(0));
+            row.time_lag_ms = Some(now.saturating_sub(*ts).max(0));
         }
     }
 }
@@ -70,7 +70,8 @@ fn timestamps(
     if consumer.assign(&tpl).is_err() {
         return found;
     }
-    let deadline = Instant::now() + timeout.min(Duration::from_secs(3));
+    // Bounded by the request timeout: a cold consumer's first fetch can take seconds.
+    let deadline = Instant::now() + timeout;
     while found.len() < wanted.len() && Instant::now() < deadline {
         let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) else {
             continue;

@@ -1,7 +1,7 @@
 //! Consumer-group requests, each on its own task: the group admin client (krafka) is
 //! created on first use and dropped with the cluster. Listings are serialised and the
 //! latest wins: a listing that waited behind another one that a newer request replaced is
-//! skipped (its requester only follows the newest id).
+//! not run, and answered with an error its requester ignores (it follows the newest id).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +41,9 @@ impl Worker {
             tokio::spawn(async move {
                 let _one = listing.lock().await;
                 if newest.load(Ordering::SeqCst) != id {
+                    // Answered all the same, so its requester's bookkeeping closes.
+                    let result = Err("replaced by a newer listing".to_string());
+                    let _ = events.send(KafkaEvent::Groups { id, result }).await;
                     return;
                 }
                 let result = client.list().await;

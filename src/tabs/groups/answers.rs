@@ -142,8 +142,8 @@ impl GroupsTab {
         match (said, in_dialog) {
             (Ok(said), in_dialog) => {
                 if in_dialog.is_some() {
+                    // (A reset form kept for another group stays kept.)
                     self.dialog = None;
-                    self.kept = None;
                 }
                 ctx.toast(Level::Info, said);
                 self.refresh_now(ctx)

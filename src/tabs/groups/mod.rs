@@ -180,13 +180,16 @@ impl GroupsTab {
 
     /// Takes a new listing: the table, its stale marker and the lag samples.
     pub fn apply_snapshot(&mut self, snapshot: GroupsSnapshot, tick: u64) {
+        // The selected group by name, before the new listing changes what its index means.
+        let keep = self.selected_group().map(|g| g.name.clone());
         self.history.record(
             tick,
             snapshot.groups.iter().map(|g| (g.name.as_str(), g.lag)),
+            snapshot.warnings.is_empty(),
         );
         self.groups = Loadable::Loaded(snapshot);
         self.refresh_error = None;
-        self.recompute(None);
+        self.recompute(keep.as_deref());
     }
 
     pub fn move_by(&mut self, delta: isize) {

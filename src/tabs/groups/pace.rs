@@ -106,8 +106,15 @@ pub struct LagHistory {
 
 impl LagHistory {
     /// Records one listing: each group's lag at `tick`. Groups no longer listed lose
-    /// their history (a deleted group's name may come back as another group).
-    pub fn record<'a>(&mut self, tick: u64, lags: impl Iterator<Item = (&'a str, Option<i64>)>) {
+    /// their history (a deleted group's name may come back as another group), but only
+    /// after a `complete` listing: one with a broker that did not answer leaves out the
+    /// groups it coordinates, which still exist.
+    pub fn record<'a>(
+        &mut self,
+        tick: u64,
+        lags: impl Iterator<Item = (&'a str, Option<i64>)>,
+        complete: bool,
+    ) {
         let mut seen = std::collections::HashSet::new();
         for (name, lag) in lags {
             seen.insert(name.to_string());
@@ -118,7 +125,9 @@ impl LagHistory {
             }
             ring.push_back((tick, lag));
         }
-        self.samples.retain(|name, _| seen.contains(name));
+        if complete {
+            self.samples.retain(|name, _| seen.contains(name));
+        }
     }
 
     /// The samples of `group`, oldest first.
@@ -211,13 +220,17 @@ mod tests {
             history.record(
                 tick,
                 [("a", Some(i64::try_from(tick).unwrap())), ("b", None)].into_iter(),
+                true,
             );
         }
         assert_eq!(history.of("a").count(), SAMPLES);
         assert_eq!(history.of("a").next(), Some((80, 80)));
         assert_eq!(history.last("a", 3), vec![197, 198, 199]);
         assert_eq!(history.of("b").count(), 0);
-        history.record(200, [("b", Some(1))].into_iter());
+        // A listing a broker did not answer leaves "a" out: its history stays.
+        history.record(200, [("b", Some(1))].into_iter(), false);
+        assert_eq!(history.of("a").count(), SAMPLES);
+        history.record(201, [("b", Some(1))].into_iter(), true);
         assert_eq!(history.of("a").count(), 0);
     }
 

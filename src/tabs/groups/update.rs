@@ -170,8 +170,12 @@ impl GroupsTab {
                         // Back to the form, to change it.
                         reset.preview = None;
                         reset.status = Status::Editing;
-                    } else if let Some(Dialog::Reset(reset)) = self.dialog.take() {
-                        // The form is kept for `r` on the same group.
+                    } else if let Some(Dialog::Reset(mut reset)) = self.dialog.take() {
+                        // The form is kept for `r` on the same group, as a form: a preview
+                        // being applied goes on without it, and its answer is a toast.
+                        reset.preview = None;
+                        reset.status = Status::Editing;
+                        reset.confirm = crate::widgets::text_input::TextInput::default();
                         self.kept = Some(reset);
                     }
                     return Vec::new();
