@@ -186,6 +186,15 @@ fn the_quickstart_scripts_run_unchanged_against_the_demo_at_9092() {
         "group {group} never committed past {partition}/{offset}:\n{}",
         script.output()
     );
+
+    // The Groups tab shows consumer.py's group, a member while it runs, beside the demo's
+    // own shop-dashboard group.
+    tui.send_key("5");
+    tui.wait_until(
+        "consumer.py's group and shop-dashboard in the Groups tab",
+        SHOWN,
+        |s| s.contains(&group) && s.contains("shop-dashboard") && s.contains("Stable"),
+    );
 }
 
 #[test]
