@@ -162,3 +162,64 @@ fn a_groups_lag_is_shown_and_a_reset_to_earliest_moves_its_offsets() {
         group_row(s, &group).is_some_and(|row| row.split_whitespace().any(|c| c == "10"))
     });
 }
+
+/// The last number in the group's row: its total lag.
+fn lag_on_screen(screen: &str, group: &str) -> Option<i64> {
+    group_row(screen, group)?
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter_map(|w| w.parse::<i64>().ok())
+        .next_back()
+}
+
+/// On the demo, its own group (shop-dashboard) reads in bursts while the trickle writes:
+/// the lag the Groups tab shows rises while it pauses and falls when it reads, and the
+/// trend column draws both.
+#[test]
+fn the_demo_groups_lag_rises_and_falls_on_screen() {
+    let Some(tui) = Tui::start_with(
+        &["--demo"],
+        140,
+        36,
+        crate::support::tui::TuiOptions {
+            env: &[
+                ("KTUI_DEMO_TRICKLE", "300ms"),
+                ("KTUI_DEMO_LISTEN", "127.0.0.1:0"),
+            ],
+            ..crate::support::tui::TuiOptions::default()
+        },
+    ) else {
+        return;
+    };
+    tui.wait_for("● connected", SHOWN);
+    tui.send_key("5");
+    tui.wait_for("shop-dashboard", SHOWN);
+    // One read-and-pause cycle is 20 s: watch for a rise followed by a fall.
+    let (mut peak, mut fell) = (None::<i64>, false);
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline && !fell {
+        if let Some(lag) = lag_on_screen(&tui.screen(), "shop-dashboard") {
+            if seen.last() != Some(&lag) {
+                seen.push(lag);
+            }
+            match peak {
+                Some(high) if lag < high && seen.first().is_some_and(|&first| high > first) => {
+                    fell = true;
+                }
+                Some(high) if lag <= high => {}
+                _ => peak = Some(lag),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        fell,
+        "the lag rose and then fell; seen {seen:?}\n{}",
+        tui.screen()
+    );
+    let screen = tui.screen();
+    let row = group_row(&screen, "shop-dashboard").unwrap_or_default();
+    let bars: std::collections::BTreeSet<char> =
+        row.chars().filter(|c| ('▁'..='█').contains(c)).collect();
+    assert!(bars.len() >= 2, "the trend draws the change: {row}");
+}
