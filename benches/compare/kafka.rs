@@ -1,4 +1,4 @@
-//! Apache Kafka, a real broker: one KRaft node started by `.ci/kafka/node` (the script the
+//! Apache Kafka, a real broker: KRaft nodes started by `.ci/kafka/node` (the script the
 //! tests use), with kcat and kafka-python as the peers.
 
 use super::ports::broker_port;
@@ -19,11 +19,19 @@ use super::{Options, Report};
 /// storage format before it, on a loaded machine).
 const READY: Duration = Duration::from_secs(120);
 
-/// One Kafka node on free loopback ports, storage in a temp dir; killed on drop.
+/// File descriptors a node holds besides its partitions: its jars, sockets, the metadata
+/// log and the internal topics' segments.
+const NODE_FILES: u64 = 2_000;
+
+/// A cluster of combined (broker and controller) KRaft nodes on free loopback ports, each
+/// with its storage in one temp dir; every node is killed on drop.
 pub(crate) struct KafkaBroker {
-    child: Child,
+    children: Vec<Child>,
+    /// The first node's PLAINTEXT address: clients find the others through it.
     pub(crate) address: String,
-    /// Apache Kafka's version, from the jar the node runs.
+    /// How many nodes the cluster has.
+    pub(crate) nodes: usize,
+    /// Apache Kafka's version, from the jar the nodes run.
     pub(crate) version: String,
     dir: tempfile::TempDir,
 }
@@ -61,31 +69,98 @@ fn tail(path: &Path, lines: usize) -> String {
     )
 }
 
+/// The hard limit on open files a node started from here gets (`None` where unknown). The
+/// JVM raises its soft limit to this hard one, and a node keeps one file open for each
+/// partition it hosts (its active segment's `.log`): a node that runs out stops creating
+/// the logs of new partitions, silently for the client that created them, and an internal
+/// topic created afterwards (`__consumer_offsets`) never loads.
+fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let hard = line.split_whitespace().nth(4)?;
+    if hard == "unlimited" {
+        return Some(u64::MAX);
+    }
+    hard.parse().ok()
+}
+
+/// How many nodes it takes to host `partitions` partitions within the open-file limit: one
+/// where the limit allows (or is unknown).
+pub(crate) fn nodes_for(partitions: u64) -> usize {
+    open_files_limit().map_or(1, |limit| {
+        let per_node = limit.saturating_sub(NODE_FILES).max(1);
+        usize::try_from(partitions.div_ceil(per_node))
+            .unwrap_or(1)
+            .max(1)
+    })
+}
+
+/// A cluster id for `kafka-storage format` (16 random bytes, URL-safe base64), shared by
+/// the nodes of one cluster.
+fn cluster_id() -> String {
+    use base64::Engine as _;
+    use std::hash::{BuildHasher as _, RandomState};
+    let state = RandomState::new();
+    (0u64..1_000)
+        .map(|attempt| {
+            let mut bytes = [0u8; 16];
+            for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+                chunk.copy_from_slice(&state.hash_one((attempt, i, Instant::now())).to_le_bytes());
+            }
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        })
+        .find(|id| !id.starts_with('-'))
+        .expect("an id that does not start with '-'")
+}
+
 impl KafkaBroker {
-    /// `None` when java is not installed. The jars come from `.ci/kafka/fetch` (the node
-    /// script runs it when they are missing). Panics when the node does not come up.
-    pub(crate) fn start() -> Option<Self> {
+    /// `nodes` nodes, every one a voter of the quorum (so internal topics get a replication
+    /// factor of `nodes`, at most 3). `None` when java is not installed. The jars come from
+    /// `.ci/kafka/fetch` (the node script runs it when they are missing). Panics when a node
+    /// does not come up.
+    pub(crate) fn start_nodes(nodes: usize) -> Option<Self> {
         which("java")?;
         let dir = tempfile::Builder::new()
             .prefix("ktui-bench-kafka-")
             .tempdir()
-            .expect("a dir for the Kafka node");
-        let (port, controller) = (broker_port(), broker_port());
-        let console = std::fs::File::create(dir.path().join("console.log")).expect("console log");
-        let child = Command::new("bash")
-            .arg(root().join(".ci/kafka/node"))
-            .arg("--dir")
-            .arg(dir.path().join("node"))
-            .args(["--port", &port.to_string()])
-            .args(["--controller-port", &controller.to_string()])
-            .stdin(Stdio::null())
-            .stdout(console.try_clone().expect("console log"))
-            .stderr(console)
-            .spawn()
-            .expect("run .ci/kafka/node");
+            .expect("a dir for the Kafka nodes");
+        let ports: Vec<(u16, u16)> = (0..nodes.max(1))
+            .map(|_| (broker_port(), broker_port()))
+            .collect();
+        let voters = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, controller))| format!("{}@127.0.0.1:{controller}", i + 1))
+            .collect::<Vec<_>>()
+            .join(",");
+        let id = cluster_id();
+        let children = ports
+            .iter()
+            .enumerate()
+            .map(|(i, &(port, controller))| {
+                let node = node_dir(dir.path(), i);
+                std::fs::create_dir_all(&node).expect("a dir for a Kafka node");
+                let console = std::fs::File::create(node.join("console.log")).expect("console");
+                Command::new("bash")
+                    .arg(root().join(".ci/kafka/node"))
+                    .arg("--dir")
+                    .arg(&node)
+                    .args(["--node-id", &(i + 1).to_string()])
+                    .args(["--port", &port.to_string()])
+                    .args(["--controller-port", &controller.to_string()])
+                    .args(["--voters", &voters])
+                    .env("KTUI_KAFKA_CLUSTER_ID", &id)
+                    .stdin(Stdio::null())
+                    .stdout(console.try_clone().expect("console log"))
+                    .stderr(console)
+                    .spawn()
+                    .expect("run .ci/kafka/node")
+            })
+            .collect();
         let mut broker = Self {
-            child,
-            address: format!("127.0.0.1:{port}"),
+            children,
+            address: format!("127.0.0.1:{}", ports[0].0),
+            nodes: ports.len(),
             version: String::new(),
             dir,
         };
@@ -94,7 +169,7 @@ impl KafkaBroker {
         Some(broker)
     }
 
-    /// Waits until the node answers a metadata request listing itself.
+    /// Waits until the first node answers a metadata request listing every node.
     fn wait_ready(&mut self) {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.address)
@@ -103,18 +178,20 @@ impl KafkaBroker {
             .expect("metadata client");
         let deadline = Instant::now() + READY;
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the Kafka node exited ({status}):\n{}", self.log());
+            for (i, child) in self.children.iter_mut().enumerate() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("Kafka node {} exited ({status}):\n{}", i + 1, self.log());
+                }
             }
             let answered = consumer
                 .fetch_metadata(None, Duration::from_secs(1))
-                .is_ok_and(|m| !m.brokers().is_empty());
+                .is_ok_and(|m| m.brokers().len() >= self.nodes);
             if answered {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "the Kafka node on {} did not answer within {READY:?}:\n{}",
+                "the Kafka nodes on {} did not answer within {READY:?}:\n{}",
                 self.address,
                 self.log()
             );
@@ -123,20 +200,35 @@ impl KafkaBroker {
         }
     }
 
-    /// The end of the node's console and server log (for failure messages).
-    fn log(&self) -> String {
-        format!(
-            "--- console ---\n{}\n--- server.log ---\n{}",
-            tail(&self.dir.path().join("console.log"), 15),
-            tail(&self.dir.path().join("node/server.log"), 25)
-        )
+    /// The end of every node's console and server log (for failure messages).
+    pub(crate) fn log(&self) -> String {
+        (0..self.nodes)
+            .map(|i| {
+                let node = node_dir(self.dir.path(), i);
+                format!(
+                    "--- node {} console ---\n{}\n--- node {} server.log ---\n{}",
+                    i + 1,
+                    tail(&node.join("console.log"), 15),
+                    i + 1,
+                    tail(&node.join("server.log"), 25)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
+}
+
+/// Node `i`'s folder: its console log, and the node script's `--dir`.
+fn node_dir(dir: &Path, i: usize) -> PathBuf {
+    dir.join(format!("node-{}", i + 1))
 }
 
 impl Drop for KafkaBroker {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

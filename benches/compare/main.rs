@@ -519,16 +519,30 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         });
     }
 
-    // 5. A real broker: one Apache Kafka node, when java is installed.
+    // 5. A real broker: one Apache Kafka node, when java is installed. The groups rows get
+    // a cluster of their own when their partitions need more open files than one node may
+    // hold (see `kafka::nodes_for`).
     if options.runs("kafka") || options.runs("groups") {
-        if let Some(broker) = KafkaBroker::start() {
+        let group_nodes = kafka::nodes_for(groups::partitions(options));
+        let first = if options.runs("kafka") || group_nodes == 1 {
+            1
+        } else {
+            group_nodes
+        };
+        if let Some(broker) = KafkaBroker::start_nodes(first) {
             if options.runs("kafka") {
                 kafka_rows(&mut report, options, ktui, &broker, &rt);
             }
-            if options.runs("groups") {
-                groups::groups_rows(&mut report, options, ktui, &broker, &rt);
-            }
             report.kafka_version = Some(broker.version.clone());
+            if options.runs("groups") {
+                if broker.nodes == group_nodes {
+                    groups::groups_rows(&mut report, options, ktui, &broker, &rt);
+                } else {
+                    drop(broker);
+                    let cluster = KafkaBroker::start_nodes(group_nodes).expect("java is installed");
+                    groups::groups_rows(&mut report, options, ktui, &cluster, &rt);
+                }
+            }
         } else {
             report.rows.push(Row {
                 scenario: "kafka: produce and consume".into(),
