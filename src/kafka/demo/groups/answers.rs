@@ -2,16 +2,16 @@
 
 use std::time::Instant;
 
-use anyhow::Context as _;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{
     ApiKey, DescribeGroupsResponse, GroupId, ListGroupsResponse, ResponseHeader,
 };
-use kafka_protocol::protocol::{Encodable, HeaderVersion, StrBytes};
+use kafka_protocol::protocol::{HeaderVersion, StrBytes};
 
 use super::super::requests;
+use super::super::wire;
 use super::{DESCRIBE_GROUPS_MAX, GroupBook, LIST_GROUPS_MAX};
 
 impl GroupBook {
@@ -28,7 +28,7 @@ impl GroupBook {
             let (states, types) = requests::list_groups(&h, version)?;
             let response = self.list(&states, &types);
             let reply = ResponseHeader::default().with_correlation_id(h.correlation_id);
-            return encode(
+            return wire::frame(
                 &reply,
                 ListGroupsResponse::header_version(version),
                 &response,
@@ -42,7 +42,7 @@ impl GroupBook {
             let ids = requests::describe_groups(&h)?;
             let response = self.describe(&ids);
             let reply = ResponseHeader::default().with_correlation_id(h.correlation_id);
-            return encode(
+            return wire::frame(
                 &reply,
                 DescribeGroupsResponse::header_version(version),
                 &response,
@@ -122,20 +122,4 @@ impl GroupBook {
             .collect();
         DescribeGroupsResponse::default().with_groups(described)
     }
-}
-
-/// A length-prefixed frame of `header` and `message` (a request or a response).
-fn encode<H: Encodable, M: Encodable>(
-    header: &H,
-    header_version: i16,
-    message: &M,
-    version: i16,
-) -> anyhow::Result<Bytes> {
-    let mut out = BytesMut::new();
-    out.put_u32(0);
-    header.encode(&mut out, header_version)?;
-    message.encode(&mut out, version)?;
-    let length = u32::try_from(out.len() - 4).context("frame too large")?;
-    out[..4].copy_from_slice(&length.to_be_bytes());
-    Ok(out.freeze())
 }

@@ -274,8 +274,8 @@ pub fn framed(body: &[u8]) -> Bytes {
     out.freeze()
 }
 
-/// A length-prefixed frame of `header` and `message`.
-fn frame<M: Encodable>(
+/// A length-prefixed frame of `header` and `message` (the front's own answers too).
+pub(super) fn frame<M: Encodable>(
     header: &ResponseHeader,
     header_version: i16,
     message: &M,
