@@ -2,6 +2,7 @@
 //! The blocking calls here run on `spawn_blocking` threads in the worker, or directly
 //! in headless mode.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use rdkafka::Offset;
@@ -102,56 +103,63 @@ fn fetch_snapshot_inner<C: ConsumerContext>(
     })
 }
 
-/// Asks every partition leader for the earliest and latest offsets, in two batches.
-/// Partitions whose leader does not answer keep `None`.
+/// Partitions per ListOffsets call. librdkafka matches each answer to its request by a
+/// linear search of the list, so one call over n partitions costs n² string compares:
+/// at 30,000 partitions a refresh took most of a core. Calls of this size keep it small.
+const WATERMARK_CHUNK: usize = 1_000;
+
+/// Asks every partition leader for the earliest and latest offsets, in batches of
+/// [`WATERMARK_CHUNK`] partitions, all within `timeout`. Partitions whose leader does not
+/// answer (or that the time left does not reach) keep `None`.
 fn fill_watermarks<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     topics: &mut [TopicInfo],
     timeout: Duration,
 ) {
-    let request = |offset: Offset| {
-        let mut tpl = TopicPartitionList::new();
-        for topic in topics.iter() {
-            for p in topic.partitions.iter().filter(|p| p.leader >= 0) {
-                // add_partition_offset only fails for an unrepresentable offset.
-                let _ = tpl.add_partition_offset(&topic.name, p.id, offset);
+    let led: Vec<(&str, i32)> = topics
+        .iter()
+        .flat_map(|t| {
+            t.partitions
+                .iter()
+                .filter(|p| p.leader >= 0)
+                .map(|p| (t.name.as_str(), p.id))
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + timeout;
+    let mut low: HashMap<(String, i32), i64> = HashMap::new();
+    let mut high: HashMap<(String, i32), i64> = HashMap::new();
+    'chunks: for chunk in led.chunks(WATERMARK_CHUNK) {
+        for (offset, into) in [(Offset::Beginning, &mut low), (Offset::End, &mut high)] {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                tracing::warn!("ListOffsets: out of time after {} partitions", into.len());
+                break 'chunks;
+            }
+            let mut tpl = TopicPartitionList::with_capacity(chunk.len());
+            for &(topic, partition) in chunk {
+                tpl.add_partition(topic, partition);
+            }
+            // Only fails for an offset librdkafka cannot represent.
+            let _ = tpl.set_all_offsets(offset);
+            match consumer.offsets_for_times(tpl, left) {
+                Ok(answer) => into.extend(answer.elements().iter().filter_map(|elem| {
+                    match (elem.error(), elem.offset()) {
+                        (Ok(()), Offset::Offset(n)) => {
+                            Some(((elem.topic().to_string(), elem.partition()), n))
+                        }
+                        _ => None,
+                    }
+                })),
+                Err(error) => tracing::warn!("ListOffsets failed: {error}"),
             }
         }
-        tpl
-    };
-    let low_request = request(Offset::Beginning);
-    if low_request.count() == 0 {
-        return;
     }
-    let high_request = request(Offset::End);
-    let answers = [
-        (true, consumer.offsets_for_times(low_request, timeout)),
-        (false, consumer.offsets_for_times(high_request, timeout)),
-    ];
-    for (is_low, answer) in answers {
-        let tpl = match answer {
-            Ok(tpl) => tpl,
-            Err(error) => {
-                tracing::warn!("ListOffsets failed: {error}");
-                continue;
-            }
-        };
-        for topic in topics.iter_mut() {
-            for p in &mut topic.partitions {
-                let Some(elem) = tpl.find_partition(&topic.name, p.id) else {
-                    continue;
-                };
-                if elem.error().is_err() {
-                    continue;
-                }
-                if let Offset::Offset(n) = elem.offset() {
-                    if is_low {
-                        p.low = Some(n);
-                    } else {
-                        p.high = Some(n);
-                    }
-                }
-            }
+    drop(led);
+    for topic in topics.iter_mut() {
+        for p in &mut topic.partitions {
+            let key = (topic.name.clone(), p.id);
+            p.low = low.get(&key).copied();
+            p.high = high.get(&key).copied();
         }
     }
 }
