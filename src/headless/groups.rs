@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::cli::{GroupsAction, GroupsArgs, ResetArgs};
 use crate::kafka::ClientSettings;
 use crate::kafka::groups::{
-    GroupDetail, GroupSummary, GroupsClient, ResetPlan, ResetRequest, format_time_lag,
+    GroupDetail, GroupKind, GroupSummary, GroupsClient, ResetPlan, ResetRequest, format_time_lag,
 };
 use crate::text::escape_control;
 
@@ -186,7 +186,7 @@ fn list_table(groups: &[GroupSummary]) -> String {
                 escape_control(&g.name).into_owned(),
                 escape_control(g.kind.name()).into_owned(),
                 escape_control(&g.state).into_owned(),
-                g.members.to_string(),
+                g.members.map_or_else(|| "-".into(), |n| n.to_string()),
                 or_dash(g.lag),
                 escape_control(&g.topics.join(",")).into_owned(),
             ]
@@ -247,7 +247,11 @@ fn detail_table(detail: &GroupDetail) -> String {
             "GROUP",
             "TOPIC",
             "PARTITION",
-            "CURRENT-OFFSET",
+            if detail.summary.kind == GroupKind::Share {
+                "START-OFFSET"
+            } else {
+                "CURRENT-OFFSET"
+            },
             "LOG-END-OFFSET",
             "LAG",
             "TIME-LAG",
@@ -320,7 +324,8 @@ fn detail_json(detail: &GroupDetail) -> String {
         "protocol": s.protocol,
         "lag": s.lag,
         "topics": s.topics,
-        "members": members,
+        // A share group's members are not known (not: it has none).
+        "members": if s.kind == GroupKind::Share { Value::Null } else { Value::from(members) },
         "partitions": detail.partitions,
     }))
 }

@@ -17,7 +17,7 @@ use crate::support::process::{Ran, run_with_timeout};
 use crate::support::{KTUI, unique, unused_address, wait_until};
 
 /// `ktui -b ADDR groups ARGS…`.
-fn ktui(address: &str, args: &[&str]) -> Ran {
+pub(crate) fn ktui(address: &str, args: &[&str]) -> Ran {
     run_with_timeout(
         Command::new(KTUI)
             .args(["-b", address, "groups"])
@@ -27,7 +27,7 @@ fn ktui(address: &str, args: &[&str]) -> Ran {
 }
 
 /// `ktui groups ARGS… --json`, which must succeed, parsed.
-fn ktui_json(address: &str, args: &[&str]) -> Value {
+pub(crate) fn ktui_json(address: &str, args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.push("--json");
     let ran = ktui(address, &all);
@@ -43,7 +43,12 @@ fn ktui_json(address: &str, args: &[&str]) -> Value {
 }
 
 /// A topic with `partitions` partitions, each holding `per_partition` records.
-fn filled_topic(address: &str, prefix: &str, partitions: i32, per_partition: usize) -> String {
+pub(crate) fn filled_topic(
+    address: &str,
+    prefix: &str,
+    partitions: i32,
+    per_partition: usize,
+) -> String {
     let topic = unique(prefix);
     kp(
         address,

@@ -16,5 +16,6 @@ mod headless_hardening;
 mod interop_kafka;
 mod produce_broker;
 mod security_broker;
+mod share_groups;
 mod tail_mock;
 mod worker_mock;

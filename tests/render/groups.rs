@@ -6,12 +6,12 @@ use crossterm::event::KeyCode;
 use ktui::app::App;
 use ktui::event::Event;
 use ktui::kafka::KafkaEvent;
-use ktui::kafka::groups::GroupsSnapshot;
+use ktui::kafka::groups::{GroupDetail, GroupKind, GroupSummary, GroupsSnapshot, PartitionLag};
 
 use crate::support::app::{app_sized, connected, draw, key, screen, snapshot, typed};
 use crate::support::group_fixtures::{
-    answer_detail, answer_listing, billing_detail, describe_id, earliest_plan, groups, list_id,
-    listing, on_groups_tab,
+    answer_detail, answer_listing, billing_detail, describe_id, earliest_plan, group, groups,
+    list_id, listing, on_groups_tab,
 };
 
 /// An App of `width`×`height` on the Groups tab, listing [`groups`].
@@ -203,4 +203,34 @@ fn hostile_group_names_are_escaped() {
     let text = screen(&draw(&app));
     assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'));
     assert!(text.contains("evil"), "{text}");
+}
+
+#[test]
+fn a_share_group_listed_and_opened_start_offsets_and_unknown_members() {
+    let mut app = app_sized(120, 24);
+    connected(&mut app, snapshot(&["jobs"]));
+    let workers = GroupSummary {
+        kind: GroupKind::Share,
+        members: None,
+        protocol: None,
+        ..group("workers", "Stable", 0, &["jobs"], Some(7))
+    };
+    on_groups_tab(&mut app, vec![workers.clone()]);
+    let (id, name) = describe_id(&key(&mut app, KeyCode::Enter)).unwrap();
+    let row = |partition: i32, start: i64, end: i64| PartitionLag {
+        topic: "jobs".into(),
+        partition,
+        committed: Some(start),
+        end: Some(end),
+        lag: Some(end - start),
+        time_lag_ms: Some(4_000),
+        owner: None,
+    };
+    let detail = GroupDetail {
+        summary: workers,
+        members: Vec::new(),
+        partitions: vec![row(0, 4, 9), row(1, 10, 12)],
+    };
+    answer_detail(&mut app, id, &name, Ok(detail));
+    assert_snapshot!(draw(&app).backend());
 }

@@ -23,7 +23,7 @@ pub fn group(
         kind: GroupKind::Classic,
         state: state.into(),
         protocol: (members > 0).then(|| "range".into()),
-        members,
+        members: Some(members),
         topics: topics.iter().map(|t| (*t).to_string()).collect(),
         lag,
         error: None,

@@ -512,3 +512,50 @@ fn closing_a_reset_while_it_is_applied_keeps_an_editable_form() {
         [Command::PlanReset { .. }]
     ));
 }
+
+#[test]
+fn the_details_cursor_stays_on_its_partition_when_rows_change() {
+    let mut app = groups_app();
+    let (id, _) = describe_id(&key(&mut app, KeyCode::Enter)).expect("described");
+    answer_detail(&mut app, id, "billing", Ok(billing_detail()));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('j'));
+    let details = app.groups.details.as_ref().unwrap();
+    assert_eq!(details.selected, 2);
+    // The group took up another topic that sorts first: the rows move down by one.
+    let mut moved = billing_detail();
+    let mut extra = moved.partitions[0].clone();
+    extra.topic = "audit-log".into();
+    moved.partitions.insert(0, extra);
+    let (_, commands) = ticks_until_sent(&mut app, 100).expect("refreshes");
+    let (again, _) = describe_id(&commands).expect("the open group again");
+    answer_detail(&mut app, again, "billing", Ok(moved));
+    let details = app.groups.details.as_ref().unwrap();
+    assert_eq!(details.selected, 3);
+    assert_eq!(details.selected_topic(), Some("orders"));
+    // Its partition gone, the cursor stays in the table.
+    let mut fewer = billing_detail();
+    fewer.partitions.truncate(1);
+    let commands = key(&mut app, KeyCode::Char('R'));
+    let (last, _) = describe_id(&commands).expect("the open group again");
+    answer_detail(&mut app, last, "billing", Ok(fewer));
+    assert_eq!(app.groups.details.as_ref().unwrap().selected, 0);
+}
+
+#[test]
+fn capital_r_refreshes_the_list_and_the_open_group_now() {
+    let mut app = groups_app();
+    let (id, _) = describe_id(&key(&mut app, KeyCode::Enter)).expect("described");
+    answer_detail(&mut app, id, "billing", Ok(billing_detail()));
+    // Just answered: nothing is due for seconds, but R asks for both at once.
+    assert!(app.handle(Event::Tick).iter().all(|c| !matches!(
+        c,
+        Command::ListGroups { .. } | Command::DescribeGroup { .. }
+    )));
+    let commands = key(&mut app, KeyCode::Char('R'));
+    assert!(list_id(&commands).is_some(), "{commands:?}");
+    assert!(describe_id(&commands).is_some(), "{commands:?}");
+    // With both in flight, R again asks nothing more (one request each at a time),
+    // but the next answer is followed by another request at once.
+    assert!(key(&mut app, KeyCode::Char('R')).is_empty());
+}

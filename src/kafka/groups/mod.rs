@@ -83,7 +83,8 @@ pub struct GroupSummary {
     pub state: String,
     /// The assignor (classic: the chosen strategy; consumer: the server-side assignor).
     pub protocol: Option<String>,
-    pub members: usize,
+    /// `None` where ktui cannot count them (share groups: no ShareGroupDescribe in krafka).
+    pub members: Option<usize>,
     /// Topics the group is assigned or has committed offsets for, sorted.
     pub topics: Vec<String>,
     /// Total lag over the partitions with a committed offset; `None` when unknown.

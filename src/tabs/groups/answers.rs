@@ -90,10 +90,24 @@ impl GroupsTab {
         }
         match result {
             Ok(detail) => {
+                // The cursor stays on its partition when the rows change (a topic
+                // added to or gone from the group moves the others).
+                let kept = details.detail().and_then(|d| {
+                    d.partitions
+                        .get(details.selected)
+                        .map(|p| (p.topic.clone(), p.partition))
+                });
                 let rows = detail.partitions.len();
+                details.selected = kept
+                    .and_then(|(topic, partition)| {
+                        detail
+                            .partitions
+                            .iter()
+                            .position(|p| p.topic == topic && p.partition == partition)
+                    })
+                    .unwrap_or_else(|| details.selected.min(rows.saturating_sub(1)));
                 details.data = Loadable::Loaded(detail);
                 details.refresh_error = None;
-                details.selected = details.selected.min(rows.saturating_sub(1));
             }
             Err(reason) if details.data.loaded().is_some() => {
                 details.refresh_error = Some(reason);
@@ -161,7 +175,7 @@ impl GroupsTab {
 
     /// After a write: ask for the list and the open group now, or as soon as the
     /// requests in flight are answered.
-    fn refresh_now(&mut self, ctx: &mut Ctx) -> Vec<Command> {
+    pub(super) fn refresh_now(&mut self, ctx: &mut Ctx) -> Vec<Command> {
         self.listing.hurry();
         if let Some(details) = self.details.as_mut() {
             details.pace.hurry();

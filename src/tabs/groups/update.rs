@@ -8,6 +8,7 @@ use super::pace::{HIDDEN_FLOOR_MS, SHOWN_FLOOR_MS};
 use super::{Details, GroupSort, GroupsTab, details_rows, list_rows};
 use crate::action::Action;
 use crate::effects::Level;
+use crate::kafka::groups::GroupKind;
 use crate::kafka::{Command, KafkaEvent};
 use crate::tabs::{Ctx, OpenTail};
 use crate::text::escape_control;
@@ -244,6 +245,7 @@ impl GroupsTab {
                 }
             }
             Action::FocusList | Action::Close => self.details = None,
+            Action::Refresh => commands.extend(self.refresh_now(ctx)),
             Action::TailAsGroup => self.tail_as_group(ctx),
             Action::ResetOffsets => self.open_reset(ctx),
             Action::DeleteGroup => {
@@ -273,6 +275,21 @@ impl GroupsTab {
         let Some(group) = self.current_group() else {
             return;
         };
+        let share = self
+            .all()
+            .iter()
+            .any(|g| g.name == group && g.kind == GroupKind::Share);
+        if share {
+            ctx.toast(
+                Level::Warn,
+                format!(
+                    "{} is a share group: it hands records out one at a time, with no \
+                     position of its own to tail from",
+                    escape_control(&group)
+                ),
+            );
+            return;
+        }
         match self.current_topic(&group) {
             Some(topic) => ctx.open_tail = Some(OpenTail::as_group(topic, group)),
             None => ctx.toast(

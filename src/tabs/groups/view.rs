@@ -267,7 +267,10 @@ fn group_row(group: &GroupSummary, trend: String, wide: bool, palette: &Palette)
             Style::new()
         },
     ));
-    let members = Cell::from(format!("{:>7}", group.members));
+    let members = Cell::from(format!(
+        "{:>7}",
+        group.members.map_or_else(|| "?".into(), |n| n.to_string())
+    ));
     let trend = Cell::from(Span::styled(trend, palette.accent()));
     if !wide {
         return Row::new(vec![name, state, members, lag, trend]);

@@ -21,9 +21,12 @@ use super::{
 };
 
 mod reset;
+mod share;
+
+use share::ShareOffsets;
 
 /// How many groups' offsets are fetched at once.
-const CONCURRENT_FETCHES: usize = 32;
+pub(super) const CONCURRENT_FETCHES: usize = 32;
 
 /// The group admin client of one cluster: connects on first use and keeps the connection.
 pub struct GroupsClient {
@@ -133,28 +136,36 @@ impl GroupsClient {
                 .map_err(|e| self.words(&e))?
         };
         // Share groups keep no committed offsets (their state is per record, KIP-932):
-        // their lag is left unknown rather than asked with a fetch that fails.
-        let names: Vec<String> = listings
-            .iter()
-            .filter(|(_, l)| {
-                l.group_type
-                    .as_ref()
-                    .is_none_or(|t| !t.to_string().eq_ignore_ascii_case("share"))
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        let committed = self.committed_of(&admin, &names).await;
+        // their start offsets are asked instead (see share.rs).
+        let (mut share_names, mut names) = (Vec::new(), Vec::new());
+        for (name, listing) in &listings {
+            if is_share(listing) {
+                share_names.push(name.clone());
+            } else {
+                names.push(name.clone());
+            }
+        }
+        let (committed, share_offsets) = futures::join!(
+            self.committed_of(&admin, &names),
+            self.share_offsets_of(&admin, &share_names)
+        );
         let mut partitions: BTreeSet<Tp> = BTreeSet::new();
         for offsets in committed.values().flatten() {
             partitions.extend(offsets.keys().cloned());
+        }
+        for offsets in share_offsets.values().flatten() {
+            partitions.extend(offsets.start.keys().cloned());
         }
         let ends = self.end_offsets(&admin, partitions).await;
         let groups = listings
             .into_iter()
             .map(|(name, listing)| {
                 let description = descriptions.get(&name);
-                let committed = committed.get(&name);
-                self.summarize(name, &listing, description, committed, &ends)
+                let offsets = match share_offsets.get(&name) {
+                    Some(offsets) => Some(Offsets::Share(offsets)),
+                    None => committed.get(&name).map(Offsets::Committed),
+                };
+                self.summarize(name, &listing, description, offsets.as_ref(), &ends)
             })
             .collect();
         Ok(GroupsSnapshot {
@@ -170,7 +181,7 @@ impl GroupsClient {
         name: String,
         listing: &krafka::admin::ConsumerGroupListing,
         description: Option<&Result<ConsumerGroupDescription, KrafkaError>>,
-        committed: Option<&Result<HashMap<Tp, i64>, String>>,
+        offsets: Option<&Offsets<'_>>,
         ends: &HashMap<Tp, i64>,
     ) -> GroupSummary {
         let kind = GroupKind::from_listing(
@@ -181,12 +192,13 @@ impl GroupsClient {
                 .as_deref(),
             &listing.protocol_type,
         );
+        let members = (kind != GroupKind::Share).then_some(0);
         let mut summary = GroupSummary {
             name,
             kind,
             state: listing.state.clone().unwrap_or_else(|| "Unknown".into()),
             protocol: None,
-            members: 0,
+            members,
             topics: Vec::new(),
             lag: None,
             error: None,
@@ -196,18 +208,24 @@ impl GroupsClient {
             Some(Ok(d)) => {
                 summary.state.clone_from(&d.state);
                 summary.protocol = d.assignor.clone().filter(|a| !a.is_empty());
-                summary.members = d.members.len();
+                summary.members = Some(d.members.len());
                 topics.extend(assigned(d).into_keys().map(|(t, _)| t));
             }
             Some(Err(e)) => summary.error = Some(self.words(e)),
             None => {}
         }
-        match committed {
-            Some(Ok(offsets)) => {
+        match offsets {
+            Some(Offsets::Committed(Ok(offsets))) => {
                 topics.extend(offsets.keys().map(|(t, _)| t.clone()));
                 summary.lag = total_lag(offsets, ends);
             }
-            Some(Err(e)) => summary.error = Some(e.clone()),
+            Some(Offsets::Share(Ok(offsets))) => {
+                topics.extend(offsets.start.keys().map(|(t, _)| t.clone()));
+                summary.lag = offsets.total_lag(ends);
+            }
+            Some(Offsets::Committed(Err(e)) | Offsets::Share(Err(e))) => {
+                summary.error = Some(e.clone());
+            }
             None => {}
         }
         summary.topics = topics.into_iter().collect();
@@ -224,7 +242,16 @@ impl GroupsClient {
             .as_ref()
             .is_none_or(|d| d.state == "Dead" && d.members.is_empty());
         if dead && committed.is_empty() {
-            return Err(format!("consumer group '{group}' does not exist"));
+            return match self.describe_share(&admin, group).await? {
+                Some(mut detail) => {
+                    if time_lag {
+                        super::time_lag::fill(&self.settings, &mut detail.partitions, self.timeout)
+                            .await;
+                    }
+                    Ok(detail)
+                }
+                None => Err(format!("consumer group '{group}' does not exist")),
+            };
         }
         let owners = description.as_ref().map(assigned).unwrap_or_default();
         let mut partitions: BTreeSet<Tp> = committed.keys().cloned().collect();
@@ -254,7 +281,7 @@ impl GroupsClient {
             kind: GroupKind::OffsetsOnly,
             state: "Empty".into(),
             protocol: None,
-            members: 0,
+            members: Some(0),
             topics: rows
                 .iter()
                 .map(|r| r.topic.clone())
@@ -269,7 +296,7 @@ impl GroupsClient {
             summary.kind = kind_of(d);
             summary.state.clone_from(&d.state);
             summary.protocol = d.assignor.clone().filter(|a| !a.is_empty());
-            summary.members = d.members.len();
+            summary.members = Some(d.members.len());
             members = members_of(d);
         }
         Ok(GroupDetail {
@@ -373,6 +400,19 @@ impl GroupsClient {
             Err(_) => HashMap::new(),
         }
     }
+}
+
+/// A group's offsets as fetched: committed ones, or a share group's start offsets.
+enum Offsets<'a> {
+    Committed(&'a Result<HashMap<Tp, i64>, String>),
+    Share(&'a Result<ShareOffsets, String>),
+}
+
+fn is_share(listing: &krafka::admin::ConsumerGroupListing) -> bool {
+    listing
+        .group_type
+        .as_ref()
+        .is_some_and(|t| t.to_string().eq_ignore_ascii_case("share"))
 }
 
 /// The kind of a described group.

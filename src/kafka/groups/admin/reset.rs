@@ -31,6 +31,10 @@ impl GroupsClient {
     pub async fn plan(&self, request: &ResetRequest) -> Result<ResetPlan, String> {
         let admin = self.admin().await?;
         let state = self.state_of(&admin, &request.group).await?;
+        if state == "Dead" {
+            self.not_share(&admin, &request.group, "resets the offsets of")
+                .await?;
+        }
         Self::inactive(&request.group, &state)?;
         let mut names = vec![request.group.clone()];
         if let ResetTo::FromGroup(other) = &request.to {
@@ -269,6 +273,10 @@ impl GroupsClient {
             // Kafka's tool names every partition of the topic; a group without a commit
             // there has nothing to delete, which deserves words rather than "done".
             let state = self.state_of(&admin, group).await?;
+            if state == "Dead" {
+                self.not_share(&admin, group, "deletes the offsets of")
+                    .await?;
+            }
             return Err(if state == "Dead" {
                 format!("consumer group '{group}' does not exist")
             } else {

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table, Widget, Wrap};
 
 use super::{cadence, lag_text, state_style};
-use crate::kafka::groups::{GroupDetail, MemberInfo, PartitionLag};
+use crate::kafka::groups::{GroupDetail, GroupKind, MemberInfo, PartitionLag};
 use crate::loadable::Loadable;
 use crate::tabs::groups::pace::LagHistory;
 use crate::tabs::groups::{Details, time_lag};
@@ -109,7 +109,16 @@ impl Widget for DetailsView<'_> {
         .areas(inner);
         Paragraph::new(summary_line(detail, palette)).render(summary, buf);
         self.render_chart(chart, buf);
-        render_members(&detail.members, palette, members, buf);
+        if detail.summary.kind == GroupKind::Share {
+            Paragraph::new(Line::styled(
+                "A share group: members not listed (no ShareGroupDescribe yet); START \
+                 OFFSET: where it still hands records out.",
+                palette.dim(),
+            ))
+            .render(members, buf);
+        } else {
+            render_members(&detail.members, palette, members, buf);
+        }
         render_partitions(detail, details.selected, palette, partitions, buf);
     }
 }
@@ -131,11 +140,10 @@ fn summary_line(detail: &GroupDetail, palette: &Palette) -> Line<'static> {
                 .map_or_else(|| "—".into(), |p| escape_control(p).into_owned()),
         ),
         Span::styled(" · ", dim),
-        Span::raw(format!(
-            "{} member{}",
-            detail.members.len(),
-            if detail.members.len() == 1 { "" } else { "s" }
-        )),
+        Span::raw(match s.members {
+            Some(n) => format!("{n} member{}", if n == 1 { "" } else { "s" }),
+            None => "members not known".into(),
+        }),
         Span::styled(" · lag ", dim),
         Span::raw(lag_text(s.lag)),
     ];
@@ -300,7 +308,11 @@ fn render_partitions(
     let header = Row::new(vec![
         Cell::from("TOPIC"),
         Cell::from("PART"),
-        Cell::from("   COMMITTED"),
+        Cell::from(if detail.summary.kind == GroupKind::Share {
+            "START OFFSET"
+        } else {
+            "   COMMITTED"
+        }),
         Cell::from("     LOG END"),
         Cell::from("       LAG"),
         Cell::from("TIME LAG"),
