@@ -203,7 +203,12 @@ fn describe_note(detail: &GroupDetail) {
     let group = escape_control(&detail.summary.name);
     match detail.summary.state.as_str() {
         "Empty" => {
-            super::note(&format!("Consumer group '{group}' has no active members."));
+            let kind = if detail.summary.kind == GroupKind::Share {
+                "Share"
+            } else {
+                "Consumer"
+            };
+            super::note(&format!("{kind} group '{group}' has no active members."));
         }
         "PreparingRebalance" | "CompletingRebalance" | "Assigning" | "Reconciling" => {
             super::note(&format!(

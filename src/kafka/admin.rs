@@ -38,8 +38,8 @@ pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
     }
 }
 
-/// Fetches metadata for every topic, then both watermarks of every partition in two
-/// batched ListOffsets round trips (not one request per partition).
+/// Fetches metadata for every topic, then both watermarks of every partition in batched
+/// ListOffsets calls (see [`fill_watermarks`]; not one request per partition).
 pub fn fetch_snapshot<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     timeout: Duration,
@@ -104,12 +104,18 @@ fn fetch_snapshot_inner<C: ConsumerContext>(
 }
 
 /// Partitions per ListOffsets call. librdkafka matches each answer to its request by a
-/// linear search of the list, so one call over n partitions costs n² string compares:
-/// at 30,000 partitions a refresh took most of a core. Calls of this size keep it small.
-const WATERMARK_CHUNK: usize = 1_000;
+/// linear search of the list, so one call over n partitions costs n² string compares: at
+/// 30,000 partitions in one call a refresh took most of a core. Small calls keep it small;
+/// [`WATERMARK_CALLS`] of them run at once so that many round trips still end quickly.
+const WATERMARK_CHUNK: usize = 200;
+/// ListOffsets calls in flight at once.
+const WATERMARK_CALLS: usize = 8;
 
-/// Asks every partition leader for the earliest and latest offsets, in batches of
-/// [`WATERMARK_CHUNK`] partitions, all within `timeout`. Partitions whose leader does not
+/// One end's offsets, by (topic, partition).
+type Ends = HashMap<(String, i32), i64>;
+
+/// Asks every partition leader for the earliest and latest offsets, in calls of
+/// [`WATERMARK_CHUNK`] partitions, within about `timeout`. Partitions whose leader does not
 /// answer (or that the time left does not reach) keep `None`.
 fn fill_watermarks<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
@@ -125,41 +131,77 @@ fn fill_watermarks<C: ConsumerContext>(
                 .map(|p| (t.name.as_str(), p.id))
         })
         .collect();
+    let chunks: Vec<&[(&str, i32)]> = led.chunks(WATERMARK_CHUNK).collect();
     let deadline = std::time::Instant::now() + timeout;
-    let mut low: HashMap<(String, i32), i64> = HashMap::new();
-    let mut high: HashMap<(String, i32), i64> = HashMap::new();
-    'chunks: for chunk in led.chunks(WATERMARK_CHUNK) {
-        for (offset, into) in [(Offset::Beginning, &mut low), (Offset::End, &mut high)] {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                tracing::warn!("ListOffsets: out of time after {} partitions", into.len());
-                break 'chunks;
-            }
-            let mut tpl = TopicPartitionList::with_capacity(chunk.len());
-            for &(topic, partition) in chunk {
-                tpl.add_partition(topic, partition);
-            }
-            // Only fails for an offset librdkafka cannot represent.
-            let _ = tpl.set_all_offsets(offset);
-            match consumer.offsets_for_times(tpl, left) {
-                Ok(answer) => into.extend(answer.elements().iter().filter_map(|elem| {
-                    match (elem.error(), elem.offset()) {
-                        (Ok(()), Offset::Offset(n)) => {
-                            Some(((elem.topic().to_string(), elem.partition()), n))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (mut low, mut high) = (Ends::new(), Ends::new());
+    std::thread::scope(|scope| {
+        let callers: Vec<_> = (0..WATERMARK_CALLS.min(chunks.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let (mut low, mut high) = (Vec::new(), Vec::new());
+                    while let Some(chunk) =
+                        chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        let left = deadline.saturating_duration_since(std::time::Instant::now());
+                        if left.is_zero() {
+                            tracing::warn!("ListOffsets: out of time; some watermarks left out");
+                            break;
                         }
-                        _ => None,
+                        // Both ends with the same time: a chunk gets both or, mostly, neither.
+                        low.extend(list_offsets(consumer, chunk, Offset::Beginning, left));
+                        high.extend(list_offsets(consumer, chunk, Offset::End, left));
                     }
-                })),
-                Err(error) => tracing::warn!("ListOffsets failed: {error}"),
+                    (low, high)
+                })
+            })
+            .collect();
+        for caller in callers {
+            if let Ok((l, h)) = caller.join() {
+                low.extend(l);
+                high.extend(h);
             }
         }
-    }
+    });
+    drop(chunks);
     drop(led);
     for topic in topics.iter_mut() {
         for p in &mut topic.partitions {
             let key = (topic.name.clone(), p.id);
             p.low = low.get(&key).copied();
             p.high = high.get(&key).copied();
+        }
+    }
+}
+
+/// One ListOffsets call: `offset` (beginning or end) of each partition in `chunk` that
+/// answered.
+fn list_offsets<C: ConsumerContext>(
+    consumer: &BaseConsumer<C>,
+    chunk: &[(&str, i32)],
+    offset: Offset,
+    timeout: Duration,
+) -> Vec<((String, i32), i64)> {
+    let mut tpl = TopicPartitionList::with_capacity(chunk.len());
+    for &(topic, partition) in chunk {
+        tpl.add_partition(topic, partition);
+    }
+    // Only fails for an offset librdkafka cannot represent.
+    let _ = tpl.set_all_offsets(offset);
+    match consumer.offsets_for_times(tpl, timeout) {
+        Ok(answer) => answer
+            .elements()
+            .iter()
+            .filter_map(|elem| match (elem.error(), elem.offset()) {
+                (Ok(()), Offset::Offset(n)) => {
+                    Some(((elem.topic().to_string(), elem.partition()), n))
+                }
+                _ => None,
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!("ListOffsets failed: {error}");
+            Vec::new()
         }
     }
 }

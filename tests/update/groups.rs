@@ -103,9 +103,9 @@ fn refreshes_pace_themselves_on_how_long_the_last_one_took() {
         ..listing(groups())
     };
     answer_listing(&mut app, id, Ok(slow));
-    // 4 × 1.5 s = 6 s = 24 ticks.
+    // 10 × 1.5 s = 15 s = 60 ticks.
     let (after, commands) = ticks_until_sent(&mut app, 100).expect("a refresh");
-    assert_eq!(after, 24);
+    assert_eq!(after, 60);
     answer_listing(&mut app, list_id(&commands).unwrap(), Ok(listing(groups())));
     // Hidden: sampled every 30 s (120 ticks), so the history covers the time since launch.
     key(&mut app, KeyCode::Char('1'));
@@ -556,6 +556,10 @@ fn capital_r_refreshes_the_list_and_the_open_group_now() {
     assert!(list_id(&commands).is_some(), "{commands:?}");
     assert!(describe_id(&commands).is_some(), "{commands:?}");
     // With both in flight, R again asks nothing more (one request each at a time),
-    // but the next answer is followed by another request at once.
+    // but the listing's answer is followed by another listing at once.
     assert!(key(&mut app, KeyCode::Char('R')).is_empty());
+    answer_listing(&mut app, list_id(&commands).unwrap(), Ok(listing(groups())));
+    let (after, again) = ticks_until_sent(&mut app, 100).expect("asked again");
+    assert_eq!(after, 1, "{again:?}");
+    assert!(list_id(&again).is_some(), "{again:?}");
 }

@@ -25,7 +25,14 @@ pub(super) struct MetadataFetch {
     id: RequestId,
     /// A request made while one ran.
     queued: Option<RequestId>,
+    /// When the running (or last) fetch started.
+    started: Option<std::time::Instant>,
 }
+
+/// The next periodic fetch waits this many times as long as the last one took (and at
+/// least the refresh interval): a cluster whose metadata and watermarks take a second to
+/// fetch (30,000 partitions) is asked every 10 s rather than kept busy.
+const SLOWDOWN: u32 = 10;
 
 impl MetadataFetch {
     pub(super) fn idle(&self) -> bool {
@@ -47,6 +54,13 @@ impl MetadataFetch {
             old.abort();
         }
         self.id = id;
+        self.started = Some(std::time::Instant::now());
+    }
+
+    /// The pause before the next periodic fetch, once the one running has ended.
+    pub(super) fn pause(&self, floor: Duration) -> Duration {
+        let took = self.started.map_or(Duration::ZERO, |s| s.elapsed());
+        floor.max(took.saturating_mul(SLOWDOWN))
     }
 
     /// Drops the running fetch and the waiting request (a cluster switch, shutdown).

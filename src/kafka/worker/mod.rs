@@ -185,11 +185,12 @@ impl Worker {
                     fetch.start(PERIODIC, &self);
                 }
                 (id, (result, cluster_id)) = fetch.finished(), if !fetch.idle() => {
+                    let pause = fetch.pause(self.options.refresh_every);
                     self.finish_fetch(id, result, cluster_id).await;
                     if let Some(id) = fetch.take_queued() {
                         fetch.start(id, &self);
                     }
-                    ticker.reset();
+                    ticker.reset_after(pause);
                 }
             }
         }

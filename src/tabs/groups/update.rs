@@ -278,6 +278,12 @@ impl GroupsTab {
         let share = self
             .all()
             .iter()
+            .chain(
+                self.details
+                    .as_ref()
+                    .and_then(|d| d.detail())
+                    .map(|d| &d.summary),
+            )
             .any(|g| g.name == group && g.kind == GroupKind::Share);
         if share {
             ctx.toast(

@@ -22,8 +22,10 @@ use super::{
 
 mod reset;
 mod share;
+mod words;
 
 use share::ShareOffsets;
+use words::words;
 
 /// How many groups' offsets are fetched at once.
 pub(super) const CONCURRENT_FETCHES: usize = 32;
@@ -192,13 +194,13 @@ impl GroupsClient {
                 .as_deref(),
             &listing.protocol_type,
         );
-        let members = (kind != GroupKind::Share).then_some(0);
         let mut summary = GroupSummary {
             name,
             kind,
             state: listing.state.clone().unwrap_or_else(|| "Unknown".into()),
             protocol: None,
-            members,
+            // Known once described (classic, consumer, offsets-only groups).
+            members: None,
             topics: Vec::new(),
             lag: None,
             error: None,
@@ -409,10 +411,14 @@ enum Offsets<'a> {
 }
 
 fn is_share(listing: &krafka::admin::ConsumerGroupListing) -> bool {
-    listing
-        .group_type
-        .as_ref()
-        .is_some_and(|t| t.to_string().eq_ignore_ascii_case("share"))
+    GroupKind::from_listing(
+        listing
+            .group_type
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        &listing.protocol_type,
+    ) == GroupKind::Share
 }
 
 /// The kind of a described group.
@@ -477,48 +483,4 @@ fn total_lag(committed: &HashMap<Tp, i64>, ends: &HashMap<Tp, i64>) -> Option<i6
         .iter()
         .map(|(tp, c)| lag_of(Some(*c), ends.get(tp).copied()))
         .sum()
-}
-
-/// A krafka error in the words a Kafka user knows.
-pub(super) fn words(error: &KrafkaError, demo: bool) -> String {
-    match error {
-        KrafkaError::Broker { code, message } => match code {
-            ErrorCode::GroupIdNotFound => "the group does not exist".to_string(),
-            ErrorCode::NonEmptyGroup => "the group has active members".to_string(),
-            ErrorCode::GroupAuthorizationFailed => {
-                "not authorized for this group (GROUP_AUTHORIZATION_FAILED)".to_string()
-            }
-            ErrorCode::TopicAuthorizationFailed => {
-                "not authorized for this topic (TOPIC_AUTHORIZATION_FAILED)".to_string()
-            }
-            ErrorCode::ClusterAuthorizationFailed => {
-                "not authorized for this cluster (CLUSTER_AUTHORIZATION_FAILED)".to_string()
-            }
-            ErrorCode::UnknownTopicOrPartition => {
-                "the topic or partition does not exist".to_string()
-            }
-            ErrorCode::UnsupportedVersion => "the broker does not support this request".to_string(),
-            ErrorCode::UnknownMemberId if demo => "the demo (mock) cluster refuses offset changes \
-                 for a group that has had members (UNKNOWN_MEMBER_ID); it accepts them for a \
-                 group that only committed offsets"
-                .to_string(),
-            other if message.is_empty() => format!("{other:?}"),
-            other => format!("{other:?}: {message}"),
-        },
-        KrafkaError::Network(e) => format!("cannot reach the cluster: {e}"),
-        KrafkaError::Auth { message, .. } => format!("authentication failed: {message}"),
-        KrafkaError::Timeout { operation } => format!("no answer in time ({operation})"),
-        KrafkaError::Protocol {
-            kind: krafka::ProtocolErrorKind::UnknownApiVersion,
-            message,
-        } => {
-            let cluster = if demo {
-                "the demo (mock) cluster"
-            } else {
-                "the cluster"
-            };
-            format!("{cluster} cannot do this: {message}")
-        }
-        other => other.to_string(),
-    }
 }

@@ -2,7 +2,8 @@
 //! per partition, a share-partition start offset (every record before it is done with),
 //! read with DescribeShareGroupOffsets, as `kafka-share-groups.sh --describe` reads it.
 //! ktui shows the start offset where a consumer group shows its committed offset. The lag
-//! is the broker's own where it reports one (Kafka 4.2 and later), else the log end minus
+//! is the broker's own where it reports one (DescribeShareGroupOffsets v1, newer than
+//! Kafka 4.1), else the log end minus
 //! the start offset: exact for an idle group, an upper bound while records are in flight.
 
 use std::collections::{BTreeSet, HashMap};
@@ -55,8 +56,15 @@ impl GroupsClient {
     ) -> HashMap<String, Result<ShareOffsets, String>> {
         futures::stream::iter(groups.iter().cloned())
             .map(|group| async move {
-                let result = self.share_offsets(admin, &group).await;
-                (group, result.map_err(|e| self.words(&e)))
+                let result = match self.share_offsets(admin, &group).await {
+                    // Listed but without state yet (it never fetched): no offsets.
+                    Err(KrafkaError::Broker {
+                        code: ErrorCode::GroupIdNotFound,
+                        ..
+                    }) => Ok(ShareOffsets::default()),
+                    other => other.map_err(|e| self.words(&e)),
+                };
+                (group, result)
             })
             .buffer_unordered(CONCURRENT_FETCHES)
             .collect()
@@ -93,16 +101,21 @@ impl GroupsClient {
         &self,
         admin: &AdminClient,
         group: &str,
-    ) -> Result<Option<ConsumerGroupListing>, String> {
-        let listed = admin
+    ) -> Option<ConsumerGroupListing> {
+        // Only asked once the group is not known as a consumer group. A broker that does
+        // not answer leaves the group as not a share group ("does not exist" follows).
+        let Ok(listed) = admin
             .list_consumer_groups(ListConsumerGroupsOptions::default().types(vec!["share".into()]))
             .await
-            .map_err(|e| self.words(&e))?;
-        Ok(listed
+        else {
+            return None;
+        };
+        // Brokers before ListGroups v5 ignore the type filter: check each listing's type.
+        listed
             .into_values()
             .filter_map(Result::ok)
             .flatten()
-            .find(|l| l.group_id == group))
+            .find(|l| l.group_id == group && super::is_share(l))
     }
 
     /// Refuses, in words, a change that ktui makes to consumer groups only.
@@ -112,7 +125,7 @@ impl GroupsClient {
         group: &str,
         what: &str,
     ) -> Result<(), String> {
-        match self.share_listing(admin, group).await? {
+        match self.share_listing(admin, group).await {
             Some(_) => Err(format!(
                 "'{group}' is a share group (KIP-932): ktui {what} consumer groups only; \
                  kafka-share-groups.sh does it for share groups"
@@ -129,7 +142,7 @@ impl GroupsClient {
         admin: &AdminClient,
         group: &str,
     ) -> Result<Option<GroupDetail>, String> {
-        let Some(listing) = self.share_listing(admin, group).await? else {
+        let Some(listing) = self.share_listing(admin, group).await else {
             return Ok(None);
         };
         let offsets = match self.share_offsets(admin, group).await {
@@ -190,7 +203,7 @@ mod tests {
         offsets.start.insert(tp(1), 4);
         let ends = HashMap::from([(tp(0), 25), (tp(1), 4)]);
         assert_eq!(offsets.total_lag(&ends), Some(15));
-        // Kafka 4.2 reports lag itself (in-flight acknowledged records left out).
+        // Newer brokers report lag themselves (in-flight acknowledged records left out).
         offsets.lag.insert(tp(0), 12);
         assert_eq!(offsets.total_lag(&ends), Some(12));
         // An unknown end leaves the total unknown, never smaller.
