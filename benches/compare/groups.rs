@@ -165,6 +165,9 @@ fn write(bootstrap: &str, mut records: Vec<(String, i32)>) {
         .set("linger.ms", "50")
         // A record the nodes cannot take fails in a minute and is sent again.
         .set("message.timeout.ms", "60000")
+        // New topics: a node may answer metadata before it has all their partitions, and
+        // the producer then holds records for "unknown" partitions until it asks again.
+        .set("topic.metadata.refresh.interval.ms", "2000")
         .create_with_context(Undelivered::default())
         .expect("producer");
     let deadline = Instant::now() + Duration::from_secs(300);

@@ -101,6 +101,9 @@ pub struct App {
     /// Terminal size, for scrolling math in `handle`.
     pub size: (u16, u16),
     pub should_quit: bool,
+    /// The tab shown when the last event was handled: the worker is told when the Topics
+    /// tab comes or goes (`Command::Watermarks`; it starts wanting them).
+    shown: Tab,
     /// Something changed since the last frame.
     pub dirty: bool,
     /// Work for the run loop (clipboard, export), taken after each `handle`.
@@ -191,6 +194,7 @@ impl App {
             ticks: 0,
             size: (80, 24),
             should_quit: false,
+            shown: Tab::Topics,
             dirty: true,
             effects: Vec::new(),
             tz: jiff::tz::TimeZone::system(),

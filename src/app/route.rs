@@ -19,7 +19,8 @@ use crate::tabs::topics::{self, Dialog};
 impl App {
     /// Applies one event. Returns the commands for the worker.
     pub fn handle(&mut self, event: Event) -> Vec<Command> {
-        let commands = self.handle_event(event);
+        let mut commands = self.handle_event(event);
+        commands.extend(self.watermarks_change());
         if self.should_quit {
             // Whatever was typed since the last (debounced) save is kept.
             self.flush_draft();
@@ -365,7 +366,16 @@ impl App {
         if self.feed.source.is_some() {
             commands.extend(self.update_feed(FeedMsg::Start));
         }
+        commands.extend(self.watermarks_change());
         commands
+    }
+
+    /// Tells the worker when the Topics tab came or went: every partition's watermarks
+    /// are fetched only while it shows them.
+    fn watermarks_change(&mut self) -> Option<Command> {
+        let wanted = self.tab == Tab::Topics;
+        let was = std::mem::replace(&mut self.shown, self.tab) == Tab::Topics;
+        (wanted != was).then_some(Command::Watermarks { wanted })
     }
 }
 

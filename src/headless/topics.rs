@@ -77,9 +77,10 @@ async fn fetch(
         .client_config()
         .create_with_context(context.clone())
         .context("cannot create the Kafka client (check -X properties)")?;
-    let result = tokio::task::spawn_blocking(move || admin::fetch_snapshot(&consumer, timeout))
-        .await
-        .context("metadata task failed")?;
+    let result =
+        tokio::task::spawn_blocking(move || admin::fetch_snapshot(&consumer, timeout, true))
+            .await
+            .context("metadata task failed")?;
     Ok(result.map_err(|error| context.reason_for(&admin::describe_kafka_error(&error))))
 }
 

@@ -43,8 +43,9 @@ pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
 pub fn fetch_snapshot<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     timeout: Duration,
+    watermarks: bool,
 ) -> Result<ClusterSnapshot, KafkaError> {
-    let result = fetch_snapshot_inner(consumer, timeout);
+    let result = fetch_snapshot_inner(consumer, timeout, watermarks);
     serve_events(consumer);
     result
 }
@@ -52,6 +53,7 @@ pub fn fetch_snapshot<C: ConsumerContext>(
 fn fetch_snapshot_inner<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     timeout: Duration,
+    watermarks: bool,
 ) -> Result<ClusterSnapshot, KafkaError> {
     let metadata = consumer.fetch_metadata(None, timeout)?;
     let brokers = metadata
@@ -95,11 +97,14 @@ fn fetch_snapshot_inner<C: ConsumerContext>(
         })
         .collect();
     topics.sort_by(|a, b| a.name.cmp(&b.name));
-    fill_watermarks(consumer, &mut topics, timeout);
+    if watermarks {
+        fill_watermarks(consumer, &mut topics, timeout);
+    }
     Ok(ClusterSnapshot {
         brokers,
         cluster_id: None,
         topics,
+        watermarks,
     })
 }
 

@@ -90,6 +90,9 @@ pub struct ClusterSnapshot {
     pub brokers: Vec<BrokerInfo>,
     pub cluster_id: Option<String>,
     pub topics: Vec<TopicInfo>,
+    /// Whether the partitions' watermarks were asked (only while the Topics tab is shown);
+    /// without, the Topics tab keeps the ones it had.
+    pub watermarks: bool,
 }
 
 /// The brokers a snapshot is missing, as "ID at HOST:PORT" (or "ID" for one never seen):
@@ -244,6 +247,7 @@ mod tests {
 
     fn snapshot(brokers: &[i32], replicas: &[i32]) -> ClusterSnapshot {
         ClusterSnapshot {
+            watermarks: true,
             brokers: brokers
                 .iter()
                 .map(|&id| BrokerInfo {

@@ -470,3 +470,42 @@ async fn connect_moves_to_another_cluster_and_names_an_unreadable_secret() {
         "cluster locked: sasl.password: env:KTUI_WORKER_TEST_UNSET is not set"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watermarks_are_fetched_only_while_wanted() {
+    let demo = DemoCluster::start().await.expect("demo cluster starts");
+    let mut handle = start(Some(&demo), &demo.bootstrap);
+    let counted = |s: &ClusterSnapshot| {
+        s.watermarks
+            && s.topics
+                .iter()
+                .any(|t| t.name == "sample" && t.messages().is_some())
+    };
+    snapshot_where(&mut handle, "sample with its counts", counted).await;
+    // The Topics tab is left: periodic refreshes bring metadata only.
+    handle
+        .commands
+        .send(Command::Watermarks { wanted: false })
+        .await
+        .unwrap();
+    let bare = snapshot_where(&mut handle, "a refresh without watermarks", |s| {
+        !s.watermarks
+    })
+    .await;
+    let sample = bare.topics.iter().find(|t| t.name == "sample").unwrap();
+    assert_eq!(sample.partitions.len(), 3);
+    assert!(
+        sample
+            .partitions
+            .iter()
+            .all(|p| p.low.is_none() && p.high.is_none()),
+        "{sample:?}"
+    );
+    // Back on the Topics tab: counted again (a refresh starts at once).
+    handle
+        .commands
+        .send(Command::Watermarks { wanted: true })
+        .await
+        .unwrap();
+    snapshot_where(&mut handle, "counts again", counted).await;
+}

@@ -75,6 +75,7 @@ pub fn topic(name: &str, partitions: i32) -> TopicInfo {
 /// A cluster of one broker (`localhost:9092`, cluster id `c1`) holding `topics`.
 pub fn cluster_of(topics: Vec<TopicInfo>) -> ClusterSnapshot {
     ClusterSnapshot {
+        watermarks: true,
         brokers: vec![BrokerInfo {
             id: 1,
             host: "localhost".into(),
@@ -89,6 +90,7 @@ pub fn cluster_of(topics: Vec<TopicInfo>) -> ClusterSnapshot {
 /// partitions of about 1.2 million records, one under-replicated), `sample` and `tweets`.
 pub fn cluster() -> ClusterSnapshot {
     ClusterSnapshot {
+        watermarks: true,
         brokers: (1..=3)
             .map(|id| BrokerInfo {
                 id,
@@ -341,7 +343,9 @@ pub fn feed_started(source: SourceSpec) -> (App, u64, u64) {
             _ => None,
         })
         .expect("starts the bridge");
-    app.tab = ktui::app::Tab::Feed;
+    // The Feed tab, as a person opens it.
+    key(&mut app, crossterm::event::KeyCode::Char('4'));
+    assert_eq!(app.tab, ktui::app::Tab::Feed);
     (app, bridge, readback)
 }
 

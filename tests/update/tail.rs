@@ -35,7 +35,12 @@ fn enter_on_a_topic_starts_a_tail_from_the_end() {
     metadata(&mut app, empty_topics(&[("sample", 1)]));
     let commands = key(&mut app, KeyCode::Enter);
     assert_eq!(app.tab, Tab::Tail);
-    let [Command::StartTail { spec, .. }] = commands.as_slice() else {
+    // Leaving the Topics tab: the worker stops fetching every partition's watermarks.
+    let [
+        Command::StartTail { spec, .. },
+        Command::Watermarks { wanted: false },
+    ] = commands.as_slice()
+    else {
         panic!("{commands:?}");
     };
     assert_eq!(spec.topic, "sample");

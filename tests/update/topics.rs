@@ -5,12 +5,12 @@
 use crossterm::event::KeyCode;
 use ktui::app::{App, Tab};
 use ktui::event::Event;
-use ktui::kafka::model::{AdminError, ConfigEntryInfo, Connection};
+use ktui::kafka::model::{AdminError, ConfigEntryInfo, Connection, TopicInfo};
 use ktui::kafka::{Command, KafkaEvent};
 use ktui::loadable::Loadable;
 use ktui::tabs::topics::{Dialog, FormStatus};
 
-use crate::support::app::{app, ctrl, key, loaded, snapshot, typed};
+use crate::support::app::{app, ctrl, key, loaded, metadata, snapshot, typed};
 
 fn selected(app: &App) -> String {
     app.topics.selected_topic().unwrap().name.clone()
@@ -420,4 +420,32 @@ fn a_stopped_feed_says_so_once_and_how_to_start_it() {
         shown.contains("stopped: end of the replay (24 posts) (s starts it again)"),
         "{shown}"
     );
+}
+
+#[test]
+fn watermarks_are_asked_only_while_the_topics_tab_shows_them_and_kept_meanwhile() {
+    let mut app = loaded(&["orders"]);
+    let counted = |app: &App| app.topics.selected_topic().and_then(TopicInfo::messages);
+    let before = counted(&app);
+    assert!(before.is_some());
+    // Leaving the tab tells the worker; coming back too (it then refreshes at once).
+    let left = key(&mut app, KeyCode::Char('5'));
+    assert!(
+        left.contains(&Command::Watermarks { wanted: false }),
+        "{left:?}"
+    );
+    // A refresh without watermarks keeps the counts already known.
+    let mut bare = snapshot(&["orders"]);
+    bare.watermarks = false;
+    for p in bare.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+        (p.low, p.high) = (None, None);
+    }
+    metadata(&mut app, bare);
+    let back = key(&mut app, KeyCode::Char('1'));
+    assert!(
+        back.contains(&Command::Watermarks { wanted: true }),
+        "{back:?}"
+    );
+    assert_eq!(counted(&app), before);
+    assert!(!key(&mut app, KeyCode::Char('j')).contains(&Command::Watermarks { wanted: true }));
 }

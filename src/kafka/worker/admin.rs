@@ -57,9 +57,14 @@ impl MetadataFetch {
         self.started = Some(std::time::Instant::now());
     }
 
-    /// The pause before the next periodic fetch, once the one running has ended.
-    pub(super) fn pause(&self, floor: Duration) -> Duration {
-        let took = self.started.map_or(Duration::ZERO, |s| s.elapsed());
+    /// The pause before the next periodic fetch, once the one running has ended: paced on
+    /// what it cost when it `succeeded`; after a failure (often a timeout against a
+    /// cluster that is down) only `floor`, so a cluster that comes back is seen soon.
+    pub(super) fn pause(&self, floor: Duration, succeeded: bool) -> Duration {
+        let took = self
+            .started
+            .filter(|_| succeeded)
+            .map_or(Duration::ZERO, |s| s.elapsed());
         floor.max(took.saturating_mul(SLOWDOWN))
     }
 
@@ -97,16 +102,19 @@ impl Worker {
         };
         let timeout = self.options.request_timeout;
         let need_id = self.cluster_id.is_none();
-        tokio::task::spawn_blocking(move || match admin::fetch_snapshot(&consumer, timeout) {
-            Ok(snapshot) => {
-                let id = if need_id {
-                    admin::fetch_cluster_id(&consumer, Duration::from_secs(2))
-                } else {
-                    None
-                };
-                (Ok(snapshot), id)
+        let watermarks = self.watermarks;
+        tokio::task::spawn_blocking(move || {
+            match admin::fetch_snapshot(&consumer, timeout, watermarks) {
+                Ok(snapshot) => {
+                    let id = if need_id {
+                        admin::fetch_cluster_id(&consumer, Duration::from_secs(2))
+                    } else {
+                        None
+                    };
+                    (Ok(snapshot), id)
+                }
+                Err(error) => (Err(admin::describe_kafka_error(&error)), None),
             }
-            Err(error) => (Err(admin::describe_kafka_error(&error)), None),
         })
     }
 
@@ -199,6 +207,7 @@ impl Worker {
                     KafkaEvent::TopicDeleted { id, name, result }
                 }
                 Command::RefreshMetadata { .. }
+                | Command::Watermarks { .. }
                 | Command::StartTail { .. }
                 | Command::StopTail { .. }
                 | Command::Produce { .. }

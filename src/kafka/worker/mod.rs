@@ -78,6 +78,8 @@ struct Worker {
     seen_brokers: std::collections::BTreeMap<i32, String>,
     /// Topic names from the last good snapshot (the demo path checks deletes against it).
     known_topics: Arc<std::sync::Mutex<HashSet<String>>>,
+    /// Whether periodic refreshes fetch watermarks ([`Command::Watermarks`]).
+    watermarks: bool,
     /// Running tails: each has a stop flag its consumer thread checks.
     tails: HashMap<RequestId, Arc<AtomicBool>>,
     /// Created on the first send.
@@ -113,6 +115,7 @@ pub fn spawn(mut options: WorkerOptions) -> WorkerHandle {
         cluster_id: None,
         seen_brokers: std::collections::BTreeMap::new(),
         known_topics: Arc::default(),
+        watermarks: true,
         tails: HashMap::new(),
         producer: None,
         feeds: HashMap::new(),
@@ -185,7 +188,7 @@ impl Worker {
                     fetch.start(PERIODIC, &self);
                 }
                 (id, (result, cluster_id)) = fetch.finished(), if !fetch.idle() => {
-                    let pause = fetch.pause(self.options.refresh_every);
+                    let pause = fetch.pause(self.options.refresh_every, result.is_ok());
                     self.finish_fetch(id, result, cluster_id).await;
                     if let Some(id) = fetch.take_queued() {
                         fetch.start(id, &self);
@@ -241,6 +244,13 @@ impl Worker {
                 }
             }
             Command::RefreshMetadata { id } => fetch.request(id, self),
+            Command::Watermarks { wanted } => {
+                let again = wanted && !self.watermarks;
+                self.watermarks = wanted;
+                if again {
+                    fetch.request(PERIODIC, self);
+                }
+            }
             other if groups::is_group_command(&other) => self.start_groups(other),
             other => self.start_admin(other),
         }

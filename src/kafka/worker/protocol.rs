@@ -22,6 +22,11 @@ pub enum Command {
     RefreshMetadata {
         id: RequestId,
     },
+    /// Whether the periodic refreshes fetch every partition's watermarks (the Topics tab
+    /// shows them); without, only metadata. Wanted again: a refresh starts at once.
+    Watermarks {
+        wanted: bool,
+    },
     DescribeConfigs {
         id: RequestId,
         topic: String,

@@ -28,6 +28,7 @@ impl Worker {
                 | Command::StopFeed { .. }
                 | Command::FeedRules { .. }
                 | Command::RefreshMetadata { .. }
+                | Command::Watermarks { .. }
                 | Command::Shutdown
                 | Command::Connect { .. }
         );
@@ -124,6 +125,7 @@ pub(super) fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
         | Command::StopFeed { .. }
         | Command::FeedRules { .. }
         | Command::Connect { .. }
+        | Command::Watermarks { .. }
         | Command::Shutdown => return None,
     })
 }

@@ -191,10 +191,10 @@ mod tests {
         assert!(pace.due(10, SHOWN_FLOOR_MS));
         pace.sent(8, 10);
         assert!(pace.answered(8, 20, Some(1_500)));
-        // max(2 s, 6 s) = 24 ticks.
-        assert!(!pace.due(43, SHOWN_FLOOR_MS));
-        assert!(pace.due(44, SHOWN_FLOOR_MS));
-        // Hidden: max(30 s, 6 s) = 120 ticks.
+        // max(2 s, 15 s) = 60 ticks.
+        assert!(!pace.due(79, SHOWN_FLOOR_MS));
+        assert!(pace.due(80, SHOWN_FLOOR_MS));
+        // Hidden: max(30 s, 15 s) = 120 ticks.
         assert!(!pace.due(139, HIDDEN_FLOOR_MS));
         assert!(pace.due(140, HIDDEN_FLOOR_MS));
     }

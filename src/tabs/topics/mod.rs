@@ -124,7 +124,12 @@ impl TopicsTab {
         (topics.len(), internal)
     }
 
-    pub fn apply_snapshot(&mut self, snapshot: ClusterSnapshot) {
+    pub fn apply_snapshot(&mut self, mut snapshot: ClusterSnapshot) {
+        if !snapshot.watermarks
+            && let Some(old) = self.snapshot.loaded()
+        {
+            keep_watermarks(&mut snapshot, old);
+        }
         let keep = self
             .select_when_seen
             .clone()
@@ -222,6 +227,28 @@ pub fn scrolled_offset(offset: usize, selected: usize, rows: usize) -> usize {
         selected + 1 - rows
     } else {
         offset
+    }
+}
+
+/// Fills the watermarks a snapshot fetched without them lacks from the previous one, by
+/// topic and partition.
+fn keep_watermarks(snapshot: &mut ClusterSnapshot, old: &ClusterSnapshot) {
+    let old: std::collections::HashMap<&str, &TopicInfo> =
+        old.topics.iter().map(|t| (t.name.as_str(), t)).collect();
+    for topic in &mut snapshot.topics {
+        let Some(before) = old.get(topic.name.as_str()) else {
+            continue;
+        };
+        for p in &mut topic.partitions {
+            let by_index = usize::try_from(p.id)
+                .ok()
+                .and_then(|i| before.partitions.get(i))
+                .filter(|b| b.id == p.id);
+            if let Some(b) = by_index.or_else(|| before.partitions.iter().find(|b| b.id == p.id)) {
+                p.low = p.low.or(b.low);
+                p.high = p.high.or(b.high);
+            }
+        }
     }
 }
 
