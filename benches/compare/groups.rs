@@ -368,7 +368,7 @@ pub(crate) fn groups_rows(
             summary(&topics_shown, "", 0),
             summary(&topics_idle, "%", 1),
         ),
-        peer: "—".into(),
+        peer: "no peer TUI refreshes every partition's counts".into(),
         ratio: None,
     });
     report.rows.push(Row {

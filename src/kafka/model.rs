@@ -95,6 +95,18 @@ pub struct ClusterSnapshot {
     pub watermarks: bool,
 }
 
+impl ClusterSnapshot {
+    /// Whether every partition with a leader got its watermarks (or none were asked).
+    pub fn complete(&self) -> bool {
+        !self.watermarks
+            || self
+                .topics
+                .iter()
+                .flat_map(|t| &t.partitions)
+                .all(|p| p.leader < 0 || (p.low.is_some() && p.high.is_some()))
+    }
+}
+
 /// The brokers a snapshot is missing, as "ID at HOST:PORT" (or "ID" for one never seen):
 /// every broker a partition names as a replica that the snapshot's broker list lacks (a
 /// broker that is down, or fenced). `seen` (id → "HOST:PORT", from earlier snapshots of

@@ -58,8 +58,8 @@ impl MetadataFetch {
     }
 
     /// The pause before the next periodic fetch, once the one running has ended: paced on
-    /// what it cost when it `succeeded`; after a failure (often a timeout against a
-    /// cluster that is down) only `floor`, so a cluster that comes back is seen soon.
+    /// what it cost when it `succeeded` whole; after a failure or a partial answer (often
+    /// a timeout against a broker that is down) only `floor`, so changes are seen soon.
     pub(super) fn pause(&self, floor: Duration, succeeded: bool) -> Duration {
         let took = self
             .started

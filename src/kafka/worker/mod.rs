@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::client::{ClientSettings, KtuiContext};
 use super::demo::DemoAdmin;
-use super::model::Connection;
+use super::model::{ClusterSnapshot, Connection};
 use super::tail::{Flow, TailEvent, TailSpec, run_tail};
 
 mod admin;
@@ -188,7 +188,11 @@ impl Worker {
                     fetch.start(PERIODIC, &self);
                 }
                 (id, (result, cluster_id)) = fetch.finished(), if !fetch.idle() => {
-                    let pause = fetch.pause(self.options.refresh_every, result.is_ok());
+                    // Paced on its cost only when it fetched everything: a fetch that
+                    // waited on a broker that is down is slow without being costly, and
+                    // the next one should see the cluster change soon.
+                    let whole = result.as_ref().is_ok_and(ClusterSnapshot::complete);
+                    let pause = fetch.pause(self.options.refresh_every, whole);
                     self.finish_fetch(id, result, cluster_id).await;
                     if let Some(id) = fetch.take_queued() {
                         fetch.start(id, &self);
