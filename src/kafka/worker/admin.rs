@@ -27,6 +27,8 @@ pub(super) struct MetadataFetch {
     queued: Option<RequestId>,
     /// When the running (or last) fetch started.
     started: Option<std::time::Instant>,
+    /// Whether the last fetch that ended brought everything back.
+    last_whole: bool,
 }
 
 /// The next periodic fetch waits this many times as long as the last one took (and at
@@ -58,12 +60,17 @@ impl MetadataFetch {
     }
 
     /// The pause before the next periodic fetch, once the one running has ended: paced on
-    /// what it cost when it `succeeded` whole; after a failure or a partial answer (often
-    /// a timeout against a broker that is down) only `floor`, so changes are seen soon.
-    pub(super) fn pause(&self, floor: Duration, succeeded: bool) -> Duration {
+    /// what it cost when it `succeeded` whole, and so did the one before; otherwise only
+    /// `floor`. A failure or a partial answer is often a timeout against a broker that is
+    /// down, and the first whole answer after one is often slow because the cluster is
+    /// still settling (leaders moving, a broker loading its logs): neither is what a
+    /// refresh costs, and the cluster's changes should be seen soon.
+    pub(super) fn pause(&mut self, floor: Duration, succeeded: bool) -> Duration {
+        let steady = succeeded && self.last_whole;
+        self.last_whole = succeeded;
         let took = self
             .started
-            .filter(|_| succeeded)
+            .filter(|_| steady)
             .map_or(Duration::ZERO, |s| s.elapsed());
         floor.max(took.saturating_mul(SLOWDOWN))
     }
