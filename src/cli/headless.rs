@@ -118,11 +118,17 @@ pub struct ConsumeArgs {
     #[command(flatten)]
     pub tail: super::TailFlags,
     /// Stop after this many records (after the filter).
-    #[arg(short = 'c', long = "count", value_name = "N")]
+    #[arg(short = 'c', long = "count", visible_alias = "max", value_name = "N")]
     pub count: Option<u64>,
-    /// Exit once every partition has reached its end.
+    /// Exit at the end of every partition (its end when the read starts; with --group,
+    /// once the group's consumer reaches it).
     #[arg(short = 'e', long = "exit")]
     pub exit_at_end: bool,
+    /// Read up to here and exit: now (the end when the read starts), an offset N, or
+    /// @TIME (@2026-11-22T10:00:00Z, @-5m, epoch ms) — records before it, like kcat's
+    /// -o e@TIME. Scans run on every core, with a progress bar on a terminal.
+    #[arg(long, value_name = "END", allow_hyphen_values = true)]
+    pub until: Option<String>,
     /// text: one value per line; json: one NDJSON envelope per record.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -1,10 +1,14 @@
-//! Record filters: plain text, a regex, or a jq expression over the JSON value.
+//! Record filters: plain text, a regex, or a jq expression.
 //!
 //! - `text` (anything else): case-insensitive substring of key, value or a header;
 //! - `/regex/` or `re:regex`: a regex over the same;
-//! - `.expr`, `select(…)` or `jq:expr`: a jq program (via jaq) run on the value parsed as
-//!   JSON; the record matches when any output is truthy (not `null`, not `false`).
-//!   Values that are not JSON never match a jq filter.
+//! - either one after `key:`, `value:` or `headers:` looks only at that field
+//!   (`key:user-42`, `value:/time(out)?/`, `headers:trace`);
+//! - `.expr`, `select(…)`, `$var…` or `jq:expr`: a jq program (via jaq); the record
+//!   matches when any output is truthy (not `null`, not `false`). `.` is the value parsed
+//!   as JSON, else the value as a string (`null` for a tombstone); `$key` (a string or
+//!   null), `$headers` (an object of name → string), `$partition`, `$offset` and
+//!   `$timestamp` (ms, or null) are bound.
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
@@ -13,9 +17,19 @@ use regex::bytes::{Regex, RegexBuilder};
 
 use crate::kafka::model::Record;
 
+mod pool;
+pub use pool::{FilterPool, Out, Wants};
+
+/// The variables a jq filter sees beside `.`, in the order they are bound.
+const JQ_VARS: [&str; 5] = ["$key", "$headers", "$partition", "$offset", "$timestamp"];
+
 /// A compiled jq program.
 pub struct JqProgram {
     filter: jaq_core::Filter<data::JustLut<Val>>,
+    /// Whether the program names `$key` / `$headers` (building them costs allocations,
+    /// so records are spared it when the program cannot read them).
+    uses_key: bool,
+    uses_headers: bool,
 }
 
 impl std::fmt::Debug for JqProgram {
@@ -24,10 +38,21 @@ impl std::fmt::Debug for JqProgram {
     }
 }
 
+/// Which part of a record a text or regex filter looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Key, value, header names and header values.
+    Any,
+    Key,
+    Value,
+    /// Header names and values.
+    Headers,
+}
+
 #[derive(Debug)]
 pub enum RecordFilter {
-    Text(Regex),
-    Regex(Regex),
+    Text(Field, Regex),
+    Regex(Field, Regex),
     Jq(JqProgram),
 }
 
@@ -38,62 +63,115 @@ impl RecordFilter {
         if trimmed.is_empty() {
             return Ok(None);
         }
-        if let Some(pattern) = trimmed
+        if let Some(program) = trimmed.strip_prefix("jq:") {
+            return compile_jq(program).map(|p| Some(Self::Jq(p)));
+        }
+        if trimmed.starts_with('.') || trimmed.starts_with("select(") || trimmed.starts_with('$') {
+            return compile_jq(trimmed).map(|p| Some(Self::Jq(p)));
+        }
+        let (field, rest) = [
+            ("key:", Field::Key),
+            ("value:", Field::Value),
+            ("headers:", Field::Headers),
+        ]
+        .into_iter()
+        .find_map(|(prefix, field)| trimmed.strip_prefix(prefix).map(|rest| (field, rest)))
+        .unwrap_or((Field::Any, trimmed));
+        if field != Field::Any && rest.is_empty() {
+            return Err(format!("{trimmed:?}: say what to look for after the colon"));
+        }
+        if let Some(pattern) = rest
             .strip_prefix("re:")
-            .or_else(|| trimmed.strip_prefix('/').and_then(|r| r.strip_suffix('/')))
+            .or_else(|| rest.strip_prefix('/').and_then(|r| r.strip_suffix('/')))
         {
             return RegexBuilder::new(pattern)
                 .size_limit(1 << 20)
                 .build()
-                .map(|r| Some(Self::Regex(r)))
+                .map(|r| Some(Self::Regex(field, r)))
                 .map_err(|e| format!("regex: {e}"));
         }
-        if let Some(program) = trimmed.strip_prefix("jq:") {
-            return compile_jq(program).map(|p| Some(Self::Jq(p)));
-        }
-        if trimmed.starts_with('.') || trimmed.starts_with("select(") {
-            return compile_jq(trimmed).map(|p| Some(Self::Jq(p)));
-        }
-        RegexBuilder::new(&regex::escape(trimmed))
+        RegexBuilder::new(&regex::escape(rest))
             .case_insensitive(true)
             .build()
-            .map(|r| Some(Self::Text(r)))
+            .map(|r| Some(Self::Text(field, r)))
             .map_err(|e| format!("text: {e}"))
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Text(_) => "text",
-            Self::Regex(_) => "regex",
+            Self::Text(..) => "text",
+            Self::Regex(..) => "regex",
             Self::Jq(_) => "jq",
         }
     }
 
+    /// Whether running this filter parses the record's value as JSON.
+    pub fn parses_json(&self) -> bool {
+        matches!(self, Self::Jq(_))
+    }
+
     pub fn matches(&self, record: &Record) -> bool {
         match self {
-            Self::Text(re) | Self::Regex(re) => {
-                record.key.as_deref().is_some_and(|k| re.is_match(k))
-                    || record.value.as_deref().is_some_and(|v| re.is_match(v))
-                    || record.headers.iter().any(|h| {
+            Self::Text(field, re) | Self::Regex(field, re) => {
+                let key = || record.key.as_deref().is_some_and(|k| re.is_match(k));
+                let value = || record.value.as_deref().is_some_and(|v| re.is_match(v));
+                let headers = || {
+                    record.headers.iter().any(|h| {
                         re.is_match(h.name.as_bytes())
                             || h.value.as_deref().is_some_and(|v| re.is_match(v))
                     })
+                };
+                match field {
+                    Field::Any => key() || value() || headers(),
+                    Field::Key => key(),
+                    Field::Value => value(),
+                    Field::Headers => headers(),
+                }
             }
-            Self::Jq(program) => record
-                .value
-                .as_deref()
-                .is_some_and(|value| program.matches_json(value)),
+            Self::Jq(program) => program.matches(record),
         }
     }
 }
 
+/// A string value for jq: the bytes as they are (jaq keeps invalid UTF-8 as is).
+fn jq_string(bytes: &[u8]) -> Val {
+    Val::utf8_str(bytes.to_vec())
+}
+
 impl JqProgram {
-    /// Whether the program yields a truthy value for this JSON document.
-    pub fn matches_json(&self, json: &[u8]) -> bool {
-        let Ok(input) = jaq_json::read::parse_single(json) else {
-            return false;
+    /// Whether the program yields a truthy value for this record.
+    pub fn matches(&self, record: &Record) -> bool {
+        let input = match record.value.as_deref() {
+            None => Val::Null,
+            Some(value) => jaq_json::read::parse_single(value).unwrap_or_else(|_| jq_string(value)),
         };
-        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let key = match record.key.as_deref() {
+            Some(key) if self.uses_key => jq_string(key),
+            _ => Val::Null,
+        };
+        let headers = if self.uses_headers {
+            let mut map = jaq_json::Map::default();
+            for header in &record.headers {
+                let value = header.value.as_deref().map_or(Val::Null, jq_string);
+                map.insert(Val::utf8_str(header.name.clone().into_bytes()), value);
+            }
+            Val::obj(map)
+        } else {
+            Val::Null
+        };
+        let number = |n: i64| isize::try_from(n).map_or(Val::Null, Val::from);
+        let vars = [
+            key,
+            headers,
+            number(i64::from(record.partition)),
+            number(record.offset),
+            record.timestamp.map_or(Val::Null, number),
+        ];
+        self.run(input, vars)
+    }
+
+    fn run(&self, input: Val, vars: [Val; 5]) -> bool {
+        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new(vars));
         self.filter
             .id
             .run((ctx, input))
@@ -147,6 +225,7 @@ fn compile_jq(code: &str) -> Result<JqProgram, String> {
         })?;
     let filter = Compiler::default()
         .with_funs(funs)
+        .with_global_vars(JQ_VARS)
         .compile(modules)
         .map_err(|errors| {
             let messages: Vec<String> = errors
@@ -156,7 +235,11 @@ fn compile_jq(code: &str) -> Result<JqProgram, String> {
                 .collect();
             format!("jq: {}", messages.join("; "))
         })?;
-    Ok(JqProgram { filter })
+    Ok(JqProgram {
+        filter,
+        uses_key: code.contains("$key"),
+        uses_headers: code.contains("$headers"),
+    })
 }
 
 #[cfg(test)]
@@ -219,6 +302,61 @@ mod tests {
         assert!(!filter(".missing").matches(&r), "null is falsy");
         assert!(!filter(".user.id == 42").matches(&record("k", b"not json")));
         assert_eq!(filter(".a").kind(), "jq");
+    }
+
+    #[test]
+    fn jq_sees_a_value_that_is_not_json_as_a_string_and_a_tombstone_as_null() {
+        let r = record("k", b"plain text, not json");
+        assert!(filter(r#". == "plain text, not json""#).matches(&r));
+        assert!(filter(r#"jq:test("not json")"#).matches(&r));
+        let mut tombstone = record("k", b"");
+        tombstone.value = None;
+        assert!(filter(". == null").matches(&tombstone));
+        assert!(!filter(".a").matches(&tombstone));
+    }
+
+    #[test]
+    fn jq_sees_key_headers_partition_offset_and_timestamp() {
+        let mut r = record("user-42", br#"{"amount":600}"#);
+        r.partition = 3;
+        r.offset = 1234;
+        r.timestamp = Some(1_700_000_000_000);
+        assert!(filter(r#"$key == "user-42""#).matches(&r));
+        assert!(filter(r#"select($key | startswith("user-")) | .amount > 500"#).matches(&r));
+        assert!(filter(r#"$headers["trace-id"] == "ABC123""#).matches(&r));
+        assert!(!filter(r#"$headers["missing"] != null"#).matches(&r));
+        assert!(filter("$partition == 3 and $offset == 1234").matches(&r));
+        assert!(filter("$timestamp >= 1700000000000").matches(&r));
+        assert!(filter("jq:$offset > 1000").matches(&r));
+        r.key = None;
+        r.timestamp = None;
+        assert!(filter("$key == null and $timestamp == null").matches(&r));
+        assert!(
+            RecordFilter::parse("$nosuch == 1")
+                .unwrap_err()
+                .contains("undefined")
+        );
+    }
+
+    #[test]
+    fn text_and_regex_filters_can_name_their_field() {
+        let r = record("user-1", br#"{"level":"ERROR"}"#);
+        assert!(filter("key:user").matches(&r));
+        assert!(!filter("key:error").matches(&r));
+        assert!(filter("value:error").matches(&r));
+        assert!(!filter("value:abc123").matches(&r));
+        assert!(filter("headers:abc123").matches(&r));
+        assert!(filter("headers:trace-id").matches(&r));
+        assert!(!filter("headers:user").matches(&r));
+        assert!(filter(r"key:/^user-\d$/").matches(&r));
+        assert!(filter("value:re:LEVEL|ERROR").matches(&r));
+        assert!(!filter("key:re:^1").matches(&r));
+        assert_eq!(filter("key:/x/").kind(), "regex");
+        assert!(
+            RecordFilter::parse("key:")
+                .unwrap_err()
+                .contains("after the colon")
+        );
     }
 
     #[test]

@@ -1,18 +1,26 @@
 //! `ktui consume`: records to stdout, as text (like `kcat -C`) or NDJSON envelopes.
 //! Output is buffered; a closed pipe (`| head`) ends it quietly. On a terminal, control
 //! characters are escaped; into a pipe, bytes are written exactly as consumed.
+//!
+//! A bounded read (`-e`, `--until`) is a history search: the tail engine filters on every
+//! core, matches stream out in order per partition, a progress bar shows on stderr when it
+//! is a terminal, and Ctrl-C stops it with everything found printed.
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{ConsumeArgs, Format};
 use crate::filter::RecordFilter;
 use crate::kafka::ClientSettings;
 use crate::kafka::envelope;
 use crate::kafka::model::Record;
-use crate::kafka::tail::{Flow, TailEvent, TailSpec, run_tail};
+use crate::kafka::position::{EndBound, now_ms};
+use crate::kafka::tail::{Flow, PartitionRange, TailEvent, TailSpec, run_tail};
 use crate::text::escape_control;
+
+use super::progress::Progress;
 
 /// How the run ended, for the exit code.
 enum Outcome {
@@ -25,9 +33,22 @@ pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<
         Ok(defaults) => defaults,
         Err(problem) => return Ok(usage(&problem)),
     };
-    let filter = match args.filter.as_deref().map(RecordFilter::parse).transpose() {
-        Ok(f) => f.flatten(),
-        Err(problem) => return Ok(usage(&problem)),
+    // Refused before anything is read; the tail compiles it again where it runs.
+    if let Some(Err(problem)) = args.filter.as_deref().map(RecordFilter::parse) {
+        return Ok(usage(&problem));
+    }
+    let until = match args.until.as_deref().map(|u| EndBound::parse(u, now_ms())) {
+        Some(Err(problem)) => return Ok(usage(&problem)),
+        Some(Ok(_)) if defaults.group.is_some() => {
+            return Ok(usage(
+                "--until reads without a group (a group's consumer reads what the group is \
+                 assigned): drop --group, or use -e",
+            ));
+        }
+        Some(Ok(until)) => Some(until),
+        // `-e` without a group: the end of each partition when the read starts.
+        None if args.exit_at_end && defaults.group.is_none() => Some(EndBound::Now),
+        None => None,
     };
     let spec = TailSpec {
         topic: args.topic.clone(),
@@ -36,16 +57,33 @@ pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<
         group: defaults.group,
         read_as: None,
         exit_at_end: args.exit_at_end,
+        until,
+        filter: args.filter.clone().filter(|f| !f.trim().is_empty()),
     };
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            let code = super::interrupted().await;
+            stop.store(true, Ordering::Relaxed);
+            code
+        })
+    };
+    let reading = Arc::clone(&stop);
     let outcome =
-        tokio::task::spawn_blocking(move || consume(&args, &settings, &spec, filter.as_ref()))
-            .await?;
+        tokio::task::spawn_blocking(move || consume(&args, &settings, &spec, &reading)).await?;
+    let signal = if stop.load(Ordering::Relaxed) {
+        interrupted.await.ok()
+    } else {
+        interrupted.abort();
+        None
+    };
     Ok(match outcome {
-        Outcome::Done => ExitCode::SUCCESS,
         Outcome::Failed(reason) => {
             super::note(&format!("ktui: {}", escape_control(&reason)));
             ExitCode::from(2)
         }
+        Outcome::Done => signal.map_or(ExitCode::SUCCESS, ExitCode::from),
     })
 }
 
@@ -54,41 +92,78 @@ fn usage(problem: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Writes the records that passed the filter, up to `--count`.
+struct Printer<'a, W: Write> {
+    out: W,
+    args: &'a ConsumeArgs,
+    escape: bool,
+    written: u64,
+    progress: &'a Progress,
+    /// The output is closed or the count is reached.
+    done: bool,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn print(&mut self, records: &[Record]) -> Flow {
+        if self.done {
+            return Flow::Stop;
+        }
+        for record in records {
+            if write_record(&mut self.out, self.args, record, self.escape).is_err() {
+                self.done = true; // closed pipe: end quietly
+                break;
+            }
+            self.written += 1;
+            if self.args.count.is_some_and(|limit| self.written >= limit) {
+                self.done = true;
+                break;
+            }
+        }
+        self.progress.matched(self.written);
+        // Flush per batch so a slow topic's records show up promptly.
+        if self.out.flush().is_err() {
+            self.done = true;
+        }
+        if self.done {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
 fn consume(
     args: &ConsumeArgs,
     settings: &ClientSettings,
     spec: &TailSpec,
-    filter: Option<&RecordFilter>,
+    stop: &AtomicBool,
 ) -> Outcome {
     let stdout = io::stdout();
     let escape = stdout.is_terminal();
-    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut written = 0u64;
+    let progress = Progress::new(spec.until.is_some());
+    let mut printer = Printer {
+        out: io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        args,
+        escape,
+        written: 0,
+        progress: &progress,
+        done: false,
+    };
     let mut outcome = Outcome::Done;
-    let stop = AtomicBool::new(false);
     let mut sink = |event: TailEvent| -> Flow {
         match event {
-            TailEvent::Records(records) => {
-                for record in records
-                    .iter()
-                    .filter(|r| filter.is_none_or(|f| f.matches(r)))
-                {
-                    if write_record(&mut out, args, &spec.topic, record, escape).is_err() {
-                        return Flow::Stop; // closed pipe: end quietly
-                    }
-                    written += 1;
-                    if args.count.is_some_and(|limit| written >= limit) {
-                        return Flow::Stop;
-                    }
-                }
-                // Flush per batch so a slow topic's records show up promptly.
-                if out.flush().is_err() {
-                    return Flow::Stop;
-                }
+            TailEvent::Records(records) => printer.print(&records),
+            TailEvent::Progress { scanned } => {
+                progress.scanned(scanned);
+                Flow::Continue
+            }
+            TailEvent::Range(ranges) => {
+                progress.total(ranges.iter().map(PartitionRange::len).sum());
                 Flow::Continue
             }
             TailEvent::Warning(text) => {
-                super::note(&format!("ktui: warning: {}", escape_control(&text)));
+                progress
+                    .suspend(|| super::note(&format!("ktui: warning: {}", escape_control(&text))));
                 Flow::Continue
             }
             TailEvent::Failed(reason) => {
@@ -98,8 +173,9 @@ fn consume(
             TailEvent::Started { .. } | TailEvent::Lag(_) | TailEvent::ReachedEnd => Flow::Continue,
         }
     };
-    run_tail(settings, spec, &stop, &mut sink);
-    let _ = out.flush();
+    run_tail(settings, spec, stop, &mut sink);
+    let _ = printer.out.flush();
+    progress.finish(printer.written, stop.load(Ordering::Relaxed));
     outcome
 }
 
@@ -114,13 +190,12 @@ fn write_bytes(out: &mut impl Write, bytes: &[u8], escape: bool) -> io::Result<(
 fn write_record(
     out: &mut impl Write,
     args: &ConsumeArgs,
-    topic: &str,
     record: &Record,
     escape: bool,
 ) -> io::Result<()> {
     match args.format {
         Format::Json => {
-            out.write_all(envelope::to_line(topic, record).as_bytes())?;
+            out.write_all(envelope::to_line(&args.topic, record).as_bytes())?;
         }
         Format::Text => {
             if let Some(separator) = &args.key_separator {

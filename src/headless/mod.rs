@@ -6,6 +6,7 @@ mod consume;
 mod feed;
 mod groups;
 mod produce;
+mod progress;
 mod topics;
 
 use std::io::Write as _;

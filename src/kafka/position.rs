@@ -66,6 +66,51 @@ impl StartPosition {
     }
 }
 
+/// Where a bounded read stops (`--until`), before the first record that is at or past it:
+/// the end of each partition when the read starts (`now`), an offset, or a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndBound {
+    Now,
+    /// Records below this offset in every partition.
+    Offset(i64),
+    /// Records before this time (ms since the epoch): up to the first one at or after it.
+    Time(i64),
+}
+
+impl fmt::Display for EndBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Now => f.write_str("now"),
+            Self::Offset(n) => write!(f, "offset {n}"),
+            Self::Time(ms) => match Timestamp::from_millisecond(*ms) {
+                Ok(ts) => write!(f, "time {ts}"),
+                Err(_) => write!(f, "time {ms}ms"),
+            },
+        }
+    }
+}
+
+impl EndBound {
+    /// Parses what `--until` takes: `now` (or `end`), an offset `N`, or `@TIME` as `-o`
+    /// takes it (ISO 8601, epoch ms, or relative like `@-5m`).
+    pub fn parse(text: &str, now_ms: i64) -> Result<Self, String> {
+        let text = text.trim();
+        if matches!(text, "now" | "end" | "latest") {
+            return Ok(Self::Now);
+        }
+        if let Some(time) = text.strip_prefix('@') {
+            return parse_time(time, now_ms).map(Self::Time);
+        }
+        match text.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Self::Offset(n)),
+            _ => Err(format!(
+                "{text:?} is not an end: use now, an offset N, or @TIME \
+                 (@2026-11-22T10:00:00Z, @-5m, @1700000000000)"
+            )),
+        }
+    }
+}
+
 /// ISO 8601, epoch milliseconds, or a relative time before `now_ms`.
 pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
     let text = text.trim();
@@ -147,6 +192,32 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn parses_every_kind_of_end() {
+        assert_eq!(EndBound::parse("now", NOW), Ok(EndBound::Now));
+        assert_eq!(EndBound::parse(" end ", NOW), Ok(EndBound::Now));
+        assert_eq!(EndBound::parse("500", NOW), Ok(EndBound::Offset(500)));
+        assert_eq!(
+            EndBound::parse("@-5m", NOW),
+            Ok(EndBound::Time(NOW - 300_000))
+        );
+        assert_eq!(
+            EndBound::parse("@2026-11-22T10:00:00Z", NOW),
+            Ok(EndBound::Time(1_795_341_600_000))
+        );
+        assert!(
+            EndBound::parse("-5", NOW)
+                .unwrap_err()
+                .contains("not an end")
+        );
+        assert!(
+            EndBound::parse("@soon", NOW)
+                .unwrap_err()
+                .contains("not a time")
+        );
+        assert_eq!(EndBound::Offset(7).to_string(), "offset 7");
+    }
 
     #[test]
     fn parses_every_kind_of_start() {

@@ -16,7 +16,8 @@ use rdkafka::message::{BorrowedMessage, Headers, Message, Timestamp};
 use super::admin::describe_kafka_error;
 use super::client::ClientSettings;
 use super::model::{Header, Record, TimestampKind};
-use super::position::StartPosition;
+use super::position::{EndBound, StartPosition};
+use crate::filter::RecordFilter;
 
 /// What to tail and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,12 @@ pub struct TailSpec {
     pub read_as: Option<String>,
     /// Stop once every partition has reached its end (`consume -e`).
     pub exit_at_end: bool,
+    /// A bounded read: stop at this end (`--until`); every start and end is resolved to
+    /// an absolute offset first and reported as [`TailEvent::Range`].
+    pub until: Option<EndBound>,
+    /// A search: only records this filter ([`RecordFilter`] syntax) matches are handed
+    /// over, filtered on every core; [`TailEvent::Progress`] counts the records read.
+    pub filter: Option<String>,
 }
 
 impl TailSpec {
@@ -44,7 +51,27 @@ impl TailSpec {
             group: None,
             read_as: None,
             exit_at_end: false,
+            until: None,
+            filter: None,
         }
+    }
+}
+
+/// Where a bounded read of one partition starts and ends (`end` exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionRange {
+    pub partition: i32,
+    pub start: i64,
+    pub end: i64,
+}
+
+impl PartitionRange {
+    pub fn len(&self) -> u64 {
+        u64::try_from(self.end - self.start).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -63,13 +90,20 @@ pub enum TailEvent {
     Started {
         partitions: Vec<i32>,
     },
+    /// A bounded read (`until`): where each partition starts and ends, after `Started`.
+    Range(Vec<PartitionRange>),
     Records(Vec<Record>),
+    /// A bounded or filtered read: records read so far (matching or not), after the
+    /// records of each batch.
+    Progress {
+        scanned: u64,
+    },
     Lag(Vec<PartitionLag>),
     /// A consumer error that does not stop the tail (it retries by itself).
     Warning(String),
     /// The tail cannot run: unknown topic, bad partition, …
     Failed(String),
-    /// Every partition is at its end (only with `exit_at_end`).
+    /// Every partition is at its end (with `exit_at_end` or `until`).
     ReachedEnd,
 }
 
@@ -97,9 +131,11 @@ const BATCH_BYTES: usize = 4 << 20;
 const BATCH_AGE: Duration = Duration::from_millis(40);
 
 mod consumer;
+mod output;
 mod start;
 
 use consumer::TailContext;
+use output::Output;
 use start::start;
 
 /// Copies a borrowed message into an owned record.
@@ -142,17 +178,31 @@ pub fn run_tail(
     stop: &AtomicBool,
     sink: &mut dyn FnMut(TailEvent) -> Flow,
 ) {
+    let filter = match spec.filter.as_deref().map(RecordFilter::parse) {
+        Some(Err(problem)) => {
+            sink(TailEvent::Failed(format!("filter: {problem}")));
+            return;
+        }
+        Some(Ok(filter)) => filter,
+        None => None,
+    };
+    let mut out = Output::new(sink, filter, spec.until.is_some());
     let mut spec = spec.clone();
     let mut restarted = false;
     loop {
-        let Some(consumer) = start(settings, &spec, restarted, stop, sink) else {
+        let Some((consumer, partitions, ends)) =
+            start(settings, &spec, restarted, stop, &mut |e| out.event(e))
+        else {
             return;
         };
-        match read_loop(&consumer.0, &spec, &consumer.1, stop, sink) {
-            Ended::Done => return,
+        match read_loop(&consumer, &spec, &partitions, ends, stop, &mut out) {
+            Ended::Done => {
+                out.drain();
+                return;
+            }
             Ended::Replaced(reason) => {
                 let text = format!("{reason}; reading it again from its beginning");
-                if sink(TailEvent::Warning(text)) == Flow::Stop {
+                if out.drain() == Flow::Stop || out.event(TailEvent::Warning(text)) == Flow::Stop {
                     return;
                 }
                 spec.start = StartPosition::Beginning;
@@ -170,31 +220,78 @@ enum Ended {
     Replaced(String),
 }
 
-/// Hands the pending batch to the sink.
-fn flush(
-    batch: &mut Vec<Record>,
-    bytes: &mut usize,
-    sink: &mut dyn FnMut(TailEvent) -> Flow,
-) -> Flow {
+/// In a bounded read: whether this record is below its partition's end. The partition is
+/// closed (and paused: nothing more is fetched for it) with its last record, or with the
+/// first one past its end (a compacted or transactional log may have no record at end - 1).
+fn within_end(
+    consumer: &BaseConsumer<TailContext>,
+    spec: &TailSpec,
+    open: &mut BTreeMap<i32, i64>,
+    partition: i32,
+    offset: i64,
+) -> bool {
+    let Some(end) = open.get(&partition).copied() else {
+        return false; // read up to its end already
+    };
+    if offset + 1 >= end {
+        close(consumer, spec, open, partition);
+    }
+    offset < end
+}
+
+fn close(
+    consumer: &BaseConsumer<TailContext>,
+    spec: &TailSpec,
+    open: &mut BTreeMap<i32, i64>,
+    partition: i32,
+) {
+    if open.remove(&partition).is_some() {
+        let mut tpl = rdkafka::TopicPartitionList::new();
+        tpl.add_partition(&spec.topic, partition);
+        let _ = consumer.pause(&tpl);
+    }
+}
+
+/// Hands the pending batch over.
+fn flush(batch: &mut Vec<Record>, bytes: &mut usize, out: &mut Output<'_>) -> Flow {
     *bytes = 0;
     if batch.is_empty() {
         return Flow::Continue;
     }
     let full = std::mem::replace(batch, Vec::with_capacity(BATCH_RECORDS));
-    sink(TailEvent::Records(full))
+    out.batch(full)
 }
 
+/// Hands the pending batch over, then every match still being filtered, then the end.
+fn finish(batch: &mut Vec<Record>, bytes: &mut usize, out: &mut Output<'_>) -> Ended {
+    if flush(batch, bytes, out) == Flow::Continue && out.drain() == Flow::Continue {
+        out.event(TailEvent::ReachedEnd);
+    }
+    Ended::Done
+}
+
+/// A bounded read's end per partition (exclusive), or `None` for a tail that follows.
+type Ends = Option<BTreeMap<i32, i64>>;
+
+#[allow(clippy::too_many_lines)] // one loop: poll, bounds, errors, batching, lag
 fn read_loop(
     consumer: &BaseConsumer<TailContext>,
     spec: &TailSpec,
     partitions: &[i32],
+    ends: Ends,
     stop: &AtomicBool,
-    sink: &mut dyn FnMut(TailEvent) -> Flow,
+    out: &mut Output<'_>,
 ) -> Ended {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH_RECORDS);
     let mut batch_bytes = 0usize;
     let mut batch_started = Instant::now();
     let mut at_end: BTreeMap<i32, bool> = partitions.iter().map(|p| (*p, false)).collect();
+    // A bounded read: the partitions not yet read up to their end.
+    let mut open = ends;
+    if open.as_ref().is_some_and(BTreeMap::is_empty) {
+        out.event(TailEvent::ReachedEnd);
+        return Ended::Done;
+    }
     let mut last_warning: Option<(String, Instant)> = None;
     while !stop.load(Ordering::Relaxed) {
         let wait = if batch.is_empty() {
@@ -218,28 +315,34 @@ fn read_loop(
             None
         };
         if let Some(reason) = replaced {
-            if flush(&mut batch, &mut batch_bytes, sink) == Flow::Stop {
+            if flush(&mut batch, &mut batch_bytes, out) == Flow::Stop {
                 return Ended::Done;
             }
             return Ended::Replaced(reason);
         }
         match polled {
             Some(Ok(message)) => {
-                if batch.is_empty() {
-                    batch_started = Instant::now();
+                let wanted = open.as_mut().is_none_or(|open| {
+                    within_end(consumer, spec, open, message.partition(), message.offset())
+                });
+                if wanted {
+                    if batch.is_empty() {
+                        batch_started = Instant::now();
+                    }
+                    let record = to_record(&message);
+                    batch_bytes += record.size();
+                    at_end.insert(record.partition, false);
+                    batch.push(record);
                 }
-                let record = to_record(&message);
-                batch_bytes += record.size();
-                at_end.insert(record.partition, false);
-                batch.push(record);
             }
             Some(Err(KafkaError::PartitionEOF(partition))) => {
                 at_end.insert(partition, true);
+                // At the high watermark, which is at or past the end it had at the start.
+                if let Some(open) = open.as_mut() {
+                    close(consumer, spec, open, partition);
+                }
                 if spec.exit_at_end && at_end.values().all(|end| *end) {
-                    if flush(&mut batch, &mut batch_bytes, sink) == Flow::Continue {
-                        sink(TailEvent::ReachedEnd);
-                    }
-                    return Ended::Done;
+                    return finish(&mut batch, &mut batch_bytes, out);
                 }
             }
             Some(Err(error)) => {
@@ -254,17 +357,22 @@ fn read_loop(
                 });
                 if !repeat {
                     last_warning = Some((text.clone(), Instant::now()));
-                    if sink(TailEvent::Warning(text)) == Flow::Stop {
+                    if out.event(TailEvent::Warning(text)) == Flow::Stop {
                         return Ended::Done;
                     }
                 }
             }
             None => {}
         }
+        if open.as_ref().is_some_and(BTreeMap::is_empty) {
+            return finish(&mut batch, &mut batch_bytes, out);
+        }
         let due = batch.len() >= BATCH_RECORDS
             || batch_bytes >= BATCH_BYTES
             || (!batch.is_empty() && batch_started.elapsed() >= BATCH_AGE);
-        if due && flush(&mut batch, &mut batch_bytes, sink) == Flow::Stop {
+        if (due && flush(&mut batch, &mut batch_bytes, out) == Flow::Stop)
+            || out.ready() == Flow::Stop
+        {
             return Ended::Done;
         }
         let lag = consumer
@@ -274,11 +382,11 @@ fn read_loop(
             .ok()
             .and_then(|mut slot| slot.take());
         if let Some(lag) = lag
-            && sink(TailEvent::Lag(lag)) == Flow::Stop
+            && out.event(TailEvent::Lag(lag)) == Flow::Stop
         {
             return Ended::Done;
         }
     }
-    let _ = flush(&mut batch, &mut batch_bytes, sink);
+    let _ = flush(&mut batch, &mut batch_bytes, out);
     Ended::Done
 }

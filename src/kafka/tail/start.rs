@@ -11,9 +11,9 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::super::admin::describe_kafka_error;
 use super::super::client::ClientSettings;
-use super::super::position::StartPosition;
+use super::super::position::{EndBound, StartPosition};
 use super::consumer::{TailContext, consumer};
-use super::{Flow, TailEvent, TailSpec};
+use super::{Ends, Flow, PartitionRange, TailEvent, TailSpec};
 
 /// Creates the consumer and starts reading. After a replacement (`again`), a topic that
 /// does not exist (yet) is waited for instead of failing the tail.
@@ -23,7 +23,7 @@ pub(super) fn start(
     again: bool,
     stop: &AtomicBool,
     sink: &mut dyn FnMut(TailEvent) -> Flow,
-) -> Option<(BaseConsumer<TailContext>, Vec<i32>)> {
+) -> Option<(BaseConsumer<TailContext>, Vec<i32>, Ends)> {
     let timeout = Duration::from_secs(10);
     let mut last_warning: Option<String> = None;
     let consumer = match consumer(settings, spec) {
@@ -33,12 +33,17 @@ pub(super) fn start(
             return None;
         }
     };
-    let tpl = loop {
+    let (tpl, ranges) = loop {
         if stop.load(Ordering::Relaxed) {
             return None;
         }
-        match assignment(&consumer, spec, timeout) {
-            Ok(tpl) => break tpl,
+        let assigned = assignment(&consumer, spec, timeout).and_then(|tpl| match spec.until {
+            Some(until) => bounded(&consumer, spec, &tpl, until, timeout)
+                .map(|(tpl, ranges)| (tpl, Some(ranges))),
+            None => Ok((tpl, None)),
+        });
+        match assigned {
+            Ok(assigned) => break assigned,
             Err(reason) if !again => {
                 sink(TailEvent::Failed(reason));
                 return None;
@@ -79,7 +84,97 @@ pub(super) fn start(
     {
         return None;
     }
-    Some((consumer, partitions))
+    let ends = match ranges {
+        Some(ranges) => {
+            let ends = ranges
+                .iter()
+                .filter(|r| !r.is_empty())
+                .map(|r| (r.partition, r.end))
+                .collect();
+            if sink(TailEvent::Range(ranges)) == Flow::Stop {
+                return None;
+            }
+            Some(ends)
+        }
+        None => None,
+    };
+    Some((consumer, partitions, ends))
+}
+
+/// A bounded read: every partition's start resolved to an absolute offset (within its
+/// log), and its end (exclusive; never before the start, never past the log's end now).
+/// Partitions a group's committed offsets start (`read_as`) are resolved from those.
+fn bounded(
+    consumer: &BaseConsumer<TailContext>,
+    spec: &TailSpec,
+    tpl: &TopicPartitionList,
+    until: EndBound,
+    timeout: Duration,
+) -> Result<(TopicPartitionList, Vec<PartitionRange>), String> {
+    let partitions: Vec<i32> = tpl
+        .elements()
+        .iter()
+        .map(rdkafka::topic_partition_list::TopicPartitionListElem::partition)
+        .collect();
+    let low = list_offsets(consumer, spec, &partitions, Offset::Beginning, timeout)?;
+    let high = list_offsets(consumer, spec, &partitions, Offset::End, timeout)?;
+    let committed = if spec.read_as.is_some() {
+        let answer = consumer
+            .committed_offsets(tpl.clone(), timeout)
+            .map_err(|e| {
+                format!(
+                    "cannot read the group's offsets: {}",
+                    describe_kafka_error(&e)
+                )
+            })?;
+        answer
+            .elements()
+            .iter()
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(n) => Some((e.partition(), n)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let at_time = match until {
+        EndBound::Time(ms) => {
+            list_offsets(consumer, spec, &partitions, Offset::Offset(ms), timeout)?
+        }
+        _ => BTreeMap::new(),
+    };
+    let mut ranges = Vec::with_capacity(partitions.len());
+    let mut resolved = TopicPartitionList::new();
+    for element in tpl.elements() {
+        let p = element.partition();
+        let (lo, hi) = (
+            low.get(&p).copied().unwrap_or(0).max(0),
+            high.get(&p).copied().unwrap_or(0).max(0),
+        );
+        let start = match element.offset() {
+            Offset::Offset(n) => n,
+            Offset::Stored => committed.get(&p).copied().unwrap_or(lo),
+            Offset::End => hi,
+            _ => lo,
+        }
+        .clamp(lo, hi.max(lo));
+        let end = match until {
+            EndBound::Now => hi,
+            EndBound::Offset(n) => n.min(hi),
+            EndBound::Time(_) => at_time.get(&p).copied().filter(|o| *o >= 0).unwrap_or(hi),
+        }
+        .max(start);
+        resolved
+            .add_partition_offset(&spec.topic, p, Offset::Offset(start))
+            .map_err(|e| format!("bad start position: {e}"))?;
+        ranges.push(PartitionRange {
+            partition: p,
+            start,
+            end,
+        });
+    }
+    Ok((resolved, ranges))
 }
 
 /// Resolves the partitions to read and where each starts.

@@ -157,7 +157,11 @@ impl FeedTab {
                 self.readback = None;
             }
             TailEvent::Started { .. } => self.readback_failed = None,
-            TailEvent::Lag(_) | TailEvent::Warning(_) | TailEvent::ReachedEnd => {}
+            TailEvent::Range(_)
+            | TailEvent::Progress { .. }
+            | TailEvent::Lag(_)
+            | TailEvent::Warning(_)
+            | TailEvent::ReachedEnd => {}
         }
     }
 

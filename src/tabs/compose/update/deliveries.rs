@@ -74,6 +74,8 @@ impl ComposeTab {
             TailEvent::Records(records) => self.watched(records, Instant::now()),
             TailEvent::Failed(reason) => self.watch.failed = Some(reason),
             TailEvent::Started { .. }
+            | TailEvent::Range(_)
+            | TailEvent::Progress { .. }
             | TailEvent::Lag(_)
             | TailEvent::Warning(_)
             | TailEvent::ReachedEnd => {}
