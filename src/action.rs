@@ -38,6 +38,8 @@ pub enum Action {
     FocusList,
     /// Freeze or resume the tail's view (the consumer keeps going).
     TogglePause,
+    /// Stop the Tail tab's search through history (what it found stays).
+    StopSearch,
     /// Show the selected record in full.
     ShowDetail,
     CloseDetail,

@@ -340,14 +340,21 @@ impl App {
             }
             Tab::Topics => vec![Context::Topics, Context::List, Context::Global],
             Tab::Tail if self.tail.detail.is_some() => vec![Context::Record, Context::Global],
-            Tab::Tail if self.tail.topic.is_some() && self.tail.paused => vec![
-                Context::TailPaused,
-                Context::Tail,
-                Context::List,
-                Context::Global,
-            ],
             Tab::Tail if self.tail.topic.is_some() => {
-                vec![Context::Tail, Context::List, Context::Global]
+                let mut contexts = Vec::with_capacity(5);
+                if self
+                    .tail
+                    .search
+                    .as_ref()
+                    .is_some_and(crate::tabs::tail::search::Search::running)
+                {
+                    contexts.push(Context::TailSearching);
+                }
+                if self.tail.paused {
+                    contexts.push(Context::TailPaused);
+                }
+                contexts.extend([Context::Tail, Context::List, Context::Global]);
+                contexts
             }
             Tab::Compose => vec![Context::Compose, Context::Global],
             Tab::Feed => vec![Context::Feed, Context::Global],

@@ -23,6 +23,8 @@ pub enum Context {
     Tail,
     /// The Tail tab while its view is paused (tried before `Tail`).
     TailPaused,
+    /// The Tail tab while a search through history runs (tried before `Tail`).
+    TailSearching,
     Record,
     Compose,
     Feed,
@@ -55,7 +57,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Global,
         Self::List,
         Self::Topics,
@@ -65,6 +67,7 @@ impl Context {
         Self::Confirm,
         Self::Tail,
         Self::TailPaused,
+        Self::TailSearching,
         Self::Record,
         Self::Compose,
         Self::ComposeForm,
@@ -88,6 +91,7 @@ impl Context {
             Self::Details => "details",
             Self::Tail => "tail",
             Self::TailPaused => "tail_paused",
+            Self::TailSearching => "tail_searching",
             Self::Record => "record",
             Self::Compose => "compose",
             Self::Feed => "feed",
@@ -128,6 +132,7 @@ impl Context {
             Self::Details => "Topic details",
             Self::Tail => "Tail",
             Self::TailPaused => "Tail, while paused",
+            Self::TailSearching => "Tail, while a search runs",
             Self::Record => "Record detail (Tail)",
             Self::Feed => "Feed",
             Self::Help => "This help",

@@ -322,3 +322,74 @@ fn a_regex_filter_shows_with_one_slash() {
     assert!(text.contains("filter /Kafka.*use/ (regex"), "{text}");
     assert!(!text.contains("//"), "{text}");
 }
+
+/// The Tail tab searching `sample` from its beginning to now through a jq filter, 1,200 of
+/// 3,000 records read, one match so far.
+fn searching() -> (App, u64) {
+    let (mut app, first) = tailing(110, 16, Vec::new());
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, r#"select(.level == "error")"#);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('o'));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "beginning");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "now");
+    key(&mut app, KeyCode::Enter);
+    let id = first + 1;
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Started {
+            partitions: vec![0, 1, 2],
+        },
+    );
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Range(
+            (0..3)
+                .map(|p| ktui::kafka::tail::PartitionRange {
+                    partition: p,
+                    start: 0,
+                    end: 1000,
+                })
+                .collect(),
+        ),
+    );
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Records(vec![sample_records()[2].clone()]),
+    );
+    deliver(&mut app, id, TailEvent::Progress { scanned: 1200 });
+    // The rate depends on the clock: fixed here so the snapshot is stable.
+    app.tail.search.as_mut().expect("a search").rate = 600.0;
+    (app, id)
+}
+
+/// A search through history (o, Until): the header's bar, records read of the total,
+/// rate, time left and matches; then done; then stopped with Esc.
+#[test]
+fn a_search_shows_its_progress_then_done_or_stopped() {
+    let (app, _) = searching();
+    assert_snapshot!("search_running", draw(&app).backend());
+    let running = screen(&draw(&app));
+    assert!(running.contains("1,200 / 3,000 records"), "{running}");
+    assert!(running.contains("ETA 3 s"), "{running}");
+    assert!(
+        running.contains("Esc stop search"),
+        "the hint says how to stop:\n{running}"
+    );
+
+    let (mut done, id) = searching();
+    deliver(&mut done, id, TailEvent::Progress { scanned: 3000 });
+    deliver(&mut done, id, TailEvent::ReachedEnd);
+    assert_snapshot!("search_done", draw(&done).backend());
+
+    let (mut stopped, _) = searching();
+    key(&mut stopped, KeyCode::Esc);
+    assert_snapshot!("search_stopped", draw(&stopped).backend());
+}

@@ -113,6 +113,7 @@ fn options_restart_the_tail_and_explain_mistakes() {
         key(&mut app, KeyCode::Backspace);
     }
     typed(&mut app, "-5");
+    key(&mut app, KeyCode::Tab); // Until: empty, a live tail
     key(&mut app, KeyCode::Tab);
     for _ in 0..3 {
         key(&mut app, KeyCode::Backspace);
@@ -130,7 +131,112 @@ fn options_restart_the_tail_and_explain_mistakes() {
     };
     assert_eq!(spec.start, StartPosition::Last(5));
     assert_eq!(spec.partitions, Some(vec![0, 2]));
+    assert_eq!(spec.until, None);
     assert!(app.tail.options.is_none());
+}
+
+#[test]
+fn a_search_reads_through_the_filter_shows_its_progress_and_esc_stops_it() {
+    let mut app = app();
+    let first = start_id(&app.open_in_tail("t"));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "select(.level == \"error\")");
+    key(&mut app, KeyCode::Enter);
+    // o: from the beginning up to now.
+    key(&mut app, KeyCode::Char('o'));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "beginning");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "now");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(matches!(commands[0], Command::StopTail { id } if id == first));
+    let Command::StartTail { id, spec } = &commands[1] else {
+        panic!("{commands:?}");
+    };
+    let id = *id;
+    assert_eq!(spec.until, Some(ktui::kafka::position::EndBound::Now));
+    assert_eq!(
+        spec.filter.as_deref(),
+        Some("select(.level == \"error\")"),
+        "the worker filters with the tab's filter"
+    );
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Started {
+            partitions: vec![0],
+        },
+    );
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Range(vec![ktui::kafka::tail::PartitionRange {
+            partition: 0,
+            start: 0,
+            end: 1000,
+        }]),
+    );
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Records(vec![rec(0, r#"{"level":"error"}"#)]),
+    );
+    deliver(&mut app, id, TailEvent::Progress { scanned: 400 });
+    let search = app.tail.search.as_ref().expect("a search");
+    assert_eq!(
+        (search.total, search.scanned, search.matches),
+        (Some(1000), 400, 1)
+    );
+    assert!(search.running());
+    // Esc stops the search (not the filter): what was found stays.
+    let commands = key(&mut app, KeyCode::Esc);
+    assert!(matches!(commands[..], [Command::StopTail { id: stopped }] if stopped == id));
+    let search = app.tail.search.as_ref().unwrap();
+    assert_eq!(search.state, ktui::tabs::tail::search::SearchState::Stopped);
+    assert!(app.tail.filter.is_some(), "the filter stays");
+    assert_eq!(app.tail.buffer.len(), 1, "the match stays");
+    // A second Esc clears the filter as usual.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.tail.filter.is_none());
+}
+
+#[test]
+fn a_search_that_reaches_its_end_is_done_and_until_refuses_a_group() {
+    let mut app = app();
+    start_id(&app.open_in_tail("t"));
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "@-5m");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "g1");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let error = app.tail.options.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("without a group"), "{error}");
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    let commands = key(&mut app, KeyCode::Enter);
+    let Command::StartTail { id, spec } = &commands[1] else {
+        panic!("{commands:?}");
+    };
+    assert!(matches!(
+        spec.until,
+        Some(ktui::kafka::position::EndBound::Time(_))
+    ));
+    assert_eq!(spec.filter, None, "no filter: every record is a match");
+    let id = *id;
+    deliver(
+        &mut app,
+        id,
+        TailEvent::Records(vec![rec(0, "a"), rec(1, "b")]),
+    );
+    deliver(&mut app, id, TailEvent::ReachedEnd);
+    let search = app.tail.search.as_ref().unwrap();
+    assert_eq!(search.state, ktui::tabs::tail::search::SearchState::Done);
+    assert_eq!(search.matches, 2);
 }
 
 #[test]
@@ -322,7 +428,8 @@ fn options_refuse_a_partition_the_topic_lacks_and_keep_the_tail() {
     );
     deliver(&mut app, id, TailEvent::Records(vec![rec(0, "kept")]));
     key(&mut app, KeyCode::Char('o'));
-    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab); // Until
+    key(&mut app, KeyCode::Tab); // Partitions
     for _ in 0..3 {
         key(&mut app, KeyCode::Backspace);
     }
@@ -334,7 +441,7 @@ fn options_refuse_a_partition_the_topic_lacks_and_keep_the_tail() {
         form.error.as_deref(),
         Some("pairs has 2 partitions (0-1): there is no partition 9")
     );
-    assert_eq!(form.fields[1].value(), "9", "what was typed stays");
+    assert_eq!(form.fields[2].value(), "9", "what was typed stays");
     assert_eq!(app.tail.request, Some(id), "the running tail goes on");
     assert_eq!(app.tail.buffer.len(), 1, "and keeps its buffer");
     // Fixed: it restarts.

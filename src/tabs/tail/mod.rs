@@ -5,18 +5,20 @@ pub mod buffer;
 pub mod detail;
 pub mod options;
 pub mod rate;
+pub mod search;
 mod update;
 pub mod view;
 
 use crate::filter::RecordFilter;
 use crate::kafka::RequestId;
 pub use crate::kafka::tail::TailDefaults;
-use crate::kafka::tail::{PartitionLag, TailEvent, TailSpec};
+use crate::kafka::tail::{PartitionLag, PartitionRange, TailEvent, TailSpec};
 use crate::widgets::text_input::TextInput;
 use buffer::{Bounds, TailBuffer};
 use detail::Detail;
 use options::OptionsForm;
 use rate::RateMeter;
+use search::{Search, SearchState};
 
 pub use update::{Msg, TAIL_FAILED};
 pub use view::{TailView, table_rows};
@@ -68,6 +70,8 @@ pub struct TailTab {
     pub warning: Option<String>,
     pub detail: Option<Detail>,
     pub options: Option<OptionsForm>,
+    /// The running tail is a search through history (it has an end).
+    pub search: Option<Search>,
 }
 
 impl TailTab {
@@ -88,6 +92,8 @@ impl TailTab {
             group: self.defaults.group.clone(),
             read_as: None,
             exit_at_end: false,
+            until: None,
+            filter: None,
         }
     }
 
@@ -97,6 +103,10 @@ impl TailTab {
         self.spec = Some(spec);
         self.request = Some(id);
         self.status = TailStatus::Starting;
+        self.search = self
+            .spec
+            .as_ref()
+            .and_then(|s| s.until.map(|_| Search::new(s.filter.clone())));
         self.buffer.clear();
         self.buffer.set_filter(self.filter.as_ref());
         self.rate = RateMeter::default();
@@ -116,6 +126,9 @@ impl TailTab {
             TailEvent::Started { partitions } => self.status = TailStatus::Running { partitions },
             TailEvent::Records(records) => {
                 let count = records.len() as u64;
+                if let Some(search) = self.search.as_mut() {
+                    search.matches += count;
+                }
                 let bytes: usize = records.iter().map(crate::kafka::model::Record::size).sum();
                 self.rate.add(count, bytes as u64);
                 self.warning = None;
@@ -142,7 +155,24 @@ impl TailTab {
             TailEvent::Lag(lag) => self.lag = lag,
             TailEvent::Warning(text) => self.warning = Some(text),
             TailEvent::Failed(reason) => self.status = TailStatus::Failed(reason),
-            TailEvent::ReachedEnd => {}
+            TailEvent::Range(ranges) => {
+                if let Some(search) = self.search.as_mut() {
+                    search.total = Some(ranges.iter().map(PartitionRange::len).sum());
+                }
+            }
+            TailEvent::Progress { scanned } => {
+                if let Some(search) = self.search.as_mut() {
+                    search.progress(scanned);
+                }
+            }
+            TailEvent::ReachedEnd => {
+                if let Some(search) = self.search.as_mut() {
+                    search.state = SearchState::Done;
+                    if let Some(total) = search.total {
+                        search.scanned = search.scanned.max(total);
+                    }
+                }
+            }
         }
         notices
     }

@@ -1,21 +1,27 @@
-//! The tail's options (`o`): where to start, which partitions, and an optional group.
+//! The tail's options (`o`): where to start, where to end (a search through history),
+//! which partitions, and an optional group.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::kafka::position::{StartPosition, now_ms, parse_partitions};
+use crate::kafka::position::{EndBound, StartPosition, now_ms, parse_partitions};
 use crate::kafka::tail::TailSpec;
 use crate::theme::Palette;
 use crate::widgets::text_input::TextInput;
 use crate::widgets::{centered, popup};
 
-pub const LABELS: [&str; 3] = ["Start", "Partitions", "Group"];
+pub const LABELS: [&str; 4] = ["Start", "Until", "Partitions", "Group"];
+/// The fields' indexes.
+const START: usize = 0;
+const UNTIL: usize = 1;
+const PARTITIONS: usize = 2;
+const GROUP: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionsForm {
-    pub fields: [TextInput; 3],
+    pub fields: [TextInput; 4],
     pub focus: usize,
     pub error: Option<String>,
 }
@@ -27,6 +33,15 @@ fn start_text(start: StartPosition) -> String {
         StartPosition::Offset(n) => n.to_string(),
         StartPosition::Last(n) => format!("-{n}"),
         StartPosition::Time(ms) => format!("@{ms}"),
+    }
+}
+
+fn until_text(until: Option<EndBound>) -> String {
+    match until {
+        None => String::new(),
+        Some(EndBound::Now) => "now".into(),
+        Some(EndBound::Offset(n)) => n.to_string(),
+        Some(EndBound::Time(ms)) => format!("@{ms}"),
     }
 }
 
@@ -44,6 +59,7 @@ impl OptionsForm {
         Self {
             fields: [
                 TextInput::with_value(start_text(spec.start)),
+                TextInput::with_value(until_text(spec.until)),
                 TextInput::with_value(partitions),
                 TextInput::with_value(spec.group.clone().unwrap_or_default()),
             ],
@@ -54,9 +70,9 @@ impl OptionsForm {
 
     pub fn focus_next(&mut self, forward: bool) {
         self.focus = if forward {
-            (self.focus + 1) % 3
+            (self.focus + 1) % LABELS.len()
         } else {
-            (self.focus + 2) % 3
+            (self.focus + LABELS.len() - 1) % LABELS.len()
         };
     }
 
@@ -64,8 +80,12 @@ impl OptionsForm {
     /// `known` is the topic's partitions when the metadata has them: a partition it
     /// lacks is refused here rather than failing the tail (and dropping its buffer).
     pub fn spec(&self, topic: &str, known: Option<&[i32]>) -> Result<TailSpec, String> {
-        let start = StartPosition::parse(self.fields[0].value(), now_ms())?;
-        let partitions = match self.fields[1].value().trim() {
+        let start = StartPosition::parse(self.fields[START].value(), now_ms())?;
+        let until = match self.fields[UNTIL].value().trim() {
+            "" => None,
+            text => Some(EndBound::parse(text, now_ms())?),
+        };
+        let partitions = match self.fields[PARTITIONS].value().trim() {
             "" | "all" => None,
             list => Some(parse_partitions(list)?),
         };
@@ -92,7 +112,14 @@ impl OptionsForm {
                 ));
             }
         }
-        let group = Some(self.fields[2].value().trim().to_string()).filter(|g| !g.is_empty());
+        let group = Some(self.fields[GROUP].value().trim().to_string()).filter(|g| !g.is_empty());
+        if until.is_some() && group.is_some() {
+            return Err(
+                "Until searches without a group (a group reads what it is assigned): \
+                 clear Group, or Until"
+                    .into(),
+            );
+        }
         Ok(TailSpec {
             topic: topic.to_string(),
             partitions,
@@ -100,6 +127,8 @@ impl OptionsForm {
             group,
             read_as: None,
             exit_at_end: false,
+            until,
+            filter: None,
         })
     }
 }
@@ -136,6 +165,10 @@ pub fn render(frame: &mut Frame, form: &OptionsForm, area: Rect, palette: &Palet
         palette.dim(),
     ));
     lines.push(Line::styled(
+        "Until: empty = follow live · now · N (offset) · @TIME: search up to there, through the filter",
+        palette.dim(),
+    ));
+    lines.push(Line::styled(
         "Partitions: all, or 0,2 or 0-3 · Group: empty = read without a group (no commits)",
         palette.dim(),
     ));
@@ -158,22 +191,22 @@ mod tests {
     #[test]
     fn partitions_the_topic_lacks_are_refused_in_words() {
         let mut form = OptionsForm::from_spec(&TailSpec::new("orders"));
-        form.fields[1] = TextInput::with_value("1,9");
+        form.fields[PARTITIONS] = TextInput::with_value("1,9");
         assert_eq!(
             form.spec("orders", Some(&[0, 1])).unwrap_err(),
             "orders has 2 partitions (0-1): there is no partition 9"
         );
-        form.fields[1] = TextInput::with_value("3-4");
+        form.fields[PARTITIONS] = TextInput::with_value("3-4");
         assert_eq!(
             form.spec("orders", Some(&[0])).unwrap_err(),
             "orders has 1 partition (0): there are no partitions 3,4"
         );
-        form.fields[1] = TextInput::with_value("1");
+        form.fields[PARTITIONS] = TextInput::with_value("1");
         assert_eq!(
             form.spec("orders", Some(&[0, 1])).unwrap().partitions,
             Some(vec![1])
         );
-        form.fields[1] = TextInput::with_value("9");
+        form.fields[PARTITIONS] = TextInput::with_value("9");
         assert!(
             form.spec("orders", None).is_ok(),
             "unknown metadata: the broker decides"

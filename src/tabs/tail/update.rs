@@ -127,8 +127,12 @@ impl TailTab {
             Some(Action::Submit) => {
                 let topic = self.topic.clone().unwrap_or_default();
                 match form.spec(&topic, known) {
-                    Ok(spec) => {
+                    Ok(mut spec) => {
                         self.options = None;
+                        // A search reads through the tab's filter: only matches come back.
+                        if spec.until.is_some() && self.filter.is_some() {
+                            spec.filter = Some(self.filter_input.value().trim().to_string());
+                        }
                         return self.restart(spec, ctx);
                     }
                     Err(problem) => form.error = Some(problem),
@@ -172,9 +176,23 @@ impl TailTab {
             }
             Action::Copy => self.copy_selected(ctx),
             Action::Export => self.export(ctx),
+            Action::StopSearch => return self.stop_search(),
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Stops a running search; what it found stays in the buffer.
+    fn stop_search(&mut self) -> Vec<Command> {
+        let Some(search) = self.search.as_mut().filter(|s| s.running()) else {
+            return Vec::new();
+        };
+        search.state = super::search::SearchState::Stopped;
+        self.request
+            .take()
+            .map(|id| Command::StopTail { id })
+            .into_iter()
+            .collect()
     }
 
     fn copy_selected(&self, ctx: &mut Ctx) {

@@ -171,6 +171,12 @@ impl TailView<'_> {
                 format!("✖ {}", escape_control(reason)),
                 palette.error(),
             )),
+            TailStatus::Running { .. } if let Some(search) = &tab.search => {
+                spans.extend(search.spans(palette));
+                if tab.paused {
+                    spans.push(Span::styled(" · ⏸ view paused", palette.warn()));
+                }
+            }
             TailStatus::Running { .. } if tab.paused => spans.push(Span::styled(
                 format!(
                     "⏸ PAUSED · {} new since (Space resumes)",

@@ -187,6 +187,7 @@ impl TopicsTab {
             }
             Action::FocusList => self.focus = Focus::List,
             Action::TogglePause
+            | Action::StopSearch
             | Action::ShowDetail
             | Action::CloseDetail
             | Action::CycleView
