@@ -28,6 +28,7 @@ mod firehose;
 mod groups;
 mod kafka;
 mod mock;
+mod search;
 // Broker ports claimed across processes, shared with the tests' harness.
 #[path = "../../tests/support/ports.rs"]
 mod ports;
@@ -64,7 +65,8 @@ pub struct Options {
     pub probes: usize,
     /// Runs of each produce and consume pair; the table shows the median.
     pub repeat: usize,
-    /// Scenarios to run (`produce`, `consume`, `startup`, `firehose`, `kafka`); empty: all.
+    /// Scenarios to run (`produce`, `consume`, `search`, `front`, `startup`, `firehose`,
+    /// `kafka`, `groups`); empty: all.
     pub only: Vec<String>,
     /// Records for the produce and consume rows on Apache Kafka.
     pub kafka_records: usize,
@@ -179,6 +181,9 @@ pub struct Report {
     /// On Kafka: the bench groups `ktui groups` listed with their lag, and whether the
     /// Groups tab showed its first table, when the groups rows ran.
     pub groups: Option<(usize, bool)>,
+    /// The history search: the matches expected, found by ktui, and by kcat | jq (when
+    /// installed), when the search row ran.
+    pub search: Option<(usize, usize, Option<usize>)>,
     /// Apache Kafka's version, when the Kafka rows ran.
     pub kafka_version: Option<String>,
     pub table: String,
@@ -299,6 +304,14 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         let lines = output.stdout.split(|&b| b == b'\n').count() as u64 - 1;
         assert_eq!(lines, n as u64, "ktui consume read back every record");
         report.consumed_lines = Some(lines);
+    }
+
+    // 2a. History search over the same topic: a jq predicate, beside kcat | jq.
+    if options.runs("search") {
+        let (row, found, peer) =
+            search::search_row(ktui, kcat.as_deref(), &bootstrap, loaded, n, options.repeat);
+        report.rows.push(row);
+        report.search = Some((search::expected_matches(n), found, peer));
     }
 
     // 2b. The demo's Kafka-protocol front (what other clients go through): the same

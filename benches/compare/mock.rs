@@ -23,12 +23,24 @@ pub(crate) fn partitions_to_hold(records: usize, size: usize) -> i32 {
     i32::try_from(bytes.div_ceil(MOCK_PARTITION_BYTES)).unwrap_or(i32::MAX)
 }
 
+/// The `level` of record `i` in [`write_data`]'s lines.
+pub(crate) fn level(i: usize) -> &'static str {
+    ["info", "warn", "error", "debug", "info"][i % 5]
+}
+
+/// The `amount` of record `i` in [`write_data`]'s lines: 0-999, spread evenly.
+pub(crate) fn amount(i: usize) -> usize {
+    (i * 7919) % 1000
+}
+
 /// Lines of exactly `size` bytes (plus the newline): JSON that looks like a real event.
 pub(crate) fn write_data(path: &Path, records: usize, size: usize) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("data file"));
     for i in 0..records {
         let head = format!(
-            "{{\"id\":\"bench-rec-{i:08}\",\"user\":{},\"text\":\"",
+            "{{\"id\":\"bench-rec-{i:08}\",\"level\":\"{}\",\"amount\":{},\"user\":{},\"text\":\"",
+            level(i),
+            amount(i),
             i % 9973
         );
         let pad = size.saturating_sub(head.len() + 2).max(1);

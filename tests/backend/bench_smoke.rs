@@ -27,6 +27,12 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
     let report = compare::run(&options, Path::new(support::KTUI));
     println!("{}", report.table);
     assert_eq!(report.consumed_lines, Some(options.records as u64));
+    let (expected, found, peer) = report.search.expect("the search row ran");
+    assert!(expected > 0, "the data has records to find");
+    assert_eq!(found, expected, "ktui's search found every matching record");
+    if support::peers::jq_available() {
+        assert_eq!(peer, Some(expected), "kcat | jq found the same records");
+    }
     for (produced, received) in &report.firehoses {
         assert!(*produced > 0, "the firehose produced");
         assert_eq!(received, produced, "the TUI's tail received every record");
@@ -72,6 +78,7 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
     for scenario in [
         "produce",
         "consume",
+        "search",
         "first frame",
         "first record",
         "firehose",

@@ -15,6 +15,7 @@ mod groups_kafka;
 mod headless_hardening;
 mod interop_kafka;
 mod produce_broker;
+mod search;
 mod security_broker;
 mod share_groups;
 mod tail_mock;

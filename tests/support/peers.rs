@@ -221,6 +221,12 @@ pub fn kcat() -> Option<PathBuf> {
     find_tool("kcat", Some("KCAT_BIN"), None)
 }
 
+/// Whether jq is installed (the search benchmark's peer pipes kcat into it); applies the
+/// missing-tool policy.
+pub fn jq_available() -> bool {
+    require("jq", find_tool("jq", None, None).is_some())
+}
+
 /// Whether kcat is installed; applies the missing-tool policy.
 pub fn kcat_available() -> bool {
     require("kcat ($KCAT_BIN or kcat on PATH)", kcat().is_some())
