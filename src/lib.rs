@@ -17,7 +17,6 @@ pub mod config;
 pub mod effects;
 pub mod event;
 pub mod feed;
-pub mod filter;
 pub mod headless;
 pub mod kafka;
 pub mod keymap;

@@ -342,12 +342,12 @@ impl App {
             Tab::Tail if self.tail.detail.is_some() => vec![Context::Record, Context::Global],
             Tab::Tail if self.tail.topic.is_some() => {
                 let mut contexts = Vec::with_capacity(5);
-                if self
+                let searching = self
                     .tail
                     .search
                     .as_ref()
-                    .is_some_and(crate::tabs::tail::search::Search::running)
-                {
+                    .is_some_and(crate::tabs::tail::search::Search::running);
+                if searching && self.tail.request.is_some() {
                     contexts.push(Context::TailSearching);
                 }
                 if self.tail.paused {

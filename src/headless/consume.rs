@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{ConsumeArgs, Format};
-use crate::filter::RecordFilter;
 use crate::kafka::ClientSettings;
 use crate::kafka::envelope;
+use crate::kafka::filter::RecordFilter;
 use crate::kafka::model::Record;
 use crate::kafka::position::{EndBound, now_ms};
 use crate::kafka::tail::{Flow, PartitionRange, TailEvent, TailSpec, run_tail};
@@ -66,6 +66,11 @@ pub async fn run(args: ConsumeArgs, settings: ClientSettings) -> anyhow::Result<
         tokio::spawn(async move {
             let code = super::interrupted().await;
             stop.store(true, Ordering::Relaxed);
+            // The read ends at its next poll; a second signal does not wait for that.
+            tokio::spawn(async {
+                let again = super::interrupted().await;
+                std::process::exit(i32::from(again));
+            });
             code
         })
     };

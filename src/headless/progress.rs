@@ -1,5 +1,6 @@
-//! The progress of a bounded read on stderr, when stderr is a terminal: records scanned
-//! of the total, rate, time left and matches; then one line that sums it up.
+//! The progress of a bounded read on stderr, when stderr is a terminal and the records go
+//! elsewhere (a file, a pipe: on the same terminal the bar would cut through them):
+//! records read of the total, rate, time left and matches; then one line that sums it up.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -14,7 +15,8 @@ pub struct Progress {
 impl Progress {
     /// A bar for a bounded read on a terminal; otherwise nothing is drawn.
     pub fn new(bounded: bool) -> Self {
-        let bar = (bounded && std::io::stderr().is_terminal()).then(|| {
+        let shown = bounded && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+        let bar = shown.then(|| {
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
                 "[{bar:30}] {human_pos}/{human_len} records · {per_sec} · ETA {eta} · {msg}",

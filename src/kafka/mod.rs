@@ -6,6 +6,7 @@ pub mod admin;
 pub mod client;
 pub mod demo;
 pub mod envelope;
+pub mod filter;
 pub mod groups;
 pub mod model;
 pub mod position;

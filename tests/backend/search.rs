@@ -316,6 +316,21 @@ fn a_search_stopped_midway_hands_over_what_it_found_in_order() {
         scanned.is_some_and(|s| s >= 2 * found.len() as u64 - 1),
         "{scanned:?}"
     );
+
+    // Headless, a count reached in the first batch ends the search at once, with batches
+    // still being filtered behind it.
+    let ran = mock.consume(&[
+        &topic,
+        "-o",
+        "beginning",
+        "-e",
+        "--filter",
+        ".n % 2 == 0",
+        "-c",
+        "1",
+    ]);
+    ok(&ran);
+    assert_eq!(ran.stdout, "{\"n\":0}\n");
 }
 
 #[test]

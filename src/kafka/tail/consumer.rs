@@ -205,7 +205,12 @@ pub(super) fn consumer(
         .set("statistics.interval.ms", "1000")
         .set(
             "auto.offset.reset",
-            if spec.start == StartPosition::Beginning || spec.read_as.is_some() {
+            // A bounded read starts within the log; if retention moves the log's start
+            // past it meanwhile, reading on from the new start skips nothing still held.
+            if spec.start == StartPosition::Beginning
+                || spec.read_as.is_some()
+                || spec.until.is_some()
+            {
                 "earliest"
             } else {
                 "latest"

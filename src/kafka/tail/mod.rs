@@ -17,7 +17,7 @@ use super::admin::describe_kafka_error;
 use super::client::ClientSettings;
 use super::model::{Header, Record, TimestampKind};
 use super::position::{EndBound, StartPosition};
-use crate::filter::RecordFilter;
+use crate::kafka::filter::RecordFilter;
 
 /// What to tail and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +198,14 @@ pub fn run_tail(
         match read_loop(&consumer, &spec, &partitions, ends, stop, &mut out) {
             Ended::Done => {
                 out.drain();
+                return;
+            }
+            Ended::Replaced(reason) if spec.until.is_some() => {
+                // A search covers the topic as it was: the new one is not what it asked.
+                out.drain();
+                out.event(TailEvent::Failed(format!(
+                    "{reason}: the search stopped there (what it found is kept)"
+                )));
                 return;
             }
             Ended::Replaced(reason) => {

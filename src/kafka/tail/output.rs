@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::filter::{FilterPool, Out, RecordFilter, Wants};
+use crate::kafka::filter::{FilterPool, Out, RecordFilter, Wants};
 
 use super::super::model::Record;
 use super::{Flow, TailEvent};

@@ -165,9 +165,12 @@ fn bounded(
             EndBound::Time(_) => at_time.get(&p).copied().filter(|o| *o >= 0).unwrap_or(hi),
         }
         .max(start);
-        resolved
-            .add_partition_offset(&spec.topic, p, Offset::Offset(start))
-            .map_err(|e| format!("bad start position: {e}"))?;
+        // A partition with nothing to read is not assigned: nothing is fetched for it.
+        if end > start {
+            resolved
+                .add_partition_offset(&spec.topic, p, Offset::Offset(start))
+                .map_err(|e| format!("bad start position: {e}"))?;
+        }
         ranges.push(PartitionRange {
             partition: p,
             start,
@@ -291,15 +294,25 @@ fn list_offsets(
     let answer = consumer
         .offsets_for_times(tpl, timeout)
         .map_err(|e| format!("cannot look up offsets: {}", describe_kafka_error(&e)))?;
-    Ok(answer
-        .elements()
-        .iter()
-        .map(|e| {
-            let offset = match e.offset() {
-                Offset::Offset(n) => n,
-                _ => -1,
-            };
-            (e.partition(), offset)
-        })
-        .collect())
+    let mut offsets = BTreeMap::new();
+    for element in answer.elements() {
+        // A partition whose leader could not answer: not "no offset", which would read it
+        // as empty.
+        if let Err(error) = element.error() {
+            return Err(format!(
+                "cannot look up the offsets of partition {}: {}",
+                element.partition(),
+                describe_kafka_error(&error)
+            ));
+        }
+        let offset = match element.offset() {
+            Offset::Offset(n) => n,
+            _ => -1,
+        };
+        offsets.insert(element.partition(), offset);
+    }
+    if let Some(missing) = partitions.iter().find(|p| !offsets.contains_key(p)) {
+        return Err(format!("no offsets came back for partition {missing}"));
+    }
+    Ok(offsets)
 }

@@ -81,6 +81,7 @@ impl MetadataFetch {
             task.abort();
         }
         self.queued = None;
+        self.last_whole = false;
     }
 
     /// Waits for the running fetch to end: its request id and what it brought. Pending

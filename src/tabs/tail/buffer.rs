@@ -16,7 +16,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::filter::RecordFilter;
+use crate::kafka::filter::RecordFilter;
 use crate::kafka::model::Record;
 
 pub use crate::size::Bounds;

@@ -9,8 +9,8 @@ pub mod search;
 mod update;
 pub mod view;
 
-use crate::filter::RecordFilter;
 use crate::kafka::RequestId;
+use crate::kafka::filter::RecordFilter;
 pub use crate::kafka::tail::TailDefaults;
 use crate::kafka::tail::{PartitionLag, PartitionRange, TailEvent, TailSpec};
 use crate::widgets::text_input::TextInput;
@@ -47,6 +47,8 @@ pub struct TailTab {
     pub status: TailStatus,
     pub buffer: TailBuffer,
     pub filter: Option<RecordFilter>,
+    /// The text of the filter in force (the input may hold an edit not applied yet).
+    pub filter_text: Option<String>,
     pub filter_input: TextInput,
     pub filter_editing: bool,
     /// Why the text being typed is not a valid filter (the previous one stays in force).
@@ -154,7 +156,12 @@ impl TailTab {
             }
             TailEvent::Lag(lag) => self.lag = lag,
             TailEvent::Warning(text) => self.warning = Some(text),
-            TailEvent::Failed(reason) => self.status = TailStatus::Failed(reason),
+            TailEvent::Failed(reason) => {
+                self.status = TailStatus::Failed(reason);
+                if let Some(search) = self.search.as_mut().filter(|s| s.running()) {
+                    search.state = SearchState::Stopped;
+                }
+            }
             TailEvent::Range(ranges) => {
                 if let Some(search) = self.search.as_mut() {
                     search.total = Some(ranges.iter().map(PartitionRange::len).sum());
@@ -292,6 +299,9 @@ impl TailTab {
         match RecordFilter::parse(self.filter_input.value()) {
             Ok(filter) => {
                 self.filter_error = None;
+                self.filter_text = filter
+                    .as_ref()
+                    .map(|_| self.filter_input.value().trim().to_string());
                 self.filter = filter;
                 self.buffer.set_filter(self.filter.as_ref());
                 if self.selected.is_some() {

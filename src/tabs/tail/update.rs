@@ -130,8 +130,8 @@ impl TailTab {
                     Ok(mut spec) => {
                         self.options = None;
                         // A search reads through the tab's filter: only matches come back.
-                        if spec.until.is_some() && self.filter.is_some() {
-                            spec.filter = Some(self.filter_input.value().trim().to_string());
+                        if spec.until.is_some() {
+                            spec.filter.clone_from(&self.filter_text);
                         }
                         return self.restart(spec, ctx);
                     }

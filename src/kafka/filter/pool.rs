@@ -37,6 +37,8 @@ pub struct FilterPool {
     early: BTreeMap<u64, (Vec<Record>, usize)>,
     /// At most this many batches in the pool at once (bounds memory).
     in_flight: u64,
+    /// `out` said enough: nothing more is handed out, and nothing waits.
+    enough: bool,
 }
 
 impl FilterPool {
@@ -60,7 +62,15 @@ impl FilterPool {
                                 return; // no more batches
                             };
                             let scanned = records.len();
-                            records.retain(|r| filter.matches(r));
+                            // A filter that panicked on a record (a bug) must not leave the
+                            // batch missing: the pool would wait for it for ever.
+                            let kept =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    records.retain(|r| filter.matches(r));
+                                }));
+                            if kept.is_err() {
+                                records.clear();
+                            }
                             if finished.send((seq, records, scanned)).is_err() {
                                 return;
                             }
@@ -78,6 +88,7 @@ impl FilterPool {
             next_out: 0,
             early: BTreeMap::new(),
             in_flight,
+            enough: false,
         }
     }
 
@@ -89,21 +100,23 @@ impl FilterPool {
     /// Hands a batch to the pool, and every batch filtered by now, in order, to `out`
     /// (its matches, and how many records it had). Waits while the pool is full.
     pub fn push(&mut self, batch: Vec<Record>, out: &mut Out<'_>) -> Wants {
+        if self.enough {
+            return Wants::Enough;
+        }
         if let Some(jobs) = &self.jobs {
             if jobs.send((self.next_in, batch)).is_err() {
+                self.enough = true;
                 return Wants::Enough;
             }
             self.next_in += 1;
         }
         while self.next_in - self.next_out >= self.in_flight {
-            match self.done.recv() {
-                Ok((seq, records, scanned)) => {
-                    self.early.insert(seq, (records, scanned));
-                    if self.hand_out(out) == Wants::Enough {
-                        return Wants::Enough;
-                    }
-                }
-                Err(_) => return Wants::Enough,
+            if self.hand_out(out) == Wants::Enough {
+                return Wants::Enough;
+            }
+            // Full still: the next batch in order is still being filtered.
+            if self.next_in - self.next_out >= self.in_flight && self.receive() == Wants::Enough {
+                return Wants::Enough;
             }
         }
         self.ready(out)
@@ -111,6 +124,9 @@ impl FilterPool {
 
     /// Hands out every batch filtered by now, in order, without waiting.
     pub fn ready(&mut self, out: &mut Out<'_>) -> Wants {
+        if self.enough {
+            return Wants::Enough;
+        }
         while let Ok((seq, records, scanned)) = self.done.try_recv() {
             self.early.insert(seq, (records, scanned));
         }
@@ -119,18 +135,29 @@ impl FilterPool {
 
     /// Waits for every batch in the pool and hands them out in order.
     pub fn drain(&mut self, out: &mut Out<'_>) -> Wants {
-        while self.next_out < self.next_in {
-            match self.done.recv() {
-                Ok((seq, records, scanned)) => {
-                    self.early.insert(seq, (records, scanned));
-                    if self.hand_out(out) == Wants::Enough {
-                        return Wants::Enough;
-                    }
-                }
-                Err(_) => return Wants::Enough,
+        loop {
+            if self.hand_out(out) == Wants::Enough {
+                return Wants::Enough;
+            }
+            if self.next_out >= self.next_in {
+                return Wants::More;
+            }
+            // The next batch in order is still being filtered.
+            if self.receive() == Wants::Enough {
+                return Wants::Enough;
             }
         }
-        Wants::More
+    }
+
+    /// Waits for one filtered batch (one is being filtered: the caller checked).
+    fn receive(&mut self) -> Wants {
+        if let Ok((seq, records, scanned)) = self.done.recv() {
+            self.early.insert(seq, (records, scanned));
+            Wants::More
+        } else {
+            self.enough = true;
+            Wants::Enough
+        }
     }
 }
 
@@ -146,9 +173,14 @@ impl Drop for FilterPool {
 
 impl FilterPool {
     fn hand_out(&mut self, out: &mut Out<'_>) -> Wants {
+        if self.enough {
+            return Wants::Enough;
+        }
         while let Some((records, scanned)) = self.early.remove(&self.next_out) {
             self.next_out += 1;
             if out(records, scanned) == Wants::Enough {
+                self.enough = true;
+                self.early.clear();
                 return Wants::Enough;
             }
         }
@@ -221,6 +253,15 @@ mod tests {
             }
         }
         assert_eq!(wants, Wants::Enough);
+        // After enough, nothing waits and nothing more is handed out.
+        assert_eq!(
+            pool.drain(&mut |_, _| panic!("handed out after enough")),
+            Wants::Enough
+        );
+        assert_eq!(
+            pool.ready(&mut |_, _| panic!("handed out after enough")),
+            Wants::Enough
+        );
         drop(pool);
         assert_eq!(taken, 10);
     }
