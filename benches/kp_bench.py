@@ -3,14 +3,17 @@
 
     kp_bench.py --bootstrap ADDR produce TOPIC < LINES     # one message per line, acks=all
     kp_bench.py --bootstrap ADDR consume TOPIC --count N   # from the beginning until N
+    kp_bench.py --bootstrap ADDR list-topics                # the names (KafkaAdminClient)
+    kp_bench.py --bootstrap ADDR watermarks                 # every partition's two ends
 
-Both print the number of messages on stdout and exit 1 if they fall short.
+produce and consume print the number of messages and exit 1 if they fall short;
+list-topics prints the number of topics, watermarks the number of partitions counted.
 """
 
 import argparse
 import sys
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 
 def produce(args):
@@ -44,6 +47,25 @@ def consume(args):
         sys.exit(1)
 
 
+def list_topics(args):
+    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap)
+    print(len(admin.list_topics()))
+    admin.close()
+
+
+def watermarks(args):
+    consumer = KafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False)
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in consumer.topics()
+        for p in consumer.partitions_for_topic(topic) or ()
+    ]
+    low = consumer.beginning_offsets(partitions)
+    high = consumer.end_offsets(partitions)
+    consumer.close()
+    print(sum(1 for tp in partitions if tp in low and tp in high))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bootstrap", required=True)
@@ -55,6 +77,8 @@ def main():
     p.add_argument("topic")
     p.add_argument("--count", type=int, required=True)
     p.set_defaults(run=consume)
+    sub.add_parser("list-topics").set_defaults(run=list_topics)
+    sub.add_parser("watermarks").set_defaults(run=watermarks)
     args = parser.parse_args()
     args.run(args)
 

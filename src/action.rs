@@ -17,6 +17,7 @@ pub enum Action {
     TabCompose,
     TabFeed,
     TabGroups,
+    TabBrokers,
     Up,
     Down,
     Top,

@@ -17,6 +17,13 @@ impl<T> Loadable<T> {
         }
     }
 
+    pub fn loaded_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Self::Loaded(value) => Some(value),
+            _ => None,
+        }
+    }
+
     pub fn is_loading(&self) -> bool {
         matches!(self, Self::Loading)
     }

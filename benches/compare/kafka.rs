@@ -236,7 +236,7 @@ pub(crate) fn kp_bench() -> PathBuf {
     root().join("benches/kp_bench.py")
 }
 
-fn kafka_python_installed() -> bool {
+pub(crate) fn kafka_python_installed() -> bool {
     Command::new("python3")
         .args(["-c", "import kafka"])
         .stderr(Stdio::null())

@@ -29,6 +29,7 @@ mod groups;
 mod kafka;
 mod mock;
 mod search;
+mod topics;
 // Broker ports claimed across processes, shared with the tests' harness.
 #[path = "../../tests/support/ports.rs"]
 mod ports;
@@ -66,13 +67,16 @@ pub struct Options {
     /// Runs of each produce and consume pair; the table shows the median.
     pub repeat: usize,
     /// Scenarios to run (`produce`, `consume`, `search`, `front`, `startup`, `firehose`,
-    /// `kafka`, `groups`); empty: all.
+    /// `kafka`, `groups`, `topics`); empty: all.
     pub only: Vec<String>,
     /// Records for the produce and consume rows on Apache Kafka.
     pub kafka_records: usize,
     /// Consumer groups for the groups rows, each on its own topic of `group_partitions`.
     pub groups: usize,
     pub group_partitions: i32,
+    /// Topics for the Topics-at-scale rows, each of `topic_partitions` partitions.
+    pub topics: usize,
+    pub topic_partitions: i32,
 }
 
 impl Options {
@@ -89,6 +93,8 @@ impl Options {
             kafka_records: KAFKA_RECORDS,
             groups: 1_000,
             group_partitions: 30,
+            topics: 10_000,
+            topic_partitions: 3,
         }
     }
 
@@ -106,6 +112,8 @@ impl Options {
             kafka_records: 500,
             groups: 5,
             group_partitions: 3,
+            topics: 20,
+            topic_partitions: 3,
         }
     }
 
@@ -129,6 +137,10 @@ impl Options {
                 "--groups" => options.groups = number("--groups") as usize,
                 "--group-partitions" => {
                     options.group_partitions = number("--group-partitions") as i32;
+                }
+                "--topics" => options.topics = number("--topics") as usize,
+                "--topic-partitions" => {
+                    options.topic_partitions = number("--topic-partitions") as i32;
                 }
                 "--rates" => {
                     let list = args.next().expect("--rates needs a list like 10000,max");
@@ -181,6 +193,9 @@ pub struct Report {
     /// On Kafka: the bench groups `ktui groups` listed with their lag, and whether the
     /// Groups tab showed its first table, when the groups rows ran.
     pub groups: Option<(usize, bool)>,
+    /// On Kafka: whether every run of the Topics-at-scale rows showed the names and then
+    /// every count, when those rows ran.
+    pub topics: Option<bool>,
     /// The history search: the matches expected, found by ktui, and by kcat | jq (when
     /// installed), when the search row ran.
     pub search: Option<(usize, usize, Option<usize>)>,
@@ -563,6 +578,16 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
                 peer: String::new(),
                 ratio: None,
             });
+        }
+    }
+
+    // 6. The Topics tab at scale, on a cluster of its own (as many nodes as its partitions
+    // take).
+    if options.runs("topics") {
+        let nodes = kafka::nodes_for(topics::partitions(options));
+        if let Some(cluster) = KafkaBroker::start_nodes(nodes) {
+            report.kafka_version = Some(cluster.version.clone());
+            topics::topics_rows(&mut report, options, ktui, &cluster, &rt);
         }
     }
 

@@ -123,12 +123,14 @@ impl App {
             address: profile.brokers.clone(),
         };
         self.topics.snapshot = Loadable::Loading;
+        self.topics.forget_counts();
         self.topics.refresh_error = None;
         self.topics.configs = Loadable::Idle;
         self.topics.configs_topic = None;
         self.topics.configs_request = None;
         self.topics.dialog = None;
         self.groups.reset();
+        self.brokers.clear();
         self.compose.watch = crate::tabs::compose::Watch::default();
         let feed_state = self.feed.running().then(|| {
             crate::feed::FeedState::stopped(format!("switched to cluster {}", profile.name), false)
@@ -163,6 +165,9 @@ impl App {
             }
             super::Tab::Groups => {
                 commands.extend(self.update_groups(crate::tabs::groups::Msg::Shown));
+            }
+            super::Tab::Brokers => {
+                commands.extend(self.update_brokers(crate::tabs::brokers::Msg::Shown));
             }
             super::Tab::Topics | super::Tab::Tail => {}
         }

@@ -90,6 +90,7 @@ pub struct App {
     pub compose: ComposeTab,
     pub feed: FeedTab,
     pub groups: GroupsTab,
+    pub brokers: crate::tabs::brokers::BrokersTab,
     pub cluster: ClusterState,
     pub keymap: Keymap,
     pub help_open: bool,
@@ -104,6 +105,8 @@ pub struct App {
     /// The tab shown when the last event was handled: the worker is told when the Topics
     /// tab comes or goes (`Command::Watermarks`; it starts wanting them).
     shown: Tab,
+    /// The topics on screen the worker was last told of (their counts come first).
+    first_sent: Vec<String>,
     /// Something changed since the last frame.
     pub dirty: bool,
     /// Work for the run loop (clipboard, export), taken after each `handle`.
@@ -186,6 +189,7 @@ impl App {
             compose,
             feed,
             groups: GroupsTab::new(),
+            brokers: crate::tabs::brokers::BrokersTab::default(),
             cluster: ClusterState::new(cluster, profiles),
             keymap,
             help_open: false,
@@ -195,6 +199,7 @@ impl App {
             size: (80, 24),
             should_quit: false,
             shown: Tab::Topics,
+            first_sent: Vec::new(),
             dirty: true,
             effects: Vec::new(),
             tz: jiff::tz::TimeZone::system(),
@@ -362,6 +367,10 @@ impl App {
                 vec![Context::GroupDetails, Context::Groups, Context::Global]
             }
             Tab::Groups => vec![Context::Groups, Context::List, Context::Global],
+            Tab::Brokers if self.brokers.focus == crate::tabs::brokers::Focus::Details => {
+                vec![Context::BrokerDetails, Context::Global]
+            }
+            Tab::Brokers => vec![Context::Brokers, Context::Global],
             Tab::Tail => vec![Context::Global],
         }
     }
@@ -371,6 +380,7 @@ impl App {
         match self.tab {
             Tab::Tail => crate::tabs::tail::table_rows(self.size),
             Tab::Groups => groups_tab::list_rows(self.size, self.groups.details.is_some()),
+            Tab::Brokers => crate::tabs::brokers::list_rows(self.size),
             _ => crate::tabs::topics::list_rows(self.size),
         }
     }

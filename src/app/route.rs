@@ -11,6 +11,7 @@ use crate::kafka::model::Connection;
 use crate::kafka::{Command, KafkaEvent};
 use crate::keymap::{Context, Key};
 use crate::loadable::Loadable;
+use crate::tabs::brokers::Msg as BrokersMsg;
 use crate::tabs::compose::Msg as ComposeMsg;
 use crate::tabs::feed::Msg as FeedMsg;
 use crate::tabs::groups::Msg as GroupsMsg;
@@ -112,6 +113,13 @@ impl App {
                     .as_ref()
                     .is_some_and(|d| d.data.is_loading()))
         {
+            self.dirty = true;
+        }
+        commands.extend(self.update_brokers(BrokersMsg::Tick {
+            shown: self.tab == Tab::Brokers,
+            connected: self.cluster.connection.is_connected(),
+        }));
+        if self.tab == Tab::Brokers && self.brokers.brokers.is_loading() {
             self.dirty = true;
         }
         if self.cluster.connection.is_connected() {
@@ -226,6 +234,7 @@ impl App {
             Action::TabCompose => return self.switch_tab(Tab::Compose),
             Action::TabFeed => return self.switch_tab(Tab::Feed),
             Action::TabGroups => return self.switch_tab(Tab::Groups),
+            Action::TabBrokers => return self.switch_tab(Tab::Brokers),
             other => {
                 return match self.tab {
                     Tab::Topics => self.update_topics(topics::Msg::Action(other)),
@@ -233,6 +242,7 @@ impl App {
                     Tab::Compose => self.apply_compose(other),
                     Tab::Feed => self.update_feed(FeedMsg::Action(other)),
                     Tab::Groups => self.update_groups(GroupsMsg::Action(other)),
+                    Tab::Brokers => self.update_brokers(BrokersMsg::Action(other)),
                 };
             }
         }
@@ -257,10 +267,19 @@ impl App {
         if tab == Tab::Groups {
             return self.update_groups(GroupsMsg::Shown);
         }
+        if tab == Tab::Brokers {
+            return self.update_brokers(BrokersMsg::Shown);
+        }
         Vec::new()
     }
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
+        if let KafkaEvent::Brokers { id, .. } = &event {
+            if self.owners.remove(id) == Some(Tab::Brokers) {
+                return self.update_brokers(BrokersMsg::Answer(event));
+            }
+            return Vec::new();
+        }
         if let Some(id) = group_answer_id(&event) {
             // One-shot answers for the Groups tab (none after a cluster switch: the
             // owners were cleared).
@@ -296,7 +315,7 @@ impl App {
                     Some(Tab::Compose) => self.update_compose(ComposeMsg::Watch(event)),
                     Some(Tab::Tail) => self.update_tail(TailMsg::Event(event)),
                     // A tail that was replaced or stopped.
-                    Some(Tab::Topics | Tab::Groups) | None => Vec::new(),
+                    Some(Tab::Topics | Tab::Groups | Tab::Brokers) | None => Vec::new(),
                 };
             }
             KafkaEvent::Connection(connection) => {
@@ -320,12 +339,15 @@ impl App {
                 }
                 Err(reason) => {
                     if self.topics.snapshot.loaded().is_some() {
+                        self.topics.counts_unconfirmed();
                         self.topics.refresh_error = Some(reason);
                     } else {
                         self.topics.snapshot = Loadable::Failed(reason);
                     }
                 }
             },
+            KafkaEvent::Watermarks { pass, ends } => self.topics.apply_watermarks(pass, &ends),
+            KafkaEvent::WatermarksDone { pass, .. } => self.topics.watermarks_done(pass),
             KafkaEvent::Configs { id, topic, result } => {
                 // Latest wins: an answer for a topic the cursor has left is dropped.
                 if self.topics.configs_request == Some(id)
@@ -338,7 +360,8 @@ impl App {
                 }
             }
             // Taken above.
-            KafkaEvent::Groups { .. }
+            KafkaEvent::Brokers { .. }
+            | KafkaEvent::Groups { .. }
             | KafkaEvent::GroupDetail { .. }
             | KafkaEvent::ResetPlanned { .. }
             | KafkaEvent::ResetApplied { .. }
@@ -370,12 +393,33 @@ impl App {
         commands
     }
 
-    /// Tells the worker when the Topics tab came or went: every partition's watermarks
-    /// are fetched only while it shows them.
+    /// Tells the worker when the Topics tab came or went, or its rows on screen changed:
+    /// every partition's watermarks are fetched only while it shows them, those on
+    /// screen first.
     fn watermarks_change(&mut self) -> Option<Command> {
         let wanted = self.tab == Tab::Topics;
         let was = std::mem::replace(&mut self.shown, self.tab) == Tab::Topics;
-        (wanted != was).then_some(Command::Watermarks { wanted })
+        let first = if wanted {
+            self.topics_on_screen()
+        } else {
+            Vec::new()
+        };
+        if wanted == was && first == self.first_sent {
+            return None;
+        }
+        self.first_sent.clone_from(&first);
+        Some(Command::Watermarks { wanted, first })
+    }
+
+    /// The topics the Topics tab's list shows (the selected one among them).
+    fn topics_on_screen(&self) -> Vec<String> {
+        let tab = &self.topics;
+        let rows = crate::tabs::topics::list_rows(self.size);
+        let offset = tab.first_row(rows);
+        (offset..offset + rows)
+            .filter_map(|row| tab.visible_topic(row))
+            .map(|t| t.name.clone())
+            .collect()
     }
 }
 

@@ -19,6 +19,19 @@ pub enum Headless {
         #[command(flatten)]
         more: MoreProperties,
     },
+    /// Print the brokers (address, rack, controller, up or not, partitions led and hosted,
+    /// log size), or JSON with each broker's configs and log dirs too, and exit.
+    Brokers {
+        /// Print JSON: {cluster_id, controller, brokers: [{id, address, configs, log_dirs,
+        /// …}], warnings}.
+        #[arg(long)]
+        json: bool,
+        /// Give up on an unreachable cluster after this many seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        timeout: u64,
+        #[command(flatten)]
+        more: MoreProperties,
+    },
     /// List consumer groups with their type, state, members and lag (or describe, reset,
     /// delete them), like kafka-consumer-groups.sh.
     Groups(super::GroupsArgs),
@@ -66,13 +79,18 @@ impl Headless {
                 Some("Consuming as a group (it commits offsets)")
             }
             Self::Groups(args) => args.writes(),
-            Self::Topics { .. } | Self::Consume(_) | Self::Config { .. } => None,
+            Self::Topics { .. } | Self::Brokers { .. } | Self::Consume(_) | Self::Config { .. } => {
+                None
+            }
         }
     }
 
     pub(super) fn more_properties_mut(&mut self) -> &mut MoreProperties {
         match self {
-            Self::Topics { more, .. } | Self::Config { more } | Self::Feed { more, .. } => more,
+            Self::Topics { more, .. }
+            | Self::Brokers { more, .. }
+            | Self::Config { more }
+            | Self::Feed { more, .. } => more,
             Self::Consume(args) => &mut args.more,
             Self::Produce(args) => &mut args.more,
             Self::Groups(args) => &mut args.more,

@@ -323,6 +323,17 @@ mod tests {
             Some(Headless::Topics { json: true, .. })
         ));
         assert_eq!(cli.brokers, "x:1");
+        let cli = Cli::try_parse_from(["ktui", "brokers", "--json", "--timeout", "3", "-b", "y:2"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Headless::Brokers {
+                json: true,
+                timeout: 3,
+                ..
+            })
+        ));
+        assert_eq!(cli.brokers, "y:2");
         assert!(Cli::try_parse_from(["ktui", "-X", "nonsense"]).is_err());
     }
 

@@ -1,6 +1,7 @@
 //! Headless subcommands: the same engine as the TUI, printing to stdout, exiting non-zero
 //! with a clear message on failure.
 
+mod brokers;
 pub mod config;
 mod consume;
 mod feed;
@@ -24,6 +25,15 @@ pub async fn run(
     match command {
         Headless::Topics { json, timeout, .. } => {
             topics::run(json, std::time::Duration::from_secs(timeout), settings).await
+        }
+        Headless::Brokers { json, timeout, .. } => {
+            brokers::run(
+                json,
+                std::time::Duration::from_secs(timeout),
+                settings,
+                demo,
+            )
+            .await
         }
         Headless::Consume(args) => consume::run(args, settings).await,
         Headless::Groups(args) => groups::run(args, settings, demo).await,

@@ -40,7 +40,7 @@ pub async fn run(
     timeout: Duration,
     settings: ClientSettings,
 ) -> anyhow::Result<ExitCode> {
-    let snapshot = match fetch(&settings, timeout).await? {
+    let snapshot = match fetch(&settings, timeout, true).await? {
         Ok(snapshot) => snapshot,
         Err(reason) => {
             super::note(&format!(
@@ -67,10 +67,12 @@ pub async fn run(
     }
 }
 
-/// One metadata + watermarks round trip; `Ok(Err(reason))` when the cluster is unreachable.
-async fn fetch(
+/// One metadata round trip (and every partition's watermarks, when asked);
+/// `Ok(Err(reason))` when the cluster is unreachable.
+pub(super) async fn fetch(
     settings: &ClientSettings,
     timeout: Duration,
+    watermarks: bool,
 ) -> anyhow::Result<Result<ClusterSnapshot, String>> {
     let context = KtuiContext::default();
     let consumer: BaseConsumer<KtuiContext> = settings
@@ -78,7 +80,7 @@ async fn fetch(
         .create_with_context(context.clone())
         .context("cannot create the Kafka client (check -X properties)")?;
     let result =
-        tokio::task::spawn_blocking(move || admin::fetch_snapshot(&consumer, timeout, true))
+        tokio::task::spawn_blocking(move || admin::fetch_snapshot(&consumer, timeout, watermarks))
             .await
             .context("metadata task failed")?;
     Ok(result.map_err(|error| context.reason_for(&admin::describe_kafka_error(&error))))

@@ -17,8 +17,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 
 use super::model::{
-    AdminError, BrokerInfo, ClusterSnapshot, ConfigEntryInfo, NewTopicSpec, PartitionInfo,
-    TopicInfo,
+    AdminError, BrokerInfo, ClusterSnapshot, ConfigEntryInfo, NewTopicSpec, PartitionEnds,
+    PartitionInfo, TopicInfo,
 };
 
 /// Serves the client's queued events: librdkafka delivers its logs and errors (the
@@ -38,22 +38,39 @@ pub fn serve_events<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
     }
 }
 
-/// Fetches metadata for every topic, then both watermarks of every partition in batched
-/// ListOffsets calls (see [`fill_watermarks`]; not one request per partition).
+/// Fetches metadata for every topic, then (when `watermarks`) both watermarks of every
+/// partition in batched ListOffsets calls (see [`fetch_watermarks`]).
 pub fn fetch_snapshot<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     timeout: Duration,
     watermarks: bool,
 ) -> Result<ClusterSnapshot, KafkaError> {
-    let result = fetch_snapshot_inner(consumer, timeout, watermarks);
+    let result = fetch_metadata(consumer, timeout).map(|mut snapshot| {
+        if watermarks {
+            let wanted = led_partitions(&snapshot, &[]);
+            let mut ends = Vec::new();
+            fetch_watermarks(
+                consumer,
+                &wanted,
+                timeout,
+                &std::sync::atomic::AtomicBool::new(false),
+                |chunk| {
+                    ends.extend(chunk);
+                },
+            );
+            snapshot.apply_watermarks(&ends, 0);
+            snapshot.watermarks = true;
+        }
+        snapshot
+    });
     serve_events(consumer);
     result
 }
 
-fn fetch_snapshot_inner<C: ConsumerContext>(
+/// One Metadata request for every topic: brokers, topics and partitions (no watermarks).
+pub fn fetch_metadata<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
     timeout: Duration,
-    watermarks: bool,
 ) -> Result<ClusterSnapshot, KafkaError> {
     let metadata = consumer.fetch_metadata(None, timeout)?;
     let brokers = metadata
@@ -85,6 +102,7 @@ fn fetch_snapshot_inner<C: ConsumerContext>(
                     isr: p.isr().to_vec(),
                     low: None,
                     high: None,
+                    pass: 0,
                     error: p.error().map(|e| RDKafkaErrorCode::from(e).to_string()),
                 })
                 .collect();
@@ -97,15 +115,40 @@ fn fetch_snapshot_inner<C: ConsumerContext>(
         })
         .collect();
     topics.sort_by(|a, b| a.name.cmp(&b.name));
-    if watermarks {
-        fill_watermarks(consumer, &mut topics, timeout);
-    }
     Ok(ClusterSnapshot {
         brokers,
         cluster_id: None,
         topics,
-        watermarks,
+        watermarks: false,
     })
+}
+
+/// Every partition of `snapshot` that has a leader (the only ones that can answer
+/// ListOffsets), in the order their watermarks should be asked: the topics in `first`
+/// (those on screen) in that order, then external topics by name, then internal ones.
+pub fn led_partitions(snapshot: &ClusterSnapshot, first: &[String]) -> Vec<(String, i32)> {
+    let on_screen: HashMap<&str, usize> = first
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.as_str(), i))
+        .collect();
+    let rank = |t: &TopicInfo| {
+        on_screen
+            .get(t.name.as_str())
+            .map_or((1, usize::from(t.is_internal())), |&i| (0, i))
+    };
+    let mut topics: Vec<&TopicInfo> = snapshot.topics.iter().collect();
+    // Stable: within a rank, by name (the snapshot is sorted).
+    topics.sort_by_cached_key(|t| rank(t));
+    topics
+        .into_iter()
+        .flat_map(|t| {
+            t.partitions
+                .iter()
+                .filter(|p| p.leader >= 0)
+                .map(|p| (t.name.clone(), p.id))
+        })
+        .collect()
 }
 
 /// Partitions per ListOffsets call. librdkafka matches each answer to its request by a
@@ -116,94 +159,110 @@ const WATERMARK_CHUNK: usize = 200;
 /// ListOffsets calls in flight at once.
 const WATERMARK_CALLS: usize = 8;
 
-/// One end's offsets, by (topic, partition).
-type Ends = HashMap<(String, i32), i64>;
-
-/// Asks every partition leader for the earliest and latest offsets, in calls of
-/// [`WATERMARK_CHUNK`] partitions, within about `timeout`. Partitions whose leader does not
-/// answer (or that the time left does not reach) keep `None`.
-fn fill_watermarks<C: ConsumerContext>(
+/// Asks the leaders of `partitions` for their earliest and latest offsets, in calls of
+/// [`WATERMARK_CHUNK`] partitions taken in order (so the first ones answer first),
+/// within about `timeout`, until `stop` is set. Each call's answers go to `answered` as
+/// they come (partitions whose leader did not answer are left out). Returns how many
+/// partitions got both ends.
+pub fn fetch_watermarks<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
-    topics: &mut [TopicInfo],
+    partitions: &[(String, i32)],
     timeout: Duration,
-) {
-    let led: Vec<(&str, i32)> = topics
-        .iter()
-        .flat_map(|t| {
-            t.partitions
-                .iter()
-                .filter(|p| p.leader >= 0)
-                .map(|p| (t.name.as_str(), p.id))
-        })
-        .collect();
-    let chunks: Vec<&[(&str, i32)]> = led.chunks(WATERMARK_CHUNK).collect();
+    stop: &std::sync::atomic::AtomicBool,
+    answered: impl FnMut(Vec<PartitionEnds>) + Send,
+) -> usize {
+    use std::sync::atomic::Ordering::Relaxed;
+    let chunks: Vec<&[(String, i32)]> = partitions.chunks(WATERMARK_CHUNK).collect();
     let deadline = std::time::Instant::now() + timeout;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let (mut low, mut high) = (Ends::new(), Ends::new());
+    let got = std::sync::atomic::AtomicUsize::new(0);
+    let answered = std::sync::Mutex::new(answered);
     std::thread::scope(|scope| {
-        let callers: Vec<_> = (0..WATERMARK_CALLS.min(chunks.len()))
-            .map(|_| {
-                scope.spawn(|| {
-                    let (mut low, mut high) = (Vec::new(), Vec::new());
-                    while let Some(chunk) =
-                        chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                    {
-                        let left = deadline.saturating_duration_since(std::time::Instant::now());
-                        if left.is_zero() {
-                            tracing::warn!("ListOffsets: out of time; some watermarks left out");
-                            break;
-                        }
-                        // Both ends with the same time: a chunk gets both or, mostly, neither.
-                        low.extend(list_offsets(consumer, chunk, Offset::Beginning, left));
-                        high.extend(list_offsets(consumer, chunk, Offset::End, left));
+        for _ in 0..WATERMARK_CALLS.min(chunks.len()) {
+            scope.spawn(|| {
+                while let Some(chunk) = chunks.get(next.fetch_add(1, Relaxed)) {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if stop.load(Relaxed) {
+                        break;
                     }
-                    (low, high)
-                })
-            })
-            .collect();
-        for caller in callers {
-            if let Ok((l, h)) = caller.join() {
-                low.extend(l);
-                high.extend(h);
-            }
+                    if left.is_zero() {
+                        tracing::warn!("ListOffsets: out of time; some watermarks left out");
+                        break;
+                    }
+                    // Both ends with the same time: a chunk gets both or, mostly, neither.
+                    let low: HashMap<(String, i32), i64> =
+                        list_offsets(consumer, chunk, Offset::Beginning, left)
+                            .into_iter()
+                            .collect();
+                    let high = list_offsets(consumer, chunk, Offset::End, left);
+                    let ends: Vec<PartitionEnds> = high
+                        .into_iter()
+                        .filter_map(|((topic, partition), high)| {
+                            let low = *low.get(&(topic.clone(), partition))?;
+                            Some(PartitionEnds {
+                                topic,
+                                partition,
+                                low,
+                                high,
+                            })
+                        })
+                        .collect();
+                    got.fetch_add(ends.len(), Relaxed);
+                    if !ends.is_empty() {
+                        let mut answered = answered
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        (*answered)(ends);
+                    }
+                }
+            });
         }
     });
-    drop(chunks);
-    drop(led);
-    for topic in topics.iter_mut() {
-        for p in &mut topic.partitions {
-            let key = (topic.name.clone(), p.id);
-            p.low = low.get(&key).copied();
-            p.high = high.get(&key).copied();
-        }
-    }
+    got.into_inner()
 }
 
 /// One ListOffsets call: `offset` (beginning or end) of each partition in `chunk` that
 /// answered.
 fn list_offsets<C: ConsumerContext>(
     consumer: &BaseConsumer<C>,
-    chunk: &[(&str, i32)],
+    chunk: &[(String, i32)],
     offset: Offset,
     timeout: Duration,
 ) -> Vec<((String, i32), i64)> {
     let mut tpl = TopicPartitionList::with_capacity(chunk.len());
-    for &(topic, partition) in chunk {
-        tpl.add_partition(topic, partition);
+    for (topic, partition) in chunk {
+        tpl.add_partition(topic, *partition);
     }
     // Only fails for an offset librdkafka cannot represent.
     let _ = tpl.set_all_offsets(offset);
     match consumer.offsets_for_times(tpl, timeout) {
-        Ok(answer) => answer
-            .elements()
-            .iter()
-            .filter_map(|elem| match (elem.error(), elem.offset()) {
-                (Ok(()), Offset::Offset(n)) => {
-                    Some(((elem.topic().to_string(), elem.partition()), n))
-                }
-                _ => None,
-            })
-            .collect(),
+        Ok(answer) => {
+            let mut refused = 0;
+            let mut first = None;
+            let ends = answer
+                .elements()
+                .iter()
+                .filter_map(|elem| match (elem.error(), elem.offset()) {
+                    (Ok(()), Offset::Offset(n)) => {
+                        Some(((elem.topic().to_string(), elem.partition()), n))
+                    }
+                    (error, _) => {
+                        refused += 1;
+                        first.get_or_insert_with(|| {
+                            format!("{} [{}]: {error:?}", elem.topic(), elem.partition())
+                        });
+                        None
+                    }
+                })
+                .collect();
+            if let Some(first) = first {
+                tracing::warn!(
+                    "ListOffsets: {refused} of {} partitions not answered (first: {first})",
+                    chunk.len()
+                );
+            }
+            ends
+        }
         Err(error) => {
             tracing::warn!("ListOffsets failed: {error}");
             Vec::new()

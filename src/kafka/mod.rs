@@ -3,6 +3,7 @@
 //! subcommands and the tests use it directly.
 
 pub mod admin;
+pub mod brokers;
 pub mod client;
 pub mod demo;
 pub mod envelope;

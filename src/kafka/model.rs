@@ -19,8 +19,21 @@ pub struct PartitionInfo {
     pub isr: Vec<i32>,
     pub low: Option<i64>,
     pub high: Option<i64>,
+    /// The watermarks pass that last brought `low` and `high` (0: none yet, or a headless
+    /// fetch). The Topics tab marks a count stale when a later pass ended without it.
+    #[serde(skip)]
+    pub pass: u64,
     /// A partition-level error from the metadata response, in words.
     pub error: Option<String>,
+}
+
+/// One partition's watermarks, as a ListOffsets round trip brought them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionEnds {
+    pub topic: String,
+    pub partition: i32,
+    pub low: i64,
+    pub high: i64,
 }
 
 impl PartitionInfo {
@@ -47,6 +60,15 @@ pub struct TopicInfo {
 }
 
 impl TopicInfo {
+    /// Where partition `id` is in `partitions`: at index `id` as metadata lists them,
+    /// else wherever it is.
+    pub fn partition_index(&self, id: i32) -> Option<usize> {
+        usize::try_from(id)
+            .ok()
+            .filter(|&i| self.partitions.get(i).is_some_and(|p| p.id == id))
+            .or_else(|| self.partitions.iter().position(|p| p.id == id))
+    }
+
     /// Internal topics: `__consumer_offsets`, `__transaction_state`, `_schemas`, …
     pub fn is_internal(&self) -> bool {
         is_internal_topic(&self.name)
@@ -104,6 +126,33 @@ impl ClusterSnapshot {
                 .iter()
                 .flat_map(|t| &t.partitions)
                 .all(|p| p.leader < 0 || (p.low.is_some() && p.high.is_some()))
+    }
+}
+
+impl ClusterSnapshot {
+    /// Sets the watermarks `ends` brought, noting `pass` on each partition they name.
+    /// Returns how many partitions of the snapshot they set.
+    pub fn apply_watermarks(&mut self, ends: &[PartitionEnds], pass: u64) -> usize {
+        let mut set = 0;
+        for end in ends {
+            let Ok(i) = self
+                .topics
+                .binary_search_by(|t| t.name.as_str().cmp(&end.topic))
+            else {
+                continue;
+            };
+            let topic = &mut self.topics[i];
+            if let Some(p) = topic
+                .partition_index(end.partition)
+                .map(|i| &mut topic.partitions[i])
+            {
+                p.low = Some(end.low);
+                p.high = Some(end.high);
+                p.pass = pass;
+                set += 1;
+            }
+        }
+        set
     }
 }
 
@@ -171,7 +220,7 @@ impl Connection {
 }
 
 /// One topic configuration entry from DescribeConfigs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConfigEntryInfo {
     pub name: String,
     /// `None` when the broker withholds it (sensitive) or it is unset.
@@ -279,6 +328,7 @@ mod tests {
                     isr: brokers.to_vec(),
                     low: None,
                     high: None,
+                    pass: 0,
                     error: None,
                 }],
             }],

@@ -53,11 +53,15 @@ pub enum Context {
     GroupReset,
     /// Typing a group's name to apply a reset or delete (Groups): other keys are typed.
     GroupConfirm,
+    /// The Brokers tab's list.
+    Brokers,
+    /// The Brokers tab with the details pane focused.
+    BrokerDetails,
 }
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 24] = [
         Self::Global,
         Self::List,
         Self::Topics,
@@ -78,6 +82,8 @@ impl Context {
         Self::GroupDetails,
         Self::GroupReset,
         Self::GroupConfirm,
+        Self::Brokers,
+        Self::BrokerDetails,
         Self::Help,
         Self::Clusters,
     ];
@@ -107,6 +113,8 @@ impl Context {
             Self::GroupDetails => "group_details",
             Self::GroupReset => "group_reset",
             Self::GroupConfirm => "group_confirm",
+            Self::Brokers => "brokers",
+            Self::BrokerDetails => "broker_details",
         }
     }
 
@@ -156,6 +164,8 @@ impl Context {
             Self::GroupConfirm => {
                 "Apply a reset, delete a group or its offsets (Groups: type the group's name; other keys are typed)"
             }
+            Self::Brokers => "Brokers",
+            Self::BrokerDetails => "A broker's details (Brokers: Enter)",
         }
     }
 }

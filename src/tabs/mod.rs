@@ -5,6 +5,7 @@
 //! the terminal size, whether writes are refused) and what it asks of the app (toasts,
 //! effects, opening a topic in the Tail tab). Tabs import neither `app` nor `ui`.
 
+pub mod brokers;
 pub mod compose;
 pub mod feed;
 pub mod groups;
@@ -22,15 +23,17 @@ pub enum Tab {
     Compose,
     Feed,
     Groups,
+    Brokers,
 }
 
 impl Tab {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Topics,
         Self::Tail,
         Self::Compose,
         Self::Feed,
         Self::Groups,
+        Self::Brokers,
     ];
 
     pub fn title(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Tab {
             Self::Compose => "Compose",
             Self::Feed => "Feed",
             Self::Groups => "Groups",
+            Self::Brokers => "Brokers",
         }
     }
 

@@ -64,6 +64,15 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
+        Tab::Brokers => frame.render_widget(
+            tabs::brokers::BrokersView {
+                tab: &app.brokers,
+                connection: &app.cluster.connection,
+                ticks: app.ticks,
+                palette,
+            },
+            body,
+        ),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);

@@ -49,7 +49,14 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
             Some((options.groups, true)),
             "ktui groups listed every bench group with its lag, and the Groups tab showed them"
         );
+        assert_eq!(
+            report.topics,
+            Some(true),
+            "the Topics tab showed the bench topics' names, then every count"
+        );
         for scenario in [
+            "topics: launch → first names",
+            "topics: launch → every count",
             "groups: first full table",
             "kafka-consumer-groups --describe --all-groups",
             "kafka: produce",

@@ -199,13 +199,25 @@ async fn connected_worker(address: &str) -> WorkerHandle {
     worker
 }
 
+/// The metadata answer to a refresh, with the watermarks its pass brings (up to the
+/// pass's end).
 async fn snapshot(worker: &mut WorkerHandle, id: u64) -> ktui::kafka::ClusterSnapshot {
+    let mut snapshot = None;
     ask(worker, WorkerCommand::RefreshMetadata { id }, |e| match e {
-        KafkaEvent::Metadata { id: got, result } if *got == id => Some(result.clone()),
+        KafkaEvent::Metadata { id: got, result } if *got == id => {
+            snapshot = Some(result.clone().expect("metadata from a live broker"));
+            None
+        }
+        KafkaEvent::Watermarks { pass, ends } => {
+            if let Some(s) = &mut snapshot {
+                s.apply_watermarks(ends, *pass);
+            }
+            None
+        }
+        KafkaEvent::WatermarksDone { .. } => snapshot.take(),
         _ => None,
     })
     .await
-    .expect("metadata from a live broker")
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,6 +8,7 @@ mod support;
 
 mod bench_smoke;
 mod broker_kafka;
+mod brokers_kafka;
 mod demo_front;
 mod demo_groups;
 mod feed_servers;

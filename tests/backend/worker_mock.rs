@@ -30,14 +30,31 @@ async fn wait_for<T>(
     next_event(handle, what, DEADLINE, |event| pick(event.clone())).await
 }
 
+/// The first snapshot `pred` accepts, as the UI assembles it: each Metadata answer, with
+/// the watermarks its pass brings (checked when the metadata comes and when the pass ends).
 async fn snapshot_where(
     handle: &mut WorkerHandle,
     what: &str,
     mut pred: impl FnMut(&ClusterSnapshot) -> bool,
 ) -> ClusterSnapshot {
-    wait_for(handle, what, |event| match event {
-        KafkaEvent::Metadata { result: Ok(s), .. } if pred(&s) => Some(s),
-        _ => None,
+    let mut current: Option<ClusterSnapshot> = None;
+    wait_for(handle, what, |event| {
+        match event {
+            KafkaEvent::Metadata { result: Ok(s), .. } => current = Some(s),
+            KafkaEvent::Watermarks { pass, ends } => {
+                if let Some(c) = &mut current {
+                    c.apply_watermarks(&ends, pass);
+                }
+                return None;
+            }
+            KafkaEvent::WatermarksDone { .. } => {
+                if let Some(c) = &mut current {
+                    c.watermarks = true;
+                }
+            }
+            _ => return None,
+        }
+        current.as_ref().filter(|s| pred(s)).cloned()
     })
     .await
 }
@@ -68,8 +85,10 @@ async fn demo_cluster_is_seeded_and_reachable_by_kcat() {
     })
     .await;
     assert_eq!(brokers, 3);
-    let snapshot = snapshot_where(&mut handle, "sample and tweets", |s| {
-        s.topics.iter().any(|t| t.name == "sample") && s.topics.iter().any(|t| t.name == "tweets")
+    let snapshot = snapshot_where(&mut handle, "sample and tweets, counted", |s| {
+        s.watermarks
+            && s.topics.iter().any(|t| t.name == "sample")
+            && s.topics.iter().any(|t| t.name == "tweets")
     })
     .await;
     let sample = snapshot.topics.iter().find(|t| t.name == "sample").unwrap();
@@ -482,16 +501,31 @@ async fn watermarks_are_fetched_only_while_wanted() {
                 .any(|t| t.name == "sample" && t.messages().is_some())
     };
     snapshot_where(&mut handle, "sample with its counts", counted).await;
-    // The Topics tab is left: periodic refreshes bring metadata only.
+    // The Topics tab is left: periodic refreshes bring metadata only. (One pass may be
+    // under way when the command lands: wait for the metadata after it.)
     handle
         .commands
-        .send(Command::Watermarks { wanted: false })
+        .send(Command::Watermarks {
+            wanted: false,
+            first: Vec::new(),
+        })
         .await
         .unwrap();
-    let bare = snapshot_where(&mut handle, "a refresh without watermarks", |s| {
-        !s.watermarks
+    wait_for(&mut handle, "a refresh", |e| {
+        matches!(e, KafkaEvent::Metadata { .. }).then_some(())
     })
     .await;
+    let mut counted_meanwhile = 0;
+    let bare = wait_for(&mut handle, "the next refresh", |e| match e {
+        KafkaEvent::Watermarks { .. } | KafkaEvent::WatermarksDone { .. } => {
+            counted_meanwhile += 1;
+            None
+        }
+        KafkaEvent::Metadata { result: Ok(s), .. } => Some(s),
+        _ => None,
+    })
+    .await;
+    assert_eq!(counted_meanwhile, 0, "no watermarks while unwanted");
     let sample = bare.topics.iter().find(|t| t.name == "sample").unwrap();
     assert_eq!(sample.partitions.len(), 3);
     assert!(
@@ -501,11 +535,21 @@ async fn watermarks_are_fetched_only_while_wanted() {
             .all(|p| p.low.is_none() && p.high.is_none()),
         "{sample:?}"
     );
-    // Back on the Topics tab: counted again (a refresh starts at once).
+    // Back on the Topics tab: counted again (a refresh starts at once), the topic on
+    // screen first.
     handle
         .commands
-        .send(Command::Watermarks { wanted: true })
+        .send(Command::Watermarks {
+            wanted: true,
+            first: vec!["tweets".into()],
+        })
         .await
         .unwrap();
+    let first = wait_for(&mut handle, "the first counts", |e| match e {
+        KafkaEvent::Watermarks { ends, .. } => Some(ends),
+        _ => None,
+    })
+    .await;
+    assert_eq!(first[0].topic, "tweets", "{first:?}");
     snapshot_where(&mut handle, "counts again", counted).await;
 }

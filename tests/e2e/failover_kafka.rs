@@ -477,6 +477,8 @@ fn a_tail_topics_and_compose_ride_out_the_loss_of_a_partition_leader() {
         }
     });
 
+    see_brokers_tab(&tui, victim);
+
     // The node comes back on the same storage: the ISR recovers on screen.
     let restarted_at = Instant::now();
     cluster.node(victim).restart();
@@ -527,6 +529,46 @@ fn a_tail_topics_and_compose_ride_out_the_loss_of_a_partition_leader() {
     );
     assert!(tui.exited().is_none(), "{}", tui.diagnostics());
     drop(cluster);
+}
+
+/// The Brokers tab while `victim` is down: it is unreachable (at its last address), the
+/// others are up and host under-replicated partitions, and one of them is the controller.
+fn see_brokers_tab(tui: &Tui, victim: i32) {
+    // The Brokers tab: the victim unreachable (at its last address), the others up and
+    // hosting under-replicated partitions.
+    tui.send_keys("6");
+    let screen = tui.wait_until(
+        "the victim unreachable on the Brokers tab, URP on the others",
+        FAILOVER,
+        |s| {
+            broker_row(s, victim).is_some_and(|row| row.contains(&"unreachable".to_string()))
+                && (1..=3)
+                    .filter(|id| *id != victim)
+                    .all(|id| broker_urp(s, id).is_some_and(|urp| urp > 0))
+        },
+    );
+    assert!(screen.contains("Brokers 3"), "{screen}");
+    assert!(screen.contains("1 unreachable"), "{screen}");
+    let controllers = (1..=3)
+        .filter(|id| broker_row(&screen, *id).is_some_and(|r| r.contains(&"controller".into())))
+        .count();
+    assert_eq!(controllers, 1, "{screen}");
+}
+
+/// The words of broker `id`'s row in the Brokers tab's list.
+fn broker_row(screen: &str, id: i32) -> Option<Vec<String>> {
+    screen.lines().find_map(|line| {
+        let cells = line.strip_prefix('│')?.split('│').next()?;
+        let words: Vec<String> = cells.split_whitespace().map(str::to_string).collect();
+        (words.first()? == &id.to_string() && words.len() >= 6).then_some(words)
+    })
+}
+
+/// Broker `id`'s URP column, when it is up (two columns after its state).
+fn broker_urp(screen: &str, id: i32) -> Option<usize> {
+    let row = broker_row(screen, id)?;
+    let up = row.iter().position(|w| w == "up")?;
+    row.get(up + 2)?.parse().ok()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,3 +15,4 @@ mod search;
 mod signals;
 mod tail;
 mod topics;
+mod topics_scale;

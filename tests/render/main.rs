@@ -20,6 +20,7 @@ macro_rules! assert_snapshot {
 #[path = "../support/mod.rs"]
 mod support;
 
+mod brokers;
 mod chrome;
 mod clusters;
 mod compose;

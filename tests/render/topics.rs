@@ -235,3 +235,77 @@ fn details_focus_scrolls_partitions() {
     }
     assert_snapshot!(draw(&app).backend());
 }
+
+/// The cluster's metadata without any watermarks: names and partitions come first.
+fn uncounted() -> ClusterSnapshot {
+    let mut snapshot = cluster();
+    for p in snapshot
+        .topics
+        .iter_mut()
+        .flat_map(|t| t.partitions.iter_mut())
+    {
+        (p.low, p.high) = (None, None);
+    }
+    snapshot
+}
+
+/// The watermarks `snapshot` holds for `topics`, as one round trip of `pass` brings them.
+fn ends_of(snapshot: &ClusterSnapshot, topics: &[&str]) -> Vec<ktui::kafka::model::PartitionEnds> {
+    snapshot
+        .topics
+        .iter()
+        .filter(|t| topics.contains(&t.name.as_str()))
+        .flat_map(|t| {
+            t.partitions
+                .iter()
+                .map(|p| ktui::kafka::model::PartitionEnds {
+                    topic: t.name.clone(),
+                    partition: p.id,
+                    low: p.low.unwrap(),
+                    high: p.high.unwrap(),
+                })
+        })
+        .collect()
+}
+
+#[test]
+fn topics_names_first_then_counts_fill_in() {
+    let mut app = app_sized(120, 16);
+    connected(&mut app, uncounted());
+    let full = cluster();
+    app.handle(Event::Kafka(KafkaEvent::Watermarks {
+        pass: 1,
+        ends: ends_of(&full, &["orders"]),
+    }));
+    let shown = screen(&draw(&app));
+    assert!(shown.contains("counting messages: "), "{shown}");
+    assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn topics_counts_stale_after_a_failed_refresh() {
+    let mut app = app_sized(120, 16);
+    connected(&mut app, uncounted());
+    let full = cluster();
+    let names: Vec<&str> = full.topics.iter().map(|t| t.name.as_str()).collect();
+    app.handle(Event::Kafka(KafkaEvent::Watermarks {
+        pass: 1,
+        ends: ends_of(&full, &names),
+    }));
+    app.handle(Event::Kafka(KafkaEvent::WatermarksDone {
+        pass: 1,
+        asked: 0,
+        answered: 0,
+    }));
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Err("Local: Broker transport failure".into()),
+    }));
+    let shown = screen(&draw(&app));
+    assert!(shown.contains("~3,749,895"), "{shown}");
+    assert!(
+        shown.contains("~6") && shown.contains("~0"),
+        "a count that could not be refreshed keeps its value: {shown}"
+    );
+    assert_snapshot!(draw(&app).backend());
+}

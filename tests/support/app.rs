@@ -52,6 +52,7 @@ pub fn partition(id: i32, replicas: &[i32], isr: &[i32], low: i64, high: i64) ->
         isr: isr.to_vec(),
         low: Some(low),
         high: Some(high),
+        pass: 0,
         error: None,
     }
 }
@@ -375,4 +376,65 @@ pub fn read_only_app() -> App {
     let mut app = loaded(&["sample", "orders"]);
     with_clusters(&mut app, 1);
     app
+}
+
+/// Three brokers as `DescribeBrokers` answers them: 1 the controller (rack a), 2 (rack b),
+/// and 3 gone (its last address kept), with configs and log dirs where they answered.
+pub fn brokers_snapshot() -> ktui::kafka::brokers::BrokersSnapshot {
+    use ktui::kafka::brokers::{BrokerDetail, BrokersSnapshot, LogDirInfo};
+    use ktui::kafka::model::ConfigEntryInfo;
+    let config = |name: &str, value: &str, source: &str, is_default: bool| ConfigEntryInfo {
+        name: name.into(),
+        value: Some(value.into()),
+        source: source.into(),
+        is_default,
+        is_sensitive: false,
+        is_read_only: false,
+    };
+    let up = |id: i32, rack: &str, controller: bool| BrokerDetail {
+        id,
+        address: Some(format!("kafka-{id}.example:9092")),
+        rack: Some(rack.into()),
+        controller,
+        reachable: true,
+        leader_of: 40 + usize::try_from(id).unwrap(),
+        replicas: 120,
+        under_replicated: 17,
+        offline: 0,
+        configs: Ok(vec![
+            config("log.retention.hours", "168", "default", true),
+            config("node.id", &id.to_string(), "static broker config", false),
+            config("num.io.threads", "16", "dynamic broker config", false),
+        ]),
+        log_dirs: Ok(vec![LogDirInfo {
+            path: "/var/lib/kafka/data".into(),
+            bytes: 3 << 30,
+            partitions: 120,
+            total_bytes: Some(100 << 30),
+            usable_bytes: Some(60 << 30),
+            error: None,
+        }]),
+    };
+    BrokersSnapshot {
+        cluster_id: Some("MkU3OEVBNTcwNTJENDM2Qg".into()),
+        controller: Some(1),
+        brokers: vec![
+            up(1, "a", true),
+            up(2, "b", false),
+            BrokerDetail {
+                id: 3,
+                address: Some("kafka-3.example:9092".into()),
+                rack: None,
+                controller: false,
+                reachable: false,
+                leader_of: 0,
+                replicas: 120,
+                under_replicated: 120,
+                offline: 0,
+                configs: Err("no answer in 5 s (broker 3 is down?)".into()),
+                log_dirs: Err("no answer in 5 s (broker 3 is down?)".into()),
+            },
+        ],
+        warnings: Vec::new(),
+    }
 }

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod brokers;
 mod clusters;
 mod compose;
 mod feed;

@@ -38,7 +38,7 @@ fn enter_on_a_topic_starts_a_tail_from_the_end() {
     // Leaving the Topics tab: the worker stops fetching every partition's watermarks.
     let [
         Command::StartTail { spec, .. },
-        Command::Watermarks { wanted: false },
+        Command::Watermarks { wanted: false, .. },
     ] = commands.as_slice()
     else {
         panic!("{commands:?}");

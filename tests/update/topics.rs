@@ -81,9 +81,13 @@ fn tabs_switch_with_digits_and_tab_keys() {
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Groups);
     key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Brokers);
+    key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Topics);
     key(&mut app, KeyCode::BackTab);
-    assert_eq!(app.tab, Tab::Groups);
+    assert_eq!(app.tab, Tab::Brokers);
+    key(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.tab, Tab::Brokers);
     key(&mut app, KeyCode::Char('5'));
     assert_eq!(app.tab, Tab::Groups);
     key(&mut app, KeyCode::Char('1'));
@@ -431,7 +435,10 @@ fn watermarks_are_asked_only_while_the_topics_tab_shows_them_and_kept_meanwhile(
     // Leaving the tab tells the worker; coming back too (it then refreshes at once).
     let left = key(&mut app, KeyCode::Char('5'));
     assert!(
-        left.contains(&Command::Watermarks { wanted: false }),
+        left.contains(&Command::Watermarks {
+            wanted: false,
+            first: Vec::new()
+        }),
         "{left:?}"
     );
     // A refresh without watermarks keeps the counts already known.
@@ -443,9 +450,124 @@ fn watermarks_are_asked_only_while_the_topics_tab_shows_them_and_kept_meanwhile(
     metadata(&mut app, bare);
     let back = key(&mut app, KeyCode::Char('1'));
     assert!(
-        back.contains(&Command::Watermarks { wanted: true }),
+        back.contains(&Command::Watermarks {
+            wanted: true,
+            first: vec!["orders".into()]
+        }),
         "{back:?}"
     );
     assert_eq!(counted(&app), before);
-    assert!(!key(&mut app, KeyCode::Char('j')).contains(&Command::Watermarks { wanted: true }));
+    assert!(
+        !key(&mut app, KeyCode::Char('j'))
+            .iter()
+            .any(|c| matches!(c, Command::Watermarks { .. }))
+    );
+}
+
+/// The names the last `Watermarks` command put first.
+fn first_asked(commands: &[Command]) -> Option<Vec<String>> {
+    commands.iter().rev().find_map(|c| match c {
+        Command::Watermarks {
+            wanted: true,
+            first,
+        } => Some(first.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_topics_on_screen_are_counted_first_and_follow_the_cursor() {
+    let mut app = app(); // 80×24: 17 rows of topics
+    let names: Vec<String> = (0..100).map(|i| format!("topic-{i:03}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let commands = app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Ok(snapshot(&refs)),
+    }));
+    let first = first_asked(&commands).expect("the rows on screen are named");
+    assert_eq!(first.first().map(String::as_str), Some("topic-000"));
+    assert!(first.len() > 10 && first.len() < 30, "{first:?}");
+    assert!(!first.contains(&"topic-050".to_string()), "{first:?}");
+    // Moving within the screen changes nothing; jumping to the end names the last rows.
+    assert_eq!(first_asked(&key(&mut app, KeyCode::Char('j'))), None);
+    let end = first_asked(&key(&mut app, KeyCode::Char('G'))).expect("new rows on screen");
+    assert_eq!(end.last().map(String::as_str), Some("topic-099"));
+    assert!(!end.contains(&"topic-000".to_string()), "{end:?}");
+}
+
+#[test]
+fn counts_fill_in_then_go_stale_when_the_cluster_stops_answering_and_fresh_again() {
+    use ktui::kafka::model::PartitionEnds;
+    let mut app = app();
+    let mut bare = snapshot(&["a", "b"]);
+    bare.watermarks = false;
+    for p in bare.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+        (p.low, p.high) = (None, None);
+    }
+    metadata(&mut app, bare.clone());
+    assert_eq!(app.topics.counting, Some(0), "names first, counts to come");
+    let ends = |topic: &str, high: i64| {
+        vec![PartitionEnds {
+            topic: topic.into(),
+            partition: 0,
+            low: 0,
+            high,
+        }]
+    };
+    let watermarks = |app: &mut App, pass: u64, topic: &str, high: i64| {
+        app.handle(Event::Kafka(KafkaEvent::Watermarks {
+            pass,
+            ends: ends(topic, high),
+        }));
+    };
+    let done = |app: &mut App, pass: u64| {
+        app.handle(Event::Kafka(KafkaEvent::WatermarksDone {
+            pass,
+            asked: 2,
+            answered: 2,
+        }));
+    };
+    let count = |app: &App, name: &str| {
+        let topic = app.topics.topics().iter().find(|t| t.name == name).unwrap();
+        (topic.messages(), app.topics.is_stale(topic))
+    };
+    watermarks(&mut app, 1, "a", 5);
+    assert_eq!(app.topics.counting, Some(1));
+    watermarks(&mut app, 1, "b", 7);
+    done(&mut app, 1);
+    assert_eq!(app.topics.counting, None);
+    assert_eq!(app.topics.visible_messages(), Some(12));
+    assert_eq!(count(&app, "a"), (Some(5), false));
+    // The next refresh's metadata keeps the counts; its pass reaches only `a`.
+    metadata(&mut app, bare.clone());
+    watermarks(&mut app, 2, "a", 6);
+    done(&mut app, 2);
+    assert_eq!(count(&app, "a"), (Some(6), false));
+    assert_eq!(count(&app, "b"), (Some(7), true), "kept, marked stale");
+    // The cluster stops answering: every count is kept, and stale.
+    app.handle(Event::Kafka(KafkaEvent::Metadata {
+        id: 0,
+        result: Err("Local: Broker transport failure".into()),
+    }));
+    assert_eq!(count(&app, "a"), (Some(6), true));
+    assert_eq!(count(&app, "b"), (Some(7), true));
+    // Back: each count is fresh as soon as a pass brings it.
+    metadata(&mut app, bare);
+    watermarks(&mut app, 3, "b", 8);
+    assert_eq!(count(&app, "b"), (Some(8), false));
+    assert_eq!(count(&app, "a"), (Some(6), true));
+}
+
+#[test]
+fn a_filter_that_shortens_a_scrolled_list_shows_every_row_left() {
+    let mut app = app();
+    let names: Vec<String> = (0..100).map(|i| format!("topic-{i:03}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    metadata(&mut app, snapshot(&refs));
+    key(&mut app, KeyCode::Char('G'));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "topic-09");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.topics.visible_len(), 10);
+    assert_eq!(app.topics.first_row(17), 0, "all ten rows in view");
 }

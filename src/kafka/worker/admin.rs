@@ -2,33 +2,61 @@
 //! create and delete topics), each off the worker loop.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::super::admin;
 use super::super::model::{ClusterSnapshot, Connection};
+use super::Worker;
 use super::protocol::{Command, KafkaEvent, PERIODIC, RequestId};
-use super::{Worker, joined};
 
 type SnapshotResult = Result<ClusterSnapshot, String>;
 /// What a metadata fetch brings back: the snapshot, and the cluster id when it was asked.
 type Fetched = (SnapshotResult, Option<String>);
 
-/// The metadata fetch in flight, and the request that waits for it to end. At most one
-/// runs at a time; a request made meanwhile waits (latest wins) and periodic ticks are
-/// skipped, so refreshes never pile up.
+/// How a watermarks pass ended: partitions asked, and how many answered.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PassEnd {
+    pub pass: u64,
+    pub asked: usize,
+    pub answered: usize,
+}
+
+/// What runs of a refresh: first the metadata, then (while the Topics tab shows them)
+/// a pass over every partition's watermarks that streams its answers to the UI.
+enum Phase {
+    Metadata(JoinHandle<Fetched>),
+    Watermarks {
+        task: JoinHandle<PassEnd>,
+        stop: Arc<AtomicBool>,
+    },
+}
+
+/// What [`MetadataFetch::finished`] reports.
+pub(super) enum Finished {
+    Metadata(RequestId, Fetched),
+    Watermarks(PassEnd),
+}
+
+/// The refresh in flight (metadata, then its watermarks pass), and the request that waits
+/// for it. At most one runs at a time; a request made meanwhile waits for the metadata
+/// (latest wins) or ends a watermarks pass early, and periodic ticks are skipped, so
+/// refreshes never pile up.
 #[derive(Default)]
 pub(super) struct MetadataFetch {
-    /// The running fetch and the request it answers.
-    task: Option<JoinHandle<Fetched>>,
+    /// The running phase, and the request it answers.
+    phase: Option<Phase>,
     id: RequestId,
     /// A request made while one ran.
     queued: Option<RequestId>,
-    /// When the running (or last) fetch started.
+    /// When the running (or last) refresh started.
     started: Option<std::time::Instant>,
-    /// Whether the last fetch that ended brought everything back.
+    /// Whether the last refresh that ended brought everything back.
     last_whole: bool,
+    /// The last watermarks pass started (passes are numbered from 1, never reused).
+    pass: u64,
 }
 
 /// The next periodic fetch waits this many times as long as the last one took (and at
@@ -38,25 +66,49 @@ const SLOWDOWN: u32 = 10;
 
 impl MetadataFetch {
     pub(super) fn idle(&self) -> bool {
-        self.task.is_none()
+        self.phase.is_none()
     }
 
-    /// Starts a fetch for `id` now, or after the one running.
+    /// Starts a fetch for `id` now, or after the metadata being fetched; a watermarks
+    /// pass is cut short for it (what it brought so far is kept).
     pub(super) fn request(&mut self, id: RequestId, worker: &Worker) {
-        if self.idle() {
-            self.start(id, worker);
-        } else {
-            self.queued = Some(id);
+        match &self.phase {
+            None | Some(Phase::Watermarks { .. }) => self.start(id, worker),
+            Some(Phase::Metadata(_)) => self.queued = Some(id),
         }
     }
 
-    /// Starts a fetch (replacing one that runs, which the callers avoid).
+    /// Starts a metadata fetch, ending what runs.
     pub(super) fn start(&mut self, id: RequestId, worker: &Worker) {
-        if let Some(old) = self.task.replace(worker.start_fetch()) {
-            old.abort();
-        }
+        self.end_phase();
+        self.phase = Some(Phase::Metadata(worker.start_fetch()));
         self.id = id;
         self.started = Some(std::time::Instant::now());
+    }
+
+    /// Starts the watermarks pass over `partitions` that follows a metadata fetch.
+    pub(super) fn start_pass(&mut self, partitions: Vec<(String, i32)>, worker: &Worker) {
+        self.end_phase();
+        self.pass += 1;
+        let stop = Arc::new(AtomicBool::new(false));
+        let task = worker.start_pass(self.pass, partitions, Arc::clone(&stop));
+        self.phase = Some(Phase::Watermarks { task, stop });
+    }
+
+    /// Ends a watermarks pass early (the Topics tab is gone): what it brought is kept.
+    pub(super) fn stop_pass(&mut self) {
+        if matches!(self.phase, Some(Phase::Watermarks { .. })) {
+            self.end_phase();
+        }
+    }
+
+    fn end_phase(&mut self) {
+        match self.phase.take() {
+            Some(Phase::Metadata(task)) => task.abort(),
+            // Its threads end after their round trip in flight.
+            Some(Phase::Watermarks { stop, .. }) => stop.store(true, Ordering::Relaxed),
+            None => {}
+        }
     }
 
     /// The pause before the next periodic fetch, once the one running has ended: paced on
@@ -77,20 +129,33 @@ impl MetadataFetch {
 
     /// Drops the running fetch and the waiting request (a cluster switch, shutdown).
     pub(super) fn cancel(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+        self.end_phase();
         self.queued = None;
         self.last_whole = false;
     }
 
-    /// Waits for the running fetch to end: its request id and what it brought. Pending
-    /// for ever when none runs (the loop's guard disables the branch then).
-    pub(super) async fn finished(&mut self) -> (RequestId, Fetched) {
-        let fetched = joined(&mut self.task)
-            .await
-            .unwrap_or_else(|e| (Err(format!("metadata task failed: {e}")), None));
-        (std::mem::replace(&mut self.id, PERIODIC), fetched)
+    /// Waits for the running phase to end: the metadata with its request id, or the
+    /// watermarks pass. Pending for ever when none runs (the loop's guard disables the
+    /// branch then).
+    pub(super) async fn finished(&mut self) -> Finished {
+        let finished = match &mut self.phase {
+            None => return std::future::pending().await,
+            Some(Phase::Metadata(task)) => {
+                let fetched = task
+                    .await
+                    .unwrap_or_else(|e| (Err(format!("metadata task failed: {e}")), None));
+                Finished::Metadata(std::mem::replace(&mut self.id, PERIODIC), fetched)
+            }
+            Some(Phase::Watermarks { task, .. }) => {
+                Finished::Watermarks(task.await.unwrap_or(PassEnd {
+                    pass: self.pass,
+                    asked: 1,
+                    answered: 0,
+                }))
+            }
+        };
+        self.phase = None;
+        finished
     }
 
     /// The request that waited for the fetch that just ended.
@@ -110,9 +175,10 @@ impl Worker {
         };
         let timeout = self.options.request_timeout;
         let need_id = self.cluster_id.is_none();
-        let watermarks = self.watermarks;
         tokio::task::spawn_blocking(move || {
-            match admin::fetch_snapshot(&consumer, timeout, watermarks) {
+            let fetched = admin::fetch_metadata(&consumer, timeout);
+            admin::serve_events(&consumer);
+            match fetched {
                 Ok(snapshot) => {
                     let id = if need_id {
                         admin::fetch_cluster_id(&consumer, Duration::from_secs(2))
@@ -122,6 +188,46 @@ impl Worker {
                     (Ok(snapshot), id)
                 }
                 Err(error) => (Err(admin::describe_kafka_error(&error)), None),
+            }
+        })
+    }
+
+    /// Asks `partitions` (led ones, the topics on screen first) for their watermarks,
+    /// sending each round trip's answers to the UI as `KafkaEvent::Watermarks`. Answers
+    /// that come back after the pass was ended (a cluster switch) are dropped.
+    fn start_pass(
+        &self,
+        pass: u64,
+        partitions: Vec<(String, i32)>,
+        stop: Arc<AtomicBool>,
+    ) -> JoinHandle<PassEnd> {
+        let asked = partitions.len();
+        let consumer = self.clients.as_ref().map(|c| Arc::clone(&c.consumer));
+        let events = self.events.clone();
+        let timeout = self.options.request_timeout;
+        tokio::task::spawn_blocking(move || {
+            let Some(consumer) = consumer else {
+                return PassEnd {
+                    pass,
+                    asked,
+                    answered: 0,
+                };
+            };
+            let answered =
+                admin::fetch_watermarks(&consumer, &partitions, timeout, &stop, |ends| {
+                    if stop.load(Ordering::Relaxed)
+                        || events
+                            .blocking_send(KafkaEvent::Watermarks { pass, ends })
+                            .is_err()
+                    {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                });
+            admin::serve_events(&consumer);
+            PassEnd {
+                pass,
+                asked,
+                answered,
             }
         })
     }
@@ -215,6 +321,7 @@ impl Worker {
                     KafkaEvent::TopicDeleted { id, name, result }
                 }
                 Command::RefreshMetadata { .. }
+                | Command::DescribeBrokers { .. }
                 | Command::Watermarks { .. }
                 | Command::StartTail { .. }
                 | Command::StopTail { .. }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::super::groups::GroupsClient;
+use super::super::{admin, brokers};
 use super::{Command, KafkaEvent, Worker};
 
 /// The current cluster's group client and the listing queue.
@@ -89,6 +90,38 @@ impl Worker {
                 _ => return,
             };
             let _ = events.send(event).await;
+        });
+    }
+}
+
+impl Worker {
+    /// Describes every broker: the metadata (rdkafka, as the Topics tab sees it), then
+    /// what the brokers answer themselves (the group client, krafka).
+    pub(super) fn start_brokers(&mut self, id: crate::kafka::RequestId) {
+        let events = self.events.clone();
+        let consumer = self.clients.as_ref().map(|c| Arc::clone(&c.consumer));
+        let seen = self.seen_brokers.clone();
+        let timeout = self.options.request_timeout;
+        let client = Arc::clone(&self.groups().client);
+        let cluster_id = self.cluster_id.clone();
+        tokio::spawn(async move {
+            let result = async {
+                let consumer = consumer.ok_or_else(|| "no Kafka clients".to_string())?;
+                let metadata = tokio::task::spawn_blocking(move || {
+                    let fetched = admin::fetch_metadata(&consumer, timeout);
+                    admin::serve_events(&consumer);
+                    fetched.map_err(|e| admin::describe_kafka_error(&e))
+                })
+                .await
+                .map_err(|e| format!("metadata task failed: {e}"))??;
+                let mut snapshot = brokers::describe(&client, &metadata, &seen, timeout).await?;
+                if snapshot.cluster_id.is_none() {
+                    snapshot.cluster_id = cluster_id;
+                }
+                Ok::<_, String>(snapshot)
+            }
+            .await;
+            let _ = events.send(KafkaEvent::Brokers { id, result }).await;
         });
     }
 }

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::client::{ClientSettings, KtuiContext};
 use super::demo::DemoAdmin;
-use super::model::{ClusterSnapshot, Connection};
+use super::model::Connection;
 use super::tail::{Flow, TailEvent, TailSpec, run_tail};
 
 mod admin;
@@ -24,7 +24,7 @@ mod produce;
 pub mod protocol;
 mod refusal;
 
-use admin::MetadataFetch;
+use admin::{Finished, MetadataFetch};
 use clients::Clients;
 pub use protocol::{
     Command, FeedCounts, FeedJob, FeedUpdate, KafkaEvent, PERIODIC, RequestId, RulesChange,
@@ -80,6 +80,8 @@ struct Worker {
     known_topics: Arc<std::sync::Mutex<HashSet<String>>>,
     /// Whether periodic refreshes fetch watermarks ([`Command::Watermarks`]).
     watermarks: bool,
+    /// The topics on screen: their watermarks are asked first.
+    first: Vec<String>,
     /// Running tails: each has a stop flag its consumer thread checks.
     tails: HashMap<RequestId, Arc<AtomicBool>>,
     /// Created on the first send.
@@ -116,6 +118,7 @@ pub fn spawn(mut options: WorkerOptions) -> WorkerHandle {
         seen_brokers: std::collections::BTreeMap::new(),
         known_topics: Arc::default(),
         watermarks: true,
+        first: Vec::new(),
         tails: HashMap::new(),
         producer: None,
         feeds: HashMap::new(),
@@ -187,18 +190,46 @@ impl Worker {
                 _ = ticker.tick(), if fetch.idle() && resolving.is_none() => {
                     fetch.start(PERIODIC, &self);
                 }
-                (id, (result, cluster_id)) = fetch.finished(), if !fetch.idle() => {
-                    // Paced on its cost only when it fetched everything: a fetch that
-                    // waited on a broker that is down is slow without being costly, and
-                    // the next one should see the cluster change soon.
-                    let whole = result.as_ref().is_ok_and(ClusterSnapshot::complete);
-                    let pause = fetch.pause(self.options.refresh_every, whole);
-                    self.finish_fetch(id, result, cluster_id).await;
-                    if let Some(id) = fetch.take_queued() {
-                        fetch.start(id, &self);
+                finished = fetch.finished(), if !fetch.idle() => match finished {
+                    Finished::Metadata(id, (result, cluster_id)) => {
+                        // The partitions to count, asked only once the metadata is on its
+                        // way to the UI (so no count arrives before its topic's name), and
+                        // not when a refresh asked meanwhile is due first.
+                        let partitions = result
+                            .as_ref()
+                            .ok()
+                            .filter(|_| self.watermarks)
+                            .map(|snapshot| super::admin::led_partitions(snapshot, &self.first));
+                        let fetched = result.is_ok();
+                        self.finish_fetch(id, result, cluster_id).await;
+                        let pass = match (partitions, fetch.take_queued()) {
+                            (_, Some(queued)) => {
+                                fetch.start(queued, &self);
+                                true
+                            }
+                            (Some(partitions), None) => {
+                                fetch.start_pass(partitions, &self);
+                                true
+                            }
+                            (None, None) => false,
+                        };
+                        if !pass {
+                            // Paced on its cost only when it fetched everything: a fetch
+                            // that waited on a broker that is down is slow without being
+                            // costly, and the next one should see the cluster change soon.
+                            self.refreshed(&mut fetch, &mut ticker, fetched);
+                        }
                     }
-                    ticker.reset_after(pause);
-                }
+                    Finished::Watermarks(end) => {
+                        self.emit(KafkaEvent::WatermarksDone {
+                            pass: end.pass,
+                            asked: end.asked,
+                            answered: end.answered,
+                        })
+                        .await;
+                        self.refreshed(&mut fetch, &mut ticker, end.answered == end.asked);
+                    }
+                },
             }
         }
         fetch.cancel();
@@ -209,6 +240,21 @@ impl Worker {
             stop.stop();
         }
         self.flush().await
+    }
+
+    /// A refresh ended (`whole`: everything it asked answered): the request that waited
+    /// for it starts, or the next periodic one is paced on what this one cost.
+    fn refreshed(
+        &self,
+        fetch: &mut MetadataFetch,
+        ticker: &mut tokio::time::Interval,
+        whole: bool,
+    ) {
+        let pause = fetch.pause(self.options.refresh_every, whole);
+        if let Some(id) = fetch.take_queued() {
+            fetch.start(id, self);
+        }
+        ticker.reset_after(pause);
     }
 
     /// Handles one command on the current cluster.
@@ -248,11 +294,15 @@ impl Worker {
                 }
             }
             Command::RefreshMetadata { id } => fetch.request(id, self),
-            Command::Watermarks { wanted } => {
+            Command::DescribeBrokers { id } => self.start_brokers(id),
+            Command::Watermarks { wanted, first } => {
                 let again = wanted && !self.watermarks;
                 self.watermarks = wanted;
+                self.first = first;
                 if again {
                     fetch.request(PERIODIC, self);
+                } else if !wanted {
+                    fetch.stop_pass();
                 }
             }
             other if groups::is_group_command(&other) => self.start_groups(other),

@@ -6,8 +6,11 @@ use std::str::FromStr;
 
 use crate::feed::{FeedState, SourceSpec};
 
+use super::super::brokers::BrokersSnapshot;
 use super::super::groups::{GroupDetail, GroupsSnapshot, ResetPlan, ResetRequest};
-use super::super::model::{AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec};
+use super::super::model::{
+    AdminError, ClusterSnapshot, ConfigEntryInfo, Connection, NewTopicSpec, PartitionEnds,
+};
 use super::super::produce::{DeliveryReport, OutgoingMessage, ProduceFailure};
 use super::super::tail::{TailEvent, TailSpec};
 
@@ -24,12 +27,19 @@ pub enum Command {
     },
     /// Whether the periodic refreshes fetch every partition's watermarks (the Topics tab
     /// shows them); without, only metadata. Wanted again: a refresh starts at once.
+    /// `first`: the topics on screen, whose watermarks each pass asks before the rest.
     Watermarks {
         wanted: bool,
+        first: Vec<String>,
     },
     DescribeConfigs {
         id: RequestId,
         topic: String,
+    },
+    /// Every broker: address, rack, controller, what it leads and hosts, its configs and
+    /// log dirs; answered as `KafkaEvent::Brokers`.
+    DescribeBrokers {
+        id: RequestId,
     },
     CreateTopic {
         id: RequestId,
@@ -120,14 +130,32 @@ pub enum RulesChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KafkaEvent {
     Connection(Connection),
+    /// Brokers, topics and partitions; the watermarks follow in passes (while wanted).
     Metadata {
         id: RequestId,
         result: Result<ClusterSnapshot, String>,
+    },
+    /// Watermarks of some partitions, as one ListOffsets round trip of `pass` brought them
+    /// (the first carry the topics on screen).
+    Watermarks {
+        pass: u64,
+        ends: Vec<PartitionEnds>,
+    },
+    /// A watermarks pass ended: `answered` of the `asked` partitions got theirs. A count
+    /// it did not refresh is stale.
+    WatermarksDone {
+        pass: u64,
+        asked: usize,
+        answered: usize,
     },
     Configs {
         id: RequestId,
         topic: String,
         result: Result<Vec<ConfigEntryInfo>, String>,
+    },
+    Brokers {
+        id: RequestId,
+        result: Result<BrokersSnapshot, String>,
     },
     TopicCreated {
         id: RequestId,

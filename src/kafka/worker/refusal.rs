@@ -87,6 +87,10 @@ pub(super) fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
             topic,
             result: Err(reason),
         },
+        Command::DescribeBrokers { id } => KafkaEvent::Brokers {
+            id,
+            result: Err(reason),
+        },
         Command::RefreshMetadata { id } => KafkaEvent::Metadata {
             id,
             result: Err(reason),

@@ -3,14 +3,14 @@
 
 mod dialog;
 mod update;
-mod view;
+pub(crate) mod view;
 
 pub use dialog::{CreateForm, DeleteForm, FormStatus};
 pub use update::Msg;
 pub use view::{TopicsView, list_rows, render_dialog};
 
 use crate::kafka::RequestId;
-use crate::kafka::model::{ClusterSnapshot, ConfigEntryInfo, TopicInfo};
+use crate::kafka::model::{ClusterSnapshot, ConfigEntryInfo, PartitionEnds, TopicInfo};
 use crate::loadable::Loadable;
 use crate::widgets::text_input::TextInput;
 
@@ -90,6 +90,14 @@ pub struct TopicsTab {
     pub delete: DeleteForm,
     /// Select this topic once a refresh shows it (after creating it).
     pub select_when_seen: Option<String>,
+    /// Counts brought by a watermarks pass older than this are stale: a later pass ended
+    /// without refreshing them, or the cluster stopped answering.
+    fresh_from: u64,
+    /// The latest watermarks pass heard of.
+    last_pass: u64,
+    /// Partitions the running pass has counted, while some partition was never counted
+    /// (the first counts after start or a cluster switch): shown as progress.
+    pub counting: Option<usize>,
 }
 
 impl TopicsTab {
@@ -102,6 +110,23 @@ impl TopicsTab {
 
     pub fn topics(&self) -> &[TopicInfo] {
         self.snapshot.loaded().map_or(&[], |s| s.topics.as_slice())
+    }
+
+    /// Messages in the topics the list shows, once every one of them is counted.
+    pub fn visible_messages(&self) -> Option<u64> {
+        if self.counting.is_some() || self.visible.is_empty() {
+            return None;
+        }
+        // A topic with no leader at all (offline) adds nothing, and hides nothing.
+        let topics = self.topics();
+        self.visible.iter().try_fold(0u64, |total, &i| {
+            let topic = topics.get(i)?;
+            let counted = topic
+                .partitions
+                .iter()
+                .all(|p| p.leader < 0 || p.high.is_some());
+            counted.then(|| total.saturating_add(topic.messages().unwrap_or(0)))
+        })
     }
 
     /// How many topics pass the filter and the internal toggle.
@@ -124,6 +149,59 @@ impl TopicsTab {
         (topics.len(), internal)
     }
 
+    /// Whether `topic`'s count holds a value a later refresh could not confirm.
+    pub fn is_stale(&self, topic: &TopicInfo) -> bool {
+        topic
+            .partitions
+            .iter()
+            .any(|p| p.high.is_some() && p.pass < self.fresh_from)
+    }
+
+    /// Watermarks from one round trip of a pass: the counts they name are fresh.
+    pub fn apply_watermarks(&mut self, pass: u64, ends: &[PartitionEnds]) {
+        self.last_pass = self.last_pass.max(pass);
+        let Some(snapshot) = self.snapshot.loaded_mut() else {
+            return;
+        };
+        let set = snapshot.apply_watermarks(ends, pass);
+        if let Some(counted) = &mut self.counting {
+            *counted += set;
+        }
+        // Re-sorted when the pass ends, so rows do not jump under the cursor meanwhile.
+    }
+
+    /// A watermarks pass ended: the counts it did not refresh are stale from now on.
+    pub fn watermarks_done(&mut self, pass: u64) {
+        self.last_pass = self.last_pass.max(pass);
+        self.fresh_from = self.fresh_from.max(pass);
+        self.counting = None;
+        if self.sort == SortColumn::Messages {
+            self.recompute(None);
+        }
+    }
+
+    /// Another cluster: no count or pass of the old one applies.
+    pub fn forget_counts(&mut self) {
+        self.counting = None;
+        self.fresh_from = 0;
+        self.last_pass = 0;
+    }
+
+    /// The cluster stopped answering: every count shown is as of the last answer.
+    pub fn counts_unconfirmed(&mut self) {
+        self.fresh_from = self.last_pass + 1;
+        self.counting = None;
+    }
+
+    /// Led partitions of the snapshot: how many a pass counts.
+    pub fn countable(&self) -> usize {
+        self.topics()
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .filter(|p| p.leader >= 0)
+            .count()
+    }
+
     pub fn apply_snapshot(&mut self, mut snapshot: ClusterSnapshot) {
         if !snapshot.watermarks
             && let Some(old) = self.snapshot.loaded()
@@ -138,6 +216,13 @@ impl TopicsTab {
         if keep.is_some() && keep == self.select_when_seen {
             self.select_when_seen = None;
         }
+        let uncounted = snapshot
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .any(|p| p.leader >= 0 && p.high.is_none());
+        // Every metadata starts a new pass: its progress counts from zero.
+        self.counting = uncounted.then_some(0);
         self.snapshot = Loadable::Loaded(snapshot);
         self.refresh_error = None;
         self.recompute(keep.as_deref());
@@ -213,7 +298,17 @@ impl TopicsTab {
 
     /// Keeps the selected row inside a list viewport of `rows` rows.
     pub fn scroll_into_view(&mut self, rows: usize) {
-        self.offset = scrolled_offset(self.offset, self.selected, rows);
+        self.offset = self.first_row(rows);
+    }
+
+    /// The first row a viewport of `rows` rows shows: the selection in view, and no empty
+    /// space below the last row while rows above are hidden (a filter that shortened the
+    /// list while it was scrolled down).
+    pub fn first_row(&self, rows: usize) -> usize {
+        let offset = self
+            .offset
+            .min(self.visible.len().saturating_sub(rows.max(1)));
+        scrolled_offset(offset, self.selected, rows)
     }
 }
 
@@ -240,13 +335,10 @@ fn keep_watermarks(snapshot: &mut ClusterSnapshot, old: &ClusterSnapshot) {
             continue;
         };
         for p in &mut topic.partitions {
-            let by_index = usize::try_from(p.id)
-                .ok()
-                .and_then(|i| before.partitions.get(i))
-                .filter(|b| b.id == p.id);
-            if let Some(b) = by_index.or_else(|| before.partitions.iter().find(|b| b.id == p.id)) {
-                p.low = p.low.or(b.low);
-                p.high = p.high.or(b.high);
+            if let Some(b) = before.partition_index(p.id).map(|i| &before.partitions[i])
+                && p.high.is_none()
+            {
+                (p.low, p.high, p.pass) = (b.low, b.high, b.pass);
             }
         }
     }
@@ -268,6 +360,7 @@ mod tests {
                     isr: vec![1],
                     low: Some(0),
                     high: Some(messages),
+                    pass: 0,
                     error: None,
                 })
                 .collect(),

@@ -204,6 +204,7 @@ impl TopicsTab {
             | Action::TabCompose
             | Action::TabFeed
             | Action::TabGroups
+            | Action::TabBrokers
             | Action::TailAsGroup
             | Action::ResetOffsets
             | Action::DeleteGroup

@@ -2,7 +2,7 @@
 //! the dialogs. Only the visible rows are formatted, so thousands of topics stay cheap.
 //! The details pane is drawn in `view/details.rs`.
 
-mod details;
+pub(crate) mod details;
 
 use std::fmt::Write as _;
 
@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::dialog::{CREATE_FIELDS, FormStatus};
-use super::{Dialog, Focus, TopicsTab, scrolled_offset};
+use super::{Dialog, Focus, TopicsTab};
 use crate::kafka::model::{Connection, TopicInfo};
 use crate::loadable::Loadable;
 use crate::text::escape_control;
@@ -99,6 +99,44 @@ fn unreachable_view(address: &str, reason: &str, palette: &Palette, area: Rect, 
 }
 
 impl TopicsView<'_> {
+    /// The list's bottom border: the filter, a failed refresh, or the counting's progress
+    /// on the left; the messages in the listed topics on the right, once all are counted.
+    fn bottom_titles<'b>(&self, mut block: Block<'b>) -> Block<'b> {
+        let tab = self.tab;
+        let palette = self.palette;
+        if tab.filter_editing || !tab.filter.is_empty() {
+            let mut spans = vec![Span::styled(" / ", palette.key())];
+            spans.extend(tab.filter.line(tab.filter_editing, Style::new()).spans);
+            spans.push(Span::raw(" "));
+            block = block.title_bottom(Line::from(spans));
+        } else if let Some(error) = &tab.refresh_error {
+            block = block.title_bottom(Line::styled(
+                format!(
+                    " refresh failed (~ counts are stale): {} ",
+                    escape_control(error)
+                ),
+                palette.error(),
+            ));
+        } else if let Some(counted) = tab.counting {
+            block = block.title_bottom(Line::styled(
+                format!(
+                    " {} counting messages: {} of {} partitions ",
+                    spinner(self.ticks),
+                    thousands(counted as u64),
+                    thousands(tab.countable() as u64)
+                ),
+                palette.warn(),
+            ));
+        }
+        if let (Some(total), None) = (tab.visible_messages(), &tab.refresh_error) {
+            block = block.title_bottom(
+                Line::styled(format!(" {} messages ", thousands(total)), palette.dim())
+                    .right_aligned(),
+            );
+        }
+        block
+    }
+
     fn render_list(&self, area: Rect, buf: &mut Buffer) {
         let tab = self.tab;
         let palette = self.palette;
@@ -120,17 +158,7 @@ impl TopicsView<'_> {
                 )
                 .right_aligned(),
             );
-        if tab.filter_editing || !tab.filter.is_empty() {
-            let mut spans = vec![Span::styled(" / ", palette.key())];
-            spans.extend(tab.filter.line(tab.filter_editing, Style::new()).spans);
-            spans.push(Span::raw(" "));
-            block = block.title_bottom(Line::from(spans));
-        } else if let Some(error) = &tab.refresh_error {
-            block = block.title_bottom(Line::styled(
-                format!(" refresh failed: {} ", escape_control(error)),
-                palette.error(),
-            ));
-        }
+        block = self.bottom_titles(block);
         let inner = block.inner(area);
         block.render(area, buf);
 
@@ -168,7 +196,7 @@ impl TopicsView<'_> {
         }
 
         let rows_fit = usize::from(inner.height.saturating_sub(1));
-        let offset = scrolled_offset(tab.offset, tab.selected, rows_fit);
+        let offset = tab.first_row(rows_fit);
         let rows = (offset..tab.visible_len().min(offset + rows_fit)).filter_map(|i| {
             let topic = tab.visible_topic(i)?;
             let style = if i == tab.selected {
@@ -180,7 +208,8 @@ impl TopicsView<'_> {
             } else {
                 Style::new()
             };
-            Some(topic_row(topic, palette).style(style))
+            let count = count_cell(topic, tab.is_stale(topic), tab.counting.is_some());
+            Some(topic_row(topic, &count, tab.is_stale(topic), palette).style(style))
         });
         let header = Row::new(["NAME", "PARTS", "RF", "URP", "MESSAGES"]).style(palette.header());
         Table::new(
@@ -198,7 +227,19 @@ impl TopicsView<'_> {
     }
 }
 
-fn topic_row(topic: &TopicInfo, palette: &Palette) -> Row<'static> {
+/// A topic's message count: `~` marks one a later refresh could not confirm, `…` one
+/// still being counted (`counting`: the first counts are on their way), `?` one its
+/// leaders did not answer.
+pub fn count_cell(topic: &TopicInfo, stale: bool, counting: bool) -> String {
+    match topic.messages() {
+        Some(n) if stale => format!("~{}", thousands(n)),
+        Some(n) => thousands(n),
+        None if counting && topic.partitions.iter().any(|p| p.leader >= 0) => "…".into(),
+        None => "?".into(),
+    }
+}
+
+fn topic_row(topic: &TopicInfo, count: &str, stale: bool, palette: &Palette) -> Row<'static> {
     let urp = topic.under_replicated();
     let urp_cell = if urp > 0 {
         Cell::from(Span::styled(format!("{urp:>3}"), palette.error()))
@@ -218,9 +259,9 @@ fn topic_row(topic: &TopicInfo, palette: &Palette) -> Row<'static> {
         Cell::from(format!("{:>5}", topic.partitions.len())),
         Cell::from(format!("{:>3}", topic.replication_factor())),
         urp_cell,
-        Cell::from(format!(
-            "{:>13}",
-            topic.messages().map_or_else(|| "?".to_string(), thousands)
+        Cell::from(Span::styled(
+            format!("{count:>13}"),
+            if stale { palette.dim() } else { Style::new() },
         )),
     ])
 }

@@ -82,6 +82,17 @@ impl GroupsClient {
         words(error, self.demo)
     }
 
+    /// The admin client of this cluster, connecting on first use (for other admin views:
+    /// the brokers).
+    pub(crate) async fn admin_client(&self) -> Result<AdminClient, String> {
+        self.admin().await
+    }
+
+    /// A krafka failure in the words a Kafka user knows (the demo's missing APIs named).
+    pub(crate) fn describe_error(&self, error: &KrafkaError) -> String {
+        self.words(error)
+    }
+
     /// Every group with its state, members, topics and total lag.
     pub async fn list(&self) -> Result<GroupsSnapshot, String> {
         let started = Instant::now();

@@ -13,7 +13,7 @@ use crate::loadable::Loadable;
 use crate::tabs::topics::Focus;
 use crate::text::escape_control;
 use crate::theme::Palette;
-use crate::widgets::{spinner, thousands};
+use crate::widgets::spinner;
 
 impl TopicsView<'_> {
     pub(super) fn render_details(&self, area: Rect, buf: &mut Buffer) {
@@ -33,7 +33,14 @@ impl TopicsView<'_> {
             .title_style(palette.title());
         let inner = block.inner(area);
         block.render(area, buf);
-        let lines = details_lines(topic, &tab.configs, self.ticks, palette);
+        let lines = details_lines(
+            topic,
+            tab.is_stale(topic),
+            tab.counting.is_some(),
+            &tab.configs,
+            self.ticks,
+            palette,
+        );
         let height = usize::from(inner.height);
         let max_scroll = lines.len().saturating_sub(height);
         let scroll = tab.details_scroll.min(max_scroll);
@@ -51,6 +58,8 @@ fn ids(list: &[i32]) -> String {
 
 fn details_lines(
     topic: &TopicInfo,
+    is_stale: bool,
+    counting: bool,
     configs: &Loadable<Vec<crate::kafka::model::ConfigEntryInfo>>,
     ticks: u64,
     palette: &Palette,
@@ -70,8 +79,11 @@ fn details_lines(
         Span::styled(" · URP ", palette.dim()),
         Span::raw(topic.under_replicated().to_string()),
         Span::styled(" · ", palette.dim()),
-        Span::raw(topic.messages().map_or_else(|| "?".to_string(), thousands)),
-        Span::styled(" msgs", palette.dim()),
+        Span::raw(super::count_cell(topic, is_stale, counting)),
+        Span::styled(
+            if is_stale { " msgs, stale" } else { " msgs" },
+            palette.dim(),
+        ),
     ])];
     if let Some(error) = &topic.error {
         lines.push(Line::styled(
@@ -152,26 +164,33 @@ fn config_lines(
                 palette.dim(),
             ));
         }
-        Loadable::Loaded(entries) => {
-            // Overrides first: they are what makes this topic different.
-            let (set, defaults): (Vec<_>, Vec<_>) = entries.iter().partition(|e| !e.is_default);
-            for entry in set.into_iter().chain(defaults) {
-                let value = if entry.is_sensitive {
-                    "(sensitive)".to_string()
-                } else {
-                    escape_control(entry.value.as_deref().unwrap_or("(null)")).into_owned()
-                };
-                let style = if entry.is_default {
-                    palette.dim()
-                } else {
-                    Style::new()
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{} = ", escape_control(&entry.name)), style),
-                    Span::styled(value, style),
-                    Span::styled(format!("  ({})", entry.source), palette.dim()),
-                ]));
-            }
-        }
+        Loadable::Loaded(entries) => config_entries(lines, entries, palette),
+    }
+}
+
+/// One line per config, `name = value  (source)`, the overrides first (they are what
+/// makes a topic or a broker different) and the defaults dimmed.
+pub(crate) fn config_entries(
+    lines: &mut Vec<Line<'static>>,
+    entries: &[crate::kafka::model::ConfigEntryInfo],
+    palette: &Palette,
+) {
+    let (set, defaults): (Vec<_>, Vec<_>) = entries.iter().partition(|e| !e.is_default);
+    for entry in set.into_iter().chain(defaults) {
+        let value = if entry.is_sensitive {
+            "(sensitive)".to_string()
+        } else {
+            escape_control(entry.value.as_deref().unwrap_or("(null)")).into_owned()
+        };
+        let style = if entry.is_default {
+            palette.dim()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} = ", escape_control(&entry.name)), style),
+            Span::styled(value, style),
+            Span::styled(format!("  ({})", entry.source), palette.dim()),
+        ]));
     }
 }
