@@ -18,6 +18,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use crate::kafka::model::Record;
 
 mod pool;
+mod prefilter;
 pub use pool::{FilterPool, Out, Wants};
 
 /// The variables a jq filter sees beside `.`, in the order they are bound.
@@ -30,6 +31,8 @@ pub struct JqProgram {
     /// so records are spared it when the program cannot read them).
     uses_key: bool,
     uses_headers: bool,
+    /// Bytes the value must hold for the program to possibly match (see `prefilter`).
+    needles: prefilter::Needles,
 }
 
 impl std::fmt::Debug for JqProgram {
@@ -141,6 +144,13 @@ fn jq_string(bytes: &[u8]) -> Val {
 impl JqProgram {
     /// Whether the program yields a truthy value for this record.
     pub fn matches(&self, record: &Record) -> bool {
+        if record
+            .value
+            .as_deref()
+            .is_some_and(|value| self.needles.rules_out(value))
+        {
+            return false;
+        }
         let input = match record.value.as_deref() {
             None => Val::Null,
             Some(value) => jaq_json::read::parse_single(value).unwrap_or_else(|_| jq_string(value)),
@@ -239,6 +249,7 @@ fn compile_jq(code: &str) -> Result<JqProgram, String> {
         filter,
         uses_key: code.contains("$key"),
         uses_headers: code.contains("$headers"),
+        needles: prefilter::Needles::of(code),
     })
 }
 
@@ -366,5 +377,57 @@ mod tests {
         let error = RecordFilter::parse(".a | nosuchfn").unwrap_err();
         assert!(error.contains("undefined filter nosuchfn"), "{error}");
         assert!(RecordFilter::parse("  ").unwrap().is_none());
+    }
+
+    /// The prefilter never rules out a record jq matches: every program of a set (with
+    /// and without needles, and some that must give none) over every value of a set.
+    #[test]
+    fn the_prefilter_never_rules_out_a_match() {
+        let programs = [
+            r#"select(.level == "error" and .amount > 500)"#,
+            r#".level == "error""#,
+            r#""error" == .level"#,
+            r#"select(.level == "error" and 1or true)"#,
+            r#"select(.level == "error" or .amount > 500)"#,
+            r#"select(.a.b == "x" and .c == "y")"#,
+            r#"select(.level == "error") | .amount > 1"#,
+            r#".level == "Zoë""#,
+            r#"select(.and == "x" and .or == "y")"#,
+            r#"select((.level == "error") and .amount > 1)"#,
+        ];
+        let values: [&[u8]; 12] = [
+            br#"{"level":"error","amount":900}"#,
+            br#"{"level":"info","amount":900}"#,
+            br#"{"level":"\u0065rror","amount":900}"#,
+            br#"{"a":{"b":"x"},"c":"y"}"#,
+            br#"{"a":{"b":"x"},"c":"z"}"#,
+            br#"{"and":"x","or":"y"}"#,
+            r#"{"level":"Zoë"}"#.as_bytes(),
+            br#"{"level":"Zo\u00eb"}"#,
+            br#"{"level":"error"}"#,
+            b"error",
+            b"not json at all",
+            br#"[1, 2, "error"]"#,
+        ];
+        for code in programs {
+            let parsed = RecordFilter::parse(&format!("jq:{code}")).unwrap().unwrap();
+            let RecordFilter::Jq(program) = parsed else {
+                panic!("{code} is jq");
+            };
+            let unfiltered = compile_jq(code).unwrap();
+            let unfiltered = JqProgram {
+                needles: prefilter::Needles::default(),
+                ..unfiltered
+            };
+            for value in values {
+                let r = record("k", value);
+                assert_eq!(
+                    program.matches(&r),
+                    unfiltered.matches(&r),
+                    "{code} on {}",
+                    String::from_utf8_lossy(value)
+                );
+            }
+        }
     }
 }
