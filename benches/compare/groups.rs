@@ -15,13 +15,12 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::{ClientContext, DefaultClientContext};
+use rdkafka::client::ClientContext;
 use rdkafka::message::Message as _;
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer as _, ProducerContext};
 
 use super::kafka::{KafkaBroker, libs};
-use super::tools::{median, probe, strings, timed};
+use super::tools::{median, probe, strings, summary, timed};
 use super::{Options, Report, Row};
 
 /// The bench's group and topic names: sorted, so the Groups tab shows the first at the top.
@@ -42,25 +41,8 @@ pub(crate) fn partitions(options: &Options) -> u64 {
 /// partition for every group (so each partition lags by one).
 fn set_up(options: &Options, broker: &KafkaBroker, rt: &tokio::runtime::Runtime) {
     let bootstrap = broker.address.as_str();
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("admin client");
     let names: Vec<String> = (0..options.groups).map(topic_name).collect();
-    for batch in names.chunks(50) {
-        let topics: Vec<NewTopic> = batch
-            .iter()
-            .map(|n| NewTopic::new(n, options.group_partitions, TopicReplication::Fixed(1)))
-            .collect();
-        let results = rt
-            .block_on(admin.create_topics(
-                &topics,
-                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(60))),
-            ))
-            .expect("create the group topics");
-        assert!(results.iter().all(Result::is_ok), "{results:?}");
-    }
-    wait_for_leaders(&admin, &names, options.group_partitions);
+    super::bulk::create_led_topics(bootstrap, &names, options.group_partitions, rt);
     let records: Vec<(String, i32)> = names
         .iter()
         .flat_map(|name| {
@@ -98,42 +80,6 @@ fn set_up(options: &Options, broker: &KafkaBroker, rt: &tokio::runtime::Runtime)
             .collect::<Vec<()>>()
             .await;
     });
-}
-
-/// Waits until the metadata names a leader for every partition of `names`: until then a
-/// producer refuses records for the partitions it does not see yet.
-fn wait_for_leaders(admin: &AdminClient<DefaultClientContext>, names: &[String], partitions: i32) {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let ready = admin
-            .inner()
-            .fetch_metadata(None, Duration::from_secs(30))
-            .map(|metadata| {
-                let led: std::collections::HashMap<&str, usize> = metadata
-                    .topics()
-                    .iter()
-                    .map(|t| {
-                        let led = t.partitions().iter().filter(|p| p.leader() >= 0).count();
-                        (t.name(), led)
-                    })
-                    .collect();
-                names
-                    .iter()
-                    .filter(|n| led.get(n.as_str()).copied() != usize::try_from(partitions).ok())
-                    .count()
-            });
-        match ready {
-            Ok(0) => return,
-            Ok(missing) => eprintln!("groups: {missing} topics not yet led everywhere"),
-            Err(e) => eprintln!("groups: metadata: {e}"),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "partitions still without a leader after 5 minutes"
-        );
-        // Polling a condition with a deadline: the nodes are catching up.
-        std::thread::sleep(Duration::from_secs(2));
-    }
 }
 
 /// Records the producer could not deliver: topic, partition and librdkafka's reason.
@@ -350,17 +296,6 @@ pub(crate) fn groups_rows(
         groups_shown.extend(field("press_ready_ms"));
         groups_idle.extend(field("idle_cpu_pct"));
     }
-    let summary = |values: &[f64], unit: &str, digits: usize| {
-        if values.is_empty() {
-            return "not shown".to_string();
-        }
-        let list: Vec<String> = values.iter().map(|v| format!("{v:.digits$}")).collect();
-        format!(
-            "{:.digits$}{unit} (runs: {})",
-            median(values),
-            list.join(" ")
-        )
-    };
     report.rows.push(Row {
         scenario: format!("groups: Topics tab, the same cluster ({scale})"),
         ktui: format!(

@@ -30,6 +30,9 @@ mod kafka;
 mod mock;
 mod search;
 mod topics;
+// Many topics created at once, shared with the tests' harness.
+#[path = "../../tests/support/bulk.rs"]
+mod bulk;
 // Broker ports claimed across processes, shared with the tests' harness.
 #[path = "../../tests/support/ports.rs"]
 mod ports;

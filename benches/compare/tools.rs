@@ -265,3 +265,16 @@ pub(crate) fn tui_figures(result: &serde_json::Value, fps: Option<f64>, probes: 
         ms(result, "latency_p99_ms")
     )
 }
+
+/// "MEDIAN UNIT (runs: A B C)".
+pub(crate) fn summary(values: &[f64], unit: &str, digits: usize) -> String {
+    if values.is_empty() {
+        return "not shown".to_string();
+    }
+    let list: Vec<String> = values.iter().map(|v| format!("{v:.digits$}")).collect();
+    format!(
+        "{:.digits$}{unit} (runs: {})",
+        median(values),
+        list.join(" ")
+    )
+}

@@ -6,14 +6,9 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 
 use super::kafka::{KafkaBroker, kp_bench};
-use super::tools::{median, probe, strings, timed};
+use super::tools::{median, probe, strings, summary, timed};
 use super::{Options, Report, Row};
 
 fn topic_name(i: usize) -> String {
@@ -25,63 +20,6 @@ pub(crate) fn partitions(options: &Options) -> u64 {
     options.topics as u64 * u64::try_from(options.topic_partitions).unwrap_or(0)
 }
 
-/// Creates the topics in batches and waits until every partition has a leader.
-fn set_up(options: &Options, bootstrap: &str, rt: &tokio::runtime::Runtime) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .expect("admin client");
-    let names: Vec<String> = (0..options.topics).map(topic_name).collect();
-    for batch in names.chunks(500) {
-        let topics: Vec<NewTopic> = batch
-            .iter()
-            .map(|n| NewTopic::new(n, options.topic_partitions, TopicReplication::Fixed(1)))
-            .collect();
-        let results = rt
-            .block_on(admin.create_topics(
-                &topics,
-                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(120))),
-            ))
-            .expect("create the topics");
-        assert!(results.iter().all(Result::is_ok), "{results:?}");
-    }
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let metadata = admin
-            .inner()
-            .fetch_metadata(None, Duration::from_secs(30))
-            .expect("metadata");
-        let led = metadata
-            .topics()
-            .iter()
-            .filter(|t| t.name().starts_with("bench-scale-"))
-            .filter(|t| t.partitions().iter().all(|p| p.leader() >= 0))
-            .count();
-        if led == options.topics {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{led} of {} topics led",
-            options.topics
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
-/// "MEDIAN UNIT (runs: A B C)".
-fn summary(values: &[f64], unit: &str, digits: usize) -> String {
-    if values.is_empty() {
-        return "not shown".to_string();
-    }
-    let list: Vec<String> = values.iter().map(|v| format!("{v:.digits$}")).collect();
-    format!(
-        "{:.digits$}{unit} (runs: {})",
-        median(values),
-        list.join(" ")
-    )
-}
-
 pub(crate) fn topics_rows(
     report: &mut Report,
     options: &Options,
@@ -90,7 +28,8 @@ pub(crate) fn topics_rows(
     rt: &tokio::runtime::Runtime,
 ) {
     let bootstrap = broker.address.as_str();
-    set_up(options, bootstrap, rt);
+    let names: Vec<String> = (0..options.topics).map(topic_name).collect();
+    super::bulk::create_led_topics(bootstrap, &names, options.topic_partitions, rt);
     let scale = format!(
         "{} topics, {} partitions{}",
         options.topics,

@@ -8,10 +8,8 @@ use std::time::{Duration, Instant};
 use ktui::kafka::client::ClientSettings;
 use ktui::kafka::worker::WorkerOptions;
 use ktui::kafka::{Command, KafkaEvent};
-use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 
+use crate::support::bulk::create_led_topics;
 use crate::support::kafka::KafkaNode;
 use crate::support::peers::kp_produce_records;
 use crate::support::tui::Tui;
@@ -23,47 +21,6 @@ const ROUND: Duration = Duration::from_secs(60);
 
 fn name(i: usize) -> String {
     format!("scale-{i:05}")
-}
-
-/// Creates the topics (one partition each) in batches, and waits until every one has a
-/// leader.
-fn create_topics(address: &str, rt: &tokio::runtime::Runtime) {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", address)
-        .create()
-        .expect("an admin client");
-    let names: Vec<String> = (0..TOPICS).map(name).collect();
-    for batch in names.chunks(500) {
-        let topics: Vec<NewTopic> = batch
-            .iter()
-            .map(|n| NewTopic::new(n, 1, TopicReplication::Fixed(1)))
-            .collect();
-        let created = rt
-            .block_on(admin.create_topics(
-                &topics,
-                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(120))),
-            ))
-            .expect("CreateTopics");
-        assert!(created.iter().all(Result::is_ok), "{created:?}");
-    }
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let metadata = admin
-            .inner()
-            .fetch_metadata(None, Duration::from_secs(30))
-            .expect("metadata");
-        let led = metadata
-            .topics()
-            .iter()
-            .filter(|t| t.name().starts_with("scale-"))
-            .filter(|t| t.partitions().iter().all(|p| p.leader() >= 0))
-            .count();
-        if led == TOPICS {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{led} of {TOPICS} topics led");
-        std::thread::sleep(Duration::from_millis(500));
-    }
 }
 
 /// The rows of the topic list (the left pane at 120 columns): (name, messages cell).
@@ -183,7 +140,8 @@ fn ten_thousand_topics_names_first_then_counts_none_unknown_stale_once_the_broke
         .enable_all()
         .build()
         .expect("a runtime");
-    create_topics(&address, &rt);
+    let names: Vec<String> = (0..TOPICS).map(name).collect();
+    create_led_topics(&address, &names, 1, &rt);
     kp_produce_records(
         &address,
         &name(0),

@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod broker;
+pub mod bulk;
 pub mod compose_screen;
 pub mod fake_jetstream;
 pub mod fake_x;
