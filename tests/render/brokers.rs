@@ -69,3 +69,39 @@ fn brokers_failed() {
     }));
     assert_snapshot!(draw(&app).backend());
 }
+
+#[test]
+fn hostile_text_from_a_broker_is_escaped() {
+    let mut app = app_sized(130, 26);
+    connected(&mut app, cluster());
+    let id = shown(&mut app);
+    let mut snapshot = brokers_snapshot();
+    let evil = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    snapshot.brokers[0].rack = Some(evil.into());
+    snapshot.brokers[0].address = Some(format!("{evil}:9092"));
+    if let Ok(configs) = &mut snapshot.brokers[0].configs {
+        configs[1].value = Some(evil.into());
+    }
+    if let Ok(dirs) = &mut snapshot.brokers[0].log_dirs {
+        dirs[0].path = format!("/data/{evil}");
+    }
+    snapshot.warnings.push(format!("quorum: {evil}"));
+    app.handle(Event::Kafka(KafkaEvent::Brokers {
+        id,
+        result: Ok(snapshot),
+    }));
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|cell| !cell.symbol().contains(['\u{1b}', '\u{7}'])),
+        "no control character reaches the terminal"
+    );
+    let shown = screen(&terminal);
+    assert!(
+        shown.matches(r"\x1b]0;pwned\x07").count() >= 4,
+        "the text is shown escaped, in the list and the details:\n{shown}"
+    );
+}
