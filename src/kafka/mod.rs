@@ -13,6 +13,7 @@ pub mod model;
 pub mod position;
 pub mod produce;
 pub mod tail;
+pub mod watermarks;
 pub mod worker;
 
 pub use client::ClientSettings;

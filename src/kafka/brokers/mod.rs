@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::model::{ClusterSnapshot, ConfigEntryInfo};
 
+mod answers;
 mod describe;
 
 pub use describe::describe;

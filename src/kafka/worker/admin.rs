@@ -213,8 +213,12 @@ impl Worker {
                     answered: 0,
                 };
             };
-            let answered =
-                admin::fetch_watermarks(&consumer, &partitions, timeout, &stop, |ends| {
+            let answered = super::super::watermarks::fetch_watermarks(
+                &consumer,
+                &partitions,
+                timeout,
+                &stop,
+                |ends| {
                     if stop.load(Ordering::Relaxed)
                         || events
                             .blocking_send(KafkaEvent::Watermarks { pass, ends })
@@ -222,7 +226,8 @@ impl Worker {
                     {
                         stop.store(true, Ordering::Relaxed);
                     }
-                });
+                },
+            );
             admin::serve_events(&consumer);
             PassEnd {
                 pass,

@@ -199,7 +199,7 @@ impl Worker {
                             .as_ref()
                             .ok()
                             .filter(|_| self.watermarks)
-                            .map(|snapshot| super::admin::led_partitions(snapshot, &self.first));
+                            .map(|snapshot| super::watermarks::led_partitions(snapshot, &self.first));
                         let fetched = result.is_ok();
                         self.finish_fetch(id, result, cluster_id).await;
                         let pass = match (partitions, fetch.take_queued()) {
