@@ -8,6 +8,7 @@
 //! - [`widgets`], [`theme`], [`layout`], [`size`], [`text`]: leaves the others share;
 //! - [`kafka`]: the worker that owns every rdkafka client (no UI imports), the demo
 //!   cluster, and admin calls;
+//! - [`schema`]: records framed by a schema registry (Avro, Protobuf, JSON Schema) as JSON;
 //! - [`headless`]: subcommands that use the same engine without a terminal.
 
 pub mod action;
@@ -22,6 +23,7 @@ pub mod kafka;
 pub mod keymap;
 pub mod layout;
 pub mod loadable;
+pub mod schema;
 pub mod secret;
 pub mod size;
 pub mod startup;

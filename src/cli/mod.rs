@@ -129,6 +129,7 @@ impl Cli {
             kcat_file: self.kcat_config.as_deref(),
             properties: &self.properties,
             read_only: self.read_only,
+            schema_registry: self.schema_registry.as_deref(),
         }
     }
 
@@ -233,6 +234,12 @@ pub struct Cli {
     /// Refuse every write: no producing, no topic create/delete, no feed publishing.
     #[arg(long, global = true)]
     pub read_only: bool,
+
+    /// A schema registry (the Confluent REST API, as Confluent, Karapace, Apicurio and
+    /// Redpanda serve it) to decode framed Avro, Protobuf and JSON Schema records;
+    /// http://user:password@host:8081 logs in.
+    #[arg(long, value_name = "URL", env = "KTUI_SCHEMA_REGISTRY", global = true)]
+    pub schema_registry: Option<String>,
 
     /// Open the Tail tab on this topic.
     #[arg(long, value_name = "TOPIC")]

@@ -44,6 +44,23 @@ pub struct ClusterEntry {
     /// Refuse every write (produce, topic create/delete, feed publishing).
     #[serde(default)]
     pub read_only: bool,
+    /// The cluster's schema registry (Confluent REST API).
+    pub schema_registry: Option<RegistryEntry>,
+}
+
+/// `schema_registry = { url = "...", username = "...", password = "env:SR_PASSWORD" }`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryEntry {
+    pub url: String,
+    pub username: Option<String>,
+    /// Literal, `env:VAR` or `cmd:COMMAND`; never shown or logged.
+    pub password: Option<String>,
+    /// Certificates (PEM) to trust beside the system's.
+    pub ca_file: Option<PathBuf>,
+    /// A client certificate and its PKCS#8 key (PEM).
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
 }
 
 /// librdkafka takes strings; TOML users write numbers and booleans too.
@@ -183,6 +200,17 @@ pub fn literal_secrets(file: &ConfigFile) -> Vec<String> {
             {
                 found.push(format!("clusters.{}.properties.\"{key}\"", quote_key(name)));
             }
+        }
+        if let Some(password) = cluster
+            .schema_registry
+            .as_ref()
+            .and_then(|r| r.password.as_deref())
+            && SecretSpec::parse(password).is_literal()
+        {
+            found.push(format!(
+                "clusters.{}.schema_registry.password",
+                quote_key(name)
+            ));
         }
     }
     if let Some(token) = &file.feed.token

@@ -9,7 +9,8 @@ use super::file::{ClusterEntry, ConfigFile};
 use super::kcat;
 use crate::kafka::ClientSettings;
 use crate::kafka::client::{ClientSpec, Property};
-use crate::secret::MASK;
+use crate::schema::RegistrySpec;
+use crate::secret::{MASK, SecretSpec};
 
 /// One cluster ktui can connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct Profile {
     pub read_only: Option<String>,
     /// Why this profile cannot be used at all (e.g. its kcat file is unreadable).
     pub problem: Option<String>,
+    /// Its schema registry (the config's `schema_registry`, or `--schema-registry`).
+    pub schema_registry: Option<RegistrySpec>,
 }
 
 impl Profile {
@@ -36,12 +39,21 @@ impl Profile {
             color: None,
             read_only: None,
             problem: None,
+            schema_registry: None,
         }
     }
 
     fn from_entry(name: &str, entry: &ClusterEntry, warnings: &mut Vec<String>) -> Self {
         let mut profile = Self::ad_hoc(name, entry.brokers.clone().unwrap_or_default());
         profile.color.clone_from(&entry.color);
+        profile.schema_registry = entry.schema_registry.as_ref().map(|r| RegistrySpec {
+            url: r.url.clone(),
+            username: r.username.clone(),
+            password: r.password.as_deref().map(SecretSpec::parse),
+            ca_file: r.ca_file.as_deref().map(expand_home),
+            cert_file: r.cert_file.as_deref().map(expand_home),
+            key_file: r.key_file.as_deref().map(expand_home),
+        });
         if entry.read_only {
             profile.read_only = Some(format!("cluster {name} is read-only (config)"));
         }
@@ -95,6 +107,7 @@ impl Profile {
             brokers: self.brokers.clone(),
             properties: self.properties.clone(),
             problem: self.problem.clone(),
+            schema_registry: self.schema_registry.clone(),
         }
     }
 
@@ -184,6 +197,9 @@ pub struct Selection<'a> {
     pub properties: &'a [(String, String)],
     /// `--read-only`: every cluster of this session.
     pub read_only: bool,
+    /// `--schema-registry URL`: the starting cluster's registry (its login and TLS
+    /// settings from the config file kept).
+    pub schema_registry: Option<&'a str>,
 }
 
 /// The clusters to offer and the one to start on.
@@ -238,6 +254,12 @@ pub fn build(file: &ConfigFile, selection: &Selection<'_>) -> Result<Profiles, S
     }
     for (key, value) in selection.properties {
         start.set(key, value);
+    }
+    if let Some(url) = selection.schema_registry {
+        match &mut start.schema_registry {
+            Some(spec) => url.clone_into(&mut spec.url),
+            None => start.schema_registry = Some(RegistrySpec::url(url)),
+        }
     }
     if selection.read_only {
         for profile in &mut list {
@@ -333,11 +355,16 @@ color = "red"
                 properties: &props,
                 read_only: false,
                 kcat_file: None,
+                schema_registry: Some("http://sr:8081"),
             },
         )
         .unwrap();
         let prod = &p.list[p.current];
         assert_eq!(prod.brokers, "p3:9093");
+        assert_eq!(
+            prod.schema_registry.as_ref().map(|r| r.url.as_str()),
+            Some("http://sr:8081")
+        );
         assert_eq!(
             prod.security().to_string(),
             "SASL_SSL SCRAM-SHA-512 as alice"

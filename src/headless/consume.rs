@@ -6,6 +6,7 @@
 //! core, matches stream out in order per partition, a progress bar shows on stderr when it
 //! is a terminal, and Ctrl-C stops it with everything found printed.
 
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::kafka::filter::RecordFilter;
 use crate::kafka::model::Record;
 use crate::kafka::position::{EndBound, now_ms};
 use crate::kafka::tail::{Flow, PartitionRange, TailEvent, TailSpec, run_tail};
+use crate::schema::Decoded;
 use crate::text::escape_control;
 
 use super::progress::Progress;
@@ -106,14 +108,39 @@ struct Printer<'a, W: Write> {
     progress: &'a Progress,
     /// The output is closed or the count is reached.
     done: bool,
+    /// Why framed records could not be decoded, each said once on stderr (text output).
+    problems: HashSet<String>,
 }
 
 impl<W: Write> Printer<'_, W> {
+    /// Says on stderr, once per reason, that a framed key or value is printed undecoded.
+    fn tell_undecoded(&mut self, record: &Record) {
+        for (what, decoded) in [
+            ("key", record.key_schema()),
+            ("value", record.value_schema()),
+        ] {
+            if let Some(Decoded { json: Err(why), .. }) = decoded
+                && self.problems.insert(why.clone())
+            {
+                let text = format!(
+                    "ktui: warning: the {what} at partition {} offset {}: {why}; printed \
+                     as it is (later records with this problem are not reported)",
+                    record.partition, record.offset
+                );
+                self.progress
+                    .suspend(|| super::note(&escape_control(&text)));
+            }
+        }
+    }
+
     fn print(&mut self, records: &[Record]) -> Flow {
         if self.done {
             return Flow::Stop;
         }
         for record in records {
+            if self.args.format == Format::Text {
+                self.tell_undecoded(record);
+            }
             if write_record(&mut self.out, self.args, record, self.escape).is_err() {
                 self.done = true; // closed pipe: end quietly
                 break;
@@ -153,6 +180,7 @@ fn consume(
         written: 0,
         progress: &progress,
         done: false,
+        problems: HashSet::new(),
     };
     let mut outcome = Outcome::Done;
     let mut sink = |event: TailEvent| -> Flow {
@@ -203,11 +231,12 @@ fn write_record(
             out.write_all(envelope::to_line(&args.topic, record).as_bytes())?;
         }
         Format::Text => {
+            // A framed key or value as its schema's JSON (when it could be decoded).
             if let Some(separator) = &args.key_separator {
-                write_bytes(out, record.key.as_deref().unwrap_or_default(), escape)?;
+                write_bytes(out, record.key_seen().unwrap_or_default(), escape)?;
                 out.write_all(separator.as_bytes())?;
             }
-            write_bytes(out, record.value.as_deref().unwrap_or_default(), escape)?;
+            write_bytes(out, record.value_seen().unwrap_or_default(), escape)?;
         }
     }
     out.write_all(b"\n")

@@ -9,12 +9,16 @@ use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
+use crate::schema::{RegistrySettings, RegistrySpec};
+
 /// Where to connect and any librdkafka properties (`-X key=value`, as kcat takes them).
 /// Secret values are resolved here; `Debug` masks them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientSettings {
     pub brokers: String,
     pub properties: Vec<(String, String)>,
+    /// The cluster's schema registry, if it has one.
+    pub schema_registry: Option<RegistrySettings>,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -34,6 +38,7 @@ impl std::fmt::Debug for ClientSettings {
         f.debug_struct("ClientSettings")
             .field("brokers", &self.brokers)
             .field("properties", &shown)
+            .field("schema_registry", &self.schema_registry)
             .finish()
     }
 }
@@ -43,6 +48,7 @@ impl ClientSettings {
         Self {
             brokers: brokers.into(),
             properties: Vec::new(),
+            schema_registry: None,
         }
     }
 
@@ -93,6 +99,7 @@ pub struct ClientSpec {
     pub properties: Vec<(String, Property)>,
     /// Why it cannot be used at all (e.g. its kcat file is unreadable).
     pub problem: Option<String>,
+    pub schema_registry: Option<RegistrySpec>,
 }
 
 impl ClientSpec {
@@ -114,6 +121,12 @@ impl ClientSpec {
             };
             settings.properties.push((key.clone(), text));
         }
+        settings.schema_registry = self
+            .schema_registry
+            .as_ref()
+            .map(RegistrySpec::resolve)
+            .transpose()
+            .map_err(|e| format!("cluster {}: {e}", self.name))?;
         Ok(settings)
     }
 }

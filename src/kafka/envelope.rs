@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Header, Record, TimestampKind};
+use crate::schema::{Decoded, SchemaKind};
 
 /// Key, value and headers as bytes.
 pub type Payload = (Option<Vec<u8>>, Option<Vec<u8>>, Vec<Header>);
@@ -56,13 +57,82 @@ pub struct Envelope {
     pub key: Option<String>,
     #[serde(default = "utf8", skip_serializing_if = "Encoding::is_utf8")]
     pub key_encoding: Encoding,
+    /// A framed key: its schema (or why it could not be had)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_schema: Option<SchemaTag>,
+    /// …and the key decoded through it, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_decoded: Option<JsonText>,
     /// `null` is a tombstone.
     #[serde(default)]
     pub value: Option<String>,
     #[serde(default = "utf8", skip_serializing_if = "Encoding::is_utf8")]
     pub value_encoding: Encoding,
+    /// A framed value: its schema (or why it could not be had)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_schema: Option<SchemaTag>,
+    /// …and the value decoded through it, as JSON (`value` keeps the bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_decoded: Option<JsonText>,
     #[serde(default)]
     pub headers: Vec<EnvelopeHeader>,
+}
+
+/// Which schema a framed key or value names: `{"id": 17, "type": "AVRO", "subject":
+/// "orders-value", "version": 3}`, with `error` when it could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaTag {
+    pub id: u32,
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<SchemaKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+    /// Protobuf: the message the framing names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl SchemaTag {
+    /// The tag and the decoded JSON of a key or value.
+    fn of(decoded: Option<&Decoded>) -> (Option<Self>, Option<JsonText>) {
+        let Some(decoded) = decoded else {
+            return (None, None);
+        };
+        let schema = decoded.schema.as_deref();
+        let tag = Self {
+            id: decoded.id,
+            kind: schema.map(|s| s.kind),
+            subject: decoded.subject.clone(),
+            version: decoded.version,
+            message: decoded.message.clone(),
+            error: decoded.json.as_ref().err().cloned(),
+        };
+        (Some(tag), decoded.json.as_ref().ok().cloned().map(JsonText))
+    }
+}
+
+/// JSON text written into the envelope as JSON (not as a string), its key order kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(pub String);
+
+impl Serialize for JsonText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match serde_json::value::RawValue::from_string(self.0.clone()) {
+            Ok(raw) => raw.serialize(serializer),
+            Err(_) => self.0.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        Ok(Self(raw.get().to_string()))
+    }
 }
 
 /// Bytes as text when they are UTF-8, else base64.
@@ -96,6 +166,8 @@ impl Envelope {
     pub fn from_record(topic: &str, record: &Record) -> Self {
         let (key, key_encoding) = encode_optional(record.key.as_ref());
         let (value, value_encoding) = encode_optional(record.value.as_ref());
+        let (key_schema, key_decoded) = SchemaTag::of(record.key_schema());
+        let (value_schema, value_decoded) = SchemaTag::of(record.value_schema());
         Self {
             topic: Some(topic.to_string()),
             partition: Some(record.partition),
@@ -104,8 +176,12 @@ impl Envelope {
             timestamp_type: Some(record.timestamp_kind),
             key,
             key_encoding,
+            key_schema,
+            key_decoded,
             value,
             value_encoding,
+            value_schema,
+            value_decoded,
             headers: record
                 .headers
                 .iter()
@@ -186,6 +262,7 @@ mod tests {
                     value: None,
                 },
             ],
+            schemas: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Plain data the worker hands to the UI: owned, cloneable, no rdkafka types.
 
+use crate::schema::Decoded;
 use serde::Serialize;
 
 /// One broker as the cluster advertises it.
@@ -268,7 +269,16 @@ pub struct Header {
     pub value: Option<Vec<u8>>,
 }
 
-/// One consumed record, with its payload kept as raw bytes; decoding is the viewer's job.
+/// A record's key and value decoded through their schemas (see [`crate::schema`]): set by
+/// the tail when a schema registry is configured and the bytes are framed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SchemaDecoding {
+    pub key: Option<Decoded>,
+    pub value: Option<Decoded>,
+}
+
+/// One consumed record, with its payload kept as raw bytes; decoding is the viewer's job
+/// (except a schema's, which needs the registry: the tail does it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub partition: i32,
@@ -280,9 +290,52 @@ pub struct Record {
     /// `None` is a tombstone (null value), distinct from an empty value.
     pub value: Option<Vec<u8>>,
     pub headers: Vec<Header>,
+    /// The key and value decoded through a schema, when they were framed with one.
+    pub schemas: Option<Box<SchemaDecoding>>,
 }
 
 impl Record {
+    /// Decodes the key and value through their schemas when they are framed with one.
+    /// `topic` names the subjects (`T-key`, `T-value`) the schemas are shown under.
+    pub fn decode_schemas(&mut self, schemas: &crate::schema::Schemas, topic: &str) {
+        let key = self
+            .key
+            .as_deref()
+            .and_then(|k| schemas.decode(k, &format!("{topic}-key")));
+        let value = self
+            .value
+            .as_deref()
+            .and_then(|v| schemas.decode(v, &format!("{topic}-value")));
+        self.schemas =
+            (key.is_some() || value.is_some()).then(|| Box::new(SchemaDecoding { key, value }));
+    }
+
+    /// The value's schema decoding, when it had one.
+    pub fn value_schema(&self) -> Option<&Decoded> {
+        self.schemas.as_ref()?.value.as_ref()
+    }
+
+    pub fn key_schema(&self) -> Option<&Decoded> {
+        self.schemas.as_ref()?.key.as_ref()
+    }
+
+    /// The value as filters and previews see it: its schema's JSON when it was decoded,
+    /// else its bytes.
+    pub fn value_seen(&self) -> Option<&[u8]> {
+        match self.value_schema() {
+            Some(Decoded { json: Ok(json), .. }) => Some(json.as_bytes()),
+            _ => self.value.as_deref(),
+        }
+    }
+
+    /// The key as filters and previews see it (see [`Record::value_seen`]).
+    pub fn key_seen(&self) -> Option<&[u8]> {
+        match self.key_schema() {
+            Some(Decoded { json: Ok(json), .. }) => Some(json.as_bytes()),
+            _ => self.key.as_deref(),
+        }
+    }
+
     /// Bytes this record holds: key, value, header names and values.
     pub fn size(&self) -> usize {
         self.key.as_ref().map_or(0, Vec::len)
@@ -298,6 +351,11 @@ impl Record {
     pub fn footprint(&self) -> usize {
         self.size()
             + std::mem::size_of::<Self>()
+            + self.schemas.as_ref().map_or(0, |s| {
+                std::mem::size_of::<SchemaDecoding>()
+                    + s.key.as_ref().map_or(0, Decoded::footprint)
+                    + s.value.as_ref().map_or(0, Decoded::footprint)
+            })
             + self.headers.len() * std::mem::size_of::<Header>()
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use ratatui::text::{Line, Span};
 
+use crate::schema::Decoded;
 use crate::text::escape_control;
 use crate::theme::Palette;
 
@@ -34,6 +35,19 @@ pub fn preview(bytes: Option<&[u8]>, max_chars: usize) -> String {
         }
     };
     truncate(&escape_control(&text), max_chars)
+}
+
+/// A framed key's or value's one-line preview: its schema's JSON, or (`true`) why it
+/// could not be decoded; `None` when it was not framed.
+pub fn schema_preview(decoded: Option<&Decoded>, max_chars: usize) -> Option<(String, bool)> {
+    let decoded = decoded?;
+    Some(match &decoded.json {
+        Ok(json) => (preview(Some(json.as_bytes()), max_chars), false),
+        Err(why) => (
+            truncate(&format!("⚠ {}", escape_control(why)), max_chars),
+            true,
+        ),
+    })
 }
 
 /// Cuts `text` to `max_chars`, marking the cut with `…`.

@@ -445,6 +445,7 @@ async fn connect_moves_to_another_cluster_and_names_an_unreadable_secret() {
         brokers: brokers.into(),
         properties: Vec::new(),
         problem: None,
+        schema_registry: None,
     };
     handle
         .commands

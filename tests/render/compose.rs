@@ -142,6 +142,7 @@ fn compose_wide_with_watch_tail() {
             key: Some(b"user-1".to_vec()),
             value: Some(b"ping".to_vec()),
             headers: vec![],
+            schemas: None,
         }]),
     }));
     assert_snapshot!(draw(&app).backend());

@@ -23,6 +23,7 @@ fn record(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[u8]>)
         key: key.map(<[u8]>::to_vec),
         value: value.map(<[u8]>::to_vec),
         headers: vec![],
+        schemas: None,
     }
 }
 

@@ -322,6 +322,7 @@ pub fn post(i: u32, text: &str) -> Record {
         key: Some(post.id.as_bytes().to_vec()),
         value: Some(serde_json::to_vec(&post).unwrap()),
         headers: vec![],
+        schemas: None,
     }
 }
 

@@ -301,6 +301,7 @@ fn the_watch_tail_sees_the_message_and_times_it() {
             key: None,
             value: Some(b"ping".to_vec()),
             headers: vec![],
+            schemas: None,
         }]),
     }));
     assert_eq!(app.compose.watch.records.len(), 1);

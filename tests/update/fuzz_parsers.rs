@@ -119,6 +119,7 @@ fn record(
         key,
         value,
         headers,
+        schemas: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn rec(offset: i64, value: &str) -> Record {
         key: Some(b"k".to_vec()),
         value: Some(value.as_bytes().to_vec()),
         headers: vec![],
+        schemas: None,
     }
 }
 

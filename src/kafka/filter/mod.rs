@@ -5,7 +5,7 @@
 //! - either one after `key:`, `value:` or `headers:` looks only at that field
 //!   (`key:user-42`, `value:/time(out)?/`, `headers:trace`);
 //! - `.expr`, `select(…)`, `$var…` or `jq:expr`: a jq program (via jaq); the record
-//!   matches when any output is truthy (not `null`, not `false`). `.` is the value parsed
+//!   matches when any output is truthy (not `null`, not `false`). `.` is the value (decoded through its schema when framed) parsed
 //!   as JSON, else the value as a string (`null` for a tombstone); `$key` (a string or
 //!   null), `$headers` (an object of name → string), `$partition`, `$offset` and
 //!   `$timestamp` (ms, or null) are bound.
@@ -116,8 +116,8 @@ impl RecordFilter {
     pub fn matches(&self, record: &Record) -> bool {
         match self {
             Self::Text(field, re) | Self::Regex(field, re) => {
-                let key = || record.key.as_deref().is_some_and(|k| re.is_match(k));
-                let value = || record.value.as_deref().is_some_and(|v| re.is_match(v));
+                let key = || record.key_seen().is_some_and(|k| re.is_match(k));
+                let value = || record.value_seen().is_some_and(|v| re.is_match(v));
                 let headers = || {
                     record.headers.iter().any(|h| {
                         re.is_match(h.name.as_bytes())
@@ -145,17 +145,16 @@ impl JqProgram {
     /// Whether the program yields a truthy value for this record.
     pub fn matches(&self, record: &Record) -> bool {
         if record
-            .value
-            .as_deref()
+            .value_seen()
             .is_some_and(|value| self.needles.rules_out(value))
         {
             return false;
         }
-        let input = match record.value.as_deref() {
+        let input = match record.value_seen() {
             None => Val::Null,
             Some(value) => jaq_json::read::parse_single(value).unwrap_or_else(|_| jq_string(value)),
         };
-        let key = match record.key.as_deref() {
+        let key = match record.key_seen() {
             Some(key) if self.uses_key => jq_string(key),
             _ => Val::Null,
         };
@@ -270,6 +269,7 @@ mod tests {
                 name: "trace-id".into(),
                 value: Some(b"ABC123".to_vec()),
             }],
+            schemas: None,
         }
     }
 

@@ -202,6 +202,7 @@ mod tests {
             key: None,
             value: Some(value.as_bytes().to_vec()),
             headers: Vec::new(),
+            schemas: None,
         }
     }
 

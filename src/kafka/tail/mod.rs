@@ -18,6 +18,7 @@ use super::client::ClientSettings;
 use super::model::{Header, Record, TimestampKind};
 use super::position::{EndBound, StartPosition};
 use crate::kafka::filter::RecordFilter;
+use crate::schema::Schemas;
 
 /// What to tail and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +163,7 @@ pub fn to_record(message: &BorrowedMessage<'_>) -> Record {
         key: message.key().map(<[u8]>::to_vec),
         value: message.payload().map(<[u8]>::to_vec),
         headers,
+        schemas: None,
     }
 }
 
@@ -186,7 +188,18 @@ pub fn run_tail(
         Some(Ok(filter)) => filter,
         None => None,
     };
-    let mut out = Output::new(sink, filter, spec.until.is_some());
+    let schemas = match settings.schema_registry.as_ref().map(Schemas::shared) {
+        Some(Ok(schemas)) => Some((schemas, spec.topic.clone())),
+        Some(Err(problem)) => {
+            let text = format!("{problem}: records are shown as they are, not decoded");
+            if sink(TailEvent::Warning(text)) == Flow::Stop {
+                return;
+            }
+            None
+        }
+        None => None,
+    };
+    let mut out = Output::new(sink, filter, spec.until.is_some(), schemas);
     let mut spec = spec.clone();
     let mut restarted = false;
     loop {

@@ -5,12 +5,16 @@
 use std::sync::Arc;
 
 use crate::kafka::filter::{FilterPool, Out, RecordFilter, Wants};
+use crate::schema::Schemas;
 
 use super::super::model::Record;
 use super::{Flow, TailEvent};
 
 pub(super) struct Output<'a> {
     sink: Gate<'a>,
+    /// Framed keys and values are decoded through these before anything else sees them
+    /// (a filter included); the topic names their subjects.
+    schemas: Option<(Arc<Schemas>, String)>,
     pool: Option<FilterPool>,
     /// Records read so far (before the filter).
     scanned: u64,
@@ -23,6 +27,7 @@ impl<'a> Output<'a> {
         sink: &'a mut dyn FnMut(TailEvent) -> Flow,
         filter: Option<RecordFilter>,
         bounded: bool,
+        schemas: Option<(Arc<Schemas>, String)>,
     ) -> Self {
         let report = bounded || filter.is_some();
         let pool = filter.map(|f| FilterPool::new(&Arc::new(f), FilterPool::threads_here()));
@@ -31,6 +36,7 @@ impl<'a> Output<'a> {
                 sink,
                 stopped: false,
             },
+            schemas,
             pool,
             scanned: 0,
             report,
@@ -43,7 +49,12 @@ impl<'a> Output<'a> {
     }
 
     /// A batch read: its records (or its matches), then the progress.
-    pub(super) fn batch(&mut self, records: Vec<Record>) -> Flow {
+    pub(super) fn batch(&mut self, mut records: Vec<Record>) -> Flow {
+        if let Some((schemas, topic)) = &self.schemas {
+            for record in &mut records {
+                record.decode_schemas(schemas, topic);
+            }
+        }
         if self.pool.is_none() {
             let n = records.len();
             return flow(deliver(
@@ -71,6 +82,7 @@ impl<'a> Output<'a> {
     fn through_pool(&mut self, run: impl FnOnce(&mut FilterPool, &mut Out<'_>) -> Wants) -> Flow {
         let Self {
             sink,
+            schemas: _,
             pool,
             scanned,
             report,

@@ -39,6 +39,10 @@ pub fn to_envelope(message: &OutgoingMessage) -> Envelope {
                 }
             })
             .collect(),
+        key_schema: None,
+        key_decoded: None,
+        value_schema: None,
+        value_decoded: None,
     }
 }
 

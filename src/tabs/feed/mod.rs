@@ -41,7 +41,7 @@ pub struct ShownPost {
 
 impl ShownPost {
     pub fn from_record(record: &Record) -> Self {
-        let bytes = record.value.as_deref().unwrap_or_default();
+        let bytes = record.value_seen().unwrap_or_default();
         let post = serde_json::from_slice::<Post>(bytes).ok();
         Self {
             text: post.as_ref().map_or_else(

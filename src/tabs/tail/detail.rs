@@ -1,5 +1,6 @@
 //! One record in full (Enter on a row): metadata, key, every header, and the value as
-//! pretty JSON, raw text or a hex dump. Large values are cut into lines once, when
+//! pretty JSON, raw text or a hex dump; a value framed with a registry schema shows its
+//! decoding as the pretty JSON, names the schema, and can show the schema itself. Large values are cut into lines once, when
 //! opened; drawing touches only the visible lines, so a 10 MB value scrolls freely.
 
 use std::sync::Arc;
@@ -12,9 +13,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
 use crate::kafka::model::{Record, TimestampKind};
+use crate::schema::Decoded;
 use crate::text::escape_control;
 use crate::theme::Palette;
-use crate::widgets::payload::{hex_line, human_bytes, is_json, json_line, preview, reindent_json};
+use crate::widgets::payload::{
+    hex_line, human_bytes, is_json, json_line, preview, reindent_json, schema_preview,
+};
 
 /// Values up to this size are checked for JSON (and pretty-printed) when opened.
 const AUTO_PRETTY_LIMIT: usize = 2 << 20;
@@ -26,6 +30,8 @@ pub enum DecodeMode {
     Pretty,
     Raw,
     Hex,
+    /// The value's registry schema (its text).
+    Schema,
 }
 
 impl DecodeMode {
@@ -34,6 +40,7 @@ impl DecodeMode {
             Self::Pretty => "pretty",
             Self::Raw => "raw",
             Self::Hex => "hex",
+            Self::Schema => "schema",
         }
     }
 }
@@ -50,10 +57,23 @@ pub struct Detail {
     pretty: Option<(String, Vec<(usize, usize)>)>,
     /// Byte ranges of the raw value's lines (split at newlines and every RAW_CHUNK).
     raw_lines: Vec<(usize, usize)>,
+    /// The schema's text (pretty when JSON) and its lines, once shown.
+    schema: Option<(String, Vec<(usize, usize)>)>,
 }
 
+/// The value's bytes as consumed (raw and hex views).
 fn value(record: &Record) -> &[u8] {
     record.value.as_deref().unwrap_or_default()
+}
+
+/// What the pretty view reads: a framed value's decoding, else the bytes.
+fn readable(record: &Record) -> &[u8] {
+    record.value_seen().unwrap_or_default()
+}
+
+/// The value's registry schema text, when it was decoded with one.
+fn schema_text(record: &Record) -> Option<&str> {
+    Some(record.value_schema()?.schema.as_ref()?.text.as_str())
 }
 
 fn raw_ranges(bytes: &[u8]) -> Vec<(usize, usize)> {
@@ -95,9 +115,10 @@ fn line_ranges(text: &str) -> Vec<(usize, usize)> {
 
 impl Detail {
     pub fn open(seq: u64, record: Arc<Record>) -> Self {
-        let bytes = value(&record);
+        let bytes = readable(&record);
         let json = (bytes.len() <= AUTO_PRETTY_LIMIT).then(|| is_json(bytes));
-        let utf8 = std::str::from_utf8(bytes).is_ok();
+        let utf8 = std::str::from_utf8(value(&record)).is_ok();
+        let bytes = value(&record);
         let mode = if json == Some(true) {
             DecodeMode::Pretty
         } else if utf8 {
@@ -114,6 +135,7 @@ impl Detail {
             json,
             pretty: None,
             raw_lines,
+            schema: None,
         };
         detail.set_mode(mode);
         detail
@@ -121,8 +143,22 @@ impl Detail {
 
     /// Switches the value's view; pretty falls back to raw for values that are not JSON.
     pub fn set_mode(&mut self, mode: DecodeMode) {
+        if mode == DecodeMode::Schema {
+            let Some(text) = schema_text(&self.record) else {
+                return;
+            };
+            if self.schema.is_none() {
+                let text = if is_json(text.as_bytes()) {
+                    reindent_json(text.as_bytes())
+                } else {
+                    text.to_string()
+                };
+                let lines = line_ranges(&text);
+                self.schema = Some((text, lines));
+            }
+        }
         if mode == DecodeMode::Pretty {
-            let bytes = value(&self.record);
+            let bytes = readable(&self.record);
             let json = *self.json.get_or_insert_with(|| is_json(bytes));
             if !json {
                 self.mode = DecodeMode::Raw;
@@ -142,7 +178,8 @@ impl Detail {
         let next = match self.mode {
             DecodeMode::Pretty => DecodeMode::Raw,
             DecodeMode::Raw => DecodeMode::Hex,
-            DecodeMode::Hex => DecodeMode::Pretty,
+            DecodeMode::Hex if schema_text(&self.record).is_some() => DecodeMode::Schema,
+            DecodeMode::Hex | DecodeMode::Schema => DecodeMode::Pretty,
         };
         self.set_mode(next);
         if next == DecodeMode::Pretty && self.mode != DecodeMode::Pretty {
@@ -157,6 +194,17 @@ impl Detail {
             DecodeMode::Pretty => self.pretty.as_ref().map_or(0, |(_, l)| l.len()),
             DecodeMode::Raw => self.raw_lines.len(),
             DecodeMode::Hex => value(&self.record).len().div_ceil(16),
+            DecodeMode::Schema => self.schema.as_ref().map_or(0, |(_, l)| l.len()),
+        }
+    }
+
+    /// What copying takes: the decoded JSON in the pretty view of a framed value, the
+    /// schema's text in the schema view, else the value's bytes.
+    pub fn copied(&self) -> Option<Vec<u8>> {
+        match self.mode {
+            DecodeMode::Pretty => self.record.value_seen().map(<[u8]>::to_vec),
+            DecodeMode::Schema => schema_text(&self.record).map(|t| t.as_bytes().to_vec()),
+            DecodeMode::Raw | DecodeMode::Hex => self.record.value.clone(),
         }
     }
 
@@ -188,8 +236,33 @@ impl Detail {
                 ))
             }
             DecodeMode::Hex => (i * 16 < bytes.len()).then(|| Line::raw(hex_line(bytes, i * 16))),
+            DecodeMode::Schema => {
+                let (text, lines) = self.schema.as_ref()?;
+                let (a, b) = *lines.get(i)?;
+                Some(json_line(&text[a..b], palette))
+            }
         }
     }
+}
+
+/// `schema    orders-value v3 · id 17 · AVRO`, or why the value could not be decoded.
+fn schema_line(decoded: &Decoded, palette: &Palette) -> Line<'static> {
+    let dim = palette.dim();
+    let mut spans = vec![Span::styled("schema    ", dim)];
+    spans.push(Span::raw(escape_control(&decoded.describe()).into_owned()));
+    if let Some(message) = &decoded.message {
+        spans.push(Span::raw(format!(" · {}", escape_control(message))));
+    }
+    if let Err(why) = &decoded.json {
+        spans.push(Span::styled(
+            format!(
+                " · ⚠ {} (the bytes are shown as they are)",
+                escape_control(why)
+            ),
+            palette.warn(),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// The detail view as a widget.
@@ -252,10 +325,21 @@ impl Widget for DetailView<'_> {
             Span::styled(format!(" · {kind} · size "), dim),
             Span::raw(human_bytes(r.size() as u64)),
         ]));
-        lines.push(Line::from(vec![
-            Span::styled("key       ", dim),
-            Span::raw(bytes_text(r.key.as_deref(), width.saturating_sub(10))),
-        ]));
+        let key = match schema_preview(r.key_schema(), width.saturating_sub(10)) {
+            Some((text, problem)) => Span::styled(
+                text,
+                if problem {
+                    palette.warn()
+                } else {
+                    Style::new()
+                },
+            ),
+            None => Span::raw(bytes_text(r.key.as_deref(), width.saturating_sub(10))),
+        };
+        lines.push(Line::from(vec![Span::styled("key       ", dim), key]));
+        if let Some(decoded) = r.value_schema() {
+            lines.push(schema_line(decoded, palette));
+        }
         if r.headers.is_empty() {
             lines.push(Line::styled("headers   none", dim));
         } else {
@@ -282,10 +366,15 @@ impl Widget for DetailView<'_> {
             (Some(v), mode) => format!(
                 "value · {} · {} · line {}/{}",
                 human_bytes(v.len() as u64),
-                if d.json == Some(true) {
-                    format!("JSON, {}", mode.name())
-                } else {
-                    mode.name().to_string()
+                match (r.value_schema(), mode) {
+                    (_, DecodeMode::Schema) => "its schema".to_string(),
+                    (Some(decoded), DecodeMode::Pretty) if decoded.json.is_ok() => {
+                        "decoded, pretty".to_string()
+                    }
+                    _ if d.json == Some(true) && r.value_schema().is_none() => {
+                        format!("JSON, {}", mode.name())
+                    }
+                    _ => mode.name().to_string(),
                 },
                 (d.scroll + 1).min(d.value_lines()),
                 d.value_lines()
@@ -316,6 +405,7 @@ mod tests {
             key: None,
             value: value.map(<[u8]>::to_vec),
             headers: vec![],
+            schemas: None,
         })
     }
 

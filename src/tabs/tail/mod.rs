@@ -354,6 +354,7 @@ mod tests {
             key: None,
             value: Some(value.as_bytes().to_vec()),
             headers: vec![],
+            schemas: None,
         }
     }
 

@@ -196,15 +196,20 @@ impl TailTab {
     }
 
     fn copy_selected(&self, ctx: &mut Ctx) {
-        let record = match &self.detail {
-            Some(detail) => Some(detail.record.clone()),
-            None => self
+        // The detail copies what it shows (a decoding, a schema); the list the bytes.
+        let bytes = if let Some(detail) = &self.detail {
+            detail.copied()
+        } else {
+            let Some(record) = self
                 .selected_row()
                 .and_then(|row| self.buffer.seq_at(row))
-                .and_then(|seq| self.buffer.get(seq).cloned()),
+                .and_then(|seq| self.buffer.get(seq))
+            else {
+                return;
+            };
+            record.value.clone()
         };
-        let Some(record) = record else { return };
-        match &record.value {
+        match bytes {
             None => ctx.toast(
                 Level::Warn,
                 "Nothing to copy: the value is null (tombstone)",
@@ -214,14 +219,9 @@ impl TailTab {
                 "Not copied: terminals take at most about 1 MiB through OSC 52",
             ),
             Some(value) => {
-                ctx.effects.push(Effect::Clipboard(value.clone()));
-                ctx.toast(
-                    Level::Info,
-                    format!(
-                        "Copied {} (OSC 52)",
-                        crate::widgets::payload::human_bytes(value.len() as u64)
-                    ),
-                );
+                let size = crate::widgets::payload::human_bytes(value.len() as u64);
+                ctx.effects.push(Effect::Clipboard(value));
+                ctx.toast(Level::Info, format!("Copied {size} (OSC 52)"));
             }
         }
     }

@@ -13,7 +13,7 @@ use super::{TailStatus, TailTab};
 use crate::kafka::model::Record;
 use crate::text::escape_control;
 use crate::theme::Palette;
-use crate::widgets::payload::{human_bytes, preview};
+use crate::widgets::payload::{human_bytes, preview, schema_preview};
 use crate::widgets::{spinner, thousands};
 
 /// Header lines above the table: topic, rates, status, filter.
@@ -357,16 +357,23 @@ impl Columns {
         let value = if r.value.is_none() {
             Cell::from(Span::styled("∅ tombstone", palette.warn()))
         } else {
-            Cell::from(preview(r.value.as_deref(), self.value))
+            match schema_preview(r.value_schema(), self.value) {
+                Some((why, true)) => Cell::from(Span::styled(why, palette.warn())),
+                Some((json, false)) => Cell::from(json),
+                None => Cell::from(preview(r.value.as_deref(), self.value)),
+            }
         };
         let time = r.timestamp.map_or_else(
             || "-".to_string(),
             |ms| format_time(ms, tz, false).chars().take(self.time).collect(),
         );
-        let key = r
-            .key
-            .as_deref()
-            .map_or_else(String::new, |k| preview(Some(k), self.key));
+        let key = match schema_preview(r.key_schema(), self.key) {
+            Some((text, _)) => text,
+            None => r
+                .key
+                .as_deref()
+                .map_or_else(String::new, |k| preview(Some(k), self.key)),
+        };
         let mut cells = vec![
             Cell::from(time),
             Cell::from(format!("{:>3}", r.partition)),

@@ -1,0 +1,462 @@
+//! A client of the Confluent Schema Registry REST API (which Karapace, Apicurio's
+//! compatibility API and Redpanda serve too): schemas by id, subjects, versions, the
+//! compatibility level. Blocking, with deadlines: it runs on the tail's reading thread or
+//! on a blocking thread of the worker, never on the UI task.
+
+use std::fmt;
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::blocking::Client;
+use serde::Deserialize;
+
+use crate::secret::{Secret, SecretSpec};
+
+/// How long one request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most a registry answer may hold (a schema is text; anything bigger is not one).
+const MAX_BODY: u64 = 16 << 20;
+/// What the Confluent clients accept.
+const ACCEPT: &str = "application/vnd.schemaregistry.v1+json, \
+                      application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
+
+/// Where the registry is and how to log in (secrets resolved).
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegistrySettings {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Certificates (PEM) to trust beside the system's.
+    pub ca_file: Option<PathBuf>,
+    /// A client certificate and its PKCS#8 key (PEM), for a registry that asks for one.
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+impl RegistrySettings {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            username: None,
+            password: None,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+        }
+    }
+}
+
+impl fmt::Debug for RegistrySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistrySettings")
+            .field("url", &without_password(&self.url))
+            .field("username", &self.username)
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| crate::secret::MASK),
+            )
+            .field("ca_file", &self.ca_file)
+            .field("cert_file", &self.cert_file)
+            .field("key_file", &self.key_file)
+            .finish()
+    }
+}
+
+/// Where the registry is, as configured: the password still unresolved (`env:`, `cmd:` or
+/// literal), like the cluster's own secrets, until the cluster is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySpec {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<SecretSpec>,
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+impl RegistrySpec {
+    pub fn url(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            username: None,
+            password: None,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+        }
+    }
+
+    /// The settings with the password resolved (blocking for `cmd:`); errors never hold it.
+    pub fn resolve(&self) -> Result<RegistrySettings, String> {
+        let password = self
+            .password
+            .as_ref()
+            .map(|spec| {
+                spec.resolve()
+                    .map_err(|e| format!("schema registry password: {e}"))
+            })
+            .transpose()?;
+        Ok(RegistrySettings {
+            url: self.url.clone(),
+            username: self.username.clone(),
+            password,
+            ca_file: self.ca_file.clone(),
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
+        })
+    }
+}
+
+/// A URL with any `user:password@` password masked.
+pub fn without_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some(crate::secret::MASK));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The schema types a registry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SchemaKind {
+    Avro,
+    Protobuf,
+    Json,
+}
+
+impl SchemaKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Avro => "AVRO",
+            Self::Protobuf => "PROTOBUF",
+            Self::Json => "JSON",
+        }
+    }
+}
+
+/// Another subject's version a schema imports (Avro named types, Protobuf imports by
+/// `name`, JSON Schema `$ref`s).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Reference {
+    pub name: String,
+    pub subject: String,
+    pub version: i32,
+}
+
+/// A schema as the registry gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredSchema {
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub id: Option<u32>,
+    /// The registry leaves it out for Avro.
+    #[serde(default = "avro")]
+    pub schema_type: SchemaKind,
+    pub schema: String,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+}
+
+fn avro() -> SchemaKind {
+    SchemaKind::Avro
+}
+
+/// One subject's version that holds a schema id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct SubjectVersion {
+    pub subject: String,
+    pub version: i32,
+}
+
+/// Why the registry did not give what was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryError {
+    /// 404: the registry's `error_code` (40401 subject, 40402 version, 40403 schema) and
+    /// message.
+    NotFound { code: Option<i64>, message: String },
+    /// 401 or 403.
+    Refused { status: u16, message: String },
+    /// No answer: refused connection, DNS, TLS, or the deadline passed.
+    Unreachable(String),
+    /// Any other answer.
+    Failed { status: u16, message: String },
+}
+
+impl RegistryError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound { .. })
+    }
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound { code, message } => match code {
+                Some(code) => write!(f, "not found in the registry ({code}: {message})"),
+                None => write!(f, "not found in the registry ({message})"),
+            },
+            Self::Refused {
+                status: 401,
+                message,
+            } => write!(
+                f,
+                "the schema registry refused the login (401 {message}): check the \
+                 schema_registry username and password"
+            ),
+            Self::Refused { status, message } => {
+                write!(f, "the schema registry refused access ({status} {message})")
+            }
+            Self::Unreachable(reason) => f.write_str(reason),
+            Self::Failed { status, message } => {
+                write!(f, "the schema registry answered {status}: {message}")
+            }
+        }
+    }
+}
+
+/// The registry's error body: `{"error_code": 40403, "message": "Schema 7 not found"}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error_code: Option<i64>,
+    message: Option<String>,
+}
+
+/// A registry client.
+pub struct RegistryClient {
+    http: Client,
+    base: Url,
+    /// The URL as the user gave it (without any password), for messages.
+    shown: String,
+    username: Option<String>,
+    password: Option<Secret>,
+}
+
+impl fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RegistryClient({})", self.shown)
+    }
+}
+
+impl RegistryClient {
+    /// A client for these settings. Errors name the bad URL or certificate file.
+    pub fn new(settings: &RegistrySettings) -> Result<Self, String> {
+        let text = settings.url.trim();
+        let with_scheme = if text.contains("://") {
+            text.to_string()
+        } else {
+            format!("http://{text}")
+        };
+        let mut base =
+            Url::parse(&with_scheme).map_err(|e| format!("schema registry URL {text:?}: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(format!(
+                "schema registry URL {text:?}: use http:// or https://"
+            ));
+        }
+        // user:password@ in the URL, as the Confluent clients take it.
+        let mut username = settings.username.clone();
+        let mut password = settings.password.clone();
+        if !base.username().is_empty() {
+            username.get_or_insert_with(|| base.username().to_string());
+            if let Some(pw) = base.password() {
+                password.get_or_insert_with(|| Secret::new(pw));
+            }
+            let _ = base.set_username("");
+            let _ = base.set_password(None);
+        }
+        let mut builder = Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("ktui/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("schema registry CA file {}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("schema registry CA file {}: {e}", path.display()))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        match (&settings.cert_file, &settings.key_file) {
+            (Some(cert), Some(key)) => {
+                let read = |p: &PathBuf| {
+                    std::fs::read(p).map_err(|e| {
+                        format!("schema registry client certificate {}: {e}", p.display())
+                    })
+                };
+                let identity = reqwest::Identity::from_pkcs8_pem(&read(cert)?, &read(key)?)
+                    .map_err(|e| {
+                        format!("schema registry client certificate (a PKCS#8 key is needed): {e}")
+                    })?;
+                builder = builder.identity(identity);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(
+                    "schema registry: a client certificate needs both cert_file and key_file"
+                        .into(),
+                );
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| format!("schema registry client: {e}"))?;
+        let shown = base.as_str().trim_end_matches('/').to_string();
+        Ok(Self {
+            http,
+            base,
+            shown,
+            username,
+            password,
+        })
+    }
+
+    /// The registry's address, for messages.
+    pub fn url(&self) -> &str {
+        &self.shown
+    }
+
+    fn url_for(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    /// GETs a path and parses its JSON answer.
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<T, RegistryError> {
+        let url = self.url_for(segments, query);
+        let mut request = self.http.get(url).header("Accept", ACCEPT);
+        if let Some(user) = &self.username {
+            request = request.basic_auth(user, self.password.as_ref().map(Secret::expose));
+        }
+        let response = request.send().map_err(|e| self.unreachable(&e))?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        response
+            .take(MAX_BODY)
+            .read_to_end(&mut body)
+            .map_err(|e| {
+                RegistryError::Unreachable(format!(
+                    "the schema registry at {} broke off its answer: {e}",
+                    self.shown
+                ))
+            })?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| RegistryError::Failed {
+                status,
+                message: format!("an answer that is not the registry's JSON ({e})"),
+            });
+        }
+        let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+        let message = parsed
+            .as_ref()
+            .and_then(|b| b.message.clone())
+            .unwrap_or_else(|| {
+                let text = String::from_utf8_lossy(&body);
+                let text = text.trim();
+                if text.is_empty() {
+                    reqwest::StatusCode::from_u16(status)
+                        .ok()
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("no reason given")
+                        .to_string()
+                } else {
+                    crate::text::escape_control(&text.chars().take(200).collect::<String>())
+                        .into_owned()
+                }
+            });
+        let code = parsed.and_then(|b| b.error_code);
+        Err(match status {
+            404 => RegistryError::NotFound { code, message },
+            401 | 403 => RegistryError::Refused { status, message },
+            _ => RegistryError::Failed { status, message },
+        })
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> RegistryError {
+        let why = if error.is_timeout() {
+            format!(
+                "the schema registry at {} did not answer within {} s",
+                self.shown,
+                REQUEST_TIMEOUT.as_secs()
+            )
+        } else {
+            let mut reason = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(inner) = source {
+                reason = inner.to_string();
+                source = inner.source();
+            }
+            format!(
+                "cannot reach the schema registry at {}: {reason}",
+                self.shown
+            )
+        };
+        RegistryError::Unreachable(crate::secret::redact(&why).into_owned())
+    }
+
+    /// `GET /schemas/ids/{id}`.
+    pub fn schema_by_id(&self, id: u32) -> Result<RegisteredSchema, RegistryError> {
+        self.get(&["schemas", "ids", &id.to_string()], &[])
+    }
+
+    /// `GET /schemas/ids/{id}/versions`: the subjects and versions that hold it.
+    pub fn versions_of_id(&self, id: u32) -> Result<Vec<SubjectVersion>, RegistryError> {
+        self.get(&["schemas", "ids", &id.to_string(), "versions"], &[])
+    }
+
+    /// `GET /subjects/{subject}/versions/{version}` (`latest` or a number).
+    pub fn subject_version(
+        &self,
+        subject: &str,
+        version: &str,
+    ) -> Result<RegisteredSchema, RegistryError> {
+        self.get(&["subjects", subject, "versions", version], &[])
+    }
+
+    /// `GET /subjects`.
+    pub fn subjects(&self) -> Result<Vec<String>, RegistryError> {
+        self.get(&["subjects"], &[])
+    }
+
+    /// `GET /subjects/{subject}/versions`.
+    pub fn versions(&self, subject: &str) -> Result<Vec<i32>, RegistryError> {
+        self.get(&["subjects", subject, "versions"], &[])
+    }
+
+    /// The compatibility level of a subject (its own, else the global one).
+    pub fn compatibility(&self, subject: Option<&str>) -> Result<String, RegistryError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Config {
+            compatibility_level: Option<String>,
+            compatibility: Option<String>,
+        }
+        let config: Config = match subject {
+            Some(subject) => self.get(&["config", subject], &[("defaultToGlobal", "true")])?,
+            None => self.get(&["config"], &[])?,
+        };
+        Ok(config
+            .compatibility_level
+            .or(config.compatibility)
+            .unwrap_or_else(|| "unknown".to_string()))
+    }
+}
