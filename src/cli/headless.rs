@@ -126,7 +126,66 @@ pub struct ProduceArgs {
     #[arg(long = "keep-empty")]
     pub keep_empty: bool,
     #[command(flatten)]
+    pub schemas: ProduceSchemas,
+    #[command(flatten)]
     pub more: MoreProperties,
+}
+
+/// `ktui produce`'s schema flags: values (and keys) typed as JSON, written framed with a
+/// registry schema, as the Confluent serializers write them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProduceSchemas {
+    /// Encode each value (a JSON line) with this subject's schema from the registry
+    /// (--schema-registry): Avro, Protobuf or JSON Schema.
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "value_schema_id")]
+    pub value_subject: Option<String>,
+    /// The subject's version (default: its latest).
+    #[arg(long, value_name = "N", requires = "value_subject")]
+    pub value_version: Option<i32>,
+    /// Encode each value with the schema of this id.
+    #[arg(long, value_name = "ID")]
+    pub value_schema_id: Option<u32>,
+    /// Protobuf: the message type of the value (default: the schema's first message).
+    #[arg(long, value_name = "NAME")]
+    pub value_message: Option<String>,
+    /// Encode each key (-K, -k) with this subject's schema.
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "key_schema_id")]
+    pub key_subject: Option<String>,
+    /// The key subject's version (default: its latest).
+    #[arg(long, value_name = "N", requires = "key_subject")]
+    pub key_version: Option<i32>,
+    /// Encode each key with the schema of this id.
+    #[arg(long, value_name = "ID")]
+    pub key_schema_id: Option<u32>,
+    /// Protobuf: the message type of the key (default: the schema's first message).
+    #[arg(long, value_name = "NAME")]
+    pub key_message: Option<String>,
+}
+
+impl ProduceSchemas {
+    /// The value's schema, when one is asked for.
+    pub fn value(&self) -> Option<crate::schema::SchemaChoice> {
+        (self.value_subject.is_some() || self.value_schema_id.is_some()).then(|| {
+            crate::schema::SchemaChoice {
+                subject: self.value_subject.clone(),
+                version: self.value_version,
+                id: self.value_schema_id,
+                message: self.value_message.clone(),
+            }
+        })
+    }
+
+    /// The key's schema, when one is asked for.
+    pub fn key(&self) -> Option<crate::schema::SchemaChoice> {
+        (self.key_subject.is_some() || self.key_schema_id.is_some()).then(|| {
+            crate::schema::SchemaChoice {
+                subject: self.key_subject.clone(),
+                version: self.key_version,
+                id: self.key_schema_id,
+                message: self.key_message.clone(),
+            }
+        })
+    }
 }
 
 /// `ktui consume`: print records, like `kcat -C`.

@@ -16,6 +16,7 @@ mod groups_kafka;
 mod headless_hardening;
 mod interop_kafka;
 mod produce_broker;
+mod schemas_hostile;
 mod schemas_kafka;
 mod search;
 mod security_broker;

@@ -53,11 +53,12 @@ pub(super) fn text_message<'a>(
 }
 
 /// Sends each line; an empty line is skipped (counted in `skipped`) unless
-/// `--keep-empty`, as kcat does.
+/// `--keep-empty`, as kcat does. A line `send` refuses (its schema does not take it) is
+/// told to `bad_line` with its number, and the rest still goes out.
 pub(super) fn read_stream(
     args: &ProduceArgs,
     input: impl BufRead,
-    send: &mut dyn FnMut(Outgoing<'_>),
+    send: &mut dyn FnMut(Outgoing<'_>) -> Result<(), String>,
     bad_line: &dyn Fn(String),
     skipped: &AtomicU64,
 ) -> Result<(), String> {
@@ -85,14 +86,20 @@ pub(super) fn read_stream(
                     Some(sep) => split_key(&line, sep.as_bytes()),
                     None => (None, line.as_slice()),
                 };
-                send(text_message(args, key, value));
+                if let Err(problem) = send(text_message(args, key, value)) {
+                    bad_line(format!("line {number}: {problem}"));
+                }
             }
             Format::Json => {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
                 match envelope_message(args, &line) {
-                    Ok(m) => send(Outgoing::from(&m)),
+                    Ok(m) => {
+                        if let Err(problem) = send(Outgoing::from(&m)) {
+                            bad_line(format!("line {number}: {problem}"));
+                        }
+                    }
                     Err(problem) => {
                         // Counted as a failure; the rest of the input still goes out.
                         bad_line(format!("line {number}: {problem}"));

@@ -20,6 +20,7 @@ use crate::cli::{Format, ProduceArgs};
 use crate::kafka::ClientSettings;
 use crate::kafka::client::KtuiContext;
 use crate::kafka::produce;
+use crate::schema::{Encoder, SchemaChoice, Schemas};
 
 mod input;
 mod summary;
@@ -130,6 +131,72 @@ pub async fn run(args: ProduceArgs, settings: ClientSettings) -> anyhow::Result<
     }
 }
 
+/// A key and a value framed with their schemas (`None`: sent as they are).
+type Framed = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The schemas `--value-subject` / `--key-subject` (or their ids) chose to write with.
+struct Encoders {
+    key: Option<Encoder>,
+    value: Option<Encoder>,
+}
+
+impl Encoders {
+    fn new(args: &ProduceArgs, settings: &ClientSettings) -> Result<Self, String> {
+        let (key, value) = (args.schemas.key(), args.schemas.value());
+        if key.is_none() && value.is_none() {
+            return Ok(Self {
+                key: None,
+                value: None,
+            });
+        }
+        let Some(registry) = &settings.schema_registry else {
+            return Err(
+                "writing with a schema needs a schema registry: give --schema-registry \
+                        URL, or schema_registry in the cluster's config"
+                    .into(),
+            );
+        };
+        if args.format == Format::Json {
+            return Err(
+                "--value-subject and --key-subject read JSON lines (--format text): \
+                        a --format json envelope carries bytes already"
+                    .into(),
+            );
+        }
+        let schemas = Schemas::shared(registry)?;
+        let encoder = |choice: Option<SchemaChoice>, what: &str| {
+            choice
+                .map(|c| {
+                    schemas
+                        .encoder(&c)
+                        .map_err(|e| format!("the {what}'s schema: {e}"))
+                })
+                .transpose()
+        };
+        Ok(Self {
+            key: encoder(key, "key")?,
+            value: encoder(value, "value")?,
+        })
+    }
+
+    /// The key and value framed with their schemas (`None`: sent as they are).
+    fn encode(&self, message: &Outgoing<'_>) -> Result<Framed, String> {
+        let key = match (&self.key, message.key) {
+            (Some(encoder), Some(key)) => {
+                Some(encoder.encode(key).map_err(|e| format!("key: {e}"))?)
+            }
+            _ => None,
+        };
+        let value = match (&self.value, message.value) {
+            (Some(encoder), Some(value)) => {
+                Some(encoder.encode(value).map_err(|e| format!("value: {e}"))?)
+            }
+            _ => None,
+        };
+        Ok((key, value))
+    }
+}
+
 /// How long the cluster has to answer before ktui says it cannot be reached (as
 /// `ktui topics` and `ktui consume` wait).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -152,18 +219,42 @@ fn produce_all(
         super::note(&format!("ktui: {}", crate::text::escape_control(&problem)));
         return ExitCode::from(2);
     }
+    let encoders = match Encoders::new(args, settings) {
+        Ok(encoders) => encoders,
+        Err(problem) => {
+            super::note(&format!("ktui: {}", crate::text::escape_control(&problem)));
+            return ExitCode::from(2);
+        }
+    };
     let mut queued = 0u64;
-    let mut send = |message: Outgoing<'_>| {
+    let mut send = |message: Outgoing<'_>| -> Result<(), String> {
+        let (key, value) = encoders.encode(&message)?;
+        let message = Outgoing {
+            key: key.as_deref().or(message.key),
+            value: value.as_deref().or(message.value),
+            ..message
+        };
         if producer.context().stopped.load(Ordering::Relaxed) || !send_one(producer, &message) {
-            return;
+            return Ok(());
         }
         queued += 1;
         producer.context().queued.store(queued, Ordering::Relaxed);
         if queued.is_multiple_of(1024) {
             producer.poll(Duration::ZERO);
         }
+        Ok(())
     };
-    let bad_line = |problem: String| producer.context().fail(problem);
+    // Each refused line is said as it is met (the first hundred), and counted.
+    let refused = AtomicU64::new(0);
+    let bad_line = |problem: String| {
+        let n = refused.fetch_add(1, Ordering::Relaxed);
+        if n < 100 {
+            super::note(&format!("ktui: {}", crate::text::escape_control(&problem)));
+        } else if n == 100 {
+            super::note("ktui: more refused lines are counted, not shown");
+        }
+        producer.context().fail(problem);
+    };
     let skipped = &producer.context().skipped;
     let read = if args.files.is_empty() {
         read_stream(
@@ -189,7 +280,9 @@ fn produce_all(
                 BufReader::new(file)
                     .read_to_end(&mut value)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                send(text_message(args, None, &value));
+                if let Err(problem) = send(text_message(args, None, &value)) {
+                    bad_line(format!("{}: {problem}", path.display()));
+                }
                 Ok(())
             }
         })

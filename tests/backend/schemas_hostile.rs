@@ -1,0 +1,951 @@
+//! Layer 3: schema decoding under hostile input, on the real binary. Records framed in the
+//! Confluent wire format, their bytes written here by hand (none of ktui's encoders is the
+//! oracle), against schemas held by the fake registry (tests/support/fake_registry.rs):
+//! unknown ids, Avro cut short, with bytes left over, nested 100,000 deep or claiming more
+//! bytes than a 10 MB record holds, corrupt Protobuf and Protobuf framing naming no
+//! message, JSON Schema framing around text that is not JSON, next to plain values, a
+//! tombstone and a framed key. `ktui consume` must keep every record's bytes, say per
+//! record why it could not decode (in the envelope, or once per reason on stderr), never
+//! let a control character through raw, and exit 0. Then the registry itself fails: it
+//! refuses the login, is stopped, never answers, answers 500, or its URL is not one; and a
+//! password in the URL must never be printed.
+//!
+//! Every test starts its own mock cluster (librdkafka's, in this process) and registry.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine as _;
+use rdkafka::config::ClientConfig;
+use rdkafka::producer::FutureProducer;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::support::KTUI;
+use crate::support::broker::{MockCluster, Out, send_all};
+use crate::support::fake_registry::{BACKEND_ERROR, FakeRegistry};
+use crate::support::process::{RanBytes, run_with_input};
+
+/// Bound for a `ktui consume -e` that should end by itself (it takes well under a second,
+/// or 5 s and a bit against a registry that never answers).
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The hostile value's size: past librdkafka's default `message.max.bytes` (1 MB).
+const BIG: usize = 10 * 1024 * 1024;
+
+/// A note with a non-ASCII letter and a terminal escape (set the window title, ended by
+/// BEL): decoded, it must come out as JSON escapes, never as raw control bytes.
+const NOTE: &str = "é\x1b]0;PWNED\x07";
+/// The valid record decoded, exactly as ktui writes it.
+const NOTE_JSON: &str = r#"{"id":42,"note":"é\u001b]0;PWNED\u0007"}"#;
+
+const REC: &str = r#"{"type":"record","name":"Rec","namespace":"t","fields":[{"name":"id","type":"long"},{"name":"note","type":"string"}]}"#;
+const NODE: &str = r#"{"type":"record","name":"Node","namespace":"t","fields":[{"name":"next","type":["null","Node"]}]}"#;
+const PROTO: &str = r#"syntax = "proto3"; package t; message M { string s = 1; }"#;
+const JSON_SCHEMA: &str =
+    r#"{"$schema":"http://json-schema.org/draft-07/schema#","type":"object"}"#;
+
+/// The password of the login tests: distinctive, so any leak is found.
+const PASSWORD: &str = "s3cr3t-pw";
+
+// ---------------------------------------------------------------------------------------
+// Bytes, by hand
+
+/// An Avro long (and int, and length): zigzag, then a little-endian base-128 varint.
+fn zigzag(out: &mut Vec<u8>, n: i64) {
+    let mut v = ((n << 1) ^ (n >> 63)).cast_unsigned();
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// An Avro string or bytes: its length, then the bytes.
+fn avro_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    zigzag(out, i64::try_from(bytes.len()).expect("a length"));
+    out.extend_from_slice(bytes);
+}
+
+/// `t.Rec {id, note}` in Avro's binary encoding.
+fn rec(id: i64, note: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    zigzag(&mut out, id);
+    avro_bytes(&mut out, note.as_bytes());
+    out
+}
+
+/// The Confluent framing: magic byte 0, the id as 4 bytes big-endian, the payload.
+fn framed(id: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![0];
+    out.extend_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+fn value(value: Vec<u8>) -> Out {
+    Out {
+        value: Some(value),
+        ..Out::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The cluster, the registry and ktui
+
+/// A mock cluster of its own, a producer on it that takes 10 MB records, and a home for
+/// the ktui processes (no user config, logs in a temp dir).
+/// Fields drop in order: the producer, then the cluster, then the home.
+struct Cluster {
+    producer: FutureProducer,
+    mock: MockCluster,
+    home: TempDir,
+}
+
+impl Cluster {
+    fn start() -> Self {
+        let mock = MockCluster::start();
+        let producer = ClientConfig::new()
+            .set("bootstrap.servers", mock.bootstrap())
+            .set("linger.ms", "0")
+            .set("message.max.bytes", (2 * BIG).to_string())
+            .create()
+            .expect("producer");
+        Self {
+            producer,
+            mock,
+            home: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    /// A topic of one partition (so offsets are the order produced).
+    fn topic(&self, prefix: &str) -> String {
+        self.mock.topic(prefix, 1)
+    }
+
+    fn produce(&self, topic: &str, records: &[Out]) {
+        let landed = self
+            .mock
+            .rt
+            .block_on(send_all(&self.producer, topic, records));
+        let offsets: Vec<i64> = landed.iter().map(|(_, o)| *o).collect();
+        let want: Vec<i64> = (0..).take(records.len()).collect();
+        assert_eq!(offsets, want, "each record at the next offset");
+    }
+
+    /// `ktui -b BOOTSTRAP --schema-registry URL consume TOPIC -o beginning -e ARGS…`.
+    fn consume(&self, registry: &str, topic: &str, args: &[&str]) -> RanBytes {
+        run_with_input(
+            ktui(self.home.path())
+                .args(["-b", self.mock.bootstrap(), "--schema-registry", registry])
+                .args(["consume", topic, "-o", "beginning", "-e"])
+                .args(args),
+            b"",
+            DEADLINE,
+        )
+    }
+
+    /// Every file ktui wrote under its home (its log), as text.
+    fn written_files(&self) -> String {
+        fn walk(dir: &Path, out: &mut String) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        let mut out = String::new();
+        walk(self.home.path(), &mut out);
+        out
+    }
+}
+
+/// `ktui` with its config and data dirs in `home`, and nothing from the environment that
+/// would pick a cluster, a config file or a registry.
+fn ktui(home: &Path) -> Command {
+    let mut command = Command::new(KTUI);
+    command
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("KTUI_CONFIG")
+        .env_remove("KTUI_SCHEMA_REGISTRY")
+        .env_remove("KAFKA_BOOTSTRAP_SERVERS");
+    command
+}
+
+/// Exit 0, no panic.
+fn assert_clean_exit(ran: &RanBytes) {
+    assert!(
+        ran.success(),
+        "ktui consume failed ({:?}) after {:?}\nstderr: {}",
+        ran.status,
+        ran.elapsed,
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+}
+
+/// Stdout as NDJSON envelopes.
+fn envelopes(ran: &RanBytes) -> Vec<Value> {
+    let text = std::str::from_utf8(&ran.stdout).expect("envelopes are UTF-8");
+    text.lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{e}: {}", line.chars().take(300).collect::<String>()))
+        })
+        .collect()
+}
+
+/// An envelope's key or value (`"key"` or `"value"`) as the bytes it stands for.
+fn bytes_of(envelope: &Value, field: &str) -> Option<Vec<u8>> {
+    let text = envelope[field].as_str()?;
+    match envelope[format!("{field}_encoding")].as_str() {
+        None => Some(text.as_bytes().to_vec()),
+        Some("base64") => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .expect("valid base64"),
+        ),
+        Some(other) => panic!("{field}_encoding {other:?}"),
+    }
+}
+
+/// Byte strings compared without printing megabytes: where they first differ.
+fn assert_same_bytes(got: &[u8], want: &[u8], what: &str) {
+    if got == want {
+        return;
+    }
+    let at = got
+        .iter()
+        .zip(want)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(want.len()));
+    let around = |b: &[u8]| {
+        String::from_utf8_lossy(&b[at.saturating_sub(80)..(at + 80).min(b.len())]).into_owned()
+    };
+    panic!(
+        "{what}: {} bytes, {} wanted; first difference at byte {at}:\n got: {:?}\nwant: {:?}",
+        got.len(),
+        want.len(),
+        around(got),
+        around(want)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The hostile topic
+
+/// What ktui should make of a record's value.
+#[derive(Debug)]
+enum Want {
+    /// Not framed (or a tombstone): no schema at all.
+    Plain,
+    /// Decoded through schema `id` (`kind`, the topic's value subject at `version`).
+    Decoded {
+        id: u32,
+        kind: &'static str,
+        version: u32,
+        /// Exactly as ktui writes it.
+        json: &'static str,
+        message: Option<&'static str>,
+    },
+    /// Not decoded: the schema (when it could be had) and why.
+    Failed {
+        id: u32,
+        /// `(kind, version)` when the schema was had.
+        schema: Option<(&'static str, u32)>,
+        message: Option<&'static str>,
+        why: Why,
+    },
+}
+
+#[derive(Debug)]
+enum Why {
+    Exactly(String),
+    /// A library's words in the parentheses: the start and a word they hold.
+    StartsWith(String, &'static str),
+}
+
+impl Why {
+    fn check(&self, got: &str, what: &str) {
+        match self {
+            Self::Exactly(want) => assert_eq!(got, want, "{what}"),
+            Self::StartsWith(start, holds) => assert!(
+                got.starts_with(start.as_str()) && got.ends_with(')') && got.contains(holds),
+                "{what}: {got:?}, wanted {start:?}…{holds:?}…)"
+            ),
+        }
+    }
+}
+
+struct Case {
+    name: &'static str,
+    out: Out,
+    want: Want,
+}
+
+/// A cluster, a registry and a topic of one partition holding every hostile record, in
+/// order (offset `i` is `cases[i]`).
+struct Hostile {
+    cases: Vec<Case>,
+    topic: String,
+    registry: FakeRegistry,
+    cluster: Cluster,
+    /// The framed key's schema.
+    key_id: u32,
+}
+
+#[allow(clippy::too_many_lines)] // one record a case, each with what it should become
+fn hostile() -> Hostile {
+    let cluster = Cluster::start();
+    let registry = FakeRegistry::start_in_background();
+    let topic = cluster.topic("sr-hostile");
+    let subject = format!("{topic}-value");
+    let rec_id = registry.register(&subject, "avro", REC, vec![]);
+    let node_id = registry.register(&subject, "avro", NODE, vec![]);
+    let proto_id = registry.register(&subject, "protobuf", PROTO, vec![]);
+    let json_id = registry.register(&subject, "json", JSON_SCHEMA, vec![]);
+    let key_id = registry.register(&format!("{topic}-key"), "avro", r#""string""#, vec![]);
+    assert_eq!(
+        registry.versions(&subject),
+        [rec_id, node_id, proto_id, json_id]
+    );
+    let (rec_v, node_v, proto_v, json_v) = (1, 2, 3, 4);
+    assert_ne!(rec_id, 999);
+
+    let avro_failed = |id: u32, version: u32, why: String| Want::Failed {
+        id,
+        schema: Some(("AVRO", version)),
+        message: None,
+        why: Why::Exactly(format!("does not match Avro schema {id}: {why}")),
+    };
+    let unknown = || Want::Failed {
+        id: 999,
+        schema: None,
+        message: None,
+        why: Why::Exactly("schema 999 not found in the registry".into()),
+    };
+
+    // 100,000 nodes, each `next` the union's branch 1 (zigzag 2), the last one null.
+    let mut deep = vec![0x02; 100_000];
+    deep.push(0x00);
+    // id 1, then a note claiming 20,000,000 bytes (a 4-byte varint) of the ~10 MB left.
+    let mut huge = vec![0x02];
+    zigzag(&mut huge, 20_000_000);
+    assert_eq!(huge.len(), 5);
+    huge.resize(BIG, 0xff);
+    let mut trailing = rec(3, "ok");
+    trailing.push(0x00);
+
+    let cases = vec![
+        Case {
+            name: "a valid Avro record",
+            out: value(framed(rec_id, &rec(42, NOTE))),
+            want: Want::Decoded {
+                id: rec_id,
+                kind: "AVRO",
+                version: rec_v,
+                json: NOTE_JSON,
+                message: None,
+            },
+        },
+        Case {
+            name: "unknown id 999",
+            out: value(framed(999, &rec(1, "x"))),
+            want: unknown(),
+        },
+        Case {
+            name: "unknown id 999 again",
+            out: value(framed(999, &rec(2, "y"))),
+            want: unknown(),
+        },
+        Case {
+            name: "Avro cut short",
+            // id 1, then a note of 10 bytes of which 3 are there.
+            out: value(framed(rec_id, &[0x02, 0x14, b'a', b'b', b'c'])),
+            want: avro_failed(rec_id, rec_v, "the record is cut short at byte 2".into()),
+        },
+        Case {
+            name: "Avro with a byte left over",
+            out: value(framed(rec_id, &trailing)),
+            want: avro_failed(
+                rec_id,
+                rec_v,
+                "1 bytes left over after the record: it was written with another schema".into(),
+            ),
+        },
+        Case {
+            name: "Avro nested 100,000 deep",
+            out: value(framed(node_id, &deep)),
+            want: avro_failed(node_id, node_v, "nested deeper than 128 levels".into()),
+        },
+        Case {
+            name: "10 MB of Avro whose string claims more than there is",
+            out: value(framed(rec_id, &huge)),
+            want: avro_failed(rec_id, rec_v, "the record is cut short at byte 5".into()),
+        },
+        Case {
+            name: "corrupt Protobuf (wire type 7)",
+            // Indexes [0] (one 0 byte), then field 1 with wire type 7.
+            out: value(framed(proto_id, &[0x00, 0x0f, 0x00])),
+            want: Want::Failed {
+                id: proto_id,
+                schema: Some(("PROTOBUF", proto_v)),
+                message: Some("t.M"),
+                why: Why::StartsWith("not a valid t.M message (".into(), "wire type"),
+            },
+        },
+        Case {
+            name: "Protobuf framing naming message 5",
+            // Indexes [5]: count 1 (zigzag 2), index 5 (zigzag 10); then s = "hi".
+            out: value(framed(proto_id, &[0x02, 0x0a, 0x0a, 0x02, b'h', b'i'])),
+            want: Want::Failed {
+                id: proto_id,
+                schema: Some(("PROTOBUF", proto_v)),
+                message: None,
+                why: Why::Exactly(format!(
+                    "schema {proto_id}: message indexes [5] name no message of the schema \
+                     (it defines M)"
+                )),
+            },
+        },
+        Case {
+            name: "JSON Schema framing around text that is not JSON",
+            out: value(framed(json_id, b"not json {")),
+            want: Want::Failed {
+                id: json_id,
+                schema: Some(("JSON", json_v)),
+                message: None,
+                why: Why::Exactly(format!(
+                    "not JSON after the framing of JSON schema {json_id}"
+                )),
+            },
+        },
+        Case {
+            name: "plain text",
+            out: value(b"hello".to_vec()),
+            want: Want::Plain,
+        },
+        Case {
+            name: "a tombstone",
+            out: Out::default(),
+            want: Want::Plain,
+        },
+        Case {
+            name: "a framed key with a valid Avro value",
+            out: Out {
+                key: Some(framed(key_id, &{
+                    let mut k = Vec::new();
+                    avro_bytes(&mut k, b"k-1");
+                    k
+                })),
+                value: Some(framed(rec_id, &rec(7, "keyed"))),
+                ..Out::default()
+            },
+            want: Want::Decoded {
+                id: rec_id,
+                kind: "AVRO",
+                version: rec_v,
+                json: r#"{"id":7,"note":"keyed"}"#,
+                message: None,
+            },
+        },
+        Case {
+            name: "a valid Protobuf message",
+            out: value(framed(proto_id, &[0x00, 0x0a, 0x02, b'h', b'i'])),
+            want: Want::Decoded {
+                id: proto_id,
+                kind: "PROTOBUF",
+                version: proto_v,
+                json: r#"{"s":"hi"}"#,
+                message: Some("t.M"),
+            },
+        },
+        Case {
+            name: "a valid JSON Schema value",
+            out: value(framed(json_id, br#"{"a":[1,2]}"#)),
+            want: Want::Decoded {
+                id: json_id,
+                kind: "JSON",
+                version: json_v,
+                json: r#"{"a":[1,2]}"#,
+                message: None,
+            },
+        },
+    ];
+    let records: Vec<Out> = cases.iter().map(|c| c.out.clone()).collect();
+    cluster.produce(&topic, &records);
+    Hostile {
+        cases,
+        topic,
+        registry,
+        cluster,
+        key_id,
+    }
+}
+
+impl Hostile {
+    fn consume(&self, args: &[&str]) -> RanBytes {
+        self.cluster
+            .consume(&self.registry.url(), &self.topic, args)
+    }
+
+    /// What text output prints for a record: its decoded JSON, else its bytes.
+    fn text_of(case: &Case) -> Vec<u8> {
+        match &case.want {
+            Want::Decoded { json, .. } => json.as_bytes().to_vec(),
+            _ => case.out.value.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A schema tag as ktui should write it.
+fn check_tag(tag: &Value, want: &Want, subject: &str, what: &str) {
+    let obj = tag
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: value_schema {tag}"));
+    let (id, schema, message, why) = match want {
+        Want::Plain => unreachable!(),
+        Want::Decoded {
+            id,
+            kind,
+            version,
+            message,
+            ..
+        } => (*id, Some((*kind, *version)), *message, None),
+        Want::Failed {
+            id,
+            schema,
+            message,
+            why,
+        } => (*id, *schema, *message, Some(why)),
+    };
+    assert_eq!(tag["id"], id, "{what}: {tag}");
+    match schema {
+        Some((kind, version)) => {
+            assert_eq!(tag["type"], kind, "{what}: {tag}");
+            assert_eq!(tag["subject"], subject, "{what}: {tag}");
+            assert_eq!(tag["version"], version, "{what}: {tag}");
+        }
+        None => {
+            for field in ["type", "subject", "version"] {
+                assert!(!obj.contains_key(field), "{what}: no {field}: {tag}");
+            }
+        }
+    }
+    match message {
+        Some(m) => assert_eq!(tag["message"], m, "{what}: {tag}"),
+        None => assert!(!obj.contains_key("message"), "{what}: no message: {tag}"),
+    }
+    match why {
+        Some(why) => why.check(
+            tag["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: an error: {tag}")),
+            what,
+        ),
+        None => assert!(!obj.contains_key("error"), "{what}: no error: {tag}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. The envelopes
+
+#[test]
+fn hostile_framed_values_keep_their_bytes_and_say_why_in_the_envelope() {
+    let h = hostile();
+    let ran = h.consume(&["--format", "json"]);
+    assert_clean_exit(&ran);
+    eprintln!("DEBUG stderr: {}", ran.stderr);
+    for e in envelopes(&ran) {
+        eprintln!("DEBUG offset {} schema {}", e["offset"], e["value_schema"]);
+    }
+    assert_eq!(
+        ran.stderr, "",
+        "JSON output carries the problems in the envelopes"
+    );
+    // Nothing raw: every control byte (the note's ESC and BEL) is a JSON escape.
+    assert!(
+        !ran.stdout.iter().any(|b| *b < 0x20 && *b != b'\n'),
+        "a raw control byte in the envelopes"
+    );
+    let text = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        text.contains(&format!(r#""value_decoded":{NOTE_JSON}"#)),
+        "the note decoded with its escapes as written"
+    );
+    let envelopes = envelopes(&ran);
+    assert_eq!(
+        envelopes.len(),
+        h.cases.len(),
+        "one envelope a record; got offsets {:?}",
+        envelopes.iter().map(|e| &e["offset"]).collect::<Vec<_>>()
+    );
+    let subject = format!("{}-value", h.topic);
+    for (i, (envelope, case)) in envelopes.iter().zip(&h.cases).enumerate() {
+        let what = format!("offset {i}, {}", case.name);
+        let obj = envelope.as_object().expect("an object");
+        assert_eq!(envelope["offset"], i, "{what}");
+        assert_eq!(envelope["partition"], 0, "{what}");
+        assert_eq!(
+            bytes_of(envelope, "key"),
+            case.out.key,
+            "{what}: the key's bytes"
+        );
+        let value = bytes_of(envelope, "value");
+        match (&value, &case.out.value) {
+            (Some(got), Some(want)) => assert_same_bytes(got, want, &what),
+            (got, want) => assert_eq!(got, want, "{what}: the value's bytes"),
+        }
+        if case.out.value.is_none() {
+            assert!(envelope["value"].is_null(), "{what}: a tombstone is null");
+        }
+        match &case.want {
+            Want::Plain => {
+                assert!(!obj.contains_key("value_schema"), "{what}: {envelope}");
+                assert!(!obj.contains_key("value_decoded"), "{what}: {envelope}");
+            }
+            want => {
+                check_tag(&envelope["value_schema"], want, &subject, &what);
+                match want {
+                    Want::Decoded { json, .. } => assert_eq!(
+                        envelope["value_decoded"],
+                        serde_json::from_str::<Value>(json).expect("JSON"),
+                        "{what}"
+                    ),
+                    _ => assert!(!obj.contains_key("value_decoded"), "{what}"),
+                }
+            }
+        }
+        if case.out.key.is_some() {
+            let key_tag = &envelope["key_schema"];
+            assert_eq!(key_tag["id"], h.key_id, "{what}: {key_tag}");
+            assert_eq!(key_tag["type"], "AVRO", "{what}: {key_tag}");
+            assert_eq!(key_tag["subject"], format!("{}-key", h.topic), "{what}");
+            assert_eq!(key_tag["version"], 1, "{what}");
+            assert_eq!(envelope["key_decoded"], json!("k-1"), "{what}");
+        } else {
+            assert!(!obj.contains_key("key_schema"), "{what}: {envelope}");
+        }
+    }
+    assert_eq!(
+        h.registry.schema_fetches(999),
+        1,
+        "a failed lookup is remembered: {:#?}",
+        h.registry.request_lines()
+    );
+    for id in 1..=h.key_id {
+        assert_eq!(h.registry.schema_fetches(id), 1, "schema {id}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Text output
+
+#[test]
+fn hostile_framed_values_in_text_print_raw_with_one_warning_a_reason() {
+    let h = hostile();
+    let ran = h.consume(&[]);
+    assert_clean_exit(&ran);
+    // Into a pipe, the bytes exactly: the decoded JSON where there is some, else the
+    // record's own bytes (a tombstone: nothing), a line each.
+    let mut want = Vec::new();
+    for case in &h.cases {
+        want.extend(Hostile::text_of(case));
+        want.push(b'\n');
+    }
+    assert_same_bytes(&ran.stdout, &want, "stdout");
+    let first_line = ran.stdout.split(|b| *b == b'\n').next().unwrap_or_default();
+    assert_eq!(first_line, NOTE_JSON.as_bytes(), "the decoded line");
+
+    // One warning a distinct reason, at the first record that had it.
+    let mut warnings: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for (i, case) in h.cases.iter().enumerate() {
+        let Want::Failed { why, .. } = &case.want else {
+            continue;
+        };
+        let why = match why {
+            Why::Exactly(text) => text.clone(),
+            Why::StartsWith(..) => {
+                // The library's words: taken from the envelope's run (checked there).
+                let line = ran
+                    .stderr
+                    .lines()
+                    .find(|l| l.contains(&format!("offset {i}: ")))
+                    .unwrap_or_else(|| panic!("a warning for offset {i}: {}", ran.stderr));
+                let start = line.find(": not a valid").expect("the reason") + 2;
+                let end = line.find("; printed as it is").expect("the end");
+                let text = line[start..end].to_string();
+                why.check(&text, case.name);
+                text
+            }
+        };
+        if !seen.contains(&why) {
+            warnings.push(format!(
+                "ktui: warning: the value at partition 0 offset {i}: {why}; printed as it is \
+                 (later records with this problem are not reported)"
+            ));
+            seen.push(why);
+        }
+    }
+    let got: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(got, warnings, "stderr:\n{}", ran.stderr);
+    assert_eq!(h.registry.schema_fetches(999), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. jq over the decoded values
+
+#[test]
+fn a_jq_filter_sees_decoded_values_among_hostile_ones() {
+    let h = hostile();
+    let ran = h.consume(&[
+        "--format",
+        "json",
+        "--filter",
+        r#"select(.note == "é\u001b]0;PWNED\u0007")"#,
+    ]);
+    assert_clean_exit(&ran);
+    let found = envelopes(&ran);
+    let offsets: Vec<&Value> = found.iter().map(|e| &e["offset"]).collect();
+    assert_eq!(
+        offsets,
+        [&json!(0)],
+        "only the valid record: {}",
+        ran.stderr
+    );
+    assert_eq!(found[0]["value_decoded"]["note"], NOTE);
+
+    // Text output, a filter on the Protobuf message: its JSON, and no warning about
+    // records the filter left out.
+    let ran = h.consume(&["--filter", r#".s == "hi""#]);
+    assert_clean_exit(&ran);
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "{\"s\":\"hi\"}\n");
+    assert_eq!(ran.stderr, "", "nothing printed, nothing to warn about");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. The registry fails
+
+/// A cluster, a fresh registry holding `t.Rec`, and a topic with one valid record.
+struct One {
+    cluster: Cluster,
+    registry: FakeRegistry,
+    topic: String,
+    id: u32,
+}
+
+fn one_record() -> One {
+    let cluster = Cluster::start();
+    let registry = FakeRegistry::start_in_background();
+    let topic = cluster.topic("sr-registry");
+    let id = registry.register(&format!("{topic}-value"), "avro", REC, vec![]);
+    cluster.produce(&topic, &[value(framed(id, &rec(42, NOTE)))]);
+    One {
+        cluster,
+        registry,
+        topic,
+        id,
+    }
+}
+
+impl One {
+    /// `http://user:password@127.0.0.1:PORT`.
+    fn url_with(&self, user: &str, password: &str) -> String {
+        format!("http://{user}:{password}@{}", self.registry.addr)
+    }
+
+    /// One envelope, its bytes kept; its value's schema tag.
+    fn consume_json(&self, registry: &str) -> (RanBytes, Value) {
+        let ran = self
+            .cluster
+            .consume(registry, &self.topic, &["--format", "json"]);
+        assert_clean_exit(&ran);
+        let found = envelopes(&ran);
+        assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(&ran.stdout));
+        assert_eq!(
+            bytes_of(&found[0], "value"),
+            Some(framed(self.id, &rec(42, NOTE)))
+        );
+        let tag = found[0]["value_schema"].clone();
+        (ran, tag)
+    }
+
+    /// The record could not be decoded: the error's words.
+    fn failed(&self, registry: &str) -> (RanBytes, String) {
+        let (ran, tag) = self.consume_json(registry);
+        assert_eq!(tag["id"], self.id, "{tag}");
+        let error = tag["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an error: {tag}"))
+            .to_string();
+        (ran, error)
+    }
+}
+
+/// Nothing ktui printed or wrote holds the password (nor `password@`).
+fn assert_no_leak(one: &One, ran: &RanBytes, password: &str) {
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    for (name, text) in [("stdout", stdout.as_ref()), ("stderr", ran.stderr.as_str())] {
+        assert!(
+            !text.contains(password),
+            "{name} holds the password: {text}"
+        );
+        assert!(
+            !text.contains("p@"),
+            "{name} holds the password's end: {text}"
+        );
+    }
+    let files = one.cluster.written_files();
+    assert!(
+        !files.contains(password),
+        "ktui's log holds the password:\n{files}"
+    );
+}
+
+#[test]
+fn a_registry_that_wants_a_login_is_refused_without_and_decodes_with_it() {
+    let one = one_record();
+    one.registry.require_basic_auth("u", PASSWORD);
+
+    let (ran, error) = one.failed(&one.registry.url());
+    assert_eq!(
+        error,
+        format!(
+            "schema {}: the schema registry refused the login (401 Unauthorized): check the \
+             schema_registry username and password",
+            one.id
+        )
+    );
+    assert!(error.contains("401") && error.contains("login"), "{error}");
+    assert_no_leak(&one, &ran, PASSWORD);
+
+    // The wrong password: refused, and not printed either.
+    let wrong = "wr0ng-pw";
+    let (ran, error) = one.failed(&one.url_with("u", wrong));
+    assert!(error.contains("401") && error.contains("login"), "{error}");
+    assert_no_leak(&one, &ran, wrong);
+
+    // user:password@ in the URL logs in: decoded, in JSON and in text.
+    let url = one.url_with("u", PASSWORD);
+    let (ran, tag) = one.consume_json(&url);
+    assert!(tag.get("error").is_none(), "{tag}");
+    assert_eq!(tag["type"], "AVRO", "{tag}");
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains(&format!(r#""value_decoded":{NOTE_JSON}"#))
+    );
+    assert_no_leak(&one, &ran, PASSWORD);
+    let ran = one.cluster.consume(&url, &one.topic, &[]);
+    assert_clean_exit(&ran);
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        format!("{NOTE_JSON}\n")
+    );
+    assert_eq!(ran.stderr, "");
+    assert_no_leak(&one, &ran, PASSWORD);
+    // Each of the four runs asked once.
+    assert_eq!(one.registry.schema_fetches(one.id), 4);
+}
+
+#[test]
+fn a_stopped_registry_is_named_without_its_password() {
+    let one = one_record();
+    one.registry.stop();
+    let (ran, error) = one.failed(&one.url_with("u", PASSWORD));
+    let start = format!(
+        "schema {}: cannot reach the schema registry at http://{}: ",
+        one.id, one.registry.addr
+    );
+    assert!(error.starts_with(&start), "{error:?}, wanted {start:?}…");
+    assert_no_leak(&one, &ran, PASSWORD);
+
+    // Text: the same reason, once, on stderr; the record as it is.
+    let ran = one.cluster.consume(&one.registry.url(), &one.topic, &[]);
+    assert_clean_exit(&ran);
+    let mut want = framed(one.id, &rec(42, NOTE));
+    want.push(b'\n');
+    assert_same_bytes(&ran.stdout, &want, "stdout");
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", ran.stderr);
+    assert!(
+        lines[0].starts_with(&format!(
+            "ktui: warning: the value at partition 0 offset 0: {start}"
+        )) && lines[0]
+            .ends_with("; printed as it is (later records with this problem are not reported)"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn a_registry_that_never_answers_costs_one_deadline() {
+    let one = one_record();
+    one.registry.set_dead(true);
+    let (ran, error) = one.failed(&one.registry.url());
+    assert_eq!(
+        error,
+        format!(
+            "schema {}: the schema registry at http://{} did not answer within 5 s",
+            one.id, one.registry.addr
+        )
+    );
+    assert!(
+        ran.elapsed < Duration::from_secs(20),
+        "took {:?}",
+        ran.elapsed
+    );
+    assert_eq!(one.registry.schema_fetches(one.id), 1);
+}
+
+#[test]
+fn a_registry_answering_500_is_quoted() {
+    let one = one_record();
+    one.registry.set_failure(Some(BACKEND_ERROR));
+    let (_, error) = one.failed(&one.registry.url());
+    assert_eq!(
+        error,
+        format!(
+            "schema {}: the schema registry answered 500: {}",
+            one.id, BACKEND_ERROR.2
+        )
+    );
+    assert!(error.contains("answered 500"));
+}
+
+#[test]
+fn a_registry_url_that_is_not_a_url_is_said_and_records_print_raw() {
+    let one = one_record();
+    let ran = one
+        .cluster
+        .consume("ht!tp://", &one.topic, &["--format", "json"]);
+    assert_clean_exit(&ran);
+    let found = envelopes(&ran);
+    assert_eq!(found.len(), 1, "{}", ran.stderr);
+    assert_eq!(
+        bytes_of(&found[0], "value"),
+        Some(framed(one.id, &rec(42, NOTE)))
+    );
+    assert!(found[0].get("value_schema").is_none(), "{}", found[0]);
+    assert!(found[0].get("value_decoded").is_none(), "{}", found[0]);
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one message: {}", ran.stderr);
+    assert!(
+        lines[0].starts_with(r#"ktui: warning: schema registry URL "ht!tp://": "#)
+            && lines[0].ends_with(": records are shown as they are, not decoded"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(one.registry.request_count(), 0);
+}
