@@ -4,6 +4,7 @@
 //! exactly the values they were given: unions, nulls, logical types, nested and repeated
 //! fields, references, a message other than the file's first, non-ASCII text, keys too.
 
+use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Duration;
 
@@ -186,10 +187,10 @@ fn ktui_framed_records_read_back_by_the_peer(kind: &str, messages: Option<(&str,
     let expected = schema_peers::produce(&address, &registry.url(), &theirs, kind, true);
     let mut input = String::new();
     for (i, record) in expected.iter().enumerate() {
-        input.push_str(&format!("{}\t{}\n", record["key"], record["value"]));
+        let _ = writeln!(input, "{}\t{}", record["key"], record["value"]);
         if i == 0 {
             // Refused by every schema kind: a value of the wrong type at the top.
-            input.push_str(&format!("{}\t[1, 2]\n", record["key"]));
+            let _ = writeln!(input, "{}\t[1, 2]", record["key"]);
         }
     }
     let value_subject = format!("{theirs}-value");
