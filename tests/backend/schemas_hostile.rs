@@ -31,8 +31,13 @@ use crate::support::process::{RanBytes, run_with_input};
 /// or 5 s and a bit against a registry that never answers).
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// The hostile value's size: past librdkafka's default `message.max.bytes` (1 MB).
+/// The hostile value's size: past librdkafka's default `message.max.bytes` (1 MB), and
+/// past what the mock cluster keeps of a partition (5 MB: appending a message set beyond
+/// that drops the oldest ones, the big one too once another follows it), so it goes to a
+/// partition of its own, where it is the only message set and stays.
 const BIG: usize = 10 * 1024 * 1024;
+/// The partition of the 10 MB record; every other one is in partition 0.
+const BIG_PARTITION: i32 = 1;
 
 /// A note with a non-ASCII letter and a terminal escape (set the window title, ended by
 /// BEL): decoded, it must come out as JSON escapes, never as raw control bytes.
@@ -123,19 +128,15 @@ impl Cluster {
         }
     }
 
-    /// A topic of one partition (so offsets are the order produced).
-    fn topic(&self, prefix: &str) -> String {
-        self.mock.topic(prefix, 1)
+    fn topic(&self, prefix: &str, partitions: i32) -> String {
+        self.mock.topic(prefix, partitions)
     }
 
-    fn produce(&self, topic: &str, records: &[Out]) {
-        let landed = self
-            .mock
+    /// Produces the records in order; where each landed.
+    fn produce(&self, topic: &str, records: &[Out]) -> Vec<(i32, i64)> {
+        self.mock
             .rt
-            .block_on(send_all(&self.producer, topic, records));
-        let offsets: Vec<i64> = landed.iter().map(|(_, o)| *o).collect();
-        let want: Vec<i64> = (0..).take(records.len()).collect();
-        assert_eq!(offsets, want, "each record at the next offset");
+            .block_on(send_all(&self.producer, topic, records))
     }
 
     /// `ktui -b BOOTSTRAP --schema-registry URL consume TOPIC -o beginning -e ARGS…`.
@@ -293,10 +294,12 @@ struct Case {
     name: &'static str,
     out: Out,
     want: Want,
+    /// Where it landed: partition and offset.
+    at: (i32, i64),
 }
 
-/// A cluster, a registry and a topic of one partition holding every hostile record, in
-/// order (offset `i` is `cases[i]`).
+/// A cluster, a registry and a topic holding every hostile record: the 10 MB one alone in
+/// partition 1, the others in order in partition 0.
 struct Hostile {
     cases: Vec<Case>,
     topic: String,
@@ -310,7 +313,7 @@ struct Hostile {
 fn hostile() -> Hostile {
     let cluster = Cluster::start();
     let registry = FakeRegistry::start_in_background();
-    let topic = cluster.topic("sr-hostile");
+    let topic = cluster.topic("sr-hostile", 2);
     let subject = format!("{topic}-value");
     let rec_id = registry.register(&subject, "avro", REC, vec![]);
     let node_id = registry.register(&subject, "avro", NODE, vec![]);
@@ -352,6 +355,7 @@ fn hostile() -> Hostile {
         Case {
             name: "a valid Avro record",
             out: value(framed(rec_id, &rec(42, NOTE))),
+            at: (0, 0),
             want: Want::Decoded {
                 id: rec_id,
                 kind: "AVRO",
@@ -363,22 +367,26 @@ fn hostile() -> Hostile {
         Case {
             name: "unknown id 999",
             out: value(framed(999, &rec(1, "x"))),
+            at: (0, 0),
             want: unknown(),
         },
         Case {
             name: "unknown id 999 again",
             out: value(framed(999, &rec(2, "y"))),
+            at: (0, 0),
             want: unknown(),
         },
         Case {
             name: "Avro cut short",
             // id 1, then a note of 10 bytes of which 3 are there.
             out: value(framed(rec_id, &[0x02, 0x14, b'a', b'b', b'c'])),
+            at: (0, 0),
             want: avro_failed(rec_id, rec_v, "the record is cut short at byte 2".into()),
         },
         Case {
             name: "Avro with a byte left over",
             out: value(framed(rec_id, &trailing)),
+            at: (0, 0),
             want: avro_failed(
                 rec_id,
                 rec_v,
@@ -388,17 +396,23 @@ fn hostile() -> Hostile {
         Case {
             name: "Avro nested 100,000 deep",
             out: value(framed(node_id, &deep)),
+            at: (0, 0),
             want: avro_failed(node_id, node_v, "nested deeper than 128 levels".into()),
         },
         Case {
             name: "10 MB of Avro whose string claims more than there is",
-            out: value(framed(rec_id, &huge)),
+            out: Out {
+                partition: BIG_PARTITION,
+                ..value(framed(rec_id, &huge))
+            },
+            at: (0, 0),
             want: avro_failed(rec_id, rec_v, "the record is cut short at byte 5".into()),
         },
         Case {
             name: "corrupt Protobuf (wire type 7)",
             // Indexes [0] (one 0 byte), then field 1 with wire type 7.
             out: value(framed(proto_id, &[0x00, 0x0f, 0x00])),
+            at: (0, 0),
             want: Want::Failed {
                 id: proto_id,
                 schema: Some(("PROTOBUF", proto_v)),
@@ -410,6 +424,7 @@ fn hostile() -> Hostile {
             name: "Protobuf framing naming message 5",
             // Indexes [5]: count 1 (zigzag 2), index 5 (zigzag 10); then s = "hi".
             out: value(framed(proto_id, &[0x02, 0x0a, 0x0a, 0x02, b'h', b'i'])),
+            at: (0, 0),
             want: Want::Failed {
                 id: proto_id,
                 schema: Some(("PROTOBUF", proto_v)),
@@ -423,6 +438,7 @@ fn hostile() -> Hostile {
         Case {
             name: "JSON Schema framing around text that is not JSON",
             out: value(framed(json_id, b"not json {")),
+            at: (0, 0),
             want: Want::Failed {
                 id: json_id,
                 schema: Some(("JSON", json_v)),
@@ -435,11 +451,13 @@ fn hostile() -> Hostile {
         Case {
             name: "plain text",
             out: value(b"hello".to_vec()),
+            at: (0, 0),
             want: Want::Plain,
         },
         Case {
             name: "a tombstone",
             out: Out::default(),
+            at: (0, 0),
             want: Want::Plain,
         },
         Case {
@@ -453,6 +471,7 @@ fn hostile() -> Hostile {
                 value: Some(framed(rec_id, &rec(7, "keyed"))),
                 ..Out::default()
             },
+            at: (0, 0),
             want: Want::Decoded {
                 id: rec_id,
                 kind: "AVRO",
@@ -464,6 +483,7 @@ fn hostile() -> Hostile {
         Case {
             name: "a valid Protobuf message",
             out: value(framed(proto_id, &[0x00, 0x0a, 0x02, b'h', b'i'])),
+            at: (0, 0),
             want: Want::Decoded {
                 id: proto_id,
                 kind: "PROTOBUF",
@@ -475,6 +495,7 @@ fn hostile() -> Hostile {
         Case {
             name: "a valid JSON Schema value",
             out: value(framed(json_id, br#"{"a":[1,2]}"#)),
+            at: (0, 0),
             want: Want::Decoded {
                 id: json_id,
                 kind: "JSON",
@@ -484,8 +505,20 @@ fn hostile() -> Hostile {
             },
         },
     ];
+    let mut cases = cases;
     let records: Vec<Out> = cases.iter().map(|c| c.out.clone()).collect();
-    cluster.produce(&topic, &records);
+    let landed = cluster.produce(&topic, &records);
+    for (case, at) in cases.iter_mut().zip(landed) {
+        case.at = at;
+    }
+    // Partition 0 in order from offset 0; the big one alone in partition 1.
+    let small: Vec<i64> = cases
+        .iter()
+        .filter(|c| c.at.0 == 0)
+        .map(|c| c.at.1)
+        .collect();
+    assert_eq!(small, (0..).take(small.len()).collect::<Vec<i64>>());
+    cases.sort_by_key(|c| c.at);
     Hostile {
         cases,
         topic,
@@ -567,10 +600,6 @@ fn hostile_framed_values_keep_their_bytes_and_say_why_in_the_envelope() {
     let h = hostile();
     let ran = h.consume(&["--format", "json"]);
     assert_clean_exit(&ran);
-    eprintln!("DEBUG stderr: {}", ran.stderr);
-    for e in envelopes(&ran) {
-        eprintln!("DEBUG offset {} schema {}", e["offset"], e["value_schema"]);
-    }
     assert_eq!(
         ran.stderr, "",
         "JSON output carries the problems in the envelopes"
@@ -585,19 +614,21 @@ fn hostile_framed_values_keep_their_bytes_and_say_why_in_the_envelope() {
         text.contains(&format!(r#""value_decoded":{NOTE_JSON}"#)),
         "the note decoded with its escapes as written"
     );
-    let envelopes = envelopes(&ran);
-    assert_eq!(
-        envelopes.len(),
-        h.cases.len(),
-        "one envelope a record; got offsets {:?}",
-        envelopes.iter().map(|e| &e["offset"]).collect::<Vec<_>>()
-    );
+    let mut envelopes = envelopes(&ran);
+    // The order across partitions is not defined; within one it is.
+    let at = |e: &Value| (e["partition"].as_i64(), e["offset"].as_i64());
+    envelopes.sort_by_key(at);
+    let got: Vec<_> = envelopes.iter().map(at).collect();
+    let want: Vec<_> = h
+        .cases
+        .iter()
+        .map(|c| (Some(i64::from(c.at.0)), Some(c.at.1)))
+        .collect();
+    assert_eq!(got, want, "one envelope a record");
     let subject = format!("{}-value", h.topic);
-    for (i, (envelope, case)) in envelopes.iter().zip(&h.cases).enumerate() {
-        let what = format!("offset {i}, {}", case.name);
+    for (envelope, case) in envelopes.iter().zip(&h.cases) {
+        let what = format!("{:?}, {}", case.at, case.name);
         let obj = envelope.as_object().expect("an object");
-        assert_eq!(envelope["offset"], i, "{what}");
-        assert_eq!(envelope["partition"], 0, "{what}");
         assert_eq!(
             bytes_of(envelope, "key"),
             case.out.key,
@@ -659,23 +690,51 @@ fn hostile_framed_values_in_text_print_raw_with_one_warning_a_reason() {
     let ran = h.consume(&[]);
     assert_clean_exit(&ran);
     // Into a pipe, the bytes exactly: the decoded JSON where there is some, else the
-    // record's own bytes (a tombstone: nothing), a line each.
+    // record's own bytes (a tombstone: nothing), a line each; partition 0 in order, the
+    // big record's line somewhere among them (the order across partitions is not defined).
     let mut want = Vec::new();
+    let mut big_line = Vec::new();
     for case in &h.cases {
-        want.extend(Hostile::text_of(case));
-        want.push(b'\n');
+        let line = if case.at.0 == BIG_PARTITION {
+            &mut big_line
+        } else {
+            &mut want
+        };
+        line.extend(Hostile::text_of(case));
+        line.push(b'\n');
     }
-    assert_same_bytes(&ran.stdout, &want, "stdout");
-    let first_line = ran.stdout.split(|b| *b == b'\n').next().unwrap_or_default();
+    assert!(big_line.len() > BIG);
+    let stdout = &ran.stdout;
+    let mut line_starts = std::iter::once(0).chain(
+        stdout
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    let big_at = line_starts
+        .find(|i| stdout[*i..].starts_with(&big_line))
+        .unwrap_or_else(|| {
+            panic!(
+                "the 10 MB record's bytes, as they are, on a line of their own; stdout has {} \
+                 bytes",
+                stdout.len()
+            )
+        });
+    let rest = [&stdout[..big_at], &stdout[big_at + big_line.len()..]].concat();
+    assert_same_bytes(&rest, &want, "stdout without the 10 MB line");
+    let first_line = want.split(|b| *b == b'\n').next().unwrap_or_default();
     assert_eq!(first_line, NOTE_JSON.as_bytes(), "the decoded line");
 
     // One warning a distinct reason, at the first record that had it.
     let mut warnings: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    for (i, case) in h.cases.iter().enumerate() {
+    for case in &h.cases {
         let Want::Failed { why, .. } = &case.want else {
             continue;
         };
+        let (partition, offset) = case.at;
+        let here = format!("partition {partition} offset {offset}: ");
         let why = match why {
             Why::Exactly(text) => text.clone(),
             Why::StartsWith(..) => {
@@ -683,8 +742,8 @@ fn hostile_framed_values_in_text_print_raw_with_one_warning_a_reason() {
                 let line = ran
                     .stderr
                     .lines()
-                    .find(|l| l.contains(&format!("offset {i}: ")))
-                    .unwrap_or_else(|| panic!("a warning for offset {i}: {}", ran.stderr));
+                    .find(|l| l.contains(&here))
+                    .unwrap_or_else(|| panic!("a warning for {here}{}", ran.stderr));
                 let start = line.find(": not a valid").expect("the reason") + 2;
                 let end = line.find("; printed as it is").expect("the end");
                 let text = line[start..end].to_string();
@@ -694,13 +753,16 @@ fn hostile_framed_values_in_text_print_raw_with_one_warning_a_reason() {
         };
         if !seen.contains(&why) {
             warnings.push(format!(
-                "ktui: warning: the value at partition 0 offset {i}: {why}; printed as it is \
-                 (later records with this problem are not reported)"
+                "ktui: warning: the value at {here}{why}; printed as it is (later records \
+                 with this problem are not reported)"
             ));
             seen.push(why);
         }
     }
-    let got: Vec<&str> = ran.stderr.lines().collect();
+    // The big record's warning may come anywhere among them.
+    let mut got: Vec<&str> = ran.stderr.lines().collect();
+    got.sort_unstable();
+    warnings.sort();
     assert_eq!(got, warnings, "stderr:\n{}", ran.stderr);
     assert_eq!(h.registry.schema_fetches(999), 1);
 }
@@ -719,10 +781,13 @@ fn a_jq_filter_sees_decoded_values_among_hostile_ones() {
     ]);
     assert_clean_exit(&ran);
     let found = envelopes(&ran);
-    let offsets: Vec<&Value> = found.iter().map(|e| &e["offset"]).collect();
+    let at: Vec<(&Value, &Value)> = found
+        .iter()
+        .map(|e| (&e["partition"], &e["offset"]))
+        .collect();
     assert_eq!(
-        offsets,
-        [&json!(0)],
+        at,
+        [(&json!(0), &json!(0))],
         "only the valid record: {}",
         ran.stderr
     );
@@ -750,7 +815,7 @@ struct One {
 fn one_record() -> One {
     let cluster = Cluster::start();
     let registry = FakeRegistry::start_in_background();
-    let topic = cluster.topic("sr-registry");
+    let topic = cluster.topic("sr-registry", 1);
     let id = registry.register(&format!("{topic}-value"), "avro", REC, vec![]);
     cluster.produce(&topic, &[value(framed(id, &rec(42, NOTE)))]);
     One {

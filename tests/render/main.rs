@@ -26,6 +26,7 @@ mod clusters;
 mod compose;
 mod feed;
 mod groups;
+mod schemas;
 mod tail;
 mod topics;
 

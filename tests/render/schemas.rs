@@ -1,0 +1,204 @@
+//! Layer 2 for records framed with a registry schema: the Tail list previews the decoded
+//! JSON (or says why it could not be decoded), the detail names the schema, pretty-prints
+//! the decoding, keeps the bytes in the raw and hex views and shows the schema's text.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyCode;
+use ktui::app::App;
+use ktui::kafka::model::{Record, SchemaDecoding, TimestampKind};
+use ktui::kafka::tail::TailEvent;
+use ktui::schema::avro::AvroSchema;
+use ktui::schema::{Decoded, SchemaInfo, SchemaKind, SubjectVersion, wire};
+
+use crate::support::app::{app_sized, deliver, draw, key, screen, start_tail};
+
+const T0: i64 = 1_700_000_000_000;
+
+const ORDER: &str = r#"{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"note","type":["null","string"]},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}}]}"#;
+
+fn info(id: u32, text: &str) -> Arc<SchemaInfo> {
+    Arc::new(SchemaInfo {
+        id,
+        kind: SchemaKind::Avro,
+        holders: vec![SubjectVersion {
+            subject: "orders-value".into(),
+            version: 3,
+        }],
+        text: text.into(),
+        references: vec![],
+    })
+}
+
+/// A record whose value is `json` framed with schema 17 (`orders-value` v3), decoded by
+/// the real decoder.
+fn order(offset: i64, json: &serde_json::Value) -> Record {
+    let schema = AvroSchema::parse(ORDER, &[]).unwrap();
+    let body = schema.from_json(json).unwrap();
+    let framed = wire::frame(17, None, &body);
+    let decoded = schema.to_json(&body);
+    Record {
+        partition: 0,
+        offset,
+        timestamp: Some(T0 + offset * 1500),
+        timestamp_kind: TimestampKind::CreateTime,
+        key: Some(format!("order-{offset}").into_bytes()),
+        value: Some(framed),
+        headers: vec![],
+        schemas: Some(Box::new(SchemaDecoding {
+            key: None,
+            value: Some(Decoded {
+                id: 17,
+                schema: Some(info(17, ORDER)),
+                subject: Some("orders-value".into()),
+                version: Some(3),
+                message: None,
+                json: decoded,
+            }),
+        })),
+    }
+}
+
+/// A value framed with an id the registry does not have.
+fn unknown(offset: i64) -> Record {
+    Record {
+        value: Some(wire::frame(999, None, &[0x02, 0x04, b'h', b'i'])),
+        schemas: Some(Box::new(SchemaDecoding {
+            key: None,
+            value: Some(Decoded {
+                id: 999,
+                schema: None,
+                subject: None,
+                version: None,
+                message: None,
+                json: Err("schema 999 not found in the registry".into()),
+            }),
+        })),
+        ..order(
+            offset,
+            &serde_json::json!({"id": 1, "note": null, "amount": "0.00"}),
+        )
+    }
+}
+
+fn tailing(width: u16, height: u16, records: Vec<Record>) -> App {
+    let mut app = app_sized(width, height);
+    let id = start_tail(&mut app, "orders", &[0]);
+    deliver(&mut app, id, TailEvent::Records(records));
+    app
+}
+
+fn records() -> Vec<Record> {
+    vec![
+        order(
+            0,
+            &serde_json::json!({"id": 7, "note": "Grüße, 日本", "amount": "-1.05"}),
+        ),
+        unknown(1),
+        order(
+            2,
+            &serde_json::json!({"id": 8, "note": null, "amount": "12.30"}),
+        ),
+    ]
+}
+
+#[test]
+fn the_list_previews_decoded_values_and_says_why_not() {
+    let app = tailing(110, 14, records());
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains(r#"{"id":7,"note":"Grüße, 日 本 ","amount":"-1.05"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("⚠ schema 999 not found in the registry"),
+        "{text}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn the_detail_names_the_schema_and_pretty_prints_the_decoding() {
+    let mut app = tailing(100, 20, records());
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(text.contains("orders-value v3 · id 17 · AVRO"), "{text}");
+    assert!(text.contains("decoded, pretty"), "{text}");
+    insta::assert_snapshot!("decoded_pretty", terminal.backend());
+    // v: raw bytes, then hex, then the schema's text.
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Char('v'));
+    let text = screen(&draw(&app));
+    assert!(
+        text.contains("00 00 00 00 11"),
+        "hex shows the framing: {text}"
+    );
+    key(&mut app, KeyCode::Char('v'));
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(text.contains("its schema"), "{text}");
+    assert!(text.contains(r#""name": "Order""#), "{text}");
+    insta::assert_snapshot!("schema_text", terminal.backend());
+}
+
+#[test]
+fn an_undecodable_value_shows_why_and_its_bytes() {
+    let mut app = tailing(100, 14, vec![unknown(1)]);
+    key(&mut app, KeyCode::Enter);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains("id 999 · ⚠ schema 999 not found in the registry"),
+        "{text}"
+    );
+    assert!(text.contains("00 00 00 03 e7"), "the bytes in hex: {text}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn text_from_a_schema_or_a_registry_is_escaped() {
+    let hostile = "\u{1b}]0;PWNED\u{7}\u{1b}[2J";
+    let mut record = order(
+        0,
+        &serde_json::json!({"id": 1, "note": hostile, "amount": "1.00"}),
+    );
+    if let Some(decoding) = record.schemas.as_mut()
+        && let Some(value) = decoding.value.as_mut()
+    {
+        value.subject = Some(format!("evil{hostile}-value"));
+        value.schema = Some(info(
+            17,
+            &format!(
+                "{{\"type\":\"string\",\"doc\":\"{}\"}}",
+                "\\u001b]0;x\\u0007"
+            ),
+        ));
+    }
+    let mut failed = unknown(1);
+    if let Some(decoding) = failed.schemas.as_mut()
+        && let Some(value) = decoding.value.as_mut()
+    {
+        value.json = Err(format!("the schema registry answered 500: {hostile}"));
+    }
+    let mut app = tailing(120, 14, vec![record, failed]);
+    let check = |text: &str| {
+        for bad in ['\u{1b}', '\u{7}'] {
+            assert!(!text.contains(bad), "{bad:?} reached the screen: {text}");
+        }
+    };
+    check(&screen(&draw(&app)));
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    check(&screen(&draw(&app)));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Char('v'));
+        check(&screen(&draw(&app)));
+    }
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    check(&screen(&draw(&app)));
+}
