@@ -1,0 +1,127 @@
+//! A registry schema compiled for its kind: Avro, Protobuf or JSON Schema, and the
+//! decoding of one framed payload with it.
+
+use std::sync::Arc;
+
+use super::SchemaInfo;
+use super::avro::AvroSchema;
+use super::protobuf::ProtoSchema;
+use super::registry::SchemaKind;
+use super::wire;
+
+/// A schema ready to decode with.
+#[derive(Debug)]
+pub struct Compiled {
+    pub info: Arc<SchemaInfo>,
+    pub(super) codec: Codec,
+}
+
+pub(super) enum Codec {
+    Avro(AvroSchema),
+    Protobuf(ProtoSchema),
+    Json(Box<jsonschema::Validator>),
+}
+
+impl std::fmt::Debug for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Avro(schema) => schema.fmt(f),
+            Self::Protobuf(schema) => schema.fmt(f),
+            Self::Json(_) => f.write_str("JsonSchema"),
+        }
+    }
+}
+
+/// Finds a JSON Schema's references among the registered ones, by the name they were
+/// registered under (the `$ref` text).
+struct References(Vec<(String, serde_json::Value)>);
+
+impl jsonschema::Retrieve for References {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let wanted = uri.as_str();
+        self.0
+            .iter()
+            .find(|(name, _)| wanted == name || wanted.ends_with(&format!("/{name}")))
+            .map(|(_, schema)| schema.clone())
+            .ok_or_else(|| format!("{wanted} is not among the schema's references").into())
+    }
+}
+
+impl Compiled {
+    /// One framed payload (after magic and id) as JSON, and for Protobuf the message name.
+    pub fn decode(&self, payload: &[u8]) -> (Option<String>, Result<String, String>) {
+        match &self.codec {
+            Codec::Avro(schema) => (
+                None,
+                schema
+                    .to_json(payload)
+                    .map_err(|e| format!("does not match Avro schema {}: {e}", self.info.id)),
+            ),
+            Codec::Protobuf(schema) => {
+                let (indexes, message) = match wire::message_indexes(payload) {
+                    Ok(split) => split,
+                    Err(e) => return (None, Err(e)),
+                };
+                let descriptor = match schema.message(&indexes) {
+                    Ok(d) => d,
+                    Err(e) => return (None, Err(format!("schema {}: {e}", self.info.id))),
+                };
+                (
+                    Some(descriptor.full_name().to_string()),
+                    ProtoSchema::to_json(&descriptor, message),
+                )
+            }
+            Codec::Json(_) => (
+                None,
+                match std::str::from_utf8(payload) {
+                    Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => {
+                        Ok(text.to_string())
+                    }
+                    _ => Err(format!(
+                        "not JSON after the framing of JSON schema {}",
+                        self.info.id
+                    )),
+                },
+            ),
+        }
+    }
+}
+
+/// Compiles a registered schema whose references' texts are given by import name.
+pub(super) fn compile(
+    info: Arc<SchemaInfo>,
+    references: &[(String, String)],
+) -> Result<Compiled, String> {
+    let codec = match info.kind {
+        SchemaKind::Avro => {
+            let texts: Vec<String> = references.iter().map(|(_, t)| t.clone()).collect();
+            Codec::Avro(
+                AvroSchema::parse(&info.text, &texts)
+                    .map_err(|e| format!("Avro schema {} does not parse: {e}", info.id))?,
+            )
+        }
+        SchemaKind::Protobuf => Codec::Protobuf(
+            ProtoSchema::compile(&info.text, references)
+                .map_err(|e| format!("schema {}: {e}", info.id))?,
+        ),
+        SchemaKind::Json => {
+            let schema: serde_json::Value = serde_json::from_str(&info.text)
+                .map_err(|e| format!("JSON schema {} is not JSON: {e}", info.id))?;
+            let mut texts = Vec::new();
+            for (name, text) in references {
+                let value = serde_json::from_str(text)
+                    .map_err(|e| format!("JSON schema {}: its reference {name}: {e}", info.id))?;
+                texts.push((name.clone(), value));
+            }
+            let validator = jsonschema::options()
+                .with_retriever(References(texts))
+                .build(&schema)
+                .map_err(|e| format!("JSON schema {} is not a valid schema: {e}", info.id))?;
+            Codec::Json(Box::new(validator))
+        }
+    };
+    Ok(Compiled { info, codec })
+}
