@@ -149,7 +149,7 @@ impl App {
         }
 
         let mut commands = vec![Command::Connect {
-            spec: profile.spec(),
+            spec: Box::new(profile.spec()),
             read_only: profile.read_only.clone(),
             demo: self.cluster.profiles.demo == Some(index),
         }];

@@ -160,6 +160,10 @@ pub struct ProduceSchemas {
     /// Protobuf: the message type of the key (default: the schema's first message).
     #[arg(long, value_name = "NAME")]
     pub key_message: Option<String>,
+    /// With --proto-file: frame what is written with this schema id (as the Confluent
+    /// serializers do) instead of writing raw Protobuf.
+    #[arg(long, value_name = "ID")]
+    pub proto_schema_id: Option<u32>,
 }
 
 impl ProduceSchemas {

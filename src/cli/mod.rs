@@ -130,6 +130,15 @@ impl Cli {
             properties: &self.properties,
             read_only: self.read_only,
             schema_registry: self.schema_registry.as_deref(),
+            proto: (!self.proto_file.is_empty()
+                || self.proto_type.is_some()
+                || self.key_proto_type.is_some())
+            .then(|| crate::schema::ProtoSpec {
+                files: self.proto_file.clone(),
+                include: self.proto_path.clone(),
+                value_type: self.proto_type.clone(),
+                key_type: self.key_proto_type.clone(),
+            }),
         }
     }
 
@@ -240,6 +249,24 @@ pub struct Cli {
     /// http://user:password@host:8081 logs in.
     #[arg(long, value_name = "URL", env = "KTUI_SCHEMA_REGISTRY", global = true)]
     pub schema_registry: Option<String>,
+
+    /// Read values as Protobuf messages of a type these .proto files define (repeatable;
+    /// compiled in-process, no protoc needed): raw or Confluent-framed. Needs --proto-type.
+    #[arg(long, value_name = "FILE.proto", global = true)]
+    pub proto_file: Vec<PathBuf>,
+
+    /// Where the .proto files' imports are found (repeatable; the files' own folders are
+    /// searched too).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub proto_path: Vec<PathBuf>,
+
+    /// The values' message type (pkg.Message) for --proto-file.
+    #[arg(long, value_name = "TYPE", global = true)]
+    pub proto_type: Option<String>,
+
+    /// The keys' message type (pkg.Message) for --proto-file.
+    #[arg(long, value_name = "TYPE", global = true)]
+    pub key_proto_type: Option<String>,
 
     /// Open the Tail tab on this topic.
     #[arg(long, value_name = "TOPIC")]

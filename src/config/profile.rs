@@ -9,7 +9,7 @@ use super::file::{ClusterEntry, ConfigFile};
 use super::kcat;
 use crate::kafka::ClientSettings;
 use crate::kafka::client::{ClientSpec, Property};
-use crate::schema::RegistrySpec;
+use crate::schema::{ProtoSpec, RegistrySpec};
 use crate::secret::{MASK, SecretSpec};
 
 /// One cluster ktui can connect to.
@@ -27,6 +27,8 @@ pub struct Profile {
     pub problem: Option<String>,
     /// Its schema registry (the config's `schema_registry`, or `--schema-registry`).
     pub schema_registry: Option<RegistrySpec>,
+    /// Local `.proto` files to read records with (`--proto-file`).
+    pub proto: Option<ProtoSpec>,
 }
 
 impl Profile {
@@ -40,6 +42,7 @@ impl Profile {
             read_only: None,
             problem: None,
             schema_registry: None,
+            proto: None,
         }
     }
 
@@ -108,6 +111,7 @@ impl Profile {
             properties: self.properties.clone(),
             problem: self.problem.clone(),
             schema_registry: self.schema_registry.clone(),
+            proto: self.proto.clone(),
         }
     }
 
@@ -200,6 +204,8 @@ pub struct Selection<'a> {
     /// `--schema-registry URL`: the starting cluster's registry (its login and TLS
     /// settings from the config file kept).
     pub schema_registry: Option<&'a str>,
+    /// `--proto-file` and its kin: every cluster of this session.
+    pub proto: Option<ProtoSpec>,
 }
 
 /// The clusters to offer and the one to start on.
@@ -259,6 +265,11 @@ pub fn build(file: &ConfigFile, selection: &Selection<'_>) -> Result<Profiles, S
         match &mut start.schema_registry {
             Some(spec) => url.clone_into(&mut spec.url),
             None => start.schema_registry = Some(RegistrySpec::url(url)),
+        }
+    }
+    if let Some(proto) = &selection.proto {
+        for profile in &mut list {
+            profile.proto = Some(proto.clone());
         }
     }
     if selection.read_only {
@@ -356,6 +367,7 @@ color = "red"
                 read_only: false,
                 kcat_file: None,
                 schema_registry: Some("http://sr:8081"),
+                proto: None,
             },
         )
         .unwrap();

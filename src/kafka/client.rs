@@ -9,7 +9,7 @@ use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::schema::{RegistrySettings, RegistrySpec};
+use crate::schema::{ProtoSpec, RegistrySettings, RegistrySpec};
 
 /// Where to connect and any librdkafka properties (`-X key=value`, as kcat takes them).
 /// Secret values are resolved here; `Debug` masks them.
@@ -19,6 +19,8 @@ pub struct ClientSettings {
     pub properties: Vec<(String, String)>,
     /// The cluster's schema registry, if it has one.
     pub schema_registry: Option<RegistrySettings>,
+    /// Local `.proto` files to read and write records with (`--proto-file`).
+    pub proto: Option<ProtoSpec>,
 }
 
 impl std::fmt::Debug for ClientSettings {
@@ -39,6 +41,7 @@ impl std::fmt::Debug for ClientSettings {
             .field("brokers", &self.brokers)
             .field("properties", &shown)
             .field("schema_registry", &self.schema_registry)
+            .field("proto", &self.proto)
             .finish()
     }
 }
@@ -49,6 +52,7 @@ impl ClientSettings {
             brokers: brokers.into(),
             properties: Vec::new(),
             schema_registry: None,
+            proto: None,
         }
     }
 
@@ -100,6 +104,7 @@ pub struct ClientSpec {
     /// Why it cannot be used at all (e.g. its kcat file is unreadable).
     pub problem: Option<String>,
     pub schema_registry: Option<RegistrySpec>,
+    pub proto: Option<ProtoSpec>,
 }
 
 impl ClientSpec {
@@ -127,6 +132,7 @@ impl ClientSpec {
             .map(RegistrySpec::resolve)
             .transpose()
             .map_err(|e| format!("cluster {}: {e}", self.name))?;
+        settings.proto.clone_from(&self.proto);
         Ok(settings)
     }
 }

@@ -82,13 +82,18 @@ pub struct Envelope {
 /// "orders-value", "version": 3}`, with `error` when it could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemaTag {
-    pub id: u32,
+    /// `None`: a raw Protobuf message read with a local `.proto` type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<SchemaKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
+    /// A local schema's `.proto` file (`--proto-file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Protobuf: the message the framing names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -108,6 +113,7 @@ impl SchemaTag {
             kind: schema.map(|s| s.kind),
             subject: decoded.subject.clone(),
             version: decoded.version,
+            file: schema.and_then(|s| s.file.clone()),
             message: decoded.message.clone(),
             error: decoded.json.as_ref().err().cloned(),
         };

@@ -1,6 +1,6 @@
 //! Plain data the worker hands to the UI: owned, cloneable, no rdkafka types.
 
-use crate::schema::Decoded;
+use crate::schema::{Decoded, LocalProto, Schemas};
 use serde::Serialize;
 
 /// One broker as the cluster advertises it.
@@ -296,16 +296,25 @@ pub struct Record {
 
 impl Record {
     /// Decodes the key and value through their schemas when they are framed with one.
-    /// `topic` names the subjects (`T-key`, `T-value`) the schemas are shown under.
-    pub fn decode_schemas(&mut self, schemas: &crate::schema::Schemas, topic: &str) {
-        let key = self
-            .key
-            .as_deref()
-            .and_then(|k| schemas.decode(k, &format!("{topic}-key")));
-        let value = self
-            .value
-            .as_deref()
-            .and_then(|v| schemas.decode(v, &format!("{topic}-value")));
+    /// A framed key or value goes through the registry; else, with local `.proto` types,
+    /// it is read as one. `topic` names the subjects (`T-key`, `T-value`) the registry's
+    /// schemas are shown under.
+    pub fn decode_schemas(
+        &mut self,
+        registry: Option<&Schemas>,
+        local: Option<&LocalProto>,
+        topic: &str,
+    ) {
+        let key = self.key.as_deref().and_then(|k| {
+            registry
+                .and_then(|r| r.decode(k, &format!("{topic}-key")))
+                .or_else(|| local.and_then(|l| l.decode_key(k)))
+        });
+        let value = self.value.as_deref().and_then(|v| {
+            registry
+                .and_then(|r| r.decode(v, &format!("{topic}-value")))
+                .or_else(|| local.and_then(|l| l.decode_value(v)))
+        });
         self.schemas =
             (key.is_some() || value.is_some()).then(|| Box::new(SchemaDecoding { key, value }));
     }

@@ -144,7 +144,7 @@ impl Schemas {
         let message = match &compiled.codec {
             Codec::Protobuf(schema) => {
                 let message = schema.find(choice.message.as_deref())?;
-                let indexes = schema.indexes_of(&message);
+                let indexes = super::protobuf::indexes_of(&message);
                 Some((message, indexes))
             }
             _ if choice.message.is_some() => {

@@ -17,12 +17,14 @@ use std::time::{Duration, Instant};
 pub mod avro;
 mod compiled;
 mod encoder;
+pub mod local;
 pub mod protobuf;
 pub mod registry;
 pub mod wire;
 
 pub use compiled::Compiled;
 pub use encoder::{Encoder, SchemaChoice};
+pub use local::{LocalProto, ProtoSpec};
 
 pub use registry::{
     Reference, RegisteredSchema, RegistryClient, RegistryError, RegistrySettings, RegistrySpec,
@@ -47,6 +49,8 @@ pub struct SchemaInfo {
     /// The schema's text as registered.
     pub text: String,
     pub references: Vec<Reference>,
+    /// A local schema's `.proto` file (`--proto-file`); `None` for a registry's.
+    pub file: Option<String>,
 }
 
 impl SchemaInfo {
@@ -63,8 +67,8 @@ impl SchemaInfo {
 /// A key or value that was framed with a schema id, decoded (or why not).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
-    /// The id in the framing.
-    pub id: u32,
+    /// The id in the framing (`None`: a raw message read with a local `.proto` type).
+    pub id: Option<u32>,
     /// The schema, when it could be had.
     pub schema: Option<Arc<SchemaInfo>>,
     /// The subject and version holding it (see [`SchemaInfo::holder`]).
@@ -87,10 +91,18 @@ impl Decoded {
             }
             out.push_str(" · ");
         }
-        let _ = write!(out, "id {}", self.id);
-        if let Some(schema) = &self.schema {
-            out.push_str(" · ");
-            out.push_str(schema.kind.name());
+        if let Some(file) = self.schema.as_ref().and_then(|s| s.file.as_deref()) {
+            let _ = write!(out, "{file} (--proto-file) · ");
+        }
+        match (self.id, &self.schema) {
+            (Some(id), Some(schema)) => {
+                let _ = write!(out, "id {id} · {}", schema.kind.name());
+            }
+            (Some(id), None) => {
+                let _ = write!(out, "id {id}");
+            }
+            (None, Some(schema)) => out.push_str(schema.kind.name()),
+            (None, None) => {}
         }
         out
     }
@@ -196,6 +208,7 @@ impl Schemas {
             id,
             kind: registered.schema_type,
             holders,
+            file: None,
             text: registered.schema,
             references: registered.references,
         });
@@ -245,7 +258,7 @@ impl Schemas {
                 let (message, json) = compiled.decode(payload);
                 let holder = compiled.info.holder(subject);
                 Decoded {
-                    id,
+                    id: Some(id),
                     subject: holder.map(|h| h.subject.clone()),
                     version: holder.map(|h| h.version),
                     schema: Some(Arc::clone(&compiled.info)),
@@ -254,7 +267,7 @@ impl Schemas {
                 }
             }
             Err(why) => Decoded {
-                id,
+                id: Some(id),
                 schema: None,
                 subject: None,
                 version: None,

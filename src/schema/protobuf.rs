@@ -139,7 +139,7 @@ impl ProtoSchema {
         let wanted = name.trim_start_matches('.');
         let matching: Vec<&String> = names
             .iter()
-            .filter(|n| *n == wanted || n.rsplit('.').next() == Some(wanted))
+            .filter(|n| *n == wanted || n.ends_with(&format!(".{wanted}")))
             .collect();
         match matching.as_slice() {
             [one] => self
@@ -159,26 +159,6 @@ impl ProtoSchema {
                     .join(", ")
             )),
         }
-    }
-
-    /// The message indexes the framing gives a message of this file.
-    pub fn indexes_of(&self, message: &MessageDescriptor) -> Vec<i32> {
-        let mut path = Vec::new();
-        let mut current = Some(message.clone());
-        while let Some(m) = current {
-            let siblings: Vec<MessageDescriptor> = match m.parent_message() {
-                Some(parent) => parent.child_messages().collect(),
-                None => self.file.messages().collect(),
-            };
-            let index = siblings
-                .iter()
-                .position(|s| s.full_name() == m.full_name())
-                .unwrap_or(0);
-            path.push(i32::try_from(index).unwrap_or(0));
-            current = m.parent_message();
-        }
-        path.reverse();
-        path
     }
 
     /// JSON (the canonical Protobuf mapping; field names as in the .proto accepted too) as
@@ -223,6 +203,28 @@ impl ProtoSchema {
             .map_err(|e| format!("{} as JSON: {e}", message.full_name()))?;
         String::from_utf8(out).map_err(|e| e.to_string())
     }
+}
+
+/// The message indexes the framing gives a message: its position among its file's
+/// messages, then among each enclosing message's nested ones.
+pub fn indexes_of(message: &MessageDescriptor) -> Vec<i32> {
+    let mut path = Vec::new();
+    let mut current = Some(message.clone());
+    while let Some(m) = current {
+        let index = match m.parent_message() {
+            Some(parent) => parent
+                .child_messages()
+                .position(|s| s.full_name() == m.full_name()),
+            None => m
+                .parent_file()
+                .messages()
+                .position(|s| s.full_name() == m.full_name()),
+        };
+        path.push(i32::try_from(index.unwrap_or(0)).unwrap_or(0));
+        current = m.parent_message();
+    }
+    path.reverse();
+    path
 }
 
 #[cfg(test)]

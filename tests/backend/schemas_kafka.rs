@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine as _;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::fake_registry::FakeRegistry;
 use crate::support::kafka;
@@ -287,4 +287,115 @@ fn protobuf_records_ktui_frames_are_read_back_by_the_peer() {
 #[test]
 fn json_schema_records_ktui_frames_are_read_back_by_the_peer() {
     ktui_framed_records_read_back_by_the_peer("json", None);
+}
+
+/// `--proto-file` with `--proto-path`: the peer's `.proto` files as text, compiled by ktui.
+fn proto_flags() -> Vec<String> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/proto");
+    vec![
+        "--proto-file".into(),
+        format!("{root}/ktui/peer/order.proto"),
+        "--proto-path".into(),
+        root.into(),
+        "--proto-type".into(),
+        "ktui.peer.Order".into(),
+        "--key-proto-type".into(),
+        "Order.Ref".into(),
+    ]
+}
+
+/// Protobuf without a registry: what ProtobufSerializer framed, ktui reads with the
+/// `.proto` files alone; what ktui writes as raw Protobuf it reads back; what it frames
+/// with `--proto-schema-id`, the peer's ProtobufDeserializer reads back equal.
+#[test]
+fn local_proto_files_read_and_write_without_a_registry() {
+    let Some(broker) = kafka::shared() else {
+        return;
+    };
+    if !schema_peers::serializers_available() {
+        return;
+    }
+    let address = broker.address();
+    let registry = FakeRegistry::start_in_background();
+    let [framed, raw, ours] = ["sr-proto-peer", "sr-proto-raw", "sr-proto-framed"].map(unique);
+    for topic in [&framed, &raw, &ours] {
+        kp(&address, &["create-topic", topic, "--partitions", "1"]);
+    }
+    let expected = schema_peers::produce(&address, &registry.url(), &framed, "protobuf", true);
+    let proto = proto_flags();
+    let consume = |topic: &str| -> Vec<Value> {
+        let ran = run_with_input(
+            Command::new(KTUI)
+                .args(["-b", &address])
+                .args(&proto)
+                .args([
+                    "consume",
+                    topic,
+                    "-o",
+                    "beginning",
+                    "-e",
+                    "--format",
+                    "json",
+                ]),
+            b"",
+            Duration::from_secs(60),
+        );
+        assert!(ran.success(), "{}", ran.stderr);
+        String::from_utf8(ran.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let e = parse(l);
+                assert_eq!(e["value_schema"]["message"], "ktui.peer.Order", "{e}");
+                assert_eq!(e["value_schema"]["file"], "ktui/peer/order.proto", "{e}");
+                json!({"key": e["key_decoded"], "value": e["value_decoded"]})
+            })
+            .collect()
+    };
+    // Framed by the peer, read with the files alone (no registry given).
+    assert_eq!(consume(&framed), expected);
+
+    let mut input = String::new();
+    for record in &expected {
+        let _ = writeln!(input, "{}\t{}", record["key"], record["value"]);
+    }
+    let produce = |topic: &str, extra: &[&str]| {
+        let ran = run_with_input(
+            Command::new(KTUI)
+                .args(["-b", &address, "--schema-registry", &registry.url()])
+                .args(&proto)
+                .args(["produce", topic, "-K", "\t"])
+                .args(extra),
+            input.as_bytes(),
+            Duration::from_secs(60),
+        );
+        assert!(ran.success(), "{}", ran.stderr);
+    };
+    // Raw Protobuf: no framing at all, read back the same.
+    produce(&raw, &[]);
+    assert_eq!(consume(&raw), expected);
+    let first = ktui_consume(&address, &registry.url(), &raw, &["--format", "json"]);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(parse(&first[0])["value"].as_str().unwrap_or_default())
+        .unwrap_or_else(|_| {
+            parse(&first[0])["value"]
+                .as_str()
+                .unwrap()
+                .as_bytes()
+                .to_vec()
+        });
+    assert_ne!(bytes.first(), Some(&0), "raw Protobuf has no magic byte");
+
+    // Framed with the registry's id of order.proto (2): the peer's deserializer reads it.
+    produce(&ours, &["--proto-schema-id", "2"]);
+    let back = schema_peers::consume(
+        &address,
+        &registry.url(),
+        &ours,
+        "protobuf",
+        expected.len(),
+        true,
+        Some("ktui.peer.Order"),
+    );
+    assert_eq!(back, expected);
 }

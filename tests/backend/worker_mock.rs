@@ -446,11 +446,12 @@ async fn connect_moves_to_another_cluster_and_names_an_unreadable_secret() {
         properties: Vec::new(),
         problem: None,
         schema_registry: None,
+        proto: None,
     };
     handle
         .commands
         .send(Command::Connect {
-            spec: spec("second", &second.bootstrap),
+            spec: Box::new(spec("second", &second.bootstrap)),
             read_only: None,
             demo: false,
         })
@@ -474,7 +475,7 @@ async fn connect_moves_to_another_cluster_and_names_an_unreadable_secret() {
     handle
         .commands
         .send(Command::Connect {
-            spec: locked,
+            spec: Box::new(locked),
             read_only: None,
             demo: false,
         })

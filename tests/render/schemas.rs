@@ -27,6 +27,7 @@ fn info(id: u32, text: &str) -> Arc<SchemaInfo> {
         }],
         text: text.into(),
         references: vec![],
+        file: None,
     })
 }
 
@@ -48,7 +49,7 @@ fn order(offset: i64, json: &serde_json::Value) -> Record {
         schemas: Some(Box::new(SchemaDecoding {
             key: None,
             value: Some(Decoded {
-                id: 17,
+                id: Some(17),
                 schema: Some(info(17, ORDER)),
                 subject: Some("orders-value".into()),
                 version: Some(3),
@@ -66,7 +67,7 @@ fn unknown(offset: i64) -> Record {
         schemas: Some(Box::new(SchemaDecoding {
             key: None,
             value: Some(Decoded {
-                id: 999,
+                id: Some(999),
                 schema: None,
                 subject: None,
                 version: None,

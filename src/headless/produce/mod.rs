@@ -20,7 +20,7 @@ use crate::cli::{Format, ProduceArgs};
 use crate::kafka::ClientSettings;
 use crate::kafka::client::KtuiContext;
 use crate::kafka::produce;
-use crate::schema::{Encoder, SchemaChoice, Schemas};
+use crate::schema::{Encoder, LocalProto, SchemaChoice, Schemas};
 
 mod input;
 mod summary;
@@ -134,66 +134,104 @@ pub async fn run(args: ProduceArgs, settings: ClientSettings) -> anyhow::Result<
 /// A key and a value framed with their schemas (`None`: sent as they are).
 type Framed = (Option<Vec<u8>>, Option<Vec<u8>>);
 
-/// The schemas `--value-subject` / `--key-subject` (or their ids) chose to write with.
+/// How keys or values are written: with a registry schema, or as a local `.proto` type
+/// (raw, or framed with `--proto-schema-id`).
+enum Writer {
+    Registry(Encoder),
+    Local(Arc<LocalProto>, Option<u32>),
+}
+
+/// The schemas `--value-subject` / `--key-subject` (or their ids), or `--proto-type` /
+/// `--key-proto-type`, chose to write with.
 struct Encoders {
-    key: Option<Encoder>,
-    value: Option<Encoder>,
+    key: Option<Writer>,
+    value: Option<Writer>,
 }
 
 impl Encoders {
     fn new(args: &ProduceArgs, settings: &ClientSettings) -> Result<Self, String> {
         let (key, value) = (args.schemas.key(), args.schemas.value());
-        if key.is_none() && value.is_none() {
-            return Ok(Self {
-                key: None,
-                value: None,
-            });
-        }
-        let Some(registry) = &settings.schema_registry else {
+        let local = settings
+            .proto
+            .as_ref()
+            .map(LocalProto::shared)
+            .transpose()?;
+        if (key.is_some() || value.is_some() || local.is_some()) && args.format == Format::Json {
             return Err(
-                "writing with a schema needs a schema registry: give --schema-registry \
-                        URL, or schema_registry in the cluster's config"
-                    .into(),
-            );
-        };
-        if args.format == Format::Json {
-            return Err(
-                "--value-subject and --key-subject read JSON lines (--format text): \
-                        a --format json envelope carries bytes already"
+                "writing with a schema reads JSON lines (--format text): a --format \
+                        json envelope carries bytes already"
                     .into(),
             );
         }
-        let schemas = Schemas::shared(registry)?;
-        let encoder = |choice: Option<SchemaChoice>, what: &str| {
-            choice
-                .map(|c| {
-                    schemas
-                        .encoder(&c)
-                        .map_err(|e| format!("the {what}'s schema: {e}"))
-                })
-                .transpose()
+        let schemas = if key.is_some() || value.is_some() {
+            let Some(registry) = &settings.schema_registry else {
+                return Err(
+                    "writing with a registry schema needs a schema registry: give \
+                            --schema-registry URL, or schema_registry in the cluster's config"
+                        .into(),
+                );
+            };
+            Some(Schemas::shared(registry)?)
+        } else {
+            None
         };
+        let id = args.schemas.proto_schema_id;
+        let writer = |choice: Option<SchemaChoice>,
+                      local_type: Option<&str>,
+                      what: &str|
+         -> Result<Option<Writer>, String> {
+            if let (Some(choice), Some(schemas)) = (choice, &schemas) {
+                return schemas
+                    .encoder(&choice)
+                    .map(|e| Some(Writer::Registry(e)))
+                    .map_err(|e| format!("the {what}'s schema: {e}"));
+            }
+            Ok(local
+                .as_ref()
+                .filter(|_| local_type.is_some())
+                .map(|l| Writer::Local(Arc::clone(l), id)))
+        };
+        let value_type = local
+            .as_ref()
+            .and_then(|l| l.value_type().map(str::to_string));
+        let key_type = local
+            .as_ref()
+            .and_then(|l| l.key_type().map(str::to_string));
         Ok(Self {
-            key: encoder(key, "key")?,
-            value: encoder(value, "value")?,
+            key: writer(key, key_type.as_deref(), "key")?,
+            value: writer(value, value_type.as_deref(), "value")?,
         })
     }
 
     /// The key and value framed with their schemas (`None`: sent as they are).
     fn encode(&self, message: &Outgoing<'_>) -> Result<Framed, String> {
         let key = match (&self.key, message.key) {
-            (Some(encoder), Some(key)) => {
-                Some(encoder.encode(key).map_err(|e| format!("key: {e}"))?)
+            (Some(writer), Some(key)) => {
+                Some(write(writer, key, true).map_err(|e| format!("key: {e}"))?)
             }
             _ => None,
         };
         let value = match (&self.value, message.value) {
-            (Some(encoder), Some(value)) => {
-                Some(encoder.encode(value).map_err(|e| format!("value: {e}"))?)
+            (Some(writer), Some(value)) => {
+                Some(write(writer, value, false).map_err(|e| format!("value: {e}"))?)
             }
             _ => None,
         };
         Ok((key, value))
+    }
+}
+
+fn write(writer: &Writer, json: &[u8], key: bool) -> Result<Vec<u8>, String> {
+    match writer {
+        Writer::Registry(encoder) => encoder.encode(json),
+        Writer::Local(local, id) => {
+            let written = if key {
+                local.encode_key(json, *id)
+            } else {
+                local.encode_value(json, *id)
+            };
+            written.unwrap_or_else(|| Err("no message type for it".into()))
+        }
     }
 }
 

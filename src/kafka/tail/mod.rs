@@ -18,7 +18,7 @@ use super::client::ClientSettings;
 use super::model::{Header, Record, TimestampKind};
 use super::position::{EndBound, StartPosition};
 use crate::kafka::filter::RecordFilter;
-use crate::schema::Schemas;
+use crate::schema::{LocalProto, Schemas};
 
 /// What to tail and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,7 @@ mod output;
 mod start;
 
 use consumer::TailContext;
-use output::Output;
+use output::{Decoders, Output};
 use start::start;
 
 /// Copies a borrowed message into an owned record.
@@ -188,10 +188,10 @@ pub fn run_tail(
         Some(Ok(filter)) => filter,
         None => None,
     };
-    let schemas = match settings.schema_registry.as_ref().map(Schemas::shared) {
-        Some(Ok(schemas)) => Some((schemas, spec.topic.clone())),
+    let registry = match settings.schema_registry.as_ref().map(Schemas::shared) {
+        Some(Ok(schemas)) => Some(schemas),
         Some(Err(problem)) => {
-            let text = format!("{problem}: records are shown as they are, not decoded");
+            let text = format!("{problem}: framed records are shown as they are");
             if sink(TailEvent::Warning(text)) == Flow::Stop {
                 return;
             }
@@ -199,7 +199,20 @@ pub fn run_tail(
         }
         None => None,
     };
-    let mut out = Output::new(sink, filter, spec.until.is_some(), schemas);
+    let local = match settings.proto.as_ref().map(LocalProto::shared) {
+        Some(Ok(local)) => Some(local),
+        Some(Err(problem)) => {
+            sink(TailEvent::Failed(problem));
+            return;
+        }
+        None => None,
+    };
+    let decoders = (registry.is_some() || local.is_some()).then(|| Decoders {
+        registry,
+        local,
+        topic: spec.topic.clone(),
+    });
+    let mut out = Output::new(sink, filter, spec.until.is_some(), decoders);
     let mut spec = spec.clone();
     let mut restarted = false;
     loop {

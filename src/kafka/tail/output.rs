@@ -5,16 +5,24 @@
 use std::sync::Arc;
 
 use crate::kafka::filter::{FilterPool, Out, RecordFilter, Wants};
-use crate::schema::Schemas;
+use crate::schema::{LocalProto, Schemas};
 
 use super::super::model::Record;
 use super::{Flow, TailEvent};
 
+/// What framed (or Protobuf) keys and values are decoded with.
+pub(super) struct Decoders {
+    pub(super) registry: Option<Arc<Schemas>>,
+    pub(super) local: Option<Arc<LocalProto>>,
+    /// Names the subjects the registry's schemas are shown under.
+    pub(super) topic: String,
+}
+
 pub(super) struct Output<'a> {
     sink: Gate<'a>,
     /// Framed keys and values are decoded through these before anything else sees them
-    /// (a filter included); the topic names their subjects.
-    schemas: Option<(Arc<Schemas>, String)>,
+    /// (a filter included).
+    schemas: Option<Decoders>,
     pool: Option<FilterPool>,
     /// Records read so far (before the filter).
     scanned: u64,
@@ -27,7 +35,7 @@ impl<'a> Output<'a> {
         sink: &'a mut dyn FnMut(TailEvent) -> Flow,
         filter: Option<RecordFilter>,
         bounded: bool,
-        schemas: Option<(Arc<Schemas>, String)>,
+        schemas: Option<Decoders>,
     ) -> Self {
         let report = bounded || filter.is_some();
         let pool = filter.map(|f| FilterPool::new(&Arc::new(f), FilterPool::threads_here()));
@@ -50,9 +58,9 @@ impl<'a> Output<'a> {
 
     /// A batch read: its records (or its matches), then the progress.
     pub(super) fn batch(&mut self, mut records: Vec<Record>) -> Flow {
-        if let Some((schemas, topic)) = &self.schemas {
+        if let Some(d) = &self.schemas {
             for record in &mut records {
-                record.decode_schemas(schemas, topic);
+                record.decode_schemas(d.registry.as_deref(), d.local.as_deref(), &d.topic);
             }
         }
         if self.pool.is_none() {

@@ -110,7 +110,7 @@ pub enum Command {
     /// Drop every client (tails, feeds and the producer stop) and connect to another
     /// cluster. Secrets are resolved off the worker loop; commands sent meanwhile wait.
     Connect {
-        spec: super::super::client::ClientSpec,
+        spec: Box<super::super::client::ClientSpec>,
         /// Why writes are refused on the new cluster, if they are.
         read_only: Option<String>,
         /// The new cluster is the embedded demo cluster.
