@@ -18,6 +18,7 @@ pub enum Action {
     TabFeed,
     TabGroups,
     TabBrokers,
+    TabSchemas,
     Up,
     Down,
     Top,
@@ -28,6 +29,10 @@ pub enum Action {
     Filter,
     ClearFilter,
     Refresh,
+    /// The version before the one shown (Schemas).
+    OlderVersion,
+    /// The version after the one shown (Schemas).
+    NewerVersion,
     /// Open the selected topic in the Tail tab.
     OpenInTail,
     ToggleInternal,

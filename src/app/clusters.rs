@@ -131,6 +131,7 @@ impl App {
         self.topics.dialog = None;
         self.groups.reset();
         self.brokers.clear();
+        self.schemas.clear();
         self.compose.watch = crate::tabs::compose::Watch::default();
         let feed_state = self.feed.running().then(|| {
             crate::feed::FeedState::stopped(format!("switched to cluster {}", profile.name), false)
@@ -168,6 +169,9 @@ impl App {
             }
             super::Tab::Brokers => {
                 commands.extend(self.update_brokers(crate::tabs::brokers::Msg::Shown));
+            }
+            super::Tab::Schemas => {
+                commands.extend(self.update_schemas(crate::tabs::schemas::Msg::Shown));
             }
             super::Tab::Topics | super::Tab::Tail => {}
         }

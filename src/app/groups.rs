@@ -18,6 +18,12 @@ impl App {
         self.absorb(ctx, commands)
     }
 
+    pub(super) fn update_schemas(&mut self, msg: crate::tabs::schemas::Msg) -> Vec<Command> {
+        let mut ctx = self.ctx(Tab::Schemas);
+        let commands = self.schemas.update(msg, &mut ctx);
+        self.absorb(ctx, commands)
+    }
+
     /// Shows the Groups tab with only the groups that consume `topic`.
     pub(super) fn show_groups_of(&mut self, topic: String) -> Vec<Command> {
         let mut commands = self.update_groups(Msg::ConsumersOf(topic));

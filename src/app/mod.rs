@@ -91,6 +91,7 @@ pub struct App {
     pub feed: FeedTab,
     pub groups: GroupsTab,
     pub brokers: crate::tabs::brokers::BrokersTab,
+    pub schemas: crate::tabs::schemas::SchemasTab,
     pub cluster: ClusterState,
     pub keymap: Keymap,
     pub help_open: bool,
@@ -190,6 +191,7 @@ impl App {
             feed,
             groups: GroupsTab::new(),
             brokers: crate::tabs::brokers::BrokersTab::default(),
+            schemas: crate::tabs::schemas::SchemasTab::default(),
             cluster: ClusterState::new(cluster, profiles),
             keymap,
             help_open: false,
@@ -371,6 +373,10 @@ impl App {
                 vec![Context::BrokerDetails, Context::Global]
             }
             Tab::Brokers => vec![Context::Brokers, Context::Global],
+            Tab::Schemas if self.schemas.focus == crate::tabs::schemas::Focus::Details => {
+                vec![Context::SchemaDetails, Context::Global]
+            }
+            Tab::Schemas => vec![Context::Schemas, Context::Global],
             Tab::Tail => vec![Context::Global],
         }
     }
@@ -381,6 +387,7 @@ impl App {
             Tab::Tail => crate::tabs::tail::table_rows(self.size),
             Tab::Groups => groups_tab::list_rows(self.size, self.groups.details.is_some()),
             Tab::Brokers => crate::tabs::brokers::list_rows(self.size),
+            Tab::Schemas => crate::tabs::schemas::list_rows(self.size),
             _ => crate::tabs::topics::list_rows(self.size),
         }
     }

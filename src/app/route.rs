@@ -15,6 +15,7 @@ use crate::tabs::brokers::Msg as BrokersMsg;
 use crate::tabs::compose::Msg as ComposeMsg;
 use crate::tabs::feed::Msg as FeedMsg;
 use crate::tabs::groups::Msg as GroupsMsg;
+use crate::tabs::schemas::Msg as SchemasMsg;
 use crate::tabs::topics::{self, Dialog};
 
 impl App {
@@ -120,6 +121,9 @@ impl App {
             connected: self.cluster.connection.is_connected(),
         }));
         if self.tab == Tab::Brokers && self.brokers.brokers.is_loading() {
+            self.dirty = true;
+        }
+        if self.tab == Tab::Schemas && self.schemas.is_loading() {
             self.dirty = true;
         }
         if self.cluster.connection.is_connected() {
@@ -235,6 +239,7 @@ impl App {
             Action::TabFeed => return self.switch_tab(Tab::Feed),
             Action::TabGroups => return self.switch_tab(Tab::Groups),
             Action::TabBrokers => return self.switch_tab(Tab::Brokers),
+            Action::TabSchemas => return self.switch_tab(Tab::Schemas),
             other => {
                 return match self.tab {
                     Tab::Topics => self.update_topics(topics::Msg::Action(other)),
@@ -243,6 +248,7 @@ impl App {
                     Tab::Feed => self.update_feed(FeedMsg::Action(other)),
                     Tab::Groups => self.update_groups(GroupsMsg::Action(other)),
                     Tab::Brokers => self.update_brokers(BrokersMsg::Action(other)),
+                    Tab::Schemas => self.update_schemas(SchemasMsg::Action(other)),
                 };
             }
         }
@@ -270,15 +276,23 @@ impl App {
         if tab == Tab::Brokers {
             return self.update_brokers(BrokersMsg::Shown);
         }
+        if tab == Tab::Schemas {
+            return self.update_schemas(SchemasMsg::Shown);
+        }
         Vec::new()
     }
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
-        if let KafkaEvent::Brokers { id, .. } = &event {
-            if self.owners.remove(id) == Some(Tab::Brokers) {
-                return self.update_brokers(BrokersMsg::Answer(event));
-            }
-            return Vec::new();
+        // The Brokers' and Schemas tabs' answers go to their tab (none after a cluster
+        // switch: the owners were cleared).
+        if let Some((id, tab)) = brokers_or_schemas_answer(&event) {
+            return match self.owners.remove(&id) {
+                Some(owner) if owner == tab && tab == Tab::Schemas => {
+                    self.update_schemas(SchemasMsg::Answer(event))
+                }
+                Some(owner) if owner == tab => self.update_brokers(BrokersMsg::Answer(event)),
+                _ => Vec::new(),
+            };
         }
         if let Some(id) = group_answer_id(&event) {
             // One-shot answers for the Groups tab (none after a cluster switch: the
@@ -315,7 +329,9 @@ impl App {
                     Some(Tab::Compose) => self.update_compose(ComposeMsg::Watch(event)),
                     Some(Tab::Tail) => self.update_tail(TailMsg::Event(event)),
                     // A tail that was replaced or stopped.
-                    Some(Tab::Topics | Tab::Groups | Tab::Brokers) | None => Vec::new(),
+                    Some(Tab::Topics | Tab::Groups | Tab::Brokers | Tab::Schemas) | None => {
+                        Vec::new()
+                    }
                 };
             }
             KafkaEvent::Connection(connection) => {
@@ -361,6 +377,8 @@ impl App {
             }
             // Taken above.
             KafkaEvent::Brokers { .. }
+            | KafkaEvent::Subjects { .. }
+            | KafkaEvent::Subject { .. }
             | KafkaEvent::Groups { .. }
             | KafkaEvent::GroupDetail { .. }
             | KafkaEvent::ResetPlanned { .. }
@@ -432,6 +450,17 @@ fn group_answer_id(event: &KafkaEvent) -> Option<crate::kafka::RequestId> {
         | KafkaEvent::ResetApplied { id, .. }
         | KafkaEvent::GroupDeleted { id, .. }
         | KafkaEvent::GroupOffsetsDeleted { id, .. } => Some(*id),
+        _ => None,
+    }
+}
+
+/// The request a Brokers or Schemas answer closes, and its tab.
+fn brokers_or_schemas_answer(event: &KafkaEvent) -> Option<(crate::kafka::RequestId, Tab)> {
+    match event {
+        KafkaEvent::Subjects { id, .. } | KafkaEvent::Subject { id, .. } => {
+            Some((*id, Tab::Schemas))
+        }
+        KafkaEvent::Brokers { id, .. } => Some((*id, Tab::Brokers)),
         _ => None,
     }
 }

@@ -57,11 +57,15 @@ pub enum Context {
     Brokers,
     /// The Brokers tab with the details pane focused.
     BrokerDetails,
+    /// The Schemas tab's subject list.
+    Schemas,
+    /// The Schemas tab with the schema pane focused.
+    SchemaDetails,
 }
 
 impl Context {
     /// Every context, in the order the keymap file lists them.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Global,
         Self::List,
         Self::Topics,
@@ -84,6 +88,8 @@ impl Context {
         Self::GroupConfirm,
         Self::Brokers,
         Self::BrokerDetails,
+        Self::Schemas,
+        Self::SchemaDetails,
         Self::Help,
         Self::Clusters,
     ];
@@ -115,6 +121,8 @@ impl Context {
             Self::GroupConfirm => "group_confirm",
             Self::Brokers => "brokers",
             Self::BrokerDetails => "broker_details",
+            Self::Schemas => "schemas",
+            Self::SchemaDetails => "schema_details",
         }
     }
 
@@ -166,6 +174,8 @@ impl Context {
             }
             Self::Brokers => "Brokers",
             Self::BrokerDetails => "A broker's details (Brokers: Enter)",
+            Self::Schemas => "Schemas",
+            Self::SchemaDetails => "A subject's schema (Schemas: Enter)",
         }
     }
 }

@@ -261,7 +261,7 @@ mod tests {
             warnings,
             [
                 "keys.feed: expected a table of key = action, found string",
-                r#"keys.nowhere: unknown context "nowhere" (known: global, list, topics, details, filter, form, confirm, tail, tail_paused, tail_searching, record, compose, compose_form, history, feed, rules, groups, group_details, group_reset, group_confirm, brokers, broker_details, help, clusters)"#,
+                r#"keys.nowhere: unknown context "nowhere" (known: global, list, topics, details, filter, form, confirm, tail, tail_paused, tail_searching, record, compose, compose_form, history, feed, rules, groups, group_details, group_reset, group_confirm, brokers, broker_details, schemas, schema_details, help, clusters)"#,
                 r#"keys.tail."J": unknown action "dwn""#,
                 r#"keys.tail."K": expected an action name or "none", found integer"#,
                 r#"keys.tail."hyper-x": unknown key "hyper-x""#,

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use super::SchemaInfo;
 use super::avro::AvroSchema;
+use super::avro::MAX_DEPTH;
+use super::json_text::{compact, nesting_exceeds};
 use super::protobuf::ProtoSchema;
 use super::registry::SchemaKind;
 use super::wire;
@@ -77,8 +79,13 @@ impl Compiled {
             Codec::Json(_) => (
                 None,
                 match std::str::from_utf8(payload) {
+                    // (Checked before parsing: serde_json's own limit says less.)
+                    Ok(_) if nesting_exceeds(payload, MAX_DEPTH) => {
+                        Err(format!("nested deeper than {MAX_DEPTH} levels"))
+                    }
+                    // One line, whatever the writer's layout: NDJSON stays one record a line.
                     Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => {
-                        Ok(text.to_string())
+                        Ok(compact(text))
                     }
                     _ => Err(format!(
                         "not JSON after the framing of JSON schema {}",

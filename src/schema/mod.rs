@@ -15,13 +15,16 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 pub mod avro;
+mod browse;
 mod compiled;
 mod encoder;
+pub mod json_text;
 pub mod local;
 pub mod protobuf;
 pub mod registry;
 pub mod wire;
 
+pub use browse::{SubjectDetail, SubjectList};
 pub use compiled::Compiled;
 pub use encoder::{Encoder, SchemaChoice};
 pub use local::{LocalProto, ProtoSpec};

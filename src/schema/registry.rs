@@ -109,14 +109,23 @@ impl RegistrySpec {
     }
 }
 
-/// A URL with any `user:password@` password masked.
+/// A URL with any `user:password@` password masked, whether or not the rest parses.
 pub fn without_password(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some(crate::secret::MASK));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
+        return url.to_string();
+    };
+    match url[start..at].find(':') {
+        Some(colon) => format!(
+            "{}{}{}",
+            &url[..=start + colon],
+            crate::secret::MASK,
+            &url[at..]
+        ),
+        None => url.to_string(),
     }
 }
 
@@ -255,11 +264,16 @@ impl RegistryClient {
         } else {
             format!("http://{text}")
         };
-        let mut base =
-            Url::parse(&with_scheme).map_err(|e| format!("schema registry URL {text:?}: {e}"))?;
+        let mut base = Url::parse(&with_scheme).map_err(|e| {
+            format!(
+                "schema registry URL {:?} is not a URL: {e}",
+                without_password(text)
+            )
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(format!(
-                "schema registry URL {text:?}: use http:// or https://"
+                "schema registry URL {:?}: use http:// or https://",
+                without_password(text)
             ));
         }
         // user:password@ in the URL, as the Confluent clients take it.
@@ -458,5 +472,27 @@ impl RegistryClient {
             .compatibility_level
             .or(config.compatibility)
             .unwrap_or_else(|| "unknown".to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked_even_when_the_url_is_broken() {
+        assert_eq!(
+            without_password("http://u:pw@h:8081/x"),
+            "http://u:••••••@h:8081/x"
+        );
+        assert_eq!(without_password("htps://u:s3cr3t@h"), "htps://u:••••••@h");
+        assert_eq!(without_password("http://u:pw@[::1"), "http://u:••••••@[::1");
+        assert_eq!(without_password("u:pw@h:1"), "u:••••••@h:1");
+        assert_eq!(without_password("http://h:8081/a@b"), "http://h:8081/a@b");
+        assert_eq!(without_password("http://user@h"), "http://user@h");
+        let err = RegistryClient::new(&RegistrySettings::new("htps://u:s3cr3t@h")).unwrap_err();
+        assert!(!err.contains("s3cr3t"), "{err}");
+        let err = RegistryClient::new(&RegistrySettings::new("http://u:s3cr3t@[::1")).unwrap_err();
+        assert!(!err.contains("s3cr3t"), "{err}");
     }
 }

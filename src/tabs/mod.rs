@@ -9,6 +9,7 @@ pub mod brokers;
 pub mod compose;
 pub mod feed;
 pub mod groups;
+pub mod schemas;
 pub mod tail;
 pub mod topics;
 
@@ -24,16 +25,18 @@ pub enum Tab {
     Feed,
     Groups,
     Brokers,
+    Schemas,
 }
 
 impl Tab {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Topics,
         Self::Tail,
         Self::Compose,
         Self::Feed,
         Self::Groups,
         Self::Brokers,
+        Self::Schemas,
     ];
 
     pub fn title(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Tab {
             Self::Feed => "Feed",
             Self::Groups => "Groups",
             Self::Brokers => "Brokers",
+            Self::Schemas => "Schemas",
         }
     }
 

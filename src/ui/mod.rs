@@ -73,6 +73,15 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             body,
         ),
+        Tab::Schemas => frame.render_widget(
+            tabs::schemas::SchemasView {
+                tab: &app.schemas,
+                topics: app.topics.topics(),
+                ticks: app.ticks,
+                palette,
+            },
+            body,
+        ),
     }
     render_status(app, frame, status);
     render_hints(app, frame, hints);

@@ -203,3 +203,87 @@ fn text_from_a_schema_or_a_registry_is_escaped() {
     key(&mut app, KeyCode::Enter);
     check(&screen(&draw(&app)));
 }
+
+/// The Schemas tab with the subjects listed and `orders-value` v2 shown.
+fn schemas_tab(width: u16, height: u16) -> App {
+    use ktui::event::Event;
+    use ktui::kafka::{Command, KafkaEvent};
+    use ktui::schema::{Reference, SubjectDetail, SubjectList};
+    let mut app = crate::support::app::loaded(&["orders", "payments"]);
+    app.handle(Event::Resize(width, height));
+    let commands = key(&mut app, KeyCode::Char('7'));
+    let Some(Command::ListSubjects { id }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    let commands = app.handle(Event::Kafka(KafkaEvent::Subjects {
+        id: *id,
+        result: Ok(SubjectList {
+            registry: "http://sr:8081".into(),
+            subjects: vec![
+                "orders-value".into(),
+                "payments-key".into(),
+                "retired-value".into(),
+                "shop.Address".into(),
+            ],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    let Some(Command::DescribeSubject { id, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    app.handle(Event::Kafka(KafkaEvent::Subject {
+        id: *id,
+        result: Ok(SubjectDetail {
+            subject: "orders-value".into(),
+            versions: vec![1, 2],
+            version: 2,
+            id: 17,
+            kind: SchemaKind::Avro,
+            text: ORDER.into(),
+            references: vec![Reference {
+                name: "shop.Address".into(),
+                subject: "shop.Address".into(),
+                version: 1,
+            }],
+            compatibility: "FULL".into(),
+        }),
+    }));
+    app
+}
+
+#[test]
+fn the_schemas_tab_lists_subjects_and_shows_a_version() {
+    let app = schemas_tab(120, 24);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(text.contains("orders (value)"), "{text}");
+    assert!(
+        text.contains("version 2 of 1, 2 · id 17 · AVRO · compatibility FULL"),
+        "{text}"
+    );
+    assert!(
+        text.contains("imports shop.Address = shop.Address v1"),
+        "{text}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn the_schemas_tab_narrow_and_without_a_registry() {
+    let app = schemas_tab(60, 20);
+    insta::assert_snapshot!("schemas_narrow", draw(&app).backend());
+    use ktui::event::Event;
+    use ktui::kafka::{Command, KafkaEvent};
+    let mut app = crate::support::app::loaded(&["orders"]);
+    let commands = key(&mut app, KeyCode::Char('7'));
+    let Some(Command::ListSubjects { id }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    app.handle(Event::Kafka(KafkaEvent::Subjects {
+        id: *id,
+        result: Err("no schema registry for this cluster: start ktui with --schema-registry URL, or set schema_registry in the cluster's config".into()),
+    }));
+    let terminal = draw(&app);
+    assert!(screen(&terminal).contains("--schema-registry URL"));
+    insta::assert_snapshot!("schemas_no_registry", terminal.backend());
+}

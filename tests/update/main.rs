@@ -11,5 +11,6 @@ mod compose;
 mod feed;
 mod fuzz_parsers;
 mod groups;
+mod schemas;
 mod tail;
 mod topics;

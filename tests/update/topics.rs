@@ -83,9 +83,11 @@ fn tabs_switch_with_digits_and_tab_keys() {
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Brokers);
     key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Schemas);
+    key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Topics);
     key(&mut app, KeyCode::BackTab);
-    assert_eq!(app.tab, Tab::Brokers);
+    assert_eq!(app.tab, Tab::Schemas);
     key(&mut app, KeyCode::Char('6'));
     assert_eq!(app.tab, Tab::Brokers);
     key(&mut app, KeyCode::Char('5'));

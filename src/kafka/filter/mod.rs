@@ -6,7 +6,7 @@
 //!   (`key:user-42`, `value:/time(out)?/`, `headers:trace`);
 //! - `.expr`, `select(…)`, `$var…` or `jq:expr`: a jq program (via jaq); the record
 //!   matches when any output is truthy (not `null`, not `false`). `.` is the value (decoded through its schema when framed) parsed
-//!   as JSON, else the value as a string (`null` for a tombstone); `$key` (a string or
+//!   as JSON, else (not JSON, or nested deeper than 256 levels) the value as a string (`null` for a tombstone); `$key` (a string or
 //!   null), `$headers` (an object of name → string), `$partition`, `$offset` and
 //!   `$timestamp` (ms, or null) are bound.
 
@@ -16,10 +16,14 @@ use jaq_json::Val;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::kafka::model::Record;
+use crate::schema::json_text::nesting_exceeds;
 
 mod pool;
 mod prefilter;
 pub use pool::{FilterPool, Out, Wants};
+
+/// Values nested deeper than this are not parsed for jq (see [`JqProgram::matches`]).
+pub const MAX_JQ_DEPTH: usize = 256;
 
 /// The variables a jq filter sees beside `.`, in the order they are bound.
 const JQ_VARS: [&str; 5] = ["$key", "$headers", "$partition", "$offset", "$timestamp"];
@@ -152,6 +156,9 @@ impl JqProgram {
         }
         let input = match record.value_seen() {
             None => Val::Null,
+            // jaq's parser recurses once per level: a value nested deeper than this would
+            // overflow the stack, so it is seen as a string (as text that is not JSON is).
+            Some(value) if nesting_exceeds(value, MAX_JQ_DEPTH) => jq_string(value),
             Some(value) => jaq_json::read::parse_single(value).unwrap_or_else(|_| jq_string(value)),
         };
         let key = match record.key_seen() {

@@ -327,6 +327,8 @@ impl Worker {
                 }
                 Command::RefreshMetadata { .. }
                 | Command::DescribeBrokers { .. }
+                | Command::ListSubjects { .. }
+                | Command::DescribeSubject { .. }
                 | Command::Watermarks { .. }
                 | Command::StartTail { .. }
                 | Command::StopTail { .. }

@@ -126,6 +126,53 @@ impl Worker {
     }
 }
 
+impl Worker {
+    /// Asks the cluster's schema registry for its subjects, or for one subject's version,
+    /// on a blocking thread (the registry client blocks, with deadlines).
+    pub(super) fn start_schemas(
+        &mut self,
+        id: crate::kafka::RequestId,
+        subject: Option<(String, Option<i32>)>,
+    ) {
+        let events = self.events.clone();
+        let registry = self.options.settings.schema_registry.clone();
+        let describing = subject.is_some();
+        tokio::spawn(async move {
+            let asked = tokio::task::spawn_blocking(move || {
+                let registry = registry.ok_or_else(|| {
+                    "no schema registry for this cluster: start ktui with --schema-registry                      URL, or set schema_registry in the cluster's config"
+                        .to_string()
+                })?;
+                let schemas = crate::schema::Schemas::shared(&registry)?;
+                Ok::<_, String>(match subject {
+                    None => KafkaEvent::Subjects {
+                        id,
+                        result: schemas.list_subjects(),
+                    },
+                    Some((subject, version)) => KafkaEvent::Subject {
+                        id,
+                        result: schemas.describe_subject(&subject, version),
+                    },
+                })
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the registry task failed: {e}")));
+            let event = match asked {
+                Ok(event) => event,
+                Err(reason) if describing => KafkaEvent::Subject {
+                    id,
+                    result: Err(reason),
+                },
+                Err(reason) => KafkaEvent::Subjects {
+                    id,
+                    result: Err(reason),
+                },
+            };
+            let _ = events.send(event).await;
+        });
+    }
+}
+
 /// Whether `command` is a group request.
 pub(super) fn is_group_command(command: &Command) -> bool {
     matches!(

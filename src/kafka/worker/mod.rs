@@ -295,6 +295,12 @@ impl Worker {
             }
             Command::RefreshMetadata { id } => fetch.request(id, self),
             Command::DescribeBrokers { id } => self.start_brokers(id),
+            Command::ListSubjects { id } => self.start_schemas(id, None),
+            Command::DescribeSubject {
+                id,
+                subject,
+                version,
+            } => self.start_schemas(id, Some((subject, version))),
             Command::Watermarks { wanted, first } => {
                 let again = wanted && !self.watermarks;
                 self.watermarks = wanted;

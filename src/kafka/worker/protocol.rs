@@ -41,6 +41,16 @@ pub enum Command {
     DescribeBrokers {
         id: RequestId,
     },
+    /// The schema registry's subjects; answered as `KafkaEvent::Subjects`.
+    ListSubjects {
+        id: RequestId,
+    },
+    /// One subject's version (`None`: the latest); answered as `KafkaEvent::Subject`.
+    DescribeSubject {
+        id: RequestId,
+        subject: String,
+        version: Option<i32>,
+    },
     CreateTopic {
         id: RequestId,
         spec: NewTopicSpec,
@@ -156,6 +166,14 @@ pub enum KafkaEvent {
     Brokers {
         id: RequestId,
         result: Result<BrokersSnapshot, String>,
+    },
+    Subjects {
+        id: RequestId,
+        result: Result<crate::schema::SubjectList, String>,
+    },
+    Subject {
+        id: RequestId,
+        result: Result<crate::schema::SubjectDetail, String>,
     },
     TopicCreated {
         id: RequestId,

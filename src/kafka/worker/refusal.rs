@@ -31,6 +31,9 @@ impl Worker {
                 | Command::Watermarks { .. }
                 | Command::Shutdown
                 | Command::Connect { .. }
+                // The registry is not the cluster: browsing it needs no broker.
+                | Command::ListSubjects { .. }
+                | Command::DescribeSubject { .. }
         );
         if needs_cluster && let Some(broken) = &self.options.broken {
             return Some(broken.clone());
@@ -88,6 +91,14 @@ pub(super) fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
             result: Err(reason),
         },
         Command::DescribeBrokers { id } => KafkaEvent::Brokers {
+            id,
+            result: Err(reason),
+        },
+        Command::ListSubjects { id } => KafkaEvent::Subjects {
+            id,
+            result: Err(reason),
+        },
+        Command::DescribeSubject { id, .. } => KafkaEvent::Subject {
             id,
             result: Err(reason),
         },

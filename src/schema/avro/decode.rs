@@ -25,9 +25,10 @@ pub(super) fn to_json(
     };
     decoder.value(schema, 0)?;
     if decoder.at != bytes.len() {
+        let left = bytes.len() - decoder.at;
         return Err(format!(
-            "{} bytes left over after the record: it was written with another schema",
-            bytes.len() - decoder.at
+            "{left} byte{} left over after the record: it was written with another schema",
+            if left == 1 { "" } else { "s" }
         ));
     }
     Ok(decoder.out)

@@ -205,6 +205,9 @@ impl TopicsTab {
             | Action::TabFeed
             | Action::TabGroups
             | Action::TabBrokers
+            | Action::TabSchemas
+            | Action::OlderVersion
+            | Action::NewerVersion
             | Action::TailAsGroup
             | Action::ResetOffsets
             | Action::DeleteGroup

@@ -1,0 +1,235 @@
+//! Drawing the Schemas tab: the registry's subjects (and the topic each belongs to), and
+//! the selected subject's version: type, id, compatibility, references, schema text.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
+
+use super::{Focus, SchemasTab, topic_of};
+use crate::loadable::Loadable;
+use crate::schema::SubjectDetail;
+use crate::text::escape_control;
+use crate::theme::Palette;
+use crate::widgets::payload::{is_json, json_line, reindent_json};
+use crate::widgets::spinner;
+
+/// The list beside the details (wide) or above them.
+fn split(body: Rect) -> (Rect, Rect) {
+    if body.width >= 100 {
+        let [list, details] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(body);
+        (list, details)
+    } else {
+        let [list, details] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+        (list, details)
+    }
+}
+
+/// Rows available for subjects in the list at this terminal size.
+pub fn list_rows(size: (u16, u16)) -> usize {
+    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
+    let (list, _) = split(body);
+    usize::from(list.height.saturating_sub(3))
+}
+
+/// The Schemas tab as a widget over borrowed state.
+pub struct SchemasView<'a> {
+    pub tab: &'a SchemasTab,
+    /// The cluster's topics (to say which topic a subject belongs to).
+    pub topics: &'a [crate::kafka::model::TopicInfo],
+    pub ticks: u64,
+    pub palette: &'a Palette,
+}
+
+impl Widget for SchemasView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (list, details) = split(area);
+        self.render_list(list, buf);
+        self.render_details(details, buf);
+    }
+}
+
+impl SchemasView<'_> {
+    fn has_topic(&self, topic: &str) -> bool {
+        self.topics.iter().any(|t| t.name == topic)
+    }
+
+    fn render_list(&self, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let palette = self.palette;
+        let focused = tab.focus == Focus::List;
+        let mut block = Block::bordered()
+            .border_style(palette.border(focused))
+            .title_style(palette.title());
+        block = match tab.subjects.loaded() {
+            Some(list) => block.title(format!(
+                " Subjects {} · {} · {} ",
+                list.subjects.len(),
+                escape_control(&list.registry),
+                escape_control(&list.compatibility)
+            )),
+            None => block.title(" Subjects "),
+        };
+        if let Some(error) = &tab.refresh_error {
+            block = block.title_bottom(Line::styled(
+                format!(" refresh failed: {} ", escape_control(error)),
+                palette.error(),
+            ));
+        }
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let list = match &tab.subjects {
+            Loadable::Idle | Loadable::Loading => {
+                Paragraph::new(Line::styled(
+                    format!(
+                        "{} asking the schema registry for its subjects…",
+                        spinner(self.ticks)
+                    ),
+                    palette.warn(),
+                ))
+                .render(inner, buf);
+                return;
+            }
+            Loadable::Failed(reason) => {
+                Paragraph::new(Line::styled(
+                    format!("Could not list the subjects: {}", escape_control(reason)),
+                    palette.error(),
+                ))
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+                return;
+            }
+            Loadable::Loaded(list) => list,
+        };
+        if list.subjects.is_empty() {
+            Paragraph::new(Line::styled(
+                "The registry holds no subjects.",
+                palette.dim(),
+            ))
+            .render(inner, buf);
+            return;
+        }
+        let rows_fit = usize::from(inner.height.saturating_sub(1)).max(1);
+        let offset = crate::tabs::topics::scrolled_offset(0, tab.selected, rows_fit);
+        let rows = list
+            .subjects
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(rows_fit)
+            .map(|(i, subject)| {
+                let style = match (i == tab.selected, focused) {
+                    (false, _) => Style::new(),
+                    (true, true) => palette.selected(),
+                    (true, false) => palette.selected_unfocused(),
+                };
+                let topic = match topic_of(subject) {
+                    Some((topic, side)) if self.has_topic(topic) => {
+                        Cell::from(Span::raw(format!("{} ({side})", escape_control(topic))))
+                    }
+                    _ => Cell::from(Span::styled("-", palette.dim())),
+                };
+                Row::new(vec![
+                    Cell::from(escape_control(subject).into_owned()),
+                    topic,
+                ])
+                .style(style)
+            });
+        Table::new(rows, [Constraint::Fill(3), Constraint::Fill(2)])
+            .header(Row::new(["SUBJECT", "TOPIC"]).style(palette.header()))
+            .render(inner, buf);
+    }
+
+    fn render_details(&self, area: Rect, buf: &mut Buffer) {
+        let tab = self.tab;
+        let palette = self.palette;
+        let title = tab.selected_subject().map_or_else(
+            || " Schema ".to_string(),
+            |s| format!(" {} ", escape_control(s)),
+        );
+        let block = Block::bordered()
+            .border_style(palette.border(tab.focus == Focus::Details))
+            .title(title)
+            .title_style(palette.title());
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let lines = match &tab.detail {
+            Loadable::Idle => return,
+            Loadable::Loading => vec![Line::styled(
+                format!("{} asking for the schema…", spinner(self.ticks)),
+                palette.warn(),
+            )],
+            Loadable::Failed(reason) => vec![Line::styled(
+                format!("Could not read the subject: {}", escape_control(reason)),
+                palette.error(),
+            )],
+            Loadable::Loaded(detail) => self.detail_lines(detail),
+        };
+        let max_scroll = lines.len().saturating_sub(usize::from(inner.height));
+        let scroll = u16::try_from(tab.details_scroll.min(max_scroll)).unwrap_or(u16::MAX);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .render(inner, buf);
+    }
+
+    fn detail_lines(&self, detail: &SubjectDetail) -> Vec<Line<'static>> {
+        let palette = self.palette;
+        let dim = palette.dim();
+        let versions: Vec<String> = detail.versions.iter().map(i32::to_string).collect();
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("version ", dim),
+                Span::raw(format!("{} of {}", detail.version, versions.join(", "))),
+                Span::styled(" · id ", dim),
+                Span::raw(detail.id.to_string()),
+                Span::styled(" · ", dim),
+                Span::styled(detail.kind.name(), palette.key()),
+                Span::styled(" · compatibility ", dim),
+                Span::raw(escape_control(&detail.compatibility).into_owned()),
+            ]),
+            Line::from(vec![
+                Span::styled("topic   ", dim),
+                match topic_of(&detail.subject) {
+                    Some((topic, side)) if self.has_topic(topic) => {
+                        Span::raw(format!("{} (its {side}s)", escape_control(topic)))
+                    }
+                    Some((topic, _)) => Span::styled(
+                        format!("none (no topic {} on this cluster)", escape_control(topic)),
+                        dim,
+                    ),
+                    None => Span::styled("none (not a TopicNameStrategy subject)", dim),
+                },
+            ]),
+        ];
+        for reference in &detail.references {
+            lines.push(Line::from(vec![
+                Span::styled("imports ", dim),
+                Span::raw(format!(
+                    "{} = {} v{}",
+                    escape_control(&reference.name),
+                    escape_control(&reference.subject),
+                    reference.version
+                )),
+            ]));
+        }
+        lines.push(Line::styled("[ older version · ] newer version", dim));
+        lines.push(Line::raw(""));
+        if is_json(detail.text.as_bytes()) {
+            let pretty = reindent_json(detail.text.as_bytes());
+            lines.extend(pretty.lines().map(|l| json_line(l, palette)));
+        } else {
+            lines.extend(
+                detail
+                    .text
+                    .lines()
+                    .map(|l| Line::raw(escape_control(l).into_owned())),
+            );
+        }
+        lines
+    }
+}
