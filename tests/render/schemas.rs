@@ -6,10 +6,14 @@ use std::sync::Arc;
 
 use crossterm::event::KeyCode;
 use ktui::app::App;
+use ktui::event::Event;
 use ktui::kafka::model::{Record, SchemaDecoding, TimestampKind};
 use ktui::kafka::tail::TailEvent;
+use ktui::kafka::{Command, KafkaEvent};
 use ktui::schema::avro::AvroSchema;
-use ktui::schema::{Decoded, SchemaInfo, SchemaKind, SubjectVersion, wire};
+use ktui::schema::{
+    Decoded, Reference, SchemaInfo, SchemaKind, SubjectDetail, SubjectList, SubjectVersion, wire,
+};
 
 use crate::support::app::{app_sized, deliver, draw, key, screen, start_tail};
 
@@ -206,9 +210,6 @@ fn text_from_a_schema_or_a_registry_is_escaped() {
 
 /// The Schemas tab with the subjects listed and `orders-value` v2 shown.
 fn schemas_tab(width: u16, height: u16) -> App {
-    use ktui::event::Event;
-    use ktui::kafka::{Command, KafkaEvent};
-    use ktui::schema::{Reference, SubjectDetail, SubjectList};
     let mut app = crate::support::app::loaded(&["orders", "payments"]);
     app.handle(Event::Resize(width, height));
     let commands = key(&mut app, KeyCode::Char('7'));
@@ -272,8 +273,6 @@ fn the_schemas_tab_lists_subjects_and_shows_a_version() {
 fn the_schemas_tab_narrow_and_without_a_registry() {
     let app = schemas_tab(60, 20);
     insta::assert_snapshot!("schemas_narrow", draw(&app).backend());
-    use ktui::event::Event;
-    use ktui::kafka::{Command, KafkaEvent};
     let mut app = crate::support::app::loaded(&["orders"]);
     let commands = key(&mut app, KeyCode::Char('7'));
     let Some(Command::ListSubjects { id }) = commands.first() else {
