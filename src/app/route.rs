@@ -283,24 +283,20 @@ impl App {
     }
 
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
-        // The Brokers' and Schemas tabs' answers go to their tab (none after a cluster
-        // switch: the owners were cleared).
-        if let Some((id, tab)) = brokers_or_schemas_answer(&event) {
-            return match self.owners.remove(&id) {
-                Some(owner) if owner == tab && tab == Tab::Schemas => {
-                    self.update_schemas(SchemasMsg::Answer(event))
-                }
-                Some(owner) if owner == tab => self.update_brokers(BrokersMsg::Answer(event)),
-                _ => Vec::new(),
-            };
-        }
-        if let Some(id) = group_answer_id(&event) {
-            // One-shot answers for the Groups tab (none after a cluster switch: the
-            // owners were cleared).
-            if self.owners.remove(&id) == Some(Tab::Groups) {
-                return self.update_groups(GroupsMsg::Answer(event));
+        // One-shot answers of the Brokers, Schemas and Groups tabs and of Compose's schema
+        // go to the tab that asked (none after a cluster switch: the owners were cleared).
+        if let Some((id, tab)) = tab_answer(&event) {
+            if self.owners.remove(&id) != Some(tab) {
+                return Vec::new();
             }
-            return Vec::new();
+            return match (tab, event) {
+                (Tab::Compose, KafkaEvent::SchemaLoaded { id, result }) => {
+                    self.update_compose(ComposeMsg::Schema { id, result })
+                }
+                (Tab::Schemas, event) => self.update_schemas(SchemasMsg::Answer(event)),
+                (Tab::Brokers, event) => self.update_brokers(BrokersMsg::Answer(event)),
+                (_, event) => self.update_groups(GroupsMsg::Answer(event)),
+            };
         }
         if let KafkaEvent::Metadata { id, .. }
         | KafkaEvent::TopicCreated { id, .. }
@@ -377,6 +373,7 @@ impl App {
             }
             // Taken above.
             KafkaEvent::Brokers { .. }
+            | KafkaEvent::SchemaLoaded { .. }
             | KafkaEvent::Subjects { .. }
             | KafkaEvent::Subject { .. }
             | KafkaEvent::Groups { .. }
@@ -454,13 +451,15 @@ fn group_answer_id(event: &KafkaEvent) -> Option<crate::kafka::RequestId> {
     }
 }
 
-/// The request a Brokers or Schemas answer closes, and its tab.
-fn brokers_or_schemas_answer(event: &KafkaEvent) -> Option<(crate::kafka::RequestId, Tab)> {
+/// The request a one-shot answer of the Brokers, Schemas or Groups tab (or of Compose's
+/// schema) closes, and that tab.
+fn tab_answer(event: &KafkaEvent) -> Option<(crate::kafka::RequestId, Tab)> {
     match event {
         KafkaEvent::Subjects { id, .. } | KafkaEvent::Subject { id, .. } => {
             Some((*id, Tab::Schemas))
         }
         KafkaEvent::Brokers { id, .. } => Some((*id, Tab::Brokers)),
-        _ => None,
+        KafkaEvent::SchemaLoaded { id, .. } => Some((*id, Tab::Compose)),
+        _ => group_answer_id(event).map(|id| (id, Tab::Groups)),
     }
 }

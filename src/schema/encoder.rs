@@ -30,7 +30,94 @@ pub struct Encoder {
     pub subject: Option<(String, i32)>,
 }
 
+impl PartialEq for Encoder {
+    fn eq(&self, other: &Self) -> bool {
+        self.compiled.info == other.compiled.info
+            && self.subject == other.subject
+            && self.message.as_ref().map(|(m, i)| (m.full_name(), i))
+                == other.message.as_ref().map(|(m, i)| (m.full_name(), i))
+    }
+}
+
+impl Eq for Encoder {}
+
+impl SchemaChoice {
+    /// The Compose tab's Schema field: `SUBJECT` (its latest version), `SUBJECT@VERSION`,
+    /// or a schema id; for Protobuf a message type after a space (`orders-value Order`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut words = text.split_whitespace();
+        let Some(first) = words.next() else {
+            return Err("no schema given".into());
+        };
+        let message = words.next().map(str::to_string);
+        if let Some(extra) = words.next() {
+            return Err(format!(
+                "{extra:?}: give SUBJECT, SUBJECT@VERSION or an id, then a Protobuf message type"
+            ));
+        }
+        if let Ok(id) = first.parse::<u32>() {
+            return Ok(Self {
+                subject: None,
+                version: None,
+                id: Some(id),
+                message,
+            });
+        }
+        let (subject, version) = match first.rsplit_once('@') {
+            Some((subject, "latest")) => (subject, None),
+            Some((subject, version)) => (
+                subject,
+                Some(
+                    version
+                        .parse::<i32>()
+                        .map_err(|_| format!("version {version:?}: a number, or latest"))?,
+                ),
+            ),
+            None => (first, None),
+        };
+        Ok(Self {
+            subject: Some(subject.to_string()),
+            version,
+            id: None,
+            message,
+        })
+    }
+}
+
 impl Encoder {
+    /// An encoder for a schema given whole (no references): what a registry would
+    /// answer for `id`, under `subject` at `version`.
+    pub fn for_schema(
+        id: u32,
+        kind: super::SchemaKind,
+        text: &str,
+        subject: Option<(String, i32)>,
+        message: Option<&str>,
+    ) -> Result<Self, String> {
+        let info = Arc::new(super::SchemaInfo {
+            id,
+            kind,
+            holders: Vec::new(),
+            text: text.to_string(),
+            references: Vec::new(),
+            file: None,
+        });
+        let compiled = Arc::new(super::compile(info, &[])?);
+        let message = match &compiled.codec {
+            Codec::Protobuf(schema) => {
+                let message = schema.find(message)?;
+                let indexes = super::protobuf::indexes_of(&message);
+                Some((message, indexes))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            compiled,
+            message,
+            subject,
+        })
+    }
+
     /// `orders-value v3 · id 17 · AVRO`.
     pub fn describe(&self) -> String {
         let mut out = String::new();

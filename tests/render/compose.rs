@@ -185,12 +185,14 @@ fn compose_tiny_40x12_shows_what_was_typed() {
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "k-7");
     key(&mut app, KeyCode::Tab);
+    typed(&mut app, "s-value");
+    key(&mut app, KeyCode::Tab);
     typed(&mut app, "trace=abc");
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.compose.focus, Some(ktui::tabs::compose::Field::Value));
     let terminal = draw(&app);
     let screen = format!("{:?}", terminal.backend());
-    for typed in ["orders", "k-7", "trace=abc", "{\"id\": 42}"] {
+    for typed in ["orders", "k-7", "s-value", "trace=abc", "{\"id\": 42}"] {
         assert!(screen.contains(typed), "{typed} is not shown:\n{screen}");
     }
     assert_snapshot!(terminal.backend());
@@ -234,6 +236,7 @@ fn compose_draft_restored_notice() {
             key: "user-1".into(),
             headers: "trace=abc".into(),
             value: "{\"unsent\": true}".into(),
+            schema: String::new(),
         },
         1_700_000_000_000,
     );

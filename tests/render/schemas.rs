@@ -286,3 +286,56 @@ fn the_schemas_tab_narrow_and_without_a_registry() {
     assert!(screen(&terminal).contains("--schema-registry URL"));
     insta::assert_snapshot!("schemas_no_registry", terminal.backend());
 }
+
+/// Compose on `orders` with `value` typed and the Schema field set to `orders-value`,
+/// answered with the Order schema (id 17, version 3).
+fn composing_with_schema(value: &str) -> App {
+    let mut app = crate::support::app::loaded(&["orders"]);
+    app.handle(Event::Resize(110, 24));
+    key(&mut app, KeyCode::Char('3'));
+    crate::support::app::typed(&mut app, value);
+    key(&mut app, KeyCode::Tab);
+    crate::support::app::typed(&mut app, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    crate::support::app::typed(&mut app, "orders-value");
+    let commands = key(&mut app, KeyCode::Tab);
+    let Some(Command::LoadSchema { id, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    let encoder = ktui::schema::Encoder::for_schema(
+        17,
+        SchemaKind::Avro,
+        ORDER,
+        Some(("orders-value".into(), 3)),
+        None,
+    )
+    .unwrap();
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id: *id,
+        result: Ok(Box::new(encoder)),
+    }));
+    key(&mut app, KeyCode::Tab);
+    app
+}
+
+#[test]
+fn compose_with_a_schema_says_what_does_not_match_and_what_will_be_sent() {
+    let app = composing_with_schema(r#"{"id": 7, "note": null, "amount": "1.234"}"#);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains("✗ .amount: 1.234 has 3 digits after the point; the schema's scale is 2"),
+        "{text}"
+    );
+    insta::assert_snapshot!("compose_schema_mismatch", terminal.backend());
+    let app = composing_with_schema(r#"{"id": 7, "note": "hi", "amount": "1.23"}"#);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains("✓ matches orders-value v3 · id 17 · AVRO · sent framed, 12 B"),
+        "{text}"
+    );
+    insta::assert_snapshot!("compose_schema_match", terminal.backend());
+}

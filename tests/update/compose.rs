@@ -51,6 +51,8 @@ fn ctrl_s_sends_exactly_what_was_typed_and_keeps_the_editor() {
     assert_eq!(app.compose.focus, Some(Field::Key));
     typed(&mut app, "user-1");
     key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    key(&mut app, KeyCode::Tab);
     typed(&mut app, "trace=abc\nsource=ktui");
     let commands = ctrl(&mut app, 's');
     let (id, message) = produced(&commands);
@@ -116,8 +118,10 @@ fn problems_are_reported_before_sending() {
             .contains("must be a number")
     );
     key(&mut app, KeyCode::Backspace);
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Tab);
+    // Past Key and Schema to the headers.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
     typed(&mut app, "broken");
     ctrl(&mut app, 's');
     assert!(
@@ -400,7 +404,8 @@ fn the_draft_is_saved_as_you_type_at_most_once_a_second() {
         key(&mut app, KeyCode::Tab);
     }
     typed(&mut app, "1");
-    for _ in 0..2 {
+    // Past Key and Schema to the headers.
+    for _ in 0..3 {
         key(&mut app, KeyCode::Tab);
     }
     typed(&mut app, "a=1\nb=2");
@@ -541,6 +546,7 @@ fn start_reads_the_draft_and_a_found_one_is_restored_and_said() {
         key: "user-1".into(),
         headers: "trace=abc\nsource=ktui".into(),
         value: "{\"a\": 1}".into(),
+        schema: String::new(),
     };
     let saved = ktui::tabs::compose::draft::Draft::new(form.clone(), 1_700_000_000_000);
     app.handle(Event::DraftRead(saved.to_json()));
@@ -602,4 +608,127 @@ fn an_unreadable_draft_file_is_removed_at_the_next_save_so_the_warning_does_not_
             .any(|e| matches!(e, Effect::RemoveDraft)),
         "the unreadable file goes"
     );
+}
+
+const ORDER: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"qty","type":"int"}]}}}]}"#;
+
+/// Compose on `orders` with `schema` typed into the Schema field and the field left:
+/// the schema asked for, answered with `ORDER` as id 17.
+fn with_schema(schema: &str, value: &str) -> (App, Vec<Command>) {
+    let mut app = composing(value, "orders");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    typed(&mut app, schema);
+    let commands = key(&mut app, KeyCode::Tab);
+    (app, commands)
+}
+
+fn load_asked(commands: &[Command]) -> (u64, ktui::schema::SchemaChoice) {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadSchema { id, choice } => Some((*id, choice.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no LoadSchema in {commands:?}"))
+}
+
+fn order_encoder() -> ktui::schema::Encoder {
+    ktui::schema::Encoder::for_schema(
+        17,
+        ktui::schema::SchemaKind::Avro,
+        ORDER,
+        Some(("orders-value".into(), 3)),
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_schema_checks_the_value_as_it_is_typed_and_frames_what_is_sent() {
+    let (mut app, commands) =
+        with_schema("orders-value@3", r#"{"id": 7, "lines": [{"qty": "x"}]}"#);
+    let (id, choice) = load_asked(&commands);
+    assert_eq!(choice.subject.as_deref(), Some("orders-value"));
+    assert_eq!(choice.version, Some(3));
+    // Sending before it is loaded is refused in words.
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("still loading")
+    );
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Ok(Box::new(order_encoder())),
+    }));
+    // The value does not match: the path of the offending field, and nothing is sent.
+    let check = app.compose.schema_check.clone().unwrap();
+    assert_eq!(
+        check.unwrap_err(),
+        r#".lines[0].qty: expected an int, got "x""#
+    );
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("does not match orders-value v3")
+    );
+    // Fixed as typed: the check follows each edit; the message goes out framed.
+    app.compose.set_value(r#"{"id": 7, "lines": [{"qty": 2}]}"#);
+    assert!(app.compose.schema_check.clone().unwrap().is_ok());
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    let value = message.value.unwrap();
+    assert_eq!(&value[..5], &[0, 0, 0, 0, 17], "magic byte and id 17");
+    assert_eq!(&value[5..], &[14, 2, 4, 0], "id 7, one line of qty 2");
+}
+
+#[test]
+fn a_schema_that_cannot_be_had_is_said_and_nothing_is_sent() {
+    let (mut app, commands) = with_schema("nope-value", r#"{"id": 1}"#);
+    let (id, _) = load_asked(&commands);
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Err("subject \"nope-value\" not found in the registry".into()),
+    }));
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("not found in the registry")
+    );
+    // Emptying the field: sent as typed again.
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    for _ in 0.."nope-value".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    key(&mut app, KeyCode::Tab);
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(message.value.as_deref(), Some(&br#"{"id": 1}"#[..]));
 }

@@ -329,6 +329,7 @@ impl Worker {
                 | Command::DescribeBrokers { .. }
                 | Command::ListSubjects { .. }
                 | Command::DescribeSubject { .. }
+                | Command::LoadSchema { .. }
                 | Command::Watermarks { .. }
                 | Command::StartTail { .. }
                 | Command::StopTail { .. }

@@ -173,6 +173,33 @@ impl Worker {
     }
 }
 
+impl Worker {
+    /// Fetches and compiles the schema Compose writes with, on a blocking thread.
+    pub(super) fn start_encoder(
+        &mut self,
+        id: crate::kafka::RequestId,
+        choice: crate::schema::SchemaChoice,
+    ) {
+        let events = self.events.clone();
+        let registry = self.options.settings.schema_registry.clone();
+        tokio::spawn(async move {
+            let result = tokio::task::spawn_blocking(move || {
+                let registry = registry.ok_or_else(|| {
+                    "no schema registry for this cluster: start ktui with --schema-registry \
+                     URL, or set schema_registry in the cluster's config"
+                        .to_string()
+                })?;
+                crate::schema::Schemas::shared(&registry)?
+                    .encoder(&choice)
+                    .map(Box::new)
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the registry task failed: {e}")));
+            let _ = events.send(KafkaEvent::SchemaLoaded { id, result }).await;
+        });
+    }
+}
+
 /// Whether `command` is a group request.
 pub(super) fn is_group_command(command: &Command) -> bool {
     matches!(

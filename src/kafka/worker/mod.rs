@@ -296,6 +296,7 @@ impl Worker {
             Command::RefreshMetadata { id } => fetch.request(id, self),
             Command::DescribeBrokers { id } => self.start_brokers(id),
             Command::ListSubjects { id } => self.start_schemas(id, None),
+            Command::LoadSchema { id, choice } => self.start_encoder(id, choice),
             Command::DescribeSubject {
                 id,
                 subject,

@@ -45,6 +45,11 @@ pub enum Command {
     ListSubjects {
         id: RequestId,
     },
+    /// The schema to write with (Compose); answered as `KafkaEvent::SchemaLoaded`.
+    LoadSchema {
+        id: RequestId,
+        choice: crate::schema::SchemaChoice,
+    },
     /// One subject's version (`None`: the latest); answered as `KafkaEvent::Subject`.
     DescribeSubject {
         id: RequestId,
@@ -170,6 +175,10 @@ pub enum KafkaEvent {
     Subjects {
         id: RequestId,
         result: Result<crate::schema::SubjectList, String>,
+    },
+    SchemaLoaded {
+        id: RequestId,
+        result: Result<Box<crate::schema::Encoder>, String>,
     },
     Subject {
         id: RequestId,

@@ -34,6 +34,7 @@ impl Worker {
                 // The registry is not the cluster: browsing it needs no broker.
                 | Command::ListSubjects { .. }
                 | Command::DescribeSubject { .. }
+                | Command::LoadSchema { .. }
         );
         if needs_cluster && let Some(broken) = &self.options.broken {
             return Some(broken.clone());
@@ -99,6 +100,10 @@ pub(super) fn refusal(command: Command, reason: String) -> Option<KafkaEvent> {
             result: Err(reason),
         },
         Command::DescribeSubject { id, .. } => KafkaEvent::Subject {
+            id,
+            result: Err(reason),
+        },
+        Command::LoadSchema { id, .. } => KafkaEvent::SchemaLoaded {
             id,
             result: Err(reason),
         },

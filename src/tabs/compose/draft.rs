@@ -37,6 +37,8 @@ pub struct DraftForm {
     pub key: String,
     pub headers: String,
     pub value: String,
+    /// The Schema field (older drafts have none).
+    pub schema: String,
 }
 
 impl DraftForm {
@@ -46,6 +48,7 @@ impl DraftForm {
             && self.key.is_empty()
             && self.headers.is_empty()
             && self.value.is_empty()
+            && self.schema.is_empty()
     }
 }
 
@@ -153,6 +156,7 @@ mod tests {
                 key: "k".into(),
                 headers: "a=1\nb=2".into(),
                 value: "{\"x\": \"\\u001b\"}\n".into(),
+                schema: "orders-value@2".into(),
             },
             1_700_000_000_000,
         );

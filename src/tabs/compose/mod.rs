@@ -1,5 +1,7 @@
 //! The Compose tab: publish messages by hand. Fields (in Tab order): value, topic,
-//! partition, key, headers. Every send gets a delivery report; the editor keeps its
+//! partition, key, schema, headers. With a schema (a registry subject, a version or an
+//! id) the value is typed as JSON, checked against the schema as it is typed, and sent
+//! framed as the Confluent serializers frame it. Every send gets a delivery report; the editor keeps its
 //! content, so sending again is one key and a failed send is never lost.
 
 mod deliveries;
@@ -12,8 +14,11 @@ use std::collections::VecDeque;
 
 use ratatui_textarea::TextArea;
 
+use crate::kafka::RequestId;
 use crate::kafka::model::ClusterSnapshot;
 use crate::kafka::produce::{OutgoingMessage, parse_header_lines};
+use crate::loadable::Loadable;
+use crate::schema::{Encoder, SchemaChoice};
 use crate::widgets::text_input::TextInput;
 
 pub use deliveries::{Outcome, SendReport, Watch};
@@ -26,15 +31,17 @@ pub enum Field {
     Topic,
     Partition,
     Key,
+    Schema,
     Headers,
 }
 
 impl Field {
-    const ORDER: [Self; 5] = [
+    const ORDER: [Self; 6] = [
         Self::Value,
         Self::Topic,
         Self::Partition,
         Self::Key,
+        Self::Schema,
         Self::Headers,
     ];
 
@@ -70,6 +77,16 @@ pub struct ComposeTab {
     pub topic: TextInput,
     pub partition: TextInput,
     pub key: TextInput,
+    /// The registry schema to write the value with: SUBJECT, SUBJECT@VERSION or an id
+    /// (and a Protobuf message type after a space); empty: the value is sent as typed.
+    pub schema: TextInput,
+    /// The schema the Schema field named when it was last left, once loaded.
+    pub encoder: Loadable<Encoder>,
+    /// The Schema field's text `encoder` is for.
+    pub schema_asked: String,
+    pub(crate) schema_request: Option<RequestId>,
+    /// The value checked against the loaded schema: the framed size, or why not.
+    pub schema_check: Option<Result<usize, String>>,
     /// `None`: no field has focus (keys are commands: 1–4, q, …).
     pub focus: Option<Field>,
     /// Ctrl-T armed a tombstone: the next send has a null value. Armed for exactly one
@@ -99,6 +116,11 @@ impl Default for ComposeTab {
             topic: TextInput::default(),
             partition: TextInput::default(),
             key: TextInput::default(),
+            schema: TextInput::default(),
+            encoder: Loadable::Idle,
+            schema_asked: String::new(),
+            schema_request: None,
+            schema_check: None,
             focus: Some(Field::Value),
             tombstone: false,
             value_kind: ValueKind::Empty,
@@ -148,6 +170,58 @@ impl ComposeTab {
         self.value_kind = classify(&self.value_text());
         self.problem = None;
         self.tombstone = false;
+        self.check_schema();
+    }
+
+    /// Checks the value against the loaded schema (each edit, and once it loads).
+    pub fn check_schema(&mut self) {
+        self.schema_check = self.encoder.loaded().map(|encoder| {
+            let text = self.value_text();
+            if text.trim().is_empty() {
+                return Err("empty: type the value as JSON".to_string());
+            }
+            encoder.encode(text.as_bytes()).map(|framed| framed.len())
+        });
+    }
+
+    /// The Schema field was left: ask for the schema it names when that changed.
+    pub fn ensure_schema(&mut self, ctx: &mut crate::tabs::Ctx) -> Vec<crate::kafka::Command> {
+        let text = self.schema.value().trim().to_string();
+        if text == self.schema_asked {
+            return Vec::new();
+        }
+        self.schema_asked.clone_from(&text);
+        self.schema_request = None;
+        self.schema_check = None;
+        if text.is_empty() {
+            self.encoder = Loadable::Idle;
+            return Vec::new();
+        }
+        match SchemaChoice::parse(&text) {
+            Ok(choice) => {
+                let id = ctx.request_id();
+                self.schema_request = Some(id);
+                self.encoder = Loadable::Loading;
+                vec![crate::kafka::Command::LoadSchema { id, choice }]
+            }
+            Err(problem) => {
+                self.encoder = Loadable::Failed(problem);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The worker's answer to a schema request (a stale one is dropped).
+    pub fn schema_loaded(&mut self, id: RequestId, result: Result<Box<Encoder>, String>) {
+        if self.schema_request != Some(id) {
+            return;
+        }
+        self.schema_request = None;
+        self.encoder = match result {
+            Ok(encoder) => Loadable::Loaded(*encoder),
+            Err(reason) => Loadable::Failed(reason),
+        };
+        self.check_schema();
     }
 
     /// Replaces the value with pretty JSON (Ctrl-F); refuses invalid JSON in words.
@@ -235,7 +309,11 @@ impl ComposeTab {
         let key = Some(self.key.value())
             .filter(|k| !k.is_empty())
             .map(|k| k.as_bytes().to_vec());
-        let value = (!self.tombstone).then(|| self.value_text().into_bytes());
+        let value = match (self.tombstone, self.schema.value().trim()) {
+            (true, _) => None,
+            (false, "") => Some(self.value_text().into_bytes()),
+            (false, named) => Some(self.framed_value(named)?),
+        };
         Ok(OutgoingMessage {
             topic: topic.to_string(),
             partition,
@@ -244,6 +322,30 @@ impl ComposeTab {
             headers,
             timestamp: None,
         })
+    }
+
+    /// The value framed with the schema the Schema field names, or why it cannot be.
+    fn framed_value(&self, named: &str) -> Result<Vec<u8>, String> {
+        if named != self.schema_asked {
+            return Err(
+                "Not sent: the schema is not loaded yet (leave the Schema field to load it)."
+                    .into(),
+            );
+        }
+        match &self.encoder {
+            Loadable::Loaded(encoder) => {
+                encoder.encode(self.value_text().as_bytes()).map_err(|e| {
+                    format!(
+                        "Not sent: the value does not match {}: {e}",
+                        encoder.describe()
+                    )
+                })
+            }
+            Loadable::Failed(reason) => Err(format!("Not sent: schema {named:?}: {reason}")),
+            Loadable::Idle | Loadable::Loading => {
+                Err("Not sent: the schema is still loading.".into())
+            }
+        }
     }
 
     /// Fills the editor from a history entry (or a failed send).
@@ -286,6 +388,7 @@ impl ComposeTab {
             key: self.key.value().to_string(),
             headers: self.headers.lines().join("\n"),
             value: self.value_text(),
+            schema: self.schema.value().to_string(),
         }
     }
 
@@ -296,6 +399,7 @@ impl ComposeTab {
         }
         self.partition = TextInput::with_value(&form.partition);
         self.key = TextInput::with_value(&form.key);
+        self.schema = TextInput::with_value(&form.schema);
         self.set_headers(&form.headers);
         self.set_value(&form.value);
     }
@@ -331,7 +435,7 @@ mod tests {
     fn focus_cycles_in_the_documented_order() {
         let mut tab = ComposeTab::default();
         let mut seen = vec![tab.focus.unwrap()];
-        for _ in 0..5 {
+        for _ in 0..6 {
             tab.focus_step(true);
             seen.push(tab.focus.unwrap());
         }
@@ -342,6 +446,7 @@ mod tests {
                 Field::Topic,
                 Field::Partition,
                 Field::Key,
+                Field::Schema,
                 Field::Headers,
                 Field::Value
             ]

@@ -54,6 +54,11 @@ pub enum Msg<'a> {
     },
     /// An event of the watch tail.
     Watch(TailEvent),
+    /// The schema the Schema field asked for, or why not.
+    Schema {
+        id: RequestId,
+        result: Result<Box<crate::schema::Encoder>, String>,
+    },
 }
 
 impl ComposeTab {
@@ -86,6 +91,7 @@ impl ComposeTab {
             Msg::DraftRead { text, tz } => self.on_draft_read(text, tz, ctx),
             Msg::Delivered { id, result, shown } => self.on_delivered(id, result, shown, ctx),
             Msg::Watch(event) => self.on_watch(event),
+            Msg::Schema { id, result } => self.schema_loaded(id, result),
         }
         Vec::new()
     }
@@ -109,15 +115,11 @@ impl ComposeTab {
         let mut commands = Vec::new();
         match action {
             Some(Action::NextField | Action::PrevField) => {
-                if field == Field::Topic {
-                    commands = self.ensure_watch(ctx);
-                }
+                commands = self.left(field, ctx);
                 self.focus_step(action == Some(Action::NextField));
             }
             Some(Action::Close) => {
-                if field == Field::Topic {
-                    commands = self.ensure_watch(ctx);
-                }
+                commands = self.left(field, ctx);
                 self.focus = None;
             }
             // Enter is a new line in the value and the headers.
@@ -131,11 +133,23 @@ impl ComposeTab {
                 }
                 commands = self.ensure_watch(ctx);
             }
-            Some(Action::Submit) => self.focus_step(true),
+            Some(Action::Submit) => {
+                commands = self.left(field, ctx);
+                self.focus_step(true);
+            }
             Some(action) => return self.apply(action, snapshot, ctx),
             None => self.input(field, key),
         }
         commands
+    }
+
+    /// A field was left: the topic is watched, the schema loaded (when they changed).
+    fn left(&mut self, field: Field, ctx: &mut Ctx) -> Vec<Command> {
+        match field {
+            Field::Topic => self.ensure_watch(ctx),
+            Field::Schema => self.ensure_schema(ctx),
+            _ => Vec::new(),
+        }
     }
 
     fn input(&mut self, field: Field, key: &KeyEvent) {
@@ -160,6 +174,9 @@ impl ComposeTab {
             Field::Key => {
                 compose.key.handle_key(key);
             }
+            Field::Schema => {
+                compose.schema.handle_key(key);
+            }
         }
     }
 
@@ -178,6 +195,7 @@ impl ComposeTab {
             Some(Field::Topic) => compose.topic.insert_str(text),
             Some(Field::Partition) => compose.partition.insert_str(text),
             Some(Field::Key) => compose.key.insert_str(text),
+            Some(Field::Schema) => compose.schema.insert_str(text),
             None => {}
         }
     }

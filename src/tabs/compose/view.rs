@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph};
 
 use super::{ComposeTab, Field, ValueKind};
 use crate::kafka::model::ClusterSnapshot;
+use crate::loadable::Loadable;
 use crate::text::escape_control;
 use crate::theme::Palette;
 use crate::widgets::payload::{human_bytes, preview};
@@ -89,9 +90,10 @@ impl ComposeView<'_> {
             Constraint::Length(reports_h),
         ])
         .areas(area);
-        let [topic, partition, key] = Layout::horizontal([
-            Constraint::Percentage(45),
-            Constraint::Length(14),
+        let [topic, partition, key, schema] = Layout::horizontal([
+            Constraint::Percentage(30),
+            Constraint::Length(13),
+            Constraint::Percentage(22),
             Constraint::Fill(1),
         ])
         .areas(fields);
@@ -130,6 +132,15 @@ impl ComposeView<'_> {
             );
         }
         single(&tab.key, Field::Key, "Key", key, frame);
+        if tab.schema.is_empty() && tab.focus != Some(Field::Schema) {
+            frame.render_widget(
+                Paragraph::new(Line::styled("none: sent as typed", palette.dim()))
+                    .block(field_block(" Schema ".into(), false, palette)),
+                schema,
+            );
+        } else {
+            single(&tab.schema, Field::Schema, "Schema", schema, frame);
+        }
         render_completions(frame, hints, completions.as_slice(), palette);
         let mut headers_area = tab.headers.clone();
         headers_area.set_block(field_block(
@@ -187,7 +198,10 @@ impl ComposeView<'_> {
         };
         labelled(frame, topic, "Topic", Field::Topic, &tab.topic);
         labelled(frame, partition, " Part.", Field::Partition, &tab.partition);
-        labelled(frame, second, "Key", Field::Key, &tab.key);
+        let [key, schema] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(second);
+        labelled(frame, key, "Key", Field::Key, &tab.key);
+        labelled(frame, schema, " Schema", Field::Schema, &tab.schema);
         render_completions(frame, hints, completions, palette);
         let focused = tab.focus == Some(Field::Headers);
         let mut headers_area = tab.headers.clone();
@@ -217,6 +231,11 @@ impl ComposeView<'_> {
     fn value_kind(&self) -> (String, Style) {
         let tab = self.tab;
         let palette = self.palette;
+        if !tab.tombstone
+            && let Some(status) = self.schema_status()
+        {
+            return status;
+        }
         match &tab.value_kind {
             _ if tab.tombstone => (
                 "tombstone armed: the next send has a null value, once".to_string(),
@@ -230,6 +249,52 @@ impl ComposeView<'_> {
             ),
             ValueKind::Text => ("text".into(), palette.dim()),
         }
+    }
+
+    /// With a schema named: whether it is loaded and the value matches it.
+    fn schema_status(&self) -> Option<(String, Style)> {
+        let tab = self.tab;
+        let palette = self.palette;
+        let named = tab.schema.value().trim();
+        if named.is_empty() {
+            return None;
+        }
+        if named != tab.schema_asked {
+            return Some((
+                "schema not loaded yet: leave the Schema field (Tab) to load it".into(),
+                palette.warn(),
+            ));
+        }
+        Some(match (&tab.encoder, &tab.schema_check) {
+            (Loadable::Loaded(encoder), Some(Ok(size))) => (
+                format!(
+                    "✓ matches {} · sent framed, {}",
+                    escape_control(&encoder.describe()),
+                    human_bytes(*size as u64)
+                ),
+                palette.ok(),
+            ),
+            (Loadable::Loaded(encoder), Some(Err(why))) => (
+                format!(
+                    "✗ {} · {}",
+                    escape_control(why),
+                    escape_control(&encoder.describe())
+                ),
+                palette.error(),
+            ),
+            (Loadable::Loaded(_), None) | (Loadable::Idle | Loadable::Loading, _) => (
+                format!("loading schema {}…", escape_control(named)),
+                palette.warn(),
+            ),
+            (Loadable::Failed(reason), _) => (
+                format!(
+                    "schema {}: {}",
+                    escape_control(named),
+                    escape_control(reason)
+                ),
+                palette.error(),
+            ),
+        })
     }
 
     fn render_value(&self, frame: &mut Frame, value: Rect) {

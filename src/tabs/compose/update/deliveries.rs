@@ -23,9 +23,11 @@ impl ComposeTab {
             self.problem = Some(format!("Not sent: {reason}"));
             return Vec::new();
         }
+        // A Schema field typed into and not left yet: load it now (sent once it is).
+        let mut commands = self.ensure_schema(ctx);
         match self.prepare(snapshot) {
             Ok(message) => {
-                let mut commands = self.ensure_watch(ctx);
+                commands.extend(self.ensure_watch(ctx));
                 let id = ctx.request_id();
                 self.sent(id, message.clone(), Instant::now(), now_ms());
                 // Sent: not a draft any more (the editor keeps it for sending again).
@@ -38,7 +40,7 @@ impl ComposeTab {
             }
             Err(problem) => {
                 self.problem = Some(problem);
-                Vec::new()
+                commands
             }
         }
     }
