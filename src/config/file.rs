@@ -325,8 +325,20 @@ theme = "light"
             by_name("oidc").security().to_string(),
             "SASL_SSL OAUTHBEARER"
         );
+        let registry = by_name("confluent").schema_registry.clone().unwrap();
+        assert_eq!(registry.username.as_deref(), Some("SR_API_KEY"));
+        assert!(!registry.password.unwrap().is_literal());
         // No literal secrets in the example, so no permission warning whatever its mode.
         assert!(literal_secrets(&file).is_empty());
+        let literal = parse(
+            "[clusters.a]\nbrokers = \"x:1\"\nschema_registry = { url = \"http://sr\", password = \"pw\" }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            literal_secrets(&literal),
+            ["clusters.a.schema_registry.password"]
+        );
         let (_, warnings) = crate::keymap::Keymap::default().with_overrides(&file.keys);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(file.feed.source.as_deref(), Some("bluesky"));

@@ -72,6 +72,19 @@ pub fn report(loaded: &Loaded, profiles: &Profiles) -> String {
         for (key, value) in current.shown_properties() {
             let _ = writeln!(out, "  {key} = {}", escape_control(&value));
         }
+        if let Some(registry) = &current.schema_registry {
+            let mut line = format!(
+                "  schema registry {}",
+                escape_control(&crate::schema::registry::without_password(&registry.url))
+            );
+            if let Some(user) = &registry.username {
+                let _ = write!(line, " as {}", escape_control(user));
+            }
+            if let Some(password) = &registry.password {
+                let _ = write!(line, " (password: {})", password.describe());
+            }
+            let _ = writeln!(out, "{line}");
+        }
     }
     crate::secret::redact(&out).into_owned()
 }
