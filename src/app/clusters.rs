@@ -133,6 +133,7 @@ impl App {
         self.brokers.clear();
         self.schemas.clear();
         self.compose.watch = crate::tabs::compose::Watch::default();
+        self.compose.forget_schema();
         let feed_state = self.feed.running().then(|| {
             crate::feed::FeedState::stopped(format!("switched to cluster {}", profile.name), false)
         });

@@ -49,7 +49,7 @@ pub struct ClusterEntry {
 }
 
 /// `schema_registry = { url = "...", username = "...", password = "env:SR_PASSWORD" }`.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryEntry {
     pub url: String,
@@ -61,6 +61,25 @@ pub struct RegistryEntry {
     /// A client certificate and its PKCS#8 key (PEM).
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for RegistryEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryEntry")
+            .field("url", &crate::schema::registry::without_password(&self.url))
+            .field("username", &self.username)
+            .field(
+                "password",
+                &self
+                    .password
+                    .as_deref()
+                    .map(|p| SecretSpec::parse(p).describe()),
+            )
+            .field("ca_file", &self.ca_file)
+            .field("cert_file", &self.cert_file)
+            .field("key_file", &self.key_file)
+            .finish()
+    }
 }
 
 /// librdkafka takes strings; TOML users write numbers and booleans too.

@@ -36,6 +36,11 @@ pub use registry::{
 
 use compiled::compile;
 
+/// What a cluster without a schema registry says when one is needed.
+pub const NO_REGISTRY: &str = "no schema registry for this cluster: start ktui with \
+                               --schema-registry URL, or set schema_registry in the \
+                               cluster's config";
+
 /// How long a failed lookup is remembered before the registry is asked again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(15);
 /// References nest at most this deep, and a schema pulls in at most this many.
@@ -132,6 +137,22 @@ enum Slot {
 pub struct Schemas {
     client: RegistryClient,
     by_id: Mutex<HashMap<u32, Slot>>,
+    /// The registry did not answer (refused, timed out): every lookup fails at once with
+    /// this reason until `RETRY_AFTER` has passed, instead of one deadline per id.
+    down: Mutex<Option<(String, Instant)>>,
+}
+
+/// A reason as long as a line: a registry's message or a parser's can be megabytes.
+fn shortened(why: String) -> String {
+    const MOST: usize = 300;
+    if why.len() <= MOST {
+        return why;
+    }
+    let mut cut = MOST;
+    while !why.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &why[..cut])
 }
 
 impl Schemas {
@@ -139,6 +160,7 @@ impl Schemas {
         Ok(Self {
             client: RegistryClient::new(settings)?,
             by_id: Mutex::new(HashMap::new()),
+            down: Mutex::new(None),
         })
     }
 
@@ -176,10 +198,24 @@ impl Schemas {
             Some(Slot::Failed { why, at }) if at.elapsed() < RETRY_AFTER => return Err(why),
             _ => {}
         }
+        let down = self
+            .down
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .filter(|(_, at)| at.elapsed() < RETRY_AFTER);
+        if let Some((reason, _)) = down {
+            return Err(format!("schema {id}: {reason}"));
+        }
         let slot = match self.fetch(id) {
             Ok(compiled) => Slot::Ready(Arc::new(compiled)),
-            Err(why) => {
+            Err((why, unreachable)) => {
+                let why = shortened(why);
                 tracing::info!("schema {id}: {why}");
+                if let Some(reason) = unreachable {
+                    *self.down.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some((reason, Instant::now()));
+                }
                 Slot::Failed {
                     why,
                     at: Instant::now(),
@@ -196,17 +232,22 @@ impl Schemas {
         }
     }
 
-    fn fetch(&self, id: u32) -> Result<Compiled, String> {
+    /// The schema, or why not (and, when the registry did not answer at all, that reason
+    /// alone, for the other ids to fail fast with).
+    fn fetch(&self, id: u32) -> Result<Compiled, (String, Option<String>)> {
         let registered = self.client.schema_by_id(id).map_err(|e| match e {
-            RegistryError::NotFound { .. } => format!("schema {id} not found in the registry"),
-            e => format!("schema {id}: {e}"),
+            RegistryError::NotFound { .. } => {
+                (format!("schema {id} not found in the registry"), None)
+            }
+            RegistryError::Unreachable(reason) => (format!("schema {id}: {reason}"), Some(reason)),
+            e => (format!("schema {id}: {e}"), None),
         })?;
         // Which subject and version hold it: for the eyes only, so a registry that cannot
         // say (older ones, or no permission) does not stop the decoding.
         let holders = self.client.versions_of_id(id).unwrap_or_default();
         let mut references = Vec::new();
         self.collect_references(&registered.references, 0, &mut references)
-            .map_err(|e| format!("schema {id}: {e}"))?;
+            .map_err(|e| (format!("schema {id}: {e}"), None))?;
         let info = Arc::new(SchemaInfo {
             id,
             kind: registered.schema_type,
@@ -215,7 +256,7 @@ impl Schemas {
             text: registered.schema,
             references: registered.references,
         });
-        compile(info, &references)
+        compile(info, &references).map_err(|e| (e, None))
     }
 
     /// The texts of every schema `refs` pull in, dependencies first, by import name.

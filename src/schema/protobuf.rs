@@ -137,10 +137,16 @@ impl ProtoSchema {
             return self.message(&[0]);
         };
         let wanted = name.trim_start_matches('.');
-        let matching: Vec<&String> = names
-            .iter()
-            .filter(|n| *n == wanted || n.ends_with(&format!(".{wanted}")))
-            .collect();
+        // A full name wins over the ends of longer ones.
+        let exact: Vec<&String> = names.iter().filter(|n| *n == wanted).collect();
+        let matching: Vec<&String> = if exact.is_empty() {
+            names
+                .iter()
+                .filter(|n| n.ends_with(&format!(".{wanted}")))
+                .collect()
+        } else {
+            exact
+        };
         match matching.as_slice() {
             [one] => self
                 .file

@@ -66,7 +66,7 @@ impl fmt::Debug for RegistrySettings {
 
 /// Where the registry is, as configured: the password still unresolved (`env:`, `cmd:` or
 /// literal), like the cluster's own secrets, until the cluster is used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RegistrySpec {
     pub url: String,
     pub username: Option<String>,
@@ -74,6 +74,19 @@ pub struct RegistrySpec {
     pub ca_file: Option<PathBuf>,
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for RegistrySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistrySpec")
+            .field("url", &without_password(&self.url))
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("ca_file", &self.ca_file)
+            .field("cert_file", &self.cert_file)
+            .field("key_file", &self.key_file)
+            .finish()
+    }
 }
 
 impl RegistrySpec {
@@ -109,13 +122,12 @@ impl RegistrySpec {
     }
 }
 
-/// A URL with any `user:password@` password masked, whether or not the rest parses.
+/// A URL with any `user:password@` password masked, whether or not the rest parses: from
+/// the first `:` after the scheme to the last `@` (a password may hold `/`, `?` or `#`
+/// unescaped; masking a little more than the password is fine).
 pub fn without_password(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| start + i);
-    let Some(at) = url[start..end].rfind('@').map(|i| start + i) else {
+    let Some(at) = url[start..].rfind('@').map(|i| start + i) else {
         return url.to_string();
     };
     match url[start..at].find(':') {
@@ -280,9 +292,14 @@ impl RegistryClient {
         let mut username = settings.username.clone();
         let mut password = settings.password.clone();
         if !base.username().is_empty() {
-            username.get_or_insert_with(|| base.username().to_string());
+            let decoded = |text: &str| {
+                percent_encoding::percent_decode_str(text)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            username.get_or_insert_with(|| decoded(base.username()));
             if let Some(pw) = base.password() {
-                password.get_or_insert_with(|| Secret::new(pw));
+                password.get_or_insert_with(|| Secret::new(decoded(pw)));
             }
             let _ = base.set_username("");
             let _ = base.set_password(None);
@@ -324,7 +341,8 @@ impl RegistryClient {
         let http = builder
             .build()
             .map_err(|e| format!("schema registry client: {e}"))?;
-        let shown = base.as_str().trim_end_matches('/').to_string();
+        // (Masked again: a password with an unescaped `/` parses as a port and a path.)
+        let shown = without_password(base.as_str().trim_end_matches('/'));
         Ok(Self {
             http,
             base,
@@ -488,11 +506,25 @@ mod tests {
         assert_eq!(without_password("htps://u:s3cr3t@h"), "htps://u:••••••@h");
         assert_eq!(without_password("http://u:pw@[::1"), "http://u:••••••@[::1");
         assert_eq!(without_password("u:pw@h:1"), "u:••••••@h:1");
-        assert_eq!(without_password("http://h:8081/a@b"), "http://h:8081/a@b");
+        assert_eq!(
+            without_password("https://KEY:ab/cd@host"),
+            "https://KEY:••••••@host"
+        );
+        assert_eq!(
+            without_password("http://u:p?w#x@h/p"),
+            "http://u:••••••@h/p"
+        );
         assert_eq!(without_password("http://user@h"), "http://user@h");
         let err = RegistryClient::new(&RegistrySettings::new("htps://u:s3cr3t@h")).unwrap_err();
         assert!(!err.contains("s3cr3t"), "{err}");
         let err = RegistryClient::new(&RegistrySettings::new("http://u:s3cr3t@[::1")).unwrap_err();
         assert!(!err.contains("s3cr3t"), "{err}");
+        // Parses as host u, port 123: still never shown.
+        let client = RegistryClient::new(&RegistrySettings::new("http://u:123/s3cr3t@h")).unwrap();
+        assert!(!client.url().contains("s3cr3t"), "{}", client.url());
+        // Percent-escaped in the URL, sent decoded.
+        let client = RegistryClient::new(&RegistrySettings::new("http://us%40r:p%2Fw@h")).unwrap();
+        assert_eq!(client.username.as_deref(), Some("us@r"));
+        assert_eq!(client.password.as_ref().map(Secret::expose), Some("p/w"));
     }
 }

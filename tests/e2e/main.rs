@@ -11,6 +11,7 @@ mod demo;
 mod failover_kafka;
 mod feed;
 mod groups;
+mod schemas;
 mod search;
 mod signals;
 mod tail;

@@ -732,3 +732,26 @@ fn a_schema_that_cannot_be_had_is_said_and_nothing_is_sent() {
     let (_, message) = produced(&ctrl(&mut app, 's'));
     assert_eq!(message.value.as_deref(), Some(&br#"{"id": 1}"#[..]));
 }
+
+#[test]
+fn a_cluster_switch_forgets_the_loaded_schema() {
+    let (mut app, commands) = with_schema("orders-value", r#"{"id": 7, "lines": []}"#);
+    let (id, _) = load_asked(&commands);
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Ok(Box::new(order_encoder())),
+    }));
+    assert!(app.compose.encoder.loaded().is_some());
+    // Another cluster's registry gives id 17 another meaning: asked again at the next send.
+    crate::support::app::with_clusters(&mut app, 1);
+    app.switch_cluster(0);
+    assert!(app.compose.encoder.loaded().is_none());
+    let commands = ctrl(&mut app, 's');
+    assert!(
+        commands
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    let (_, choice) = load_asked(&commands);
+    assert_eq!(choice.subject.as_deref(), Some("orders-value"));
+}

@@ -20,7 +20,7 @@ use crate::cli::{Format, ProduceArgs};
 use crate::kafka::ClientSettings;
 use crate::kafka::client::KtuiContext;
 use crate::kafka::produce;
-use crate::schema::{Encoder, LocalProto, SchemaChoice, Schemas};
+use crate::schema::{Encoder, LocalProto, NO_REGISTRY, SchemaChoice, Schemas};
 
 mod input;
 mod summary;
@@ -165,11 +165,7 @@ impl Encoders {
         }
         let schemas = if key.is_some() || value.is_some() {
             let Some(registry) = &settings.schema_registry else {
-                return Err(
-                    "writing with a registry schema needs a schema registry: give \
-                            --schema-registry URL, or schema_registry in the cluster's config"
-                        .into(),
-                );
+                return Err(format!("writing with a registry schema: {NO_REGISTRY}"));
             };
             Some(Schemas::shared(registry)?)
         } else {

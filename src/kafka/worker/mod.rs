@@ -23,6 +23,7 @@ mod groups;
 mod produce;
 pub mod protocol;
 mod refusal;
+mod schemas;
 
 use admin::{Finished, MetadataFetch};
 use clients::Clients;

@@ -89,6 +89,14 @@ impl Decoder<'_> {
             "more values than the record's size can hold: it was written with another schema"
                 .to_string()
         })?;
+        // The JSON grows with what a few bytes can say (a null costs none, a field's name
+        // is not in the bytes): bounded too, generously.
+        if self.out.len() > self.bytes.len().saturating_mul(64).saturating_add(1 << 20) {
+            return Err(format!(
+                "its JSON would be more than 64 times its {} bytes: it was written with another schema",
+                self.bytes.len()
+            ));
+        }
         Ok(())
     }
 
@@ -246,7 +254,7 @@ impl Decoder<'_> {
                     InnerDecimalSchema::Bytes => self.bytes_value()?.to_vec(),
                     InnerDecimalSchema::Fixed(fixed) => self.take(fixed.size)?.to_vec(),
                 };
-                let text = decimal_text(&raw, decimal.scale);
+                let text = decimal_text(&raw, decimal.scale)?;
                 self.string(&text);
             }
             Schema::BigDecimal => {
@@ -262,15 +270,19 @@ impl Decoder<'_> {
                 let scale = inner.long()?;
                 let scale = usize::try_from(scale)
                     .map_err(|_| format!("a big-decimal scale of {scale}"))?;
-                let text = decimal_text(&unscaled, scale);
+                if inner.at != raw.len() {
+                    return Err("bytes left over inside a big-decimal".into());
+                }
+                let text = decimal_text(&unscaled, scale)?;
                 self.string(&text);
             }
             Schema::Date => {
                 let days = self.int()?;
-                let text = jiff::civil::date(1970, 1, 1)
-                    .checked_add(jiff::Span::new().days(i64::from(days)))
-                    .map(|d| d.to_string())
-                    .ok();
+                let text = jiff::Span::new()
+                    .try_days(i64::from(days))
+                    .ok()
+                    .and_then(|span| jiff::civil::date(1970, 1, 1).checked_add(span).ok())
+                    .map(|d| d.to_string());
                 self.text_or_number(text, i64::from(days));
             }
             Schema::TimeMillis => {
@@ -396,8 +408,19 @@ impl Decoder<'_> {
     }
 }
 
+/// A decimal's scale and unscaled bytes beyond which it is refused (the text would be
+/// huge, and big integers turn into text in quadratic time).
+pub const MAX_DECIMAL_SCALE: usize = 1000;
+const MAX_DECIMAL_BYTES: usize = 512;
+
 /// A big-endian two's complement integer with `scale` digits after the point, as text.
-pub fn decimal_text(unscaled: &[u8], scale: usize) -> String {
+pub fn decimal_text(unscaled: &[u8], scale: usize) -> Result<String, String> {
+    if scale > MAX_DECIMAL_SCALE || unscaled.len() > MAX_DECIMAL_BYTES {
+        return Err(format!(
+            "a decimal of {} bytes at scale {scale}: more than ktui shows (scale {MAX_DECIMAL_SCALE}, {MAX_DECIMAL_BYTES} bytes)",
+            unscaled.len()
+        ));
+    }
     let n = num_bigint::BigInt::from_signed_bytes_be(unscaled);
     let digits = n.magnitude().to_string();
     let negative = n.sign() == num_bigint::Sign::Minus;
@@ -413,7 +436,7 @@ pub fn decimal_text(unscaled: &[u8], scale: usize) -> String {
     } else {
         let _ = write!(out, "0.{}{digits}", "0".repeat(scale - digits.len()));
     }
-    out
+    Ok(out)
 }
 
 fn uuid_text(raw: &[u8]) -> String {

@@ -78,6 +78,11 @@ fn latin1(text: &str) -> Option<Vec<u8>> {
 
 /// Decimal text (`-12.30`, `5`, `1e3` is refused) as its unscaled integer at `scale`.
 fn unscaled(text: &str, scale: usize, precision: usize) -> Result<BigInt, String> {
+    if scale > super::decode::MAX_DECIMAL_SCALE {
+        return Err(format!(
+            "the schema's decimal scale {scale} is more than ktui writes"
+        ));
+    }
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -334,7 +339,11 @@ impl Encoder<'_> {
                         value,
                     )
                 })?;
-                if let Some(unknown) = object.keys().find(|k| !record.lookup.contains_key(*k)) {
+                // (Aliases are for reading old data; a value names the fields as they are.)
+                if let Some(unknown) = object
+                    .keys()
+                    .find(|k| !record.fields.iter().any(|f| f.name == **k))
+                {
                     let fields: Vec<&str> = record.fields.iter().map(|f| f.name.as_str()).collect();
                     return Err(self.refuse(format!(
                         "{} has no field {unknown:?} (its fields: {})",

@@ -129,6 +129,31 @@ mod tests {
     }
 
     #[test]
+    fn out_of_range_logical_values_are_said_not_panicked_on() {
+        let date = AvroSchema::parse(r#"{"type":"int","logicalType":"date"}"#, &[]).unwrap();
+        let mut b = Vec::new();
+        zigzag(8_000_000, &mut b);
+        assert_eq!(
+            date.to_json(&b).unwrap(),
+            "8000000",
+            "past jiff's range: the number"
+        );
+        let big =
+            AvroSchema::parse(r#"{"type":"bytes","logicalType":"big-decimal"}"#, &[]).unwrap();
+        let mut inner = vec![2, 1];
+        zigzag(1 << 40, &mut inner);
+        let mut b = Vec::new();
+        zigzag(i64::try_from(inner.len()).unwrap(), &mut b);
+        b.extend_from_slice(&inner);
+        assert!(big.to_json(&b).unwrap_err().contains("scale"));
+        let nulls = AvroSchema::parse(r#"{"type":"array","items":"null"}"#, &[]).unwrap();
+        let mut b = Vec::new();
+        zigzag(100_000, &mut b);
+        b.push(0);
+        assert!(nulls.to_json(&b).is_err(), "100,000 nulls from 4 bytes");
+    }
+
+    #[test]
     fn deep_and_huge_records_are_refused_not_overflowed() {
         let list = AvroSchema::parse(
             r#"{"type":"record","name":"Node","fields":[{"name":"next","type":["null","Node"]}]}"#,
@@ -247,10 +272,12 @@ mod tests {
 
     #[test]
     fn decimals_keep_every_digit() {
-        assert_eq!(decimal_text(&[0x30, 0x39], 2), "123.45");
-        assert_eq!(decimal_text(&[0x05], 3), "0.005");
-        assert_eq!(decimal_text(&[0xfb], 1), "-0.5");
-        assert_eq!(decimal_text(&[0x07], 0), "7");
-        assert_eq!(decimal_text(&[], 2), "0.00");
+        assert_eq!(decimal_text(&[0x30, 0x39], 2).unwrap(), "123.45");
+        assert_eq!(decimal_text(&[0x05], 3).unwrap(), "0.005");
+        assert_eq!(decimal_text(&[0xfb], 1).unwrap(), "-0.5");
+        assert_eq!(decimal_text(&[0x07], 0).unwrap(), "7");
+        assert_eq!(decimal_text(&[], 2).unwrap(), "0.00");
+        assert!(decimal_text(&[1], 1 << 40).is_err(), "no terabyte of zeros");
+        assert!(decimal_text(&[1; 4096], 2).is_err());
     }
 }

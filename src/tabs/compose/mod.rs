@@ -211,6 +211,15 @@ impl ComposeTab {
         }
     }
 
+    /// Forgets the loaded schema (a switch to another cluster: its registry gives ids
+    /// other meanings); the field is loaded again when next left or sent.
+    pub fn forget_schema(&mut self) {
+        self.encoder = Loadable::Idle;
+        self.schema_asked.clear();
+        self.schema_request = None;
+        self.schema_check = None;
+    }
+
     /// The worker's answer to a schema request (a stale one is dropped).
     pub fn schema_loaded(&mut self, id: RequestId, result: Result<Box<Encoder>, String>) {
         if self.schema_request != Some(id) {

@@ -10,7 +10,7 @@ use super::ComposeView;
 use crate::tabs::compose::Outcome;
 use crate::tabs::tail::detail::format_time;
 use crate::text::escape_control;
-use crate::widgets::payload::preview;
+use crate::widgets::payload::{preview, schema_preview};
 
 impl ComposeView<'_> {
     pub(super) fn render_reports(&self, frame: &mut Frame, area: Rect) {
@@ -111,16 +111,21 @@ impl ComposeView<'_> {
             .take(rows)
             .map(|r| {
                 let head = format!("p{} @{} ", r.partition, r.offset);
-                let key = r
-                    .key
-                    .as_deref()
-                    .map(|k| format!("{} ", preview(Some(k), 12)))
-                    .unwrap_or_default();
+                let key = match schema_preview(r.key_schema(), 12) {
+                    Some((text, _)) => format!("{text} "),
+                    None => r
+                        .key
+                        .as_deref()
+                        .map(|k| format!("{} ", preview(Some(k), 12)))
+                        .unwrap_or_default(),
+                };
                 let room = width.saturating_sub(head.len() + key.chars().count());
                 let value = if r.value.is_none() {
                     "∅ tombstone".to_string()
                 } else {
-                    preview(r.value.as_deref(), room)
+                    // A framed value as its schema's JSON (or why not), as the Tail shows it.
+                    schema_preview(r.value_schema(), room)
+                        .map_or_else(|| preview(r.value.as_deref(), room), |(text, _)| text)
                 };
                 Line::from(vec![
                     Span::styled(head, palette.dim()),
