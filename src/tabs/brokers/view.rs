@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
@@ -21,23 +21,15 @@ use crate::widgets::{spinner, thousands};
 
 /// The list beside the details (wide) or above them.
 fn split(body: Rect) -> (Rect, Rect) {
-    if body.width >= 100 {
-        let [list, details] =
-            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
-                .areas(body);
-        (list, details)
-    } else {
-        let [list, details] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        (list, details)
-    }
+    crate::layout::list_and_details(body, LIST_SHARE)
 }
+
+/// The share of the body the list takes: of the width when wide, of the height when not.
+const LIST_SHARE: (u16, u16) = (62, 50);
 
 /// Rows available for brokers in the list at this terminal size.
 pub fn list_rows(size: (u16, u16)) -> usize {
-    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
-    let (list, _) = split(body);
-    usize::from(list.height.saturating_sub(3))
+    crate::layout::list_rows(size, LIST_SHARE)
 }
 
 /// The Brokers tab as a widget over borrowed state.

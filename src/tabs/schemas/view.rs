@@ -2,7 +2,7 @@
 //! the selected subject's version: type, id, compatibility, references, schema text.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
@@ -17,23 +17,15 @@ use crate::widgets::spinner;
 
 /// The list beside the details (wide) or above them.
 fn split(body: Rect) -> (Rect, Rect) {
-    if body.width >= 100 {
-        let [list, details] =
-            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
-                .areas(body);
-        (list, details)
-    } else {
-        let [list, details] =
-            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
-        (list, details)
-    }
+    crate::layout::list_and_details(body, LIST_SHARE)
 }
+
+/// The share of the body the list takes: of the width when wide, of the height when not.
+const LIST_SHARE: (u16, u16) = (40, 40);
 
 /// Rows available for subjects in the list at this terminal size.
 pub fn list_rows(size: (u16, u16)) -> usize {
-    let body = crate::layout::body_area(Rect::new(0, 0, size.0, size.1));
-    let (list, _) = split(body);
-    usize::from(list.height.saturating_sub(3))
+    crate::layout::list_rows(size, LIST_SHARE)
 }
 
 /// The Schemas tab as a widget over borrowed state.
