@@ -282,21 +282,29 @@ impl App {
         Vec::new()
     }
 
+    /// A one-shot answer to the tab that asked (none after a cluster switch: the owners
+    /// were cleared).
+    fn answer_one_shot(&mut self, id: crate::kafka::RequestId, event: KafkaEvent) -> Vec<Command> {
+        match (self.owners.remove(&id), event) {
+            (Some(Tab::Compose), KafkaEvent::SchemaLoaded { id, result }) => {
+                self.update_compose(ComposeMsg::Schema { id, result })
+            }
+            (Some(Tab::Compose), KafkaEvent::Subjects { id, result }) => {
+                let result = result.map(|list| list.subjects);
+                self.update_compose(ComposeMsg::Subjects { id, result })
+            }
+            (Some(Tab::Schemas), event) => self.update_schemas(SchemasMsg::Answer(event)),
+            (Some(Tab::Brokers), event) => self.update_brokers(BrokersMsg::Answer(event)),
+            (Some(Tab::Groups), event) => self.update_groups(GroupsMsg::Answer(event)),
+            _ => Vec::new(),
+        }
+    }
+
     fn on_kafka(&mut self, event: KafkaEvent) -> Vec<Command> {
         // One-shot answers of the Brokers, Schemas and Groups tabs and of Compose's schema
         // go to the tab that asked (none after a cluster switch: the owners were cleared).
-        if let Some((id, tab)) = tab_answer(&event) {
-            if self.owners.remove(&id) != Some(tab) {
-                return Vec::new();
-            }
-            return match (tab, event) {
-                (Tab::Compose, KafkaEvent::SchemaLoaded { id, result }) => {
-                    self.update_compose(ComposeMsg::Schema { id, result })
-                }
-                (Tab::Schemas, event) => self.update_schemas(SchemasMsg::Answer(event)),
-                (Tab::Brokers, event) => self.update_brokers(BrokersMsg::Answer(event)),
-                (_, event) => self.update_groups(GroupsMsg::Answer(event)),
-            };
+        if let Some(id) = one_shot_answer(&event) {
+            return self.answer_one_shot(id, event);
         }
         if let KafkaEvent::Metadata { id, .. }
         | KafkaEvent::TopicCreated { id, .. }
@@ -451,15 +459,14 @@ fn group_answer_id(event: &KafkaEvent) -> Option<crate::kafka::RequestId> {
     }
 }
 
-/// The request a one-shot answer of the Brokers, Schemas or Groups tab (or of Compose's
-/// schema) closes, and that tab.
-fn tab_answer(event: &KafkaEvent) -> Option<(crate::kafka::RequestId, Tab)> {
+/// The request a one-shot answer closes: the Brokers, Schemas and Groups tabs' and
+/// Compose's schema requests (the tab that asked gets it).
+fn one_shot_answer(event: &KafkaEvent) -> Option<crate::kafka::RequestId> {
     match event {
-        KafkaEvent::Subjects { id, .. } | KafkaEvent::Subject { id, .. } => {
-            Some((*id, Tab::Schemas))
-        }
-        KafkaEvent::Brokers { id, .. } => Some((*id, Tab::Brokers)),
-        KafkaEvent::SchemaLoaded { id, .. } => Some((*id, Tab::Compose)),
-        _ => group_answer_id(event).map(|id| (id, Tab::Groups)),
+        KafkaEvent::Subjects { id, .. }
+        | KafkaEvent::Subject { id, .. }
+        | KafkaEvent::Brokers { id, .. }
+        | KafkaEvent::SchemaLoaded { id, .. } => Some(*id),
+        _ => group_answer_id(event),
     }
 }

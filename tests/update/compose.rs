@@ -755,3 +755,57 @@ fn a_cluster_switch_forgets_the_loaded_schema() {
     let (_, choice) = load_asked(&commands);
     assert_eq!(choice.subject.as_deref(), Some("orders-value"));
 }
+
+#[test]
+fn the_schema_field_completes_subjects_the_topic_first() {
+    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    // Entering the field asks for the subjects, once.
+    let commands = key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    let id = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::ListSubjects { id } => Some(*id),
+            _ => None,
+        })
+        .expect("subjects asked");
+    app.handle(Event::Kafka(KafkaEvent::Subjects {
+        id,
+        result: Ok(ktui::schema::SubjectList {
+            registry: "http://sr".into(),
+            subjects: vec![
+                "audit-value".into(),
+                "orders-key".into(),
+                "orders-value".into(),
+                "orders-v2-value".into(),
+            ],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    assert_eq!(
+        app.compose.schema_completions(),
+        [
+            "orders-value",
+            "orders-key",
+            "audit-value",
+            "orders-v2-value"
+        ]
+    );
+    typed(&mut app, "v2");
+    assert_eq!(app.compose.schema_completions(), ["orders-v2-value"]);
+    // Enter takes the first completion; Enter again loads it and moves on.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.schema.value(), "orders-v2-value");
+    let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
+    assert_eq!(choice.subject.as_deref(), Some("orders-v2-value"));
+    assert_eq!(app.compose.focus, Some(Field::Headers));
+    // Not asked again.
+    let back = key(&mut app, KeyCode::BackTab);
+    assert!(
+        back.iter()
+            .all(|c| !matches!(c, Command::ListSubjects { .. }))
+    );
+}

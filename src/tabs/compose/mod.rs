@@ -87,6 +87,10 @@ pub struct ComposeTab {
     pub(crate) schema_request: Option<RequestId>,
     /// The value checked against the loaded schema: the framed size, or why not.
     pub schema_check: Option<Result<usize, String>>,
+    /// The registry's subjects, asked for when the Schema field is first entered (its
+    /// completions); `Some(Err)` when they could not be had.
+    pub subjects: Option<Result<Vec<String>, String>>,
+    pub(crate) subjects_request: Option<RequestId>,
     /// `None`: no field has focus (keys are commands: 1–4, q, …).
     pub focus: Option<Field>,
     /// Ctrl-T armed a tombstone: the next send has a null value. Armed for exactly one
@@ -121,6 +125,8 @@ impl Default for ComposeTab {
             schema_asked: String::new(),
             schema_request: None,
             schema_check: None,
+            subjects: None,
+            subjects_request: None,
             focus: Some(Field::Value),
             tombstone: false,
             value_kind: ValueKind::Empty,
@@ -218,6 +224,54 @@ impl ComposeTab {
         self.schema_asked.clear();
         self.schema_request = None;
         self.schema_check = None;
+        self.subjects = None;
+        self.subjects_request = None;
+    }
+
+    /// The Schema field was entered: ask for the subjects once, for its completions.
+    pub fn ensure_subjects(&mut self, ctx: &mut crate::tabs::Ctx) -> Vec<crate::kafka::Command> {
+        if self.subjects.is_some() || self.subjects_request.is_some() {
+            return Vec::new();
+        }
+        let id = ctx.request_id();
+        self.subjects_request = Some(id);
+        vec![crate::kafka::Command::ListSubjects { id }]
+    }
+
+    /// The worker's answer to the subjects request.
+    pub fn subjects_listed(&mut self, id: RequestId, result: Result<Vec<String>, String>) {
+        if self.subjects_request == Some(id) {
+            self.subjects_request = None;
+            self.subjects = Some(result);
+        }
+    }
+
+    /// Subjects for what is typed in the Schema field: the topic's own (`T-value`, then
+    /// `T-key`) first, then those that start with it, then those that contain it.
+    pub fn schema_completions(&self) -> Vec<&str> {
+        let Some(Ok(subjects)) = &self.subjects else {
+            return Vec::new();
+        };
+        let typed = self.schema.value().trim().to_lowercase();
+        let topic = self.topic.value().trim();
+        let own = [format!("{topic}-value"), format!("{topic}-key")];
+        let mut out: Vec<&str> = subjects
+            .iter()
+            .map(String::as_str)
+            .filter(|s| {
+                let lower = s.to_lowercase();
+                lower.contains(&typed) && lower != typed
+            })
+            .collect();
+        out.sort_by_key(|s| {
+            (
+                own.iter().position(|o| o == s).unwrap_or(own.len()),
+                !s.to_lowercase().starts_with(&typed),
+                s.len(),
+            )
+        });
+        out.truncate(5);
+        out
     }
 
     /// The worker's answer to a schema request (a stale one is dropped).

@@ -54,6 +54,11 @@ pub enum Msg<'a> {
     },
     /// An event of the watch tail.
     Watch(TailEvent),
+    /// The registry's subjects (the Schema field's completions), or why not.
+    Subjects {
+        id: RequestId,
+        result: Result<Vec<String>, String>,
+    },
     /// The schema the Schema field asked for, or why not.
     Schema {
         id: RequestId,
@@ -92,6 +97,7 @@ impl ComposeTab {
             Msg::Delivered { id, result, shown } => self.on_delivered(id, result, shown, ctx),
             Msg::Watch(event) => self.on_watch(event),
             Msg::Schema { id, result } => self.schema_loaded(id, result),
+            Msg::Subjects { id, result } => self.subjects_listed(id, result),
         }
         Vec::new()
     }
@@ -117,6 +123,7 @@ impl ComposeTab {
             Some(Action::NextField | Action::PrevField) => {
                 commands = self.left(field, ctx);
                 self.focus_step(action == Some(Action::NextField));
+                commands.extend(self.entered(ctx));
             }
             Some(Action::Close) => {
                 commands = self.left(field, ctx);
@@ -133,14 +140,32 @@ impl ComposeTab {
                 }
                 commands = self.ensure_watch(ctx);
             }
+            Some(Action::Submit) if field == Field::Schema => {
+                let first = self.schema_completions().first().map(|s| (*s).to_string());
+                if let Some(subject) = first {
+                    self.schema = crate::widgets::text_input::TextInput::with_value(subject);
+                } else {
+                    commands = self.left(field, ctx);
+                    self.focus_step(true);
+                }
+            }
             Some(Action::Submit) => {
                 commands = self.left(field, ctx);
                 self.focus_step(true);
+                commands.extend(self.entered(ctx));
             }
             Some(action) => return self.apply(action, snapshot, ctx),
             None => self.input(field, key),
         }
         commands
+    }
+
+    /// A field was entered: the Schema field asks for the subjects (its completions).
+    fn entered(&mut self, ctx: &mut Ctx) -> Vec<Command> {
+        match self.focus {
+            Some(Field::Schema) => self.ensure_subjects(ctx),
+            _ => Vec::new(),
+        }
     }
 
     /// A field was left: the topic is watched, the schema loaded (when they changed).

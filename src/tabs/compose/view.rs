@@ -65,10 +65,10 @@ impl ComposeView<'_> {
     fn render_editor(&self, frame: &mut Frame, area: Rect) {
         let tab = self.tab;
         let palette = self.palette;
-        let completions = if tab.focus == Some(Field::Topic) {
-            tab.completions(self.snapshot)
-        } else {
-            Vec::new()
+        let completions = match tab.focus {
+            Some(Field::Topic) => tab.completions(self.snapshot),
+            Some(Field::Schema) => tab.schema_completions(),
+            _ => Vec::new(),
         };
         if area.height < FULL_MIN_HEIGHT {
             self.render_compact(frame, area, &completions);
