@@ -10,11 +10,15 @@ use std::str::FromStr as _;
 
 use apache_avro::Schema;
 use apache_avro::schema::{InnerDecimalSchema, UuidSchema};
-use num_bigint::BigInt;
 use serde_json::Value;
 
 use super::MAX_DEPTH;
 use crate::schema::wire::write_zigzag;
+
+mod union;
+mod values;
+
+use values::{decimal_bytes, latin1, unscaled, uuid_bytes};
 
 /// `value` in `schema`'s binary encoding.
 pub(super) fn from_json(
@@ -67,93 +71,6 @@ fn write_long(out: &mut Vec<u8>, n: i64) {
 fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     write_long(out, i64::try_from(bytes.len()).unwrap_or(i64::MAX));
     out.extend_from_slice(bytes);
-}
-
-/// Text of code points U+0000–U+00FF as bytes (Avro's JSON for bytes and fixed).
-fn latin1(text: &str) -> Option<Vec<u8>> {
-    text.chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect()
-}
-
-/// Decimal text (`-12.30`, `5`, `1e3` is refused) as its unscaled integer at `scale`.
-fn unscaled(text: &str, scale: usize, precision: usize) -> Result<BigInt, String> {
-    if scale > super::decode::MAX_DECIMAL_SCALE {
-        return Err(format!(
-            "the schema's decimal scale {scale} is more than ktui writes"
-        ));
-    }
-    let trimmed = text.trim();
-    let (negative, digits) = match trimmed.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() && fraction.is_empty()
-        || !whole
-            .chars()
-            .chain(fraction.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return Err(format!("{text:?} is not a decimal number"));
-    }
-    let kept = fraction.trim_end_matches('0');
-    if kept.len() > scale {
-        return Err(format!(
-            "{text} has {} digits after the point; the schema's scale is {scale}",
-            kept.len()
-        ));
-    }
-    let mut all = format!("{whole}{fraction}");
-    if fraction.len() < scale {
-        all.push_str(&"0".repeat(scale - fraction.len()));
-    } else {
-        all.truncate(all.len() - (fraction.len() - scale));
-    }
-    let all = all.trim_start_matches('0');
-    if all.len() > precision {
-        return Err(format!(
-            "{text} has {} digits; the schema's precision is {precision}",
-            all.len()
-        ));
-    }
-    let n = if all.is_empty() {
-        BigInt::from(0)
-    } else {
-        BigInt::from_str(all).map_err(|e| e.to_string())?
-    };
-    Ok(if negative { -n } else { n })
-}
-
-/// Two's complement big-endian bytes of `n`, sign-extended to `size` when given.
-fn decimal_bytes(n: &BigInt, size: Option<usize>) -> Result<Vec<u8>, String> {
-    let raw = n.to_signed_bytes_be();
-    let Some(size) = size else {
-        return Ok(raw);
-    };
-    if raw.len() > size {
-        return Err(format!("{n} does not fit in the schema's {size} bytes"));
-    }
-    let fill = if n.sign() == num_bigint::Sign::Minus {
-        0xff
-    } else {
-        0
-    };
-    let mut out = vec![fill; size - raw.len()];
-    out.extend_from_slice(&raw);
-    Ok(out)
-}
-
-fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
-    let hex: String = text.chars().filter(|c| *c != '-').collect();
-    if hex.len() != 32 || text.len() != 36 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 impl Encoder<'_> {
@@ -486,125 +403,5 @@ impl Encoder<'_> {
             }
         }
         Ok(())
-    }
-
-    /// A union: the branch `{"type": value}` names, else the first branch the value fits.
-    fn union(&mut self, variants: &[Schema], value: &Value, depth: usize) -> Result<(), String> {
-        if let Value::Object(object) = value
-            && object.len() == 1
-            && let Some((name, inner)) = object.iter().next()
-            && let Some(index) = variants.iter().position(|v| {
-                branch_name(v).as_deref() == Some(name.as_str())
-                    || branch_short_name(v).as_deref() == Some(name.as_str())
-            })
-        {
-            write_long(&mut self.out, i64::try_from(index).unwrap_or(0));
-            return self.value(&variants[index], inner, depth + 1);
-        }
-        let mut problems = Vec::new();
-        for (index, variant) in variants.iter().enumerate() {
-            let mark = self.out.len();
-            write_long(&mut self.out, i64::try_from(index).unwrap_or(0));
-            let depth_of_path = self.path.len();
-            match self.value(variant, value, depth + 1) {
-                Ok(()) => return Ok(()),
-                Err(problem) => {
-                    self.out.truncate(mark);
-                    self.path.truncate(depth_of_path);
-                    problems.push(problem);
-                }
-            }
-        }
-        let names: Vec<String> = variants
-            .iter()
-            .map(|v| branch_name(v).unwrap_or_else(|| "?".into()))
-            .collect();
-        // The branch that got furthest (its path is the longest) says the most.
-        let best = problems
-            .iter()
-            .max_by_key(|p| p.split(':').next().map_or(0, str::len))
-            .cloned()
-            .unwrap_or_default();
-        if value.is_object() || value.is_array() {
-            Err(format!(
-                "{best} (the value fits none of the union's branches: {})",
-                names.join(", ")
-            ))
-        } else {
-            Err(self.refuse(format!(
-                "{} fits none of the union's branches: {}",
-                kind(value),
-                names.join(", ")
-            )))
-        }
-    }
-}
-
-/// A union branch's name in Avro's JSON encoding: the type, or a named type's full name.
-fn branch_name(schema: &Schema) -> Option<String> {
-    Some(
-        match schema {
-            Schema::Null => "null",
-            Schema::Boolean => "boolean",
-            Schema::Int | Schema::Date | Schema::TimeMillis => "int",
-            Schema::Long
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos => "long",
-            Schema::Float => "float",
-            Schema::Double => "double",
-            Schema::Bytes | Schema::BigDecimal | Schema::Uuid(UuidSchema::Bytes) => "bytes",
-            Schema::String | Schema::Uuid(UuidSchema::String) => "string",
-            Schema::Array(_) => "array",
-            Schema::Map(_) => "map",
-            Schema::Record(r) => return Some(r.name.fullname(None)),
-            Schema::Enum(e) => return Some(e.name.fullname(None)),
-            Schema::Fixed(f) | Schema::Duration(f) | Schema::Uuid(UuidSchema::Fixed(f)) => {
-                return Some(f.name.fullname(None));
-            }
-            Schema::Decimal(d) => match &d.inner {
-                InnerDecimalSchema::Bytes => "bytes",
-                InnerDecimalSchema::Fixed(f) => return Some(f.name.fullname(None)),
-            },
-            Schema::Ref { name } => return Some(name.fullname(None)),
-            Schema::Union(_) => return None,
-        }
-        .to_string(),
-    )
-}
-
-/// A named branch's name without its namespace.
-fn branch_short_name(schema: &Schema) -> Option<String> {
-    let full = branch_name(schema)?;
-    full.rsplit('.').next().map(str::to_string)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimal_text_to_unscaled() {
-        assert_eq!(unscaled("12.3", 2, 9).unwrap(), BigInt::from(1230));
-        assert_eq!(unscaled("-0.05", 2, 9).unwrap(), BigInt::from(-5));
-        assert_eq!(unscaled("7", 0, 9).unwrap(), BigInt::from(7));
-        assert_eq!(unscaled("1.500", 1, 9).unwrap(), BigInt::from(15));
-        assert!(unscaled("1.234", 2, 9).unwrap_err().contains("scale is 2"));
-        assert!(
-            unscaled("123456", 0, 5)
-                .unwrap_err()
-                .contains("precision is 5")
-        );
-        assert!(unscaled("1e3", 0, 9).is_err());
-        assert!(unscaled("", 0, 9).is_err());
-        assert_eq!(
-            decimal_bytes(&BigInt::from(-105), Some(4)).unwrap(),
-            [0xff, 0xff, 0xff, 0x97]
-        );
-        assert!(decimal_bytes(&BigInt::from(70000), Some(2)).is_err());
     }
 }
