@@ -136,7 +136,7 @@ pub struct AppSettings {
     /// The Feed tab with its post source, topic and value format.
     pub feed: FeedTab,
     /// The Compose tab's history of sent messages (from the history file).
-    pub history: Vec<crate::kafka::produce::OutgoingMessage>,
+    pub history: Vec<crate::tabs::compose::history::Entry>,
     /// A topic to open in the Tail tab at start (`--topic`).
     pub open_topic: Option<String>,
     /// Start-up notices (config errors and warnings): toasts that stay until a key.

@@ -118,6 +118,13 @@ impl Encoder {
         })
     }
 
+    /// Protobuf: the full name of the message written.
+    pub fn message_name(&self) -> Option<String> {
+        self.message
+            .as_ref()
+            .map(|(m, _)| m.full_name().to_string())
+    }
+
     /// `orders-value v3 · id 17 · AVRO`.
     pub fn describe(&self) -> String {
         let mut out = String::new();

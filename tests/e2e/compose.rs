@@ -214,7 +214,7 @@ fn a_typed_message_with_key_and_header_arrives_exactly_and_can_be_sent_again() {
         |s| field(s, "Key").as_deref() == Some("k1"),
         "the key",
     );
-    tab(&tui, 2); // schema, headers
+    tab(&tui, 3); // key schema, schema, headers
     type_and_see(&tui, "h1=v1", |s| s.contains("│h1=v1"), "the header line");
 
     let (first, screen) = send_and_confirm(&tui, &topic, 1);
@@ -332,7 +332,7 @@ fn unknown_topic_bad_partition_and_bad_header_are_refused_in_words_and_invalid_j
     // Auto partition again; a header line that is not name=value.
     tui.send_key("BSpace");
     tui.send_key("BSpace");
-    tab(&tui, 3); // key, schema, headers
+    tab(&tui, 4); // key, key schema, schema, headers
     type_and_see(&tui, "broken", |s| s.contains("│broken"), "the header line");
     tui.send_key("C-s");
     let screen = tui.wait_settled_for("header line 1", SHOWN);
@@ -464,7 +464,7 @@ fn ctrl_t_sends_one_tombstone_that_the_peer_reads_as_null_and_the_next_send_is_t
     );
 
     // Type a value and send: the peer reads that value, not null again.
-    tab(&tui, 3); // schema, headers, value
+    tab(&tui, 4); // key schema, schema, headers, value
     type_and_see(
         &tui,
         " again",
@@ -542,7 +542,7 @@ fn a_draft_typed_before_a_sigkill_is_offered_back_at_the_next_start_and_can_be_d
         |s| field(s, "Key").as_deref() == Some("dk"),
         "the key",
     );
-    tab(&tui, 2); // schema, headers
+    tab(&tui, 3); // key schema, schema, headers
     type_and_see(&tui, "dh=1", |s| s.contains("│dh=1"), "the header");
 
     // Saved as typed, without quitting: the file holds every field, and is private.
@@ -650,7 +650,7 @@ fn sent_messages_are_in_the_history_popup_and_survive_a_restart() {
         |s| field(s, "Key").as_deref() == Some("hk"),
         "key",
     );
-    tab(&tui, 2); // schema, headers
+    tab(&tui, 3); // key schema, schema, headers
     type_and_see(&tui, "hh=1", |s| s.contains("│hh=1"), "the header");
     send_and_confirm(&tui, &topic, 1);
 

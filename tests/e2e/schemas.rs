@@ -513,8 +513,8 @@ fn compose_checks_the_value_against_a_schema_refuses_a_mismatch_and_sends_it_fra
         value_rows(s).first().map(String::as_str) == Some(wrong)
     });
     assert_eq!(value_label(&screen), "JSON ✓ (Ctrl-F formats)", "{screen}");
-    for _ in 0..4 {
-        tui.send_key("Tab"); // topic, partition, key, schema
+    for _ in 0..5 {
+        tui.send_key("Tab"); // topic, partition, key, key schema, schema
     }
     tui.send_keys(&subject);
     let screen = tui.wait_settled("the subject typed", SHOWN, |s| {

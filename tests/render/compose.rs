@@ -158,11 +158,26 @@ fn compose_history_popup() {
             key: Some(b"user-1".to_vec()),
             value: Some(b"{\"a\":1}".to_vec()),
             ..OutgoingMessage::default()
-        },
+        }
+        .into(),
         OutgoingMessage {
             topic: "sample".into(),
             value: None,
             ..OutgoingMessage::default()
+        }
+        .into(),
+        // Sent framed with a schema: shown as the JSON typed, the schema named.
+        ktui::tabs::compose::history::Entry {
+            message: OutgoingMessage {
+                topic: "orders".into(),
+                key: Some(vec![0, 0, 0, 0, 21, 6, b'o', b'-', b'7']),
+                value: Some(vec![0, 0, 0, 0, 17, 14, 0]),
+                ..OutgoingMessage::default()
+            },
+            typed: ktui::tabs::compose::history::Typed {
+                key: Some(typed_part("orders-key", 1, r#""o-7""#)),
+                value: Some(typed_part("orders-value", 3, r#"{"id":7,"lines":[]}"#)),
+            },
         },
     ];
     ctrl(&mut app, 'r');
@@ -185,6 +200,8 @@ fn compose_tiny_40x12_shows_what_was_typed() {
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "k-7");
     key(&mut app, KeyCode::Tab);
+    typed(&mut app, "s-key");
+    key(&mut app, KeyCode::Tab);
     typed(&mut app, "s-value");
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "trace=abc");
@@ -192,7 +209,14 @@ fn compose_tiny_40x12_shows_what_was_typed() {
     assert_eq!(app.compose.focus, Some(ktui::tabs::compose::Field::Value));
     let terminal = draw(&app);
     let screen = format!("{:?}", terminal.backend());
-    for typed in ["orders", "k-7", "s-value", "trace=abc", "{\"id\": 42}"] {
+    for typed in [
+        "orders",
+        "k-7",
+        "s-key",
+        "s-value",
+        "trace=abc",
+        "{\"id\": 42}",
+    ] {
         assert!(screen.contains(typed), "{typed} is not shown:\n{screen}");
     }
     assert_snapshot!(terminal.backend());
@@ -203,8 +227,12 @@ fn a_long_topic_name_leaves_room_for_the_outcome_and_timing() {
     let mut app = compose(100, 30, "hello");
     let (id, mut message) = (1_000, ktui::kafka::produce::OutgoingMessage::default());
     message.topic = "payments-eu-west-1-dead-letters-and-retries".into();
-    app.compose
-        .sent(id, message, std::time::Instant::now(), 1_700_000_000_000);
+    app.compose.sent(
+        id,
+        message.into(),
+        std::time::Instant::now(),
+        1_700_000_000_000,
+    );
     app.handle(Event::Kafka(KafkaEvent::Delivered {
         id,
         result: Ok(DeliveryReport {
@@ -237,6 +265,7 @@ fn compose_draft_restored_notice() {
             headers: "trace=abc".into(),
             value: "{\"unsent\": true}".into(),
             schema: String::new(),
+            key_schema: String::new(),
         },
         1_700_000_000_000,
     );
@@ -265,4 +294,19 @@ fn compose_discard_asks_once() {
     let mut app = compose(100, 30, "hello");
     ctrl(&mut app, 'l');
     assert_snapshot!(draw(&app).backend());
+}
+
+fn typed_part(subject: &str, version: i32, json: &str) -> ktui::tabs::compose::history::TypedPart {
+    ktui::tabs::compose::history::TypedPart {
+        tag: ktui::kafka::envelope::SchemaTag {
+            id: Some(17),
+            kind: Some(ktui::schema::SchemaKind::Avro),
+            subject: Some(subject.into()),
+            version: Some(version),
+            file: None,
+            message: None,
+            error: None,
+        },
+        json: json.into(),
+    }
 }

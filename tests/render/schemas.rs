@@ -296,7 +296,7 @@ fn composing_with_schema(value: &str) -> App {
     crate::support::app::typed(&mut app, value);
     key(&mut app, KeyCode::Tab);
     crate::support::app::typed(&mut app, "orders");
-    for _ in 0..3 {
+    for _ in 0..4 {
         key(&mut app, KeyCode::Tab);
     }
     crate::support::app::typed(&mut app, "orders-value");
@@ -338,4 +338,37 @@ fn compose_with_a_schema_says_what_does_not_match_and_what_will_be_sent() {
         "{text}"
     );
     insta::assert_snapshot!("compose_schema_match", terminal.backend());
+}
+
+#[test]
+fn compose_with_a_key_schema_says_whether_the_key_matches() {
+    let mut app = composing_with_schema(r#"{"id": 7, "note": "hi", "amount": "1.23"}"#);
+    // From the value back to the key: a record where the key schema has a string.
+    for _ in 0..4 {
+        key(&mut app, KeyCode::BackTab);
+    }
+    crate::support::app::typed(&mut app, r#"{"id": 1}"#);
+    key(&mut app, KeyCode::Tab);
+    crate::support::app::typed(&mut app, "orders-key");
+    let commands = key(&mut app, KeyCode::Tab);
+    let Some(Command::LoadSchema { id, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    let encoder = ktui::schema::Encoder::for_schema(
+        21,
+        SchemaKind::Avro,
+        r#""string""#,
+        Some(("orders-key".into(), 1)),
+        None,
+    )
+    .unwrap();
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id: *id,
+        result: Ok(Box::new(encoder)),
+    }));
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(text.contains("key ✗ "), "{text}");
+    assert!(text.contains("orders-key v1 · id 21 · AVRO"), "{text}");
+    insta::assert_snapshot!("compose_key_schema_mismatch", terminal.backend());
 }

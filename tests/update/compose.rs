@@ -51,6 +51,8 @@ fn ctrl_s_sends_exactly_what_was_typed_and_keeps_the_editor() {
     assert_eq!(app.compose.focus, Some(Field::Key));
     typed(&mut app, "user-1");
     key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::KeySchema));
+    key(&mut app, KeyCode::Tab);
     assert_eq!(app.compose.focus, Some(Field::Schema));
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "trace=abc\nsource=ktui");
@@ -118,8 +120,8 @@ fn problems_are_reported_before_sending() {
             .contains("must be a number")
     );
     key(&mut app, KeyCode::Backspace);
-    // Past Key and Schema to the headers.
-    for _ in 0..3 {
+    // Past Key, Key schema and Schema to the headers.
+    for _ in 0..4 {
         key(&mut app, KeyCode::Tab);
     }
     typed(&mut app, "broken");
@@ -217,12 +219,15 @@ fn editing_the_value_or_ctrl_t_again_disarms_a_tombstone() {
 #[test]
 fn a_tombstone_loaded_from_the_history_is_armed_for_one_send() {
     let mut app = composing("hello", "orders");
-    app.compose.history = vec![ktui::kafka::produce::OutgoingMessage {
-        topic: "orders".into(),
-        key: Some(b"gone".to_vec()),
-        value: None,
-        ..ktui::kafka::produce::OutgoingMessage::default()
-    }];
+    app.compose.history = vec![
+        ktui::kafka::produce::OutgoingMessage {
+            topic: "orders".into(),
+            key: Some(b"gone".to_vec()),
+            value: None,
+            ..ktui::kafka::produce::OutgoingMessage::default()
+        }
+        .into(),
+    ];
     ctrl(&mut app, 'r');
     key(&mut app, KeyCode::Enter);
     assert!(app.compose.tombstone, "loaded as it was sent");
@@ -338,14 +343,17 @@ fn topic_completion_and_history_loading() {
             .iter()
             .any(|c| matches!(c, Command::StartTail { spec, .. } if spec.topic == "orders-dlq"))
     );
-    app.compose.history = vec![ktui::kafka::produce::OutgoingMessage {
-        topic: "sample".into(),
-        partition: Some(0),
-        key: Some(b"k".to_vec()),
-        value: Some(b"from history".to_vec()),
-        headers: vec![],
-        timestamp: None,
-    }];
+    app.compose.history = vec![
+        ktui::kafka::produce::OutgoingMessage {
+            topic: "sample".into(),
+            partition: Some(0),
+            key: Some(b"k".to_vec()),
+            value: Some(b"from history".to_vec()),
+            headers: vec![],
+            timestamp: None,
+        }
+        .into(),
+    ];
     ctrl(&mut app, 'r');
     assert_eq!(app.compose.history_open, Some(0));
     key(&mut app, KeyCode::Enter);
@@ -404,8 +412,8 @@ fn the_draft_is_saved_as_you_type_at_most_once_a_second() {
         key(&mut app, KeyCode::Tab);
     }
     typed(&mut app, "1");
-    // Past Key and Schema to the headers.
-    for _ in 0..3 {
+    // Past Key, Key schema and Schema to the headers.
+    for _ in 0..4 {
         key(&mut app, KeyCode::Tab);
     }
     typed(&mut app, "a=1\nb=2");
@@ -547,6 +555,7 @@ fn start_reads_the_draft_and_a_found_one_is_restored_and_said() {
         headers: "trace=abc\nsource=ktui".into(),
         value: "{\"a\": 1}".into(),
         schema: String::new(),
+        key_schema: String::new(),
     };
     let saved = ktui::tabs::compose::draft::Draft::new(form.clone(), 1_700_000_000_000);
     app.handle(Event::DraftRead(saved.to_json()));
@@ -607,205 +616,5 @@ fn an_unreadable_draft_file_is_removed_at_the_next_save_so_the_warning_does_not_
             .iter()
             .any(|e| matches!(e, Effect::RemoveDraft)),
         "the unreadable file goes"
-    );
-}
-
-const ORDER: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"qty","type":"int"}]}}}]}"#;
-
-/// Compose on `orders` with `schema` typed into the Schema field and the field left:
-/// the schema asked for, answered with `ORDER` as id 17.
-fn with_schema(schema: &str, value: &str) -> (App, Vec<Command>) {
-    let mut app = composing(value, "orders");
-    for _ in 0..4 {
-        key(&mut app, KeyCode::Tab);
-    }
-    assert_eq!(app.compose.focus, Some(Field::Schema));
-    typed(&mut app, schema);
-    let commands = key(&mut app, KeyCode::Tab);
-    (app, commands)
-}
-
-fn load_asked(commands: &[Command]) -> (u64, ktui::schema::SchemaChoice) {
-    commands
-        .iter()
-        .find_map(|c| match c {
-            Command::LoadSchema { id, choice } => Some((*id, choice.clone())),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no LoadSchema in {commands:?}"))
-}
-
-fn order_encoder() -> ktui::schema::Encoder {
-    ktui::schema::Encoder::for_schema(
-        17,
-        ktui::schema::SchemaKind::Avro,
-        ORDER,
-        Some(("orders-value".into(), 3)),
-        None,
-    )
-    .unwrap()
-}
-
-#[test]
-fn a_schema_checks_the_value_as_it_is_typed_and_frames_what_is_sent() {
-    let (mut app, commands) =
-        with_schema("orders-value@3", r#"{"id": 7, "lines": [{"qty": "x"}]}"#);
-    let (id, choice) = load_asked(&commands);
-    assert_eq!(choice.subject.as_deref(), Some("orders-value"));
-    assert_eq!(choice.version, Some(3));
-    // Sending before it is loaded is refused in words.
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    assert!(
-        app.compose
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("still loading")
-    );
-    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
-        id,
-        result: Ok(Box::new(order_encoder())),
-    }));
-    // The value does not match: the path of the offending field, and nothing is sent.
-    let check = app.compose.schema_check.clone().unwrap();
-    assert_eq!(
-        check.unwrap_err(),
-        r#".lines[0].qty: expected an int, got "x""#
-    );
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    assert!(
-        app.compose
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("does not match orders-value v3")
-    );
-    // Fixed as typed: the check follows each edit; the message goes out framed.
-    app.compose.set_value(r#"{"id": 7, "lines": [{"qty": 2}]}"#);
-    assert!(app.compose.schema_check.clone().unwrap().is_ok());
-    let (_, message) = produced(&ctrl(&mut app, 's'));
-    let value = message.value.unwrap();
-    assert_eq!(&value[..5], &[0, 0, 0, 0, 17], "magic byte and id 17");
-    assert_eq!(&value[5..], &[14, 2, 4, 0], "id 7, one line of qty 2");
-}
-
-#[test]
-fn a_schema_that_cannot_be_had_is_said_and_nothing_is_sent() {
-    let (mut app, commands) = with_schema("nope-value", r#"{"id": 1}"#);
-    let (id, _) = load_asked(&commands);
-    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
-        id,
-        result: Err("subject \"nope-value\" not found in the registry".into()),
-    }));
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    assert!(
-        app.compose
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("not found in the registry")
-    );
-    // Emptying the field: sent as typed again.
-    for _ in 0..5 {
-        key(&mut app, KeyCode::Tab);
-    }
-    assert_eq!(app.compose.focus, Some(Field::Schema));
-    for _ in 0.."nope-value".len() {
-        key(&mut app, KeyCode::Backspace);
-    }
-    key(&mut app, KeyCode::Tab);
-    let (_, message) = produced(&ctrl(&mut app, 's'));
-    assert_eq!(message.value.as_deref(), Some(&br#"{"id": 1}"#[..]));
-}
-
-#[test]
-fn a_cluster_switch_forgets_the_loaded_schema() {
-    let (mut app, commands) = with_schema("orders-value", r#"{"id": 7, "lines": []}"#);
-    let (id, _) = load_asked(&commands);
-    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
-        id,
-        result: Ok(Box::new(order_encoder())),
-    }));
-    assert!(app.compose.encoder.loaded().is_some());
-    // Another cluster's registry gives id 17 another meaning: asked again at the next send.
-    crate::support::app::with_clusters(&mut app, 1);
-    app.switch_cluster(0);
-    assert!(app.compose.encoder.loaded().is_none());
-    let commands = ctrl(&mut app, 's');
-    assert!(
-        commands
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    let (_, choice) = load_asked(&commands);
-    assert_eq!(choice.subject.as_deref(), Some("orders-value"));
-}
-
-#[test]
-fn the_schema_field_completes_subjects_the_topic_first() {
-    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
-    for _ in 0..3 {
-        key(&mut app, KeyCode::Tab);
-    }
-    // Entering the field asks for the subjects, once.
-    let commands = key(&mut app, KeyCode::Tab);
-    assert_eq!(app.compose.focus, Some(Field::Schema));
-    let id = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::ListSubjects { id } => Some(*id),
-            _ => None,
-        })
-        .expect("subjects asked");
-    app.handle(Event::Kafka(KafkaEvent::Subjects {
-        id,
-        result: Ok(ktui::schema::SubjectList {
-            registry: "http://sr".into(),
-            subjects: vec![
-                "audit-value".into(),
-                "orders-key".into(),
-                "orders-value".into(),
-                "orders-v2-value".into(),
-            ],
-            compatibility: "BACKWARD".into(),
-        }),
-    }));
-    assert_eq!(
-        app.compose.schema_completions(),
-        [
-            "orders-value",
-            "orders-key",
-            "audit-value",
-            "orders-v2-value"
-        ]
-    );
-    typed(&mut app, "v2");
-    assert_eq!(app.compose.schema_completions(), ["orders-v2-value"]);
-    // Enter takes the first completion; Enter again loads it and moves on.
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.compose.schema.value(), "orders-v2-value");
-    let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
-    assert_eq!(choice.subject.as_deref(), Some("orders-v2-value"));
-    assert_eq!(app.compose.focus, Some(Field::Headers));
-    // Not asked again.
-    let back = key(&mut app, KeyCode::BackTab);
-    assert!(
-        back.iter()
-            .all(|c| !matches!(c, Command::ListSubjects { .. }))
     );
 }

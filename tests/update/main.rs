@@ -8,6 +8,7 @@ mod support;
 mod brokers;
 mod clusters;
 mod compose;
+mod compose_schema;
 mod feed;
 mod fuzz_parsers;
 mod groups;

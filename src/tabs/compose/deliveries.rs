@@ -29,6 +29,8 @@ pub struct SendReport {
     /// Wall-clock send time (ms since the epoch), for display.
     pub sent_ms: i64,
     pub message: OutgoingMessage,
+    /// What was typed with a schema, for the history.
+    pub typed: history::Typed,
     pub outcome: Outcome,
     /// From send to visible in the watch tail.
     pub seen_after: Option<Duration>,
@@ -51,14 +53,15 @@ impl Watch {
 
 impl ComposeTab {
     /// Records a send; the editor keeps its content, and an armed tombstone is spent.
-    pub fn sent(&mut self, id: RequestId, message: OutgoingMessage, now: Instant, now_ms: i64) {
+    pub fn sent(&mut self, id: RequestId, entry: history::Entry, now: Instant, now_ms: i64) {
         self.problem = None;
         self.tombstone = false;
         self.reports.push_front(SendReport {
             id,
             sent_at: now,
             sent_ms: now_ms,
-            message,
+            message: entry.message,
+            typed: entry.typed,
             outcome: Outcome::Pending,
             seen_after: None,
         });
@@ -84,8 +87,11 @@ impl ComposeTab {
                 {
                     report.seen_after = Some(at.saturating_duration_since(report.sent_at));
                 }
-                let message = report.message.clone();
-                history::remember(&mut self.history, &message);
+                let entry = history::Entry {
+                    message: report.message.clone(),
+                    typed: report.typed.clone(),
+                };
+                history::remember(&mut self.history, &entry);
                 let _ = now;
                 true
             }

@@ -39,6 +39,8 @@ pub struct DraftForm {
     pub value: String,
     /// The Schema field (older drafts have none).
     pub schema: String,
+    /// The Key schema field (older drafts have none).
+    pub key_schema: String,
 }
 
 impl DraftForm {
@@ -49,6 +51,7 @@ impl DraftForm {
             && self.headers.is_empty()
             && self.value.is_empty()
             && self.schema.is_empty()
+            && self.key_schema.is_empty()
     }
 }
 
@@ -157,6 +160,7 @@ mod tests {
                 headers: "a=1\nb=2".into(),
                 value: "{\"x\": \"\\u001b\"}\n".into(),
                 schema: "orders-value@2".into(),
+                key_schema: "orders-key".into(),
             },
             1_700_000_000_000,
         );

@@ -1,7 +1,7 @@
 //! The Compose tab: publish messages by hand. Fields (in Tab order): value, topic,
-//! partition, key, schema, headers. With a schema (a registry subject, a version or an
-//! id) the value is typed as JSON, checked against the schema as it is typed, and sent
-//! framed as the Confluent serializers frame it. Every send gets a delivery report; the editor keeps its
+//! partition, key, key schema, schema, headers. With a schema (a registry subject, a
+//! version or an id) the value (or the key) is typed as JSON, checked against the schema
+//! as it is typed, and sent framed as the Confluent serializers frame it. Every send gets a delivery report; the editor keeps its
 //! content, so sending again is one key and a failed send is never lost.
 
 mod deliveries;
@@ -18,11 +18,10 @@ use ratatui_textarea::TextArea;
 use crate::kafka::RequestId;
 use crate::kafka::model::ClusterSnapshot;
 use crate::kafka::produce::{OutgoingMessage, parse_header_lines};
-use crate::loadable::Loadable;
-use crate::schema::Encoder;
 use crate::widgets::text_input::TextInput;
 
 pub use deliveries::{Outcome, SendReport, Watch};
+pub use schema::{Part, SchemaField};
 pub use update::Msg;
 pub use view::ComposeView;
 
@@ -32,16 +31,20 @@ pub enum Field {
     Topic,
     Partition,
     Key,
+    /// The key's schema.
+    KeySchema,
+    /// The value's schema.
     Schema,
     Headers,
 }
 
 impl Field {
-    const ORDER: [Self; 6] = [
+    const ORDER: [Self; 7] = [
         Self::Value,
         Self::Topic,
         Self::Partition,
         Self::Key,
+        Self::KeySchema,
         Self::Schema,
         Self::Headers,
     ];
@@ -80,14 +83,9 @@ pub struct ComposeTab {
     pub key: TextInput,
     /// The registry schema to write the value with: SUBJECT, SUBJECT@VERSION or an id
     /// (and a Protobuf message type after a space); empty: the value is sent as typed.
-    pub schema: TextInput,
-    /// The schema the Schema field named when it was last left, once loaded.
-    pub encoder: Loadable<Encoder>,
-    /// The Schema field's text `encoder` is for.
-    pub schema_asked: String,
-    pub(crate) schema_request: Option<RequestId>,
-    /// The value checked against the loaded schema: the framed size, or why not.
-    pub schema_check: Option<Result<usize, String>>,
+    pub value_schema: SchemaField,
+    /// The same for the key (typed as JSON; text that is not JSON is a string).
+    pub key_schema: SchemaField,
     /// The registry's subjects, asked for when the Schema field is first entered (its
     /// completions); `Some(Err)` when they could not be had.
     pub subjects: Option<Result<Vec<String>, String>>,
@@ -101,7 +99,7 @@ pub struct ComposeTab {
     /// Why the last Ctrl-S was refused before sending, in words.
     pub problem: Option<String>,
     pub reports: VecDeque<SendReport>,
-    pub history: Vec<OutgoingMessage>,
+    pub history: Vec<history::Entry>,
     /// The history popup's selected entry, when open.
     pub history_open: Option<usize>,
     pub watch: Watch,
@@ -121,11 +119,8 @@ impl Default for ComposeTab {
             topic: TextInput::default(),
             partition: TextInput::default(),
             key: TextInput::default(),
-            schema: TextInput::default(),
-            encoder: Loadable::Idle,
-            schema_asked: String::new(),
-            schema_request: None,
-            schema_check: None,
+            value_schema: SchemaField::default(),
+            key_schema: SchemaField::default(),
             subjects: None,
             subjects_request: None,
             focus: Some(Field::Value),
@@ -262,14 +257,8 @@ impl ComposeTab {
             }
         };
         let headers = parse_header_lines(&self.headers.lines().join("\n"))?;
-        let key = Some(self.key.value())
-            .filter(|k| !k.is_empty())
-            .map(|k| k.as_bytes().to_vec());
-        let value = match (self.tombstone, self.schema.value().trim()) {
-            (true, _) => None,
-            (false, "") => Some(self.value_text().into_bytes()),
-            (false, named) => Some(self.framed_value(named)?),
-        };
+        let key = self.encoded(Part::Key)?;
+        let value = self.encoded(Part::Value)?;
         Ok(OutgoingMessage {
             topic: topic.to_string(),
             partition,
@@ -280,8 +269,15 @@ impl ComposeTab {
         })
     }
 
-    /// Fills the editor from a history entry (or a failed send).
-    pub fn load(&mut self, message: &OutgoingMessage) {
+    /// Fills the editor from a history entry (or a failed send): a key or value sent
+    /// with a schema comes back as the JSON typed, its schema named (loaded when the
+    /// returned commands are answered).
+    pub fn load(
+        &mut self,
+        entry: &history::Entry,
+        ctx: &mut crate::tabs::Ctx,
+    ) -> Vec<crate::kafka::Command> {
+        let message = &entry.message;
         self.topic = TextInput::with_value(&message.topic);
         self.partition =
             TextInput::with_value(message.partition.map(|p| p.to_string()).unwrap_or_default());
@@ -304,12 +300,39 @@ impl ComposeTab {
             })
             .collect();
         self.set_headers(&headers.join("\n"));
-        self.set_value(&String::from_utf8_lossy(
-            message.value.as_deref().unwrap_or_default(),
-        ));
+        let typed = &entry.typed;
+        self.key_schema = SchemaField::with_value(
+            &typed
+                .key
+                .as_ref()
+                .map(history::TypedPart::schema_field)
+                .unwrap_or_default(),
+        );
+        self.value_schema = SchemaField::with_value(
+            &typed
+                .value
+                .as_ref()
+                .map(history::TypedPart::schema_field)
+                .unwrap_or_default(),
+        );
+        if let Some(key) = &typed.key {
+            self.key = TextInput::with_value(match serde_json::from_str::<String>(&key.json) {
+                Ok(text) => text,
+                Err(_) => key.json.clone(),
+            });
+        }
+        match &typed.value {
+            Some(value) => self.set_value(&crate::widgets::payload::reindent_json(
+                value.json.as_bytes(),
+            )),
+            None => self.set_value(&String::from_utf8_lossy(
+                message.value.as_deref().unwrap_or_default(),
+            )),
+        }
         // A tombstone loaded back is armed again, visibly, for one send.
         self.tombstone = message.value.is_none();
         self.focus = Some(Field::Value);
+        self.ensure_schemas(ctx)
     }
 
     /// The form's text, as the draft file keeps it.
@@ -320,7 +343,8 @@ impl ComposeTab {
             key: self.key.value().to_string(),
             headers: self.headers.lines().join("\n"),
             value: self.value_text(),
-            schema: self.schema.value().to_string(),
+            schema: self.value_schema.input.value().to_string(),
+            key_schema: self.key_schema.input.value().to_string(),
         }
     }
 
@@ -331,7 +355,8 @@ impl ComposeTab {
         }
         self.partition = TextInput::with_value(&form.partition);
         self.key = TextInput::with_value(&form.key);
-        self.schema = TextInput::with_value(&form.schema);
+        self.value_schema = SchemaField::with_value(&form.schema);
+        self.key_schema = SchemaField::with_value(&form.key_schema);
         self.set_headers(&form.headers);
         self.set_value(&form.value);
     }
@@ -367,7 +392,7 @@ mod tests {
     fn focus_cycles_in_the_documented_order() {
         let mut tab = ComposeTab::default();
         let mut seen = vec![tab.focus.unwrap()];
-        for _ in 0..6 {
+        for _ in 0..7 {
             tab.focus_step(true);
             seen.push(tab.focus.unwrap());
         }
@@ -378,6 +403,7 @@ mod tests {
                 Field::Topic,
                 Field::Partition,
                 Field::Key,
+                Field::KeySchema,
                 Field::Schema,
                 Field::Headers,
                 Field::Value

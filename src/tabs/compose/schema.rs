@@ -1,33 +1,96 @@
-//! Compose's Schema field: loading the schema it names (off the UI task), completing the
-//! registry's subjects, checking the value against the schema as it is typed, and framing
-//! what is sent.
+//! Compose's two schema fields, the value's (Schema) and the key's (Key schema): loading
+//! the schema each names (off the UI task), completing the registry's subjects, checking
+//! what is typed against the schema, and framing what is sent.
 
-use super::ComposeTab;
+use std::borrow::Cow;
+
+use super::{ComposeTab, Field, history};
 use crate::kafka::RequestId;
+use crate::kafka::envelope::SchemaTag;
 use crate::loadable::Loadable;
 use crate::schema::{Encoder, SchemaChoice};
+use crate::widgets::text_input::TextInput;
 
-impl ComposeTab {
-    /// Checks the value against the loaded schema (each edit, and once it loads).
-    pub fn check_schema(&mut self) {
-        self.schema_check = self.encoder.loaded().map(|encoder| {
-            let text = self.value_text();
-            if text.trim().is_empty() {
-                return Err("empty: type the value as JSON".to_string());
-            }
-            encoder.encode(text.as_bytes()).map(|framed| framed.len())
-        });
+/// Whose schema: the key's or the value's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Key,
+    Value,
+}
+
+impl Part {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Value => "value",
+        }
     }
 
-    /// The Schema field was left: ask for the schema it names when that changed.
-    pub fn ensure_schema(&mut self, ctx: &mut crate::tabs::Ctx) -> Vec<crate::kafka::Command> {
-        let text = self.schema.value().trim().to_string();
-        if text == self.schema_asked {
+    /// The field that names this part's schema.
+    pub fn field(self) -> Field {
+        match self {
+            Self::Key => Field::KeySchema,
+            Self::Value => Field::Schema,
+        }
+    }
+
+    fn of(field: Field) -> Option<Self> {
+        match field {
+            Field::KeySchema => Some(Self::Key),
+            Field::Schema => Some(Self::Value),
+            _ => None,
+        }
+    }
+}
+
+/// A schema field: what is typed (SUBJECT, SUBJECT@VERSION or an id, then a Protobuf
+/// message type), the schema it named when last left, and what is typed checked against it.
+#[derive(Debug, Default)]
+pub struct SchemaField {
+    pub input: TextInput,
+    /// The schema the field named when it was last left, once loaded.
+    pub encoder: Loadable<Encoder>,
+    /// The field's text `encoder` is for.
+    pub asked: String,
+    pub(crate) request: Option<RequestId>,
+    /// What is typed checked against the loaded schema: the framed size, or why not.
+    pub check: Option<Result<usize, String>>,
+}
+
+impl SchemaField {
+    pub fn with_value(text: &str) -> Self {
+        Self {
+            input: TextInput::with_value(text),
+            ..Self::default()
+        }
+    }
+
+    /// What the field names, trimmed; empty: written as typed.
+    pub fn named(&self) -> &str {
+        self.input.value().trim()
+    }
+
+    /// Whether the loaded schema is the one the field names now.
+    pub fn is_current(&self) -> bool {
+        self.named() == self.asked
+    }
+
+    fn check_text(&mut self, text: &str, part: Part) {
+        self.check = self
+            .encoder
+            .loaded()
+            .map(|encoder| encode_typed(encoder, text, part).map(|framed| framed.len()));
+    }
+
+    /// Asks for the schema the field names when that changed.
+    fn ensure(&mut self, ctx: &mut crate::tabs::Ctx) -> Vec<crate::kafka::Command> {
+        let text = self.named().to_string();
+        if text == self.asked {
             return Vec::new();
         }
-        self.schema_asked.clone_from(&text);
-        self.schema_request = None;
-        self.schema_check = None;
+        self.asked.clone_from(&text);
+        self.request = None;
+        self.check = None;
         if text.is_empty() {
             self.encoder = Loadable::Idle;
             return Vec::new();
@@ -35,7 +98,7 @@ impl ComposeTab {
         match SchemaChoice::parse(&text) {
             Ok(choice) => {
                 let id = ctx.request_id();
-                self.schema_request = Some(id);
+                self.request = Some(id);
                 self.encoder = Loadable::Loading;
                 vec![crate::kafka::Command::LoadSchema { id, choice }]
             }
@@ -46,18 +109,142 @@ impl ComposeTab {
         }
     }
 
-    /// Forgets the loaded schema (a switch to another cluster: its registry gives ids
-    /// other meanings); the field is loaded again when next left or sent.
+    /// Forgets what was loaded, keeping what is typed.
+    fn forget(&mut self) {
+        *self = Self {
+            input: std::mem::take(&mut self.input),
+            ..Self::default()
+        };
+    }
+
+    /// What is typed, framed with the schema the field names, or why it cannot be.
+    fn framed(&self, text: &str, part: Part) -> Result<Vec<u8>, String> {
+        let named = self.named();
+        let word = part.word();
+        if !self.is_current() {
+            return Err(format!(
+                "Not sent: the {word} schema is not loaded yet (leave its field to load it)."
+            ));
+        }
+        match &self.encoder {
+            Loadable::Loaded(encoder) => encode_typed(encoder, text, part).map_err(|e| {
+                format!(
+                    "Not sent: the {word} does not match {}: {e}",
+                    encoder.describe()
+                )
+            }),
+            Loadable::Failed(reason) => Err(format!("Not sent: {word} schema {named:?}: {reason}")),
+            Loadable::Idle | Loadable::Loading => {
+                Err(format!("Not sent: the {word} schema is still loading."))
+            }
+        }
+    }
+
+    /// What was sent with the loaded schema, as the history keeps it: the schema's tag
+    /// and the JSON typed (on one line).
+    fn typed(&self, text: &str, part: Part) -> Option<history::TypedPart> {
+        let encoder = self.encoder.loaded().filter(|_| self.is_current())?;
+        let json = typed_json(text, part).ok()?;
+        let info = &encoder.compiled.info;
+        Some(history::TypedPart {
+            tag: SchemaTag {
+                id: Some(info.id),
+                kind: Some(info.kind),
+                subject: encoder.subject.as_ref().map(|(s, _)| s.clone()),
+                version: encoder.subject.as_ref().map(|(_, v)| *v),
+                file: None,
+                message: encoder.message_name(),
+                error: None,
+            },
+            json: crate::schema::json_text::compact(&json),
+        })
+    }
+}
+
+/// The JSON typed for a key or a value. A key that is not JSON is taken as a string
+/// (`order-1` is `"order-1"`), as a key usually is one.
+fn typed_json(text: &str, part: Part) -> Result<Cow<'_, str>, String> {
+    if text.trim().is_empty() {
+        return Err(format!("empty: type the {} as JSON", part.word()));
+    }
+    if part == Part::Key && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return Ok(Cow::Owned(serde_json::Value::from(text).to_string()));
+    }
+    Ok(Cow::Borrowed(text))
+}
+
+fn encode_typed(encoder: &Encoder, text: &str, part: Part) -> Result<Vec<u8>, String> {
+    encoder
+        .encode(typed_json(text, part)?.as_bytes())
+        .map_err(|why| match (part, why.strip_prefix("the value")) {
+            // A refusal at the root names what was typed: the key, not a value.
+            (Part::Key, Some(rest)) => format!("the key{rest}"),
+            _ => why,
+        })
+}
+
+impl ComposeTab {
+    pub fn schema_field(&self, part: Part) -> &SchemaField {
+        match part {
+            Part::Key => &self.key_schema,
+            Part::Value => &self.value_schema,
+        }
+    }
+
+    fn schema_field_mut(&mut self, part: Part) -> &mut SchemaField {
+        match part {
+            Part::Key => &mut self.key_schema,
+            Part::Value => &mut self.value_schema,
+        }
+    }
+
+    /// What is typed for the key or the value.
+    fn typed_text(&self, part: Part) -> String {
+        match part {
+            Part::Key => self.key.value().to_string(),
+            Part::Value => self.value_text(),
+        }
+    }
+
+    /// Checks the value against its loaded schema (each edit, and once it loads).
+    pub fn check_schema(&mut self) {
+        let text = self.value_text();
+        self.value_schema.check_text(&text, Part::Value);
+    }
+
+    /// Checks the key against its loaded schema (each edit, and once it loads).
+    pub fn check_key_schema(&mut self) {
+        let text = self.key.value().to_string();
+        self.key_schema.check_text(&text, Part::Key);
+    }
+
+    /// A schema field was left (or a send asked): ask for the schema it names when that
+    /// changed.
+    pub fn ensure_schema(
+        &mut self,
+        part: Part,
+        ctx: &mut crate::tabs::Ctx,
+    ) -> Vec<crate::kafka::Command> {
+        self.schema_field_mut(part).ensure(ctx)
+    }
+
+    /// Both schema fields (a send, a history entry loaded).
+    pub fn ensure_schemas(&mut self, ctx: &mut crate::tabs::Ctx) -> Vec<crate::kafka::Command> {
+        let mut commands = self.ensure_schema(Part::Key, ctx);
+        commands.extend(self.ensure_schema(Part::Value, ctx));
+        commands
+    }
+
+    /// Forgets the loaded schemas (a switch to another cluster: its registry gives ids
+    /// other meanings); each field is loaded again when next left or sent.
     pub fn forget_schema(&mut self) {
-        self.encoder = Loadable::Idle;
-        self.schema_asked.clear();
-        self.schema_request = None;
-        self.schema_check = None;
+        self.value_schema.forget();
+        self.key_schema.forget();
         self.subjects = None;
         self.subjects_request = None;
     }
 
-    /// The Schema field was entered: ask for the subjects once, for its completions.
+    /// A schema field was entered: ask for the subjects once, for its completions.
     pub fn ensure_subjects(&mut self, ctx: &mut crate::tabs::Ctx) -> Vec<crate::kafka::Command> {
         if self.subjects.is_some() || self.subjects_request.is_some() {
             return Vec::new();
@@ -75,15 +262,19 @@ impl ComposeTab {
         }
     }
 
-    /// Subjects for what is typed in the Schema field: the topic's own (`T-value`, then
-    /// `T-key`) first, then those that start with it, then those that contain it.
-    pub fn schema_completions(&self) -> Vec<&str> {
+    /// Subjects for what is typed in a schema field: the topic's own (`T-value` then
+    /// `T-key` for the value, the other way round for the key) first, then those that
+    /// start with it, then those that contain it.
+    pub fn schema_completions(&self, part: Part) -> Vec<&str> {
         let Some(Ok(subjects)) = &self.subjects else {
             return Vec::new();
         };
-        let typed = self.schema.value().trim().to_lowercase();
+        let typed = self.schema_field(part).input.value().trim().to_lowercase();
         let topic = self.topic.value().trim();
-        let own = [format!("{topic}-value"), format!("{topic}-key")];
+        let mut own = [format!("{topic}-value"), format!("{topic}-key")];
+        if part == Part::Key {
+            own.reverse();
+        }
         let mut out: Vec<&str> = subjects
             .iter()
             .map(String::as_str)
@@ -103,40 +294,92 @@ impl ComposeTab {
         out
     }
 
+    /// The completions of the focused field (a topic, or a schema field's subjects).
+    pub fn focused_schema_completions(&self) -> Vec<&str> {
+        self.focus
+            .and_then(Part::of)
+            .map(|part| self.schema_completions(part))
+            .unwrap_or_default()
+    }
+
+    /// Enter in a schema field: takes the first completion; false when there is none.
+    pub(super) fn complete_schema(&mut self, field: Field) -> bool {
+        let Some(part) = Part::of(field) else {
+            return false;
+        };
+        let Some(subject) = self
+            .schema_completions(part)
+            .first()
+            .map(|s| (*s).to_string())
+        else {
+            return false;
+        };
+        self.schema_field_mut(part).input = TextInput::with_value(subject);
+        true
+    }
+
     /// The worker's answer to a schema request (a stale one is dropped).
     pub fn schema_loaded(&mut self, id: RequestId, result: Result<Box<Encoder>, String>) {
-        if self.schema_request != Some(id) {
+        let Some(part) = [Part::Key, Part::Value]
+            .into_iter()
+            .find(|p| self.schema_field(*p).request == Some(id))
+        else {
             return;
-        }
-        self.schema_request = None;
-        self.encoder = match result {
+        };
+        let field = self.schema_field_mut(part);
+        field.request = None;
+        field.encoder = match result {
             Ok(encoder) => Loadable::Loaded(*encoder),
             Err(reason) => Loadable::Failed(reason),
         };
-        self.check_schema();
+        match part {
+            Part::Key => self.check_key_schema(),
+            Part::Value => self.check_schema(),
+        }
     }
 
-    /// The value framed with the schema the Schema field names, or why it cannot be.
-    pub(super) fn framed_value(&self, named: &str) -> Result<Vec<u8>, String> {
-        if named != self.schema_asked {
-            return Err(
-                "Not sent: the schema is not loaded yet (leave the Schema field to load it)."
-                    .into(),
-            );
+    /// The key or value as sent: framed with the schema its field names, else as typed
+    /// (an empty key is no key).
+    pub(super) fn encoded(&self, part: Part) -> Result<Option<Vec<u8>>, String> {
+        let text = self.typed_text(part);
+        let field = self.schema_field(part);
+        match part {
+            Part::Key if text.is_empty() => Ok(None),
+            Part::Value if self.tombstone => Ok(None),
+            _ if field.named().is_empty() => Ok(Some(text.into_bytes())),
+            _ => field.framed(&text, part).map(Some),
         }
-        match &self.encoder {
-            Loadable::Loaded(encoder) => {
-                encoder.encode(self.value_text().as_bytes()).map_err(|e| {
-                    format!(
-                        "Not sent: the value does not match {}: {e}",
-                        encoder.describe()
-                    )
-                })
+    }
+
+    /// What was typed with a schema, for the history (sent framed, loaded back as typed).
+    pub(super) fn typed_for_history(&self) -> history::Typed {
+        let part = |part: Part| {
+            let text = self.typed_text(part);
+            if text.is_empty() || (part == Part::Value && self.tombstone) {
+                return None;
             }
-            Loadable::Failed(reason) => Err(format!("Not sent: schema {named:?}: {reason}")),
-            Loadable::Idle | Loadable::Loading => {
-                Err("Not sent: the schema is still loading.".into())
-            }
+            self.schema_field(part).typed(&text, part)
+        };
+        history::Typed {
+            key: part(Part::Key),
+            value: part(Part::Value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_that_is_not_json_is_a_string() {
+        assert_eq!(typed_json("order-1", Part::Key).unwrap(), "\"order-1\"");
+        assert_eq!(typed_json("{\"id\": 1}", Part::Key).unwrap(), "{\"id\": 1}");
+        assert_eq!(typed_json("7", Part::Key).unwrap(), "7");
+        assert_eq!(typed_json("order-1", Part::Value).unwrap(), "order-1");
+        assert_eq!(
+            typed_json(" ", Part::Value).unwrap_err(),
+            "empty: type the value as JSON"
+        );
     }
 }

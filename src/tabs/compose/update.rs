@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 use jiff::tz::TimeZone;
 
 use super::draft::{self, Draft, DraftWrite};
-use super::{ComposeTab, Field};
+use super::{ComposeTab, Field, Part};
 use crate::action::Action;
 use crate::effects::{Effect, Level};
 use crate::kafka::model::ClusterSnapshot;
@@ -111,8 +111,7 @@ impl ComposeTab {
         ctx: &mut Ctx,
     ) -> Vec<Command> {
         if let Some(selected) = self.history_open {
-            self.history_key(action, selected);
-            return Vec::new();
+            return self.history_key(action, selected, ctx);
         }
         let Some(field) = self.focus else {
             return Vec::new();
@@ -140,13 +139,11 @@ impl ComposeTab {
                 }
                 commands = self.ensure_watch(ctx);
             }
-            Some(Action::Submit) if field == Field::Schema => {
-                let first = self.schema_completions().first().map(|s| (*s).to_string());
-                if let Some(subject) = first {
-                    self.schema = crate::widgets::text_input::TextInput::with_value(subject);
-                } else {
+            Some(Action::Submit) if matches!(field, Field::Schema | Field::KeySchema) => {
+                if !self.complete_schema(field) {
                     commands = self.left(field, ctx);
                     self.focus_step(true);
+                    commands.extend(self.entered(ctx));
                 }
             }
             Some(Action::Submit) => {
@@ -160,10 +157,10 @@ impl ComposeTab {
         commands
     }
 
-    /// A field was entered: the Schema field asks for the subjects (its completions).
+    /// A field was entered: a schema field asks for the subjects (its completions).
     fn entered(&mut self, ctx: &mut Ctx) -> Vec<Command> {
         match self.focus {
-            Some(Field::Schema) => self.ensure_subjects(ctx),
+            Some(Field::Schema | Field::KeySchema) => self.ensure_subjects(ctx),
             _ => Vec::new(),
         }
     }
@@ -172,7 +169,8 @@ impl ComposeTab {
     fn left(&mut self, field: Field, ctx: &mut Ctx) -> Vec<Command> {
         match field {
             Field::Topic => self.ensure_watch(ctx),
-            Field::Schema => self.ensure_schema(ctx),
+            Field::Schema => self.ensure_schema(Part::Value, ctx),
+            Field::KeySchema => self.ensure_schema(Part::Key, ctx),
             _ => Vec::new(),
         }
     }
@@ -197,10 +195,15 @@ impl ComposeTab {
                 compose.partition.handle_key(key);
             }
             Field::Key => {
-                compose.key.handle_key(key);
+                if compose.key.handle_key(key) {
+                    compose.check_key_schema();
+                }
             }
             Field::Schema => {
-                compose.schema.handle_key(key);
+                compose.value_schema.input.handle_key(key);
+            }
+            Field::KeySchema => {
+                compose.key_schema.input.handle_key(key);
             }
         }
     }
@@ -219,14 +222,24 @@ impl ComposeTab {
             }
             Some(Field::Topic) => compose.topic.insert_str(text),
             Some(Field::Partition) => compose.partition.insert_str(text),
-            Some(Field::Key) => compose.key.insert_str(text),
-            Some(Field::Schema) => compose.schema.insert_str(text),
+            Some(Field::Key) => {
+                compose.key.insert_str(text);
+                compose.check_key_schema();
+            }
+            Some(Field::Schema) => compose.value_schema.input.insert_str(text),
+            Some(Field::KeySchema) => compose.key_schema.input.insert_str(text),
             None => {}
         }
     }
 
-    fn history_key(&mut self, action: Option<Action>, selected: usize) {
+    fn history_key(
+        &mut self,
+        action: Option<Action>,
+        selected: usize,
+        ctx: &mut Ctx,
+    ) -> Vec<Command> {
         let last = self.history.len().saturating_sub(1);
+        let mut commands = Vec::new();
         match action {
             Some(Action::Close) => self.history_open = None,
             Some(Action::Up) => {
@@ -236,13 +249,14 @@ impl ComposeTab {
                 self.history_open = Some((selected + 1).min(last));
             }
             Some(Action::Submit) => {
-                if let Some(message) = self.history.get(selected).cloned() {
-                    self.load(&message);
+                if let Some(entry) = self.history.get(selected).cloned() {
+                    commands = self.load(&entry, ctx);
                 }
                 self.history_open = None;
             }
             _ => {}
         }
+        commands
     }
 
     /// Performs a keymap action on the Compose tab.

@@ -11,7 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph};
 
-use super::{ComposeTab, Field, ValueKind};
+use super::{ComposeTab, Field, Part, ValueKind};
 use crate::kafka::model::ClusterSnapshot;
 use crate::loadable::Loadable;
 use crate::text::escape_control;
@@ -67,8 +67,7 @@ impl ComposeView<'_> {
         let palette = self.palette;
         let completions = match tab.focus {
             Some(Field::Topic) => tab.completions(self.snapshot),
-            Some(Field::Schema) => tab.schema_completions(),
-            _ => Vec::new(),
+            _ => tab.focused_schema_completions(),
         };
         if area.height < FULL_MIN_HEIGHT {
             self.render_compact(frame, area, &completions);
@@ -90,13 +89,50 @@ impl ComposeView<'_> {
             Constraint::Length(reports_h),
         ])
         .areas(area);
-        let [topic, partition, key, schema] = Layout::horizontal([
-            Constraint::Percentage(30),
-            Constraint::Length(13),
-            Constraint::Percentage(22),
-            Constraint::Fill(1),
-        ])
+        self.render_fields(frame, fields);
+        render_completions(frame, hints, completions.as_slice(), palette);
+        let mut headers_area = tab.headers.clone();
+        headers_area.set_block(field_block(
+            " Headers (name=value per line) ".into(),
+            tab.focus == Some(Field::Headers),
+            palette,
+        ));
+        headers_area.set_cursor_style(cursor(tab.focus == Some(Field::Headers)));
+        frame.render_widget(&headers_area, headers);
+        self.render_value(frame, value);
+        let status_line = self.status_line();
+        frame.render_widget(Paragraph::new(status_line), status);
+        if reports.height > 0 {
+            self.render_reports(frame, reports);
+        }
+    }
+
+    /// The one-line fields in a row: topic, partition, key, key schema, schema.
+    fn render_fields(&self, frame: &mut Frame, fields: Rect) {
+        let tab = self.tab;
+        let palette = self.palette;
+        // Narrow: the partition's title and the placeholders shorten, so every title and
+        // what is typed keep room.
+        let narrow = fields.width < 90;
+        let [topic, partition, key, key_schema, schema] = Layout::horizontal(if narrow {
+            [
+                Constraint::Fill(1),
+                Constraint::Length(9),
+                Constraint::Percentage(17),
+                Constraint::Length(14),
+                Constraint::Percentage(24),
+            ]
+        } else {
+            [
+                Constraint::Percentage(24),
+                Constraint::Length(13),
+                Constraint::Percentage(18),
+                Constraint::Percentage(18),
+                Constraint::Fill(1),
+            ]
+        })
         .areas(fields);
+        let partition_title = if narrow { "Part." } else { "Partition" };
         let single = |input: &crate::widgets::text_input::TextInput,
                       field: Field,
                       title: &str,
@@ -116,7 +152,7 @@ impl ComposeView<'_> {
         if tab.partition.is_empty() && tab.focus != Some(Field::Partition) {
             frame.render_widget(
                 Paragraph::new(Line::styled("auto", palette.dim())).block(field_block(
-                    " Partition ".into(),
+                    format!(" {partition_title} "),
                     false,
                     palette,
                 )),
@@ -126,35 +162,38 @@ impl ComposeView<'_> {
             single(
                 &tab.partition,
                 Field::Partition,
-                "Partition",
+                partition_title,
                 partition,
                 frame,
             );
         }
         single(&tab.key, Field::Key, "Key", key, frame);
-        if tab.schema.is_empty() && tab.focus != Some(Field::Schema) {
-            frame.render_widget(
-                Paragraph::new(Line::styled("none: sent as typed", palette.dim()))
-                    .block(field_block(" Schema ".into(), false, palette)),
+        for (part, rect, title, placeholder) in [
+            (Part::Key, key_schema, "Key schema", "none"),
+            (
+                Part::Value,
                 schema,
-            );
-        } else {
-            single(&tab.schema, Field::Schema, "Schema", schema, frame);
-        }
-        render_completions(frame, hints, completions.as_slice(), palette);
-        let mut headers_area = tab.headers.clone();
-        headers_area.set_block(field_block(
-            " Headers (name=value per line) ".into(),
-            tab.focus == Some(Field::Headers),
-            palette,
-        ));
-        headers_area.set_cursor_style(cursor(tab.focus == Some(Field::Headers)));
-        frame.render_widget(&headers_area, headers);
-        self.render_value(frame, value);
-        let status_line = self.status_line();
-        frame.render_widget(Paragraph::new(status_line), status);
-        if reports.height > 0 {
-            self.render_reports(frame, reports);
+                "Schema",
+                if narrow {
+                    "none"
+                } else {
+                    "none: sent as typed"
+                },
+            ),
+        ] {
+            let field = tab.schema_field(part);
+            if field.input.is_empty() && tab.focus != Some(part.field()) {
+                frame.render_widget(
+                    Paragraph::new(Line::styled(placeholder, palette.dim())).block(field_block(
+                        format!(" {title} "),
+                        false,
+                        palette,
+                    )),
+                    rect,
+                );
+            } else {
+                single(&field.input, part.field(), title, rect, frame);
+            }
         }
     }
 
@@ -198,10 +237,27 @@ impl ComposeView<'_> {
         };
         labelled(frame, topic, "Topic", Field::Topic, &tab.topic);
         labelled(frame, partition, " Part.", Field::Partition, &tab.partition);
-        let [key, schema] =
-            Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(second);
+        let [key, key_schema, schema] = Layout::horizontal([
+            Constraint::Percentage(25),
+            Constraint::Percentage(40),
+            Constraint::Fill(1),
+        ])
+        .areas(second);
         labelled(frame, key, "Key", Field::Key, &tab.key);
-        labelled(frame, schema, " Schema", Field::Schema, &tab.schema);
+        labelled(
+            frame,
+            key_schema,
+            " Key sch.",
+            Field::KeySchema,
+            &tab.key_schema.input,
+        );
+        labelled(
+            frame,
+            schema,
+            " Schema",
+            Field::Schema,
+            &tab.value_schema.input,
+        );
         render_completions(frame, hints, completions, palette);
         let focused = tab.focus == Some(Field::Headers);
         let mut headers_area = tab.headers.clone();
@@ -232,7 +288,7 @@ impl ComposeView<'_> {
         let tab = self.tab;
         let palette = self.palette;
         if !tab.tombstone
-            && let Some(status) = self.schema_status()
+            && let Some(status) = self.schema_status(Part::Value)
         {
             return status;
         }
@@ -251,21 +307,26 @@ impl ComposeView<'_> {
         }
     }
 
-    /// With a schema named: whether it is loaded and the value matches it.
-    fn schema_status(&self) -> Option<(String, Style)> {
-        let tab = self.tab;
+    /// With a schema named for the key or the value: whether it is loaded and what is
+    /// typed matches it.
+    fn schema_status(&self, part: Part) -> Option<(String, Style)> {
         let palette = self.palette;
-        let named = tab.schema.value().trim();
+        let field = self.tab.schema_field(part);
+        let named = field.named();
         if named.is_empty() {
             return None;
         }
-        if named != tab.schema_asked {
+        if !field.is_current() {
+            let name = match part {
+                Part::Key => "Key schema",
+                Part::Value => "Schema",
+            };
             return Some((
-                "schema not loaded yet: leave the Schema field (Tab) to load it".into(),
+                format!("schema not loaded yet: leave the {name} field (Tab) to load it"),
                 palette.warn(),
             ));
         }
-        Some(match (&tab.encoder, &tab.schema_check) {
+        Some(match (&field.encoder, &field.check) {
             (Loadable::Loaded(encoder), Some(Ok(size))) => (
                 format!(
                     "✓ matches {} · sent framed, {}",
@@ -295,6 +356,21 @@ impl ComposeView<'_> {
                 palette.error(),
             ),
         })
+    }
+
+    /// The key's schema status, for the status line: an empty key is sent as no key.
+    fn key_status(&self) -> Option<(String, Style)> {
+        let (status, style) = self.schema_status(Part::Key)?;
+        if self.tab.key.is_empty() {
+            return Some((
+                "key: empty, sent without a key (type it as JSON for the key schema)".into(),
+                self.palette.dim(),
+            ));
+        }
+        Some((
+            format!("key {}", status.replacen("✗ the key: ", "✗ ", 1)),
+            style,
+        ))
     }
 
     fn render_value(&self, frame: &mut Frame, value: Rect) {
@@ -336,6 +412,8 @@ impl ComposeView<'_> {
                 ),
                 palette.key(),
             )
+        } else if let Some((status, style)) = self.key_status() {
+            Line::styled(status, style)
         } else if tab.focus.is_none() {
             Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", palette.dim())
         } else {
@@ -373,21 +451,35 @@ impl ComposeView<'_> {
             .history
             .iter()
             .enumerate()
-            .map(|(i, m)| {
+            .map(|(i, entry)| {
+                let m = &entry.message;
+                // Sent with a schema: the JSON typed, not the framed bytes.
+                let shown = |typed: Option<&super::history::TypedPart>, bytes: &[u8], width| {
+                    typed.map_or_else(
+                        || preview(Some(bytes), width),
+                        |t| preview(Some(t.json.as_bytes()), width),
+                    )
+                };
                 let value = m.value.as_deref().map_or_else(
                     || "∅ tombstone".to_string(),
                     |v| {
+                        let schema = entry
+                            .typed
+                            .value
+                            .as_ref()
+                            .map(|t| format!(" · {}", escape_control(&t.schema_field())));
                         format!(
-                            "{} · {}",
+                            "{}{} · {}",
                             human_bytes(v.len() as u64),
-                            preview(Some(v), width.saturating_sub(40))
+                            schema.unwrap_or_default(),
+                            shown(entry.typed.value.as_ref(), v, width.saturating_sub(40))
                         )
                     },
                 );
                 let key = m
                     .key
                     .as_deref()
-                    .map(|k| format!(" key {}", preview(Some(k), 16)))
+                    .map(|k| format!(" key {}", shown(entry.typed.key.as_ref(), k, 16)))
                     .unwrap_or_default();
                 let style = if i == selected {
                     palette.selected()

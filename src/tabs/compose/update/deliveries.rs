@@ -23,13 +23,17 @@ impl ComposeTab {
             self.problem = Some(format!("Not sent: {reason}"));
             return Vec::new();
         }
-        // A Schema field typed into and not left yet: load it now (sent once it is).
-        let mut commands = self.ensure_schema(ctx);
+        // A schema field typed into and not left yet: load it now (sent once it is).
+        let mut commands = self.ensure_schemas(ctx);
         match self.prepare(snapshot) {
             Ok(message) => {
                 commands.extend(self.ensure_watch(ctx));
                 let id = ctx.request_id();
-                self.sent(id, message.clone(), Instant::now(), now_ms());
+                let entry = history::Entry {
+                    message: message.clone(),
+                    typed: self.typed_for_history(),
+                };
+                self.sent(id, entry, Instant::now(), now_ms());
                 // Sent: not a draft any more (the editor keeps it for sending again).
                 self.draft.sent = Some(self.draft_form());
                 self.draft.restored_ms = None;

@@ -1,0 +1,405 @@
+//! Layer 1 for Compose's schema fields: the value's (Schema) and the key's (Key schema)
+//! loaded off the UI task, what is typed checked against them, what is sent framed, the
+//! subjects completed, and a framed send loaded back from the history as typed.
+
+use crossterm::event::KeyCode;
+use ktui::app::{App, Tab};
+use ktui::event::Event;
+use ktui::kafka::produce::DeliveryReport;
+use ktui::kafka::{Command, KafkaEvent};
+use ktui::tabs::compose::{Field, Part};
+
+use crate::support::app::{app_sized, ctrl, empty_topics, key, metadata, produced, typed};
+
+/// Compose with the value typed and the topic set (focus back on the value).
+fn composing(value: &str, topic: &str) -> App {
+    let mut app = app_sized(120, 40);
+    metadata(&mut app, empty_topics(&[("orders", 3)]));
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.tab, Tab::Compose);
+    typed(&mut app, value);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, topic);
+    key(&mut app, KeyCode::BackTab);
+    app
+}
+
+const ORDER: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"qty","type":"int"}]}}}]}"#;
+
+/// Compose on `orders` with `schema` typed into the Schema field and the field left:
+/// the schema asked for, answered with `ORDER` as id 17.
+fn with_schema(schema: &str, value: &str) -> (App, Vec<Command>) {
+    let mut app = composing(value, "orders");
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    typed(&mut app, schema);
+    let commands = key(&mut app, KeyCode::Tab);
+    (app, commands)
+}
+
+fn load_asked(commands: &[Command]) -> (u64, ktui::schema::SchemaChoice) {
+    commands
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadSchema { id, choice } => Some((*id, choice.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no LoadSchema in {commands:?}"))
+}
+
+fn order_encoder() -> ktui::schema::Encoder {
+    ktui::schema::Encoder::for_schema(
+        17,
+        ktui::schema::SchemaKind::Avro,
+        ORDER,
+        Some(("orders-value".into(), 3)),
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_schema_checks_the_value_as_it_is_typed_and_frames_what_is_sent() {
+    let (mut app, commands) =
+        with_schema("orders-value@3", r#"{"id": 7, "lines": [{"qty": "x"}]}"#);
+    let (id, choice) = load_asked(&commands);
+    assert_eq!(choice.subject.as_deref(), Some("orders-value"));
+    assert_eq!(choice.version, Some(3));
+    // Sending before it is loaded is refused in words.
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("still loading")
+    );
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Ok(Box::new(order_encoder())),
+    }));
+    // The value does not match: the path of the offending field, and nothing is sent.
+    let check = app.compose.value_schema.check.clone().unwrap();
+    assert_eq!(
+        check.unwrap_err(),
+        r#".lines[0].qty: expected an int, got "x""#
+    );
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("does not match orders-value v3")
+    );
+    // Fixed as typed: the check follows each edit; the message goes out framed.
+    app.compose.set_value(r#"{"id": 7, "lines": [{"qty": 2}]}"#);
+    assert!(app.compose.value_schema.check.clone().unwrap().is_ok());
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    let value = message.value.unwrap();
+    assert_eq!(&value[..5], &[0, 0, 0, 0, 17], "magic byte and id 17");
+    assert_eq!(&value[5..], &[14, 2, 4, 0], "id 7, one line of qty 2");
+}
+
+#[test]
+fn a_schema_that_cannot_be_had_is_said_and_nothing_is_sent() {
+    let (mut app, commands) = with_schema("nope-value", r#"{"id": 1}"#);
+    let (id, _) = load_asked(&commands);
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Err("subject \"nope-value\" not found in the registry".into()),
+    }));
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    assert!(
+        app.compose
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("not found in the registry")
+    );
+    // Emptying the field: sent as typed again.
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    for _ in 0.."nope-value".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    key(&mut app, KeyCode::Tab);
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(message.value.as_deref(), Some(&br#"{"id": 1}"#[..]));
+}
+
+#[test]
+fn a_cluster_switch_forgets_the_loaded_schema() {
+    let (mut app, commands) = with_schema("orders-value", r#"{"id": 7, "lines": []}"#);
+    let (id, _) = load_asked(&commands);
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Ok(Box::new(order_encoder())),
+    }));
+    assert!(app.compose.value_schema.encoder.loaded().is_some());
+    // Another cluster's registry gives id 17 another meaning: asked again at the next send.
+    crate::support::app::with_clusters(&mut app, 1);
+    app.switch_cluster(0);
+    assert!(app.compose.value_schema.encoder.loaded().is_none());
+    let commands = ctrl(&mut app, 's');
+    assert!(
+        commands
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    let (_, choice) = load_asked(&commands);
+    assert_eq!(choice.subject.as_deref(), Some("orders-value"));
+}
+
+#[test]
+fn the_schema_field_completes_subjects_the_topic_first() {
+    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    // Entering a schema field asks for the subjects, once.
+    let commands = key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::KeySchema));
+    let id = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::ListSubjects { id } => Some(*id),
+            _ => None,
+        })
+        .expect("subjects asked");
+    app.handle(Event::Kafka(KafkaEvent::Subjects {
+        id,
+        result: Ok(ktui::schema::SubjectList {
+            registry: "http://sr".into(),
+            subjects: vec![
+                "audit-value".into(),
+                "orders-key".into(),
+                "orders-value".into(),
+                "orders-v2-value".into(),
+            ],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    // The key's own subject first in the Key schema field, the value's in the Schema field.
+    assert_eq!(
+        app.compose.schema_completions(Part::Key),
+        [
+            "orders-key",
+            "orders-value",
+            "audit-value",
+            "orders-v2-value"
+        ]
+    );
+    let next = key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    assert!(
+        next.iter()
+            .all(|c| !matches!(c, Command::ListSubjects { .. })),
+        "asked once for both fields"
+    );
+    assert_eq!(
+        app.compose.schema_completions(Part::Value),
+        [
+            "orders-value",
+            "orders-key",
+            "audit-value",
+            "orders-v2-value"
+        ]
+    );
+    typed(&mut app, "v2");
+    assert_eq!(
+        app.compose.schema_completions(Part::Value),
+        ["orders-v2-value"]
+    );
+    // Enter takes the first completion; Enter again loads it and moves on.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.value_schema.input.value(), "orders-v2-value");
+    let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
+    assert_eq!(choice.subject.as_deref(), Some("orders-v2-value"));
+    assert_eq!(app.compose.focus, Some(Field::Headers));
+    // Not asked again.
+    let back = key(&mut app, KeyCode::BackTab);
+    assert!(
+        back.iter()
+            .all(|c| !matches!(c, Command::ListSubjects { .. }))
+    );
+}
+
+/// A schema loaded into the field it was asked for.
+fn answer(app: &mut App, commands: &[Command], encoder: ktui::schema::Encoder) {
+    let (id, _) = load_asked(commands);
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Ok(Box::new(encoder)),
+    }));
+}
+
+fn string_key_encoder() -> ktui::schema::Encoder {
+    ktui::schema::Encoder::for_schema(
+        21,
+        ktui::schema::SchemaKind::Avro,
+        r#""string""#,
+        Some(("orders-key".into(), 1)),
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_key_schema_frames_the_key_and_text_that_is_not_json_is_a_string() {
+    let mut app = composing(r#"{"id": 7, "lines": []}"#, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Key));
+    typed(&mut app, "o-7");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::KeySchema));
+    typed(&mut app, "orders-key");
+    let commands = key(&mut app, KeyCode::Tab);
+    let (_, choice) = load_asked(&commands);
+    assert_eq!(choice.subject.as_deref(), Some("orders-key"));
+    answer(&mut app, &commands, string_key_encoder());
+    assert_eq!(app.compose.key_schema.check, Some(Ok(9)));
+    // The value has no schema: sent as typed; the key goes out framed.
+    let (_, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(
+        message.key.as_deref(),
+        Some(&[0, 0, 0, 0, 21, 6, b'o', b'-', b'7'][..]),
+        "magic byte, id 21, the Avro string \"o-7\""
+    );
+    assert_eq!(
+        message.value.as_deref(),
+        Some(&br#"{"id": 7, "lines": []}"#[..])
+    );
+}
+
+#[test]
+fn a_key_that_does_not_match_its_schema_is_refused_in_words() {
+    let mut app = composing(r#"{"id": 7, "lines": []}"#, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typed(&mut app, r#"{"id": 1}"#);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "orders-key");
+    let commands = key(&mut app, KeyCode::Tab);
+    answer(&mut app, &commands, string_key_encoder());
+    assert!(
+        app.compose.key_schema.check.clone().unwrap().is_err(),
+        "checked as typed"
+    );
+    let refused = ctrl(&mut app, 's');
+    assert!(
+        refused
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. }))
+    );
+    let problem = app.compose.problem.clone().unwrap();
+    assert!(
+        problem.starts_with("Not sent: the key does not match orders-key v1"),
+        "{problem}"
+    );
+    assert_eq!(
+        app.compose.key.value(),
+        r#"{"id": 1}"#,
+        "nothing typed is lost"
+    );
+}
+
+#[test]
+fn a_framed_send_comes_back_from_the_history_as_typed_with_its_schemas() {
+    let (mut app, commands) = with_schema("orders-value@3", r#"{"id": 7, "lines": [{"qty": 2}]}"#);
+    answer(&mut app, &commands, order_encoder());
+    // The key schema too (Tab from the headers: value, topic, partition, key).
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typed(&mut app, "o-7");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "orders-key");
+    let commands = key(&mut app, KeyCode::Tab);
+    answer(&mut app, &commands, string_key_encoder());
+    let (id, message) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(
+        message.value.as_deref().map(|v| v[0..5].to_vec()),
+        Some(vec![0, 0, 0, 0, 17])
+    );
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Ok(DeliveryReport {
+            partition: 0,
+            offset: 5,
+            latency: std::time::Duration::from_millis(3),
+        }),
+    }));
+    // The history file's line names the schemas and keeps the JSON typed.
+    let saved = ktui::tabs::compose::history::serialize(&app.compose.history);
+    assert!(
+        saved.contains(r#""value_decoded":{"id":7,"lines":[{"qty":2}]}"#),
+        "{saved}"
+    );
+    assert!(saved.contains(r#""key_decoded":"o-7""#), "{saved}");
+    let reread = ktui::tabs::compose::history::parse(&saved);
+    assert_eq!(reread, app.compose.history, "the file round-trips");
+    // Another value typed, then the history entry loaded back.
+    app.compose.set_value("something else");
+    key(&mut app, KeyCode::Esc);
+    ctrl(&mut app, 'r');
+    let commands = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.value_schema.input.value(), "orders-value@3");
+    assert_eq!(app.compose.key_schema.input.value(), "orders-key@1");
+    assert_eq!(
+        app.compose.key.value(),
+        "o-7",
+        "the key as typed, not its bytes"
+    );
+    let value = app.compose.value_text();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&value).unwrap(),
+        serde_json::json!({"id": 7, "lines": [{"qty": 2}]}),
+        "the JSON typed, not the framed bytes: {value:?}"
+    );
+    // Both schemas asked for again; once loaded, it sends the same bytes.
+    let asked: Vec<_> = commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::LoadSchema { id, choice } => Some((*id, choice.subject.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 2, "{commands:?}");
+    for (id, subject) in asked {
+        let encoder = if subject.as_deref() == Some("orders-key") {
+            string_key_encoder()
+        } else {
+            order_encoder()
+        };
+        app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+            id,
+            result: Ok(Box::new(encoder)),
+        }));
+    }
+    let (_, again) = produced(&ctrl(&mut app, 's'));
+    assert_eq!(again.key, message.key);
+    assert_eq!(again.value, message.value);
+}
