@@ -112,6 +112,28 @@ struct Printer<'a, W: Write> {
     problems: HashSet<String>,
 }
 
+/// Distinct reasons said on stderr, at most (hostile data could give one per record).
+const PROBLEMS_SAID: usize = 32;
+
+/// A problem's kind, for saying it once: the same schema and words, whatever the byte
+/// offsets and lengths in them (`cut short at byte 12` and `at byte 40` are one problem).
+fn problem_kind(what: &str, id: Option<u32>, why: &str) -> String {
+    let mut kind = format!("{what} {id:?} ");
+    let mut in_number = false;
+    for c in why.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                kind.push('#');
+            }
+            in_number = true;
+        } else {
+            kind.push(c);
+            in_number = false;
+        }
+    }
+    kind
+}
+
 impl<W: Write> Printer<'_, W> {
     /// Says on stderr, once per reason, that a framed key or value is printed undecoded.
     fn tell_undecoded(&mut self, record: &Record) {
@@ -119,8 +141,11 @@ impl<W: Write> Printer<'_, W> {
             ("key", record.key_schema()),
             ("value", record.value_schema()),
         ] {
-            if let Some(Decoded { json: Err(why), .. }) = decoded
-                && self.problems.insert(why.clone())
+            if let Some(Decoded {
+                id, json: Err(why), ..
+            }) = decoded
+                && self.problems.len() < PROBLEMS_SAID
+                && self.problems.insert(problem_kind(what, *id, why))
             {
                 let text = format!(
                     "ktui: warning: the {what} at partition {} offset {}: {why}; printed \
@@ -240,4 +265,38 @@ fn write_record(
         }
     }
     out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem_kind;
+
+    #[test]
+    fn a_problem_is_said_once_whatever_its_offsets() {
+        let at = |byte: u32| {
+            problem_kind(
+                "value",
+                Some(17),
+                &format!("does not match Avro schema 17: the record is cut short at byte {byte}"),
+            )
+        };
+        assert_eq!(at(12), at(4_096));
+        assert_ne!(
+            at(12),
+            problem_kind(
+                "value",
+                Some(18),
+                "does not match Avro schema 18: the record is cut short at byte 12"
+            ),
+            "another schema is another problem"
+        );
+        assert_ne!(
+            at(12),
+            problem_kind(
+                "key",
+                Some(17),
+                "does not match Avro schema 17: the record is cut short at byte 12"
+            )
+        );
+    }
 }

@@ -128,8 +128,16 @@ impl Decoded {
 /// A cached lookup.
 #[derive(Debug, Clone)]
 enum Slot {
-    Ready(Arc<Compiled>),
-    Failed { why: String, at: Instant },
+    /// `holders_failed`: when the registry could not say which subjects hold the id (it
+    /// is asked again after `RETRY_AFTER`; the schema itself decodes meanwhile).
+    Ready {
+        compiled: Arc<Compiled>,
+        holders_failed: Option<Instant>,
+    },
+    Failed {
+        why: String,
+        at: Instant,
+    },
 }
 
 /// Schemas from one registry, fetched once per id.
@@ -164,8 +172,9 @@ impl Schemas {
         })
     }
 
-    /// The one `Schemas` of this process for these settings (every tail of a cluster
-    /// shares the cache).
+    /// The one `Schemas` of this process for this registry and login (every tail of a
+    /// cluster shares the cache). A password that changed (a rotated `cmd:` secret)
+    /// replaces the registry's entry rather than adding one per reconnect.
     pub fn shared(settings: &RegistrySettings) -> Result<Arc<Self>, String> {
         type Registries = Mutex<Vec<(RegistrySettings, Arc<Schemas>)>>;
         static ALL: OnceLock<Registries> = OnceLock::new();
@@ -173,11 +182,27 @@ impl Schemas {
             .get_or_init(Mutex::default)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, schemas)) = all.iter().find(|(s, _)| s == settings) {
-            return Ok(Arc::clone(schemas));
+        let same_registry = |s: &RegistrySettings| {
+            RegistrySettings {
+                password: None,
+                ..s.clone()
+            } == RegistrySettings {
+                password: None,
+                ..settings.clone()
+            }
+        };
+        let found = all.iter().position(|(s, _)| same_registry(s));
+        if let Some(i) = found
+            && all[i].0 == *settings
+        {
+            return Ok(Arc::clone(&all[i].1));
         }
         let schemas = Arc::new(Self::new(settings)?);
-        all.push((settings.clone(), Arc::clone(&schemas)));
+        let entry = (settings.clone(), Arc::clone(&schemas));
+        match found {
+            Some(i) => all[i] = entry,
+            None => all.push(entry),
+        }
         Ok(schemas)
     }
 
@@ -193,11 +218,19 @@ impl Schemas {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
             .cloned();
-        match cached {
-            Some(Slot::Ready(compiled)) => return Ok(compiled),
+        let stale = match cached {
+            Some(Slot::Ready {
+                compiled,
+                holders_failed,
+            }) => {
+                if holders_failed.is_none_or(|at| at.elapsed() < RETRY_AFTER) {
+                    return Ok(compiled);
+                }
+                Some(compiled)
+            }
             Some(Slot::Failed { why, at }) if at.elapsed() < RETRY_AFTER => return Err(why),
-            _ => {}
-        }
+            _ => None,
+        };
         let down = self
             .down
             .lock()
@@ -205,11 +238,19 @@ impl Schemas {
             .clone()
             .filter(|(_, at)| at.elapsed() < RETRY_AFTER);
         if let Some((reason, _)) = down {
-            return Err(format!("schema {id}: {reason}"));
+            return stale.ok_or_else(|| format!("schema {id}: {reason}"));
         }
-        let slot = match self.fetch(id) {
-            Ok(compiled) => Slot::Ready(Arc::new(compiled)),
-            Err((why, unreachable)) => {
+        let slot = match (self.fetch(id), stale) {
+            (Ok((compiled, holders_known)), _) => Slot::Ready {
+                compiled: Arc::new(compiled),
+                holders_failed: (!holders_known).then(Instant::now),
+            },
+            // Asked again for its holders only: what decoded keeps decoding.
+            (Err(_), Some(compiled)) => Slot::Ready {
+                compiled,
+                holders_failed: Some(Instant::now()),
+            },
+            (Err((why, unreachable)), None) => {
                 let why = shortened(why);
                 tracing::info!("schema {id}: {why}");
                 if let Some(reason) = unreachable {
@@ -227,14 +268,15 @@ impl Schemas {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id, slot.clone());
         match slot {
-            Slot::Ready(compiled) => Ok(compiled),
+            Slot::Ready { compiled, .. } => Ok(compiled),
             Slot::Failed { why, .. } => Err(why),
         }
     }
 
-    /// The schema, or why not (and, when the registry did not answer at all, that reason
-    /// alone, for the other ids to fail fast with).
-    fn fetch(&self, id: u32) -> Result<Compiled, (String, Option<String>)> {
+    /// The schema and whether the registry said which subjects hold it, or why not (and,
+    /// when the registry did not answer at all, that reason alone, for the other ids to
+    /// fail fast with).
+    fn fetch(&self, id: u32) -> Result<(Compiled, bool), (String, Option<String>)> {
         let registered = self.client.schema_by_id(id).map_err(|e| match e {
             RegistryError::NotFound { .. } => {
                 (format!("schema {id} not found in the registry"), None)
@@ -243,8 +285,16 @@ impl Schemas {
             e => (format!("schema {id}: {e}"), None),
         })?;
         // Which subject and version hold it: for the eyes only, so a registry that cannot
-        // say (older ones, or no permission) does not stop the decoding.
-        let holders = self.client.versions_of_id(id).unwrap_or_default();
+        // say (older ones, or no permission) does not stop the decoding. A registry that
+        // has no such route (404) is not asked again; one that failed is, later.
+        let (holders, holders_known) = match self.client.versions_of_id(id) {
+            Ok(holders) => (holders, true),
+            Err(RegistryError::NotFound { .. }) => (Vec::new(), true),
+            Err(e) => {
+                tracing::info!("schema {id}: which subjects hold it: {e}");
+                (Vec::new(), false)
+            }
+        };
         let mut references = Vec::new();
         self.collect_references(&registered.references, 0, &mut references)
             .map_err(|e| (format!("schema {id}: {e}"), None))?;
@@ -256,7 +306,9 @@ impl Schemas {
             text: registered.schema,
             references: registered.references,
         });
-        compile(info, &references).map_err(|e| (e, None))
+        compile(info, &references)
+            .map(|compiled| (compiled, holders_known))
+            .map_err(|e| (e, None))
     }
 
     /// The texts of every schema `refs` pull in, dependencies first, by import name.
@@ -319,5 +371,32 @@ impl Schemas {
                 json: Err(why),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotated_password_replaces_the_registrys_entry() {
+        let with = |password: &str| RegistrySettings {
+            username: Some("ktui".into()),
+            password: Some(crate::secret::Secret::new(password)),
+            ..RegistrySettings::new("http://127.0.0.1:1/rotation-test")
+        };
+        let first = Schemas::shared(&with("one")).unwrap();
+        assert!(Arc::ptr_eq(&first, &Schemas::shared(&with("one")).unwrap()));
+        let second = Schemas::shared(&with("two")).unwrap();
+        assert!(!Arc::ptr_eq(&first, &second), "the new password is used");
+        assert!(Arc::ptr_eq(
+            &second,
+            &Schemas::shared(&with("two")).unwrap()
+        ));
+        let again = Schemas::shared(&with("one")).unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &again),
+            "the first entry was replaced, not kept beside the second"
+        );
     }
 }

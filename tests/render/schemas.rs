@@ -210,7 +210,8 @@ fn text_from_a_schema_or_a_registry_is_escaped() {
 
 /// The Schemas tab with the subjects listed and `orders-value` v2 shown.
 fn schemas_tab(width: u16, height: u16) -> App {
-    let mut app = crate::support::app::loaded(&["orders", "payments"]);
+    let mut app =
+        crate::support::app::loaded(&["orders", "payments", "payments-eu-west-1-dead-letters"]);
     app.handle(Event::Resize(width, height));
     let commands = key(&mut app, KeyCode::Char('7'));
     let Some(Command::ListSubjects { id }) = commands.first() else {
@@ -222,6 +223,7 @@ fn schemas_tab(width: u16, height: u16) -> App {
             registry: "http://sr:8081".into(),
             subjects: vec![
                 "orders-value".into(),
+                "payments-eu-west-1-dead-letters-value".into(),
                 "payments-key".into(),
                 "retired-value".into(),
                 "shop.Address".into(),
@@ -272,7 +274,13 @@ fn the_schemas_tab_lists_subjects_and_shows_a_version() {
 #[test]
 fn the_schemas_tab_narrow_and_without_a_registry() {
     let app = schemas_tab(60, 20);
-    insta::assert_snapshot!("schemas_narrow", draw(&app).backend());
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains("payments-eu-we… (value)"),
+        "a long topic is cut with … and keeps its side:\n{text}"
+    );
+    insta::assert_snapshot!("schemas_narrow", terminal.backend());
     let mut app = crate::support::app::loaded(&["orders"]);
     let commands = key(&mut app, KeyCode::Char('7'));
     let Some(Command::ListSubjects { id }) = commands.first() else {

@@ -30,6 +30,8 @@ pub struct SchemasTab {
     pub focus: Focus,
     /// The selected subject's version shown.
     pub detail: Loadable<SubjectDetail>,
+    /// The detail's schema text as shown (JSON re-indented once, when it arrives).
+    pub detail_text: String,
     detail_request: Option<RequestId>,
     pub details_scroll: usize,
 }
@@ -99,7 +101,15 @@ impl SchemasTab {
             Msg::Answer(KafkaEvent::Subject { id, result }) if self.detail_request == Some(id) => {
                 self.detail_request = None;
                 self.detail = match result {
-                    Ok(detail) => Loadable::Loaded(detail),
+                    Ok(detail) => {
+                        let text = detail.text.as_bytes();
+                        self.detail_text = if crate::widgets::payload::is_json(text) {
+                            crate::widgets::payload::reindent_json(text)
+                        } else {
+                            detail.text.clone()
+                        };
+                        Loadable::Loaded(detail)
+                    }
                     Err(reason) => Loadable::Failed(reason),
                 };
                 Vec::new()

@@ -2,7 +2,7 @@
 //! the selected subject's version: type, id, compatibility, references, schema text.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
@@ -12,7 +12,7 @@ use crate::loadable::Loadable;
 use crate::schema::SubjectDetail;
 use crate::text::escape_control;
 use crate::theme::Palette;
-use crate::widgets::payload::{is_json, json_line, reindent_json};
+use crate::widgets::payload::{is_json, json_line, truncate};
 use crate::widgets::spinner;
 
 /// The list beside the details (wide) or above them.
@@ -107,6 +107,12 @@ impl SchemasView<'_> {
         }
         let rows_fit = usize::from(inner.height.saturating_sub(1)).max(1);
         let offset = crate::tabs::topics::scrolled_offset(0, tab.selected, rows_fit);
+        let widths = [Constraint::Fill(3), Constraint::Fill(2)];
+        // Long names are cut with `…`; a topic keeps its `(value)` or `(key)`.
+        let [subject_w, topic_w] = Layout::horizontal(widths)
+            .spacing(1)
+            .areas::<2>(inner)
+            .map(|r| usize::from(r.width));
         let rows = list
             .subjects
             .iter()
@@ -120,18 +126,22 @@ impl SchemasView<'_> {
                     (true, false) => palette.selected_unfocused(),
                 };
                 let topic = match topic_of(subject) {
-                    Some((topic, side)) if self.has_topic(topic) => {
-                        Cell::from(Span::raw(format!("{} ({side})", escape_control(topic))))
-                    }
+                    Some((topic, side)) if self.has_topic(topic) => Cell::from(Span::raw(format!(
+                        "{} ({side})",
+                        truncate(
+                            &escape_control(topic),
+                            topic_w.saturating_sub(side.len() + 3)
+                        )
+                    ))),
                     _ => Cell::from(Span::styled("-", palette.dim())),
                 };
                 Row::new(vec![
-                    Cell::from(escape_control(subject).into_owned()),
+                    Cell::from(truncate(&escape_control(subject), subject_w)),
                     topic,
                 ])
                 .style(style)
             });
-        Table::new(rows, [Constraint::Fill(3), Constraint::Fill(2)])
+        Table::new(rows, widths)
             .header(Row::new(["SUBJECT", "TOPIC"]).style(palette.header()))
             .render(inner, buf);
     }
@@ -212,12 +222,11 @@ impl SchemasView<'_> {
         lines.push(Line::styled("[ older version · ] newer version", dim));
         lines.push(Line::raw(""));
         if is_json(detail.text.as_bytes()) {
-            let pretty = reindent_json(detail.text.as_bytes());
-            lines.extend(pretty.lines().map(|l| json_line(l, palette)));
+            lines.extend(self.tab.detail_text.lines().map(|l| json_line(l, palette)));
         } else {
             lines.extend(
-                detail
-                    .text
+                self.tab
+                    .detail_text
                     .lines()
                     .map(|l| Line::raw(escape_control(l).into_owned())),
             );
