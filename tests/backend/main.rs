@@ -18,6 +18,7 @@ mod interop_kafka;
 mod produce_broker;
 mod schemas_hostile;
 mod schemas_kafka;
+mod schemas_tls;
 mod search;
 mod security_broker;
 mod share_groups;

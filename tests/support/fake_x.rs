@@ -1,6 +1,7 @@
-//! A fake X API v2 streaming endpoint: HTTP/1.1 written by hand on a plain tokio
-//! `TcpListener`, so a test controls every byte: chunk boundaries (a line split across
-//! chunks, a chunk's framing split across TCP writes, a cut inside a UTF-8 character),
+//! A fake X API v2 streaming endpoint: HTTP/1.1 written by hand (the request side is
+//! `super::http`, shared with the fake registry) on a plain tokio `TcpListener`, so a test
+//! controls every byte: chunk boundaries (a line split across chunks, a chunk's framing
+//! split across TCP writes, a cut inside a UTF-8 character),
 //! blank `\r\n` keep-alives, stalls, abrupt closes, and the API's error answers with their
 //! real bodies and headers.
 //!
@@ -11,17 +12,18 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
+
+use super::http::{self, Response};
 
 /// The filtered stream's path.
 pub const FILTERED: &str = "/2/tweets/search/stream";
@@ -384,83 +386,10 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Reads one request head; `None` when the client hung up first.
-async fn read_head(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<String> {
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head: Vec<u8> = buffer.drain(..end + 4).collect();
-            return Some(String::from_utf8_lossy(&head).into_owned());
-        }
-        let mut chunk = [0u8; 4096];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (escaped, bytes[i]) {
-            (Some(byte), _) => {
-                out.push(byte);
-                i += 3;
-            }
-            (None, b'+') => {
-                out.push(b' ');
-                i += 1;
-            }
-            (None, byte) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(name), percent_decode(value))
-        })
-        .collect()
-}
-
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        429 => "Too Many Requests",
-        503 => "Service Unavailable",
-        _ => "Error",
-    }
-}
-
 fn problem_bytes(status: u16, headers: &[(String, String)], body: &str) -> Vec<u8> {
-    let mut head = format!(
-        "HTTP/1.1 {status} {}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\n",
-        reason_phrase(status),
-        body.len()
-    );
-    for (name, value) in headers {
-        let _ = write!(head, "{name}: {value}\r\n");
-    }
-    head.push_str("\r\n");
-    head.push_str(body);
-    head.into_bytes()
+    let mut response = Response::new(status, "application/problem+json", body);
+    response.headers = headers.to_vec();
+    response.bytes(false)
 }
 
 fn stream_head() -> Vec<u8> {
@@ -475,35 +404,23 @@ fn stream_head() -> Vec<u8> {
 
 /// One HTTP chunk: size line, data, trailer.
 pub fn chunk(data: &[u8]) -> Vec<u8> {
-    let mut out = format!("{:x}\r\n", data.len()).into_bytes();
-    out.extend_from_slice(data);
-    out.extend_from_slice(b"\r\n");
-    out
+    http::chunk(data)
 }
 
 async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
     let mut buffer = Vec::new();
     loop {
-        let Some(head) = read_head(&mut stream, &mut buffer).await else {
+        let Some(request) = http::read_request(&mut stream, &mut buffer).await else {
             return;
         };
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or_default();
-        let mut parts = request_line.split(' ');
-        let method = parts.next().unwrap_or_default().to_string();
-        let target = parts.next().unwrap_or_default();
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let headers: Vec<(String, String)> = lines
-            .filter(|l| !l.is_empty())
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let query = parse_query(query);
-        let auth = headers
-            .iter()
-            .find(|(n, _)| n == "authorization")
-            .map(|(_, v)| v.as_str());
-        let refused = shared.refusal(&method, path, &query, auth);
+        let path = request.path().to_string();
+        let query = http::parse_query(request.query());
+        let refused = shared.refusal(
+            &request.method,
+            &path,
+            &query,
+            request.header("authorization"),
+        );
         let reply = if refused.is_some() {
             Reply::problem(401, UNAUTHORIZED)
         } else {
@@ -514,10 +431,10 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(Seen {
-                method,
-                path: path.to_string(),
+                method: request.method,
+                path,
                 query,
-                headers,
+                headers: request.headers,
                 refused,
             });
         shared.requests.send_modify(|n| *n += 1);
@@ -564,12 +481,7 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
                         return;
                     }
                     End::Hold => {
-                        let mut sink = [0u8; 1024];
-                        while let Ok(n) = stream.read(&mut sink).await {
-                            if n == 0 {
-                                break;
-                            }
-                        }
+                        http::hold(&mut stream).await;
                         return;
                     }
                 }

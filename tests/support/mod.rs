@@ -21,6 +21,7 @@ pub mod fake_registry;
 pub mod fake_x;
 pub mod group_fixtures;
 pub mod groups;
+pub mod http;
 pub mod kafka;
 pub mod peers;
 pub mod ports;

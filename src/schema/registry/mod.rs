@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::secret::Secret;
 
 mod settings;
+mod tls;
 
 pub use settings::{RegistrySettings, RegistrySpec, without_password};
 
@@ -144,6 +145,9 @@ pub struct RegistryClient {
     shown: String,
     username: Option<String>,
     password: Option<Secret>,
+    /// The certificate files, for the words of a failed TLS handshake.
+    ca_file: Option<PathBuf>,
+    cert_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for RegistryClient {
@@ -198,6 +202,13 @@ impl RegistryClient {
                 .map_err(|e| format!("schema registry CA file {}: {e}", path.display()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| format!("schema registry CA file {}: {e}", path.display()))?;
+            if certs.is_empty() {
+                return Err(format!(
+                    "schema registry CA file {}: no certificate in it (PEM, -----BEGIN \
+                     CERTIFICATE-----)",
+                    path.display()
+                ));
+            }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
@@ -234,6 +245,8 @@ impl RegistryClient {
             shown,
             username,
             password,
+            ca_file: settings.ca_file.clone(),
+            cert_file: settings.cert_file.clone(),
         })
     }
 
@@ -316,12 +329,25 @@ impl RegistryClient {
                 REQUEST_TIMEOUT.as_secs()
             )
         } else {
-            let mut reason = error.to_string();
+            let mut chain = vec![error.to_string()];
             let mut source = std::error::Error::source(error);
             while let Some(inner) = source {
-                reason = inner.to_string();
+                chain.push(inner.to_string());
                 source = inner.source();
             }
+            let reason =
+                match tls::problem(&chain, self.ca_file.as_deref(), self.cert_file.as_deref()) {
+                    Some(problem) => {
+                        let raw = chain.join(": ");
+                        tracing::debug!(
+                            "schema registry {}: {}",
+                            self.shown,
+                            crate::secret::redact(&raw)
+                        );
+                        problem
+                    }
+                    None => chain.pop().unwrap_or_default(),
+                };
             format!(
                 "cannot reach the schema registry at {}: {reason}",
                 self.shown
