@@ -280,4 +280,33 @@ mod tests {
         assert!(decimal_text(&[1], 1 << 40).is_err(), "no terabyte of zeros");
         assert!(decimal_text(&[1; 4096], 2).is_err());
     }
+
+    #[test]
+    fn unions_of_records_nested_deep_cost_bounded_steps() {
+        // At each level both branches take the whole subtree before failing at its own
+        // field `x`: tried naively, 2^40 steps.
+        let schema = AvroSchema::parse(
+            r#"{"type":"record","name":"A","fields":[
+                {"name":"n","type":["null","A",{"type":"record","name":"B","fields":[
+                    {"name":"n","type":["null","A","B"]},{"name":"x","type":"string"}]}]},
+                {"name":"x","type":"int"}]}"#,
+            &[],
+        )
+        .unwrap();
+        let mut value = serde_json::json!({"n": null, "x": true});
+        for _ in 0..40 {
+            value = serde_json::json!({"n": value, "x": 1});
+        }
+        let why = schema.from_json(&value).unwrap_err();
+        assert!(
+            why.starts_with("the value is too costly to match against the schema's unions"),
+            "{why}"
+        );
+        // Naming the branches costs no trial at all.
+        let mut named = serde_json::json!({"n": null, "x": 2});
+        for _ in 0..40 {
+            named = serde_json::json!({"n": {"A": named}, "x": 1});
+        }
+        assert!(schema.from_json(&named).is_ok());
+    }
 }

@@ -26,13 +26,44 @@ pub(super) fn from_json(
     names: &HashMap<String, Schema>,
     value: &Value,
 ) -> Result<Vec<u8>, String> {
+    let budget = STEPS_PER_NODE * nodes(value) + STEPS_BASE;
     let mut encoder = Encoder {
         names,
         path: Vec::new(),
         out: Vec::with_capacity(64),
+        steps: 0,
+        budget,
     };
-    encoder.value(schema, value, 0)?;
-    Ok(encoder.out)
+    match encoder.value(schema, value, 0) {
+        Ok(()) => Ok(encoder.out),
+        // Out of steps: said plainly, not as the union branch that happened to fail last.
+        Err(_) if encoder.steps > budget => Err(format!(
+            "the value is too costly to match against the schema's unions (more than {budget} \
+             steps); name each union's branch as Avro's JSON does ({{\"Type\": value}})"
+        )),
+        Err(why) => Err(why),
+    }
+}
+
+/// Steps allowed per JSON node, and in all beside: a union is matched by trying its
+/// branches, and unions of records nested in each other could otherwise take steps
+/// exponential in the depth (typed into Compose, or a line given to `ktui produce`).
+const STEPS_PER_NODE: usize = 16;
+const STEPS_BASE: usize = 100_000;
+
+/// The JSON nodes in `value` (without recursion: the nesting is not bounded yet).
+fn nodes(value: &Value) -> usize {
+    let mut count = 0;
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        count += 1;
+        match value {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    count
 }
 
 /// A step of the path to a field.
@@ -46,6 +77,9 @@ struct Encoder<'a> {
     names: &'a HashMap<String, Schema>,
     path: Vec<Step>,
     out: Vec<u8>,
+    /// Values visited, against `budget`.
+    steps: usize,
+    budget: usize,
 }
 
 /// What a JSON value is, in words.
@@ -122,6 +156,10 @@ impl Encoder<'_> {
 
     #[allow(clippy::too_many_lines)] // one arm per Avro type
     fn value(&mut self, schema: &Schema, value: &Value, depth: usize) -> Result<(), String> {
+        self.steps += 1;
+        if self.steps > self.budget {
+            return Err("out of steps".into());
+        }
         if depth > MAX_DEPTH {
             return Err(self.refuse(format!("nested deeper than {MAX_DEPTH} levels")));
         }
