@@ -173,44 +173,20 @@ impl Decoder<'_> {
             }
             Schema::Array(array) => {
                 self.out.push('[');
-                let mut first = true;
-                loop {
-                    let count = self.block_count()?;
-                    if count == 0 {
-                        break;
-                    }
-                    for _ in 0..count {
-                        if !first {
-                            self.out.push(',');
-                        }
-                        first = false;
-                        self.value(&array.items, depth + 1)?;
-                    }
-                }
+                self.blocks(|d| d.value(&array.items, depth + 1))?;
                 self.out.push(']');
             }
             Schema::Map(map) => {
                 self.out.push('{');
-                let mut first = true;
-                loop {
-                    let count = self.block_count()?;
-                    if count == 0 {
-                        break;
-                    }
-                    for _ in 0..count {
-                        if !first {
-                            self.out.push(',');
-                        }
-                        first = false;
-                        let at = self.at;
-                        let key = std::str::from_utf8(self.bytes_value()?)
-                            .map_err(|_| format!("a map key that is not UTF-8 at byte {at}"))?
-                            .to_string();
-                        self.string(&key);
-                        self.out.push(':');
-                        self.value(&map.types, depth + 1)?;
-                    }
-                }
+                self.blocks(|d| {
+                    let at = d.at;
+                    let key = std::str::from_utf8(d.bytes_value()?)
+                        .map_err(|_| format!("a map key that is not UTF-8 at byte {at}"))?
+                        .to_string();
+                    d.string(&key);
+                    d.out.push(':');
+                    d.value(&map.types, depth + 1)
+                })?;
                 self.out.push('}');
             }
             Schema::Union(union) => {
@@ -317,6 +293,27 @@ impl Decoder<'_> {
             }
         }
         Ok(())
+    }
+
+    /// An array's or map's items, block after block, comma-separated: `item` writes one.
+    fn blocks(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut first = true;
+        loop {
+            let count = self.block_count()?;
+            if count == 0 {
+                return Ok(());
+            }
+            for _ in 0..count {
+                if !first {
+                    self.out.push(',');
+                }
+                first = false;
+                item(self)?;
+            }
+        }
     }
 
     /// An array's or map's next block: its count of items (0 at the end).
