@@ -1,6 +1,7 @@
 //! Reusable, stateless drawing helpers (plus the text field's small state).
 
 pub mod help;
+pub mod list_pane;
 pub mod payload;
 pub mod text_input;
 

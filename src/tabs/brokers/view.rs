@@ -12,10 +12,10 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 use super::{BrokersTab, Focus};
 use crate::kafka::brokers::{BrokerDetail, BrokersSnapshot};
 use crate::kafka::model::Connection;
-use crate::loadable::Loadable;
 use crate::tabs::topics::view::details::config_entries;
 use crate::text::escape_control;
 use crate::theme::Palette;
+use crate::widgets::list_pane::{ListPane, row_style};
 use crate::widgets::payload::human_bytes;
 use crate::widgets::{spinner, thousands};
 
@@ -53,49 +53,26 @@ impl BrokersView<'_> {
         let tab = self.tab;
         let palette = self.palette;
         let focused = tab.focus == Focus::List;
-        let mut block = Block::bordered()
-            .border_style(palette.border(focused))
-            .title_style(palette.title());
-        block = match tab.brokers.loaded() {
-            Some(snapshot) => block.title(title(snapshot)),
-            None => block.title(" Brokers "),
+        let pane = ListPane {
+            title: tab.brokers.loaded().map(title),
+            plain_title: "Brokers",
+            refresh_error: tab.refresh_error.as_deref(),
+            warning: tab
+                .brokers
+                .loaded()
+                .and_then(|s| s.warnings.first())
+                .map(String::as_str),
+            loading: format!(
+                "asking {} for its brokers…",
+                escape_control(self.connection.address())
+            ),
+            failed: "Could not describe the brokers",
+            focused,
         };
-        if let Some(error) = &tab.refresh_error {
-            block = block.title_bottom(Line::styled(
-                format!(" refresh failed: {} ", escape_control(error)),
-                palette.error(),
-            ));
-        } else if let Some(warning) = tab.brokers.loaded().and_then(|s| s.warnings.first()) {
-            block = block.title_bottom(Line::styled(
-                format!(" {} ", escape_control(warning)),
-                palette.warn(),
-            ));
-        }
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let snapshot = match &tab.brokers {
-            Loadable::Idle | Loadable::Loading => {
-                Paragraph::new(Line::styled(
-                    format!(
-                        "{} asking {} for its brokers…",
-                        spinner(self.ticks),
-                        escape_control(self.connection.address())
-                    ),
-                    palette.warn(),
-                ))
-                .render(inner, buf);
-                return;
-            }
-            Loadable::Failed(reason) => {
-                Paragraph::new(Line::styled(
-                    format!("Could not describe the brokers: {}", escape_control(reason)),
-                    palette.error(),
-                ))
-                .wrap(Wrap { trim: false })
-                .render(inner, buf);
-                return;
-            }
-            Loadable::Loaded(snapshot) => snapshot,
+        let Some((inner, snapshot)) =
+            pane.render(&tab.brokers, spinner(self.ticks), palette, area, buf)
+        else {
+            return;
         };
         let rows_fit = usize::from(inner.height.saturating_sub(1)).max(1);
         let offset = crate::tabs::topics::scrolled_offset(0, tab.selected, rows_fit);
@@ -106,12 +83,7 @@ impl BrokersView<'_> {
             .skip(offset)
             .take(rows_fit)
             .map(|(i, broker)| {
-                let style = match (i == tab.selected, focused) {
-                    (false, _) => Style::new(),
-                    (true, true) => palette.selected(),
-                    (true, false) => palette.selected_unfocused(),
-                };
-                broker_row(broker, palette).style(style)
+                broker_row(broker, palette).style(row_style(i == tab.selected, focused, palette))
             });
         let header = Row::new([
             "ID", "ADDRESS", "RACK", "ROLE", "STATE", "LEADS", "URP", "LOG SIZE",

@@ -3,7 +3,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
@@ -12,6 +11,7 @@ use crate::loadable::Loadable;
 use crate::schema::SubjectDetail;
 use crate::text::escape_control;
 use crate::theme::Palette;
+use crate::widgets::list_pane::{ListPane, row_style};
 use crate::widgets::payload::{is_json, json_line, truncate};
 use crate::widgets::spinner;
 
@@ -54,48 +54,26 @@ impl SchemasView<'_> {
         let tab = self.tab;
         let palette = self.palette;
         let focused = tab.focus == Focus::List;
-        let mut block = Block::bordered()
-            .border_style(palette.border(focused))
-            .title_style(palette.title());
-        block = match tab.subjects.loaded() {
-            Some(list) => block.title(format!(
-                " Subjects {} · {} · {} ",
-                list.subjects.len(),
-                escape_control(&list.registry),
-                escape_control(&list.compatibility)
-            )),
-            None => block.title(" Subjects "),
+        let pane = ListPane {
+            title: tab.subjects.loaded().map(|list| {
+                format!(
+                    " Subjects {} · {} · {} ",
+                    list.subjects.len(),
+                    escape_control(&list.registry),
+                    escape_control(&list.compatibility)
+                )
+            }),
+            plain_title: "Subjects",
+            refresh_error: tab.refresh_error.as_deref(),
+            warning: None,
+            loading: "asking the schema registry for its subjects…".into(),
+            failed: "Could not list the subjects",
+            focused,
         };
-        if let Some(error) = &tab.refresh_error {
-            block = block.title_bottom(Line::styled(
-                format!(" refresh failed: {} ", escape_control(error)),
-                palette.error(),
-            ));
-        }
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let list = match &tab.subjects {
-            Loadable::Idle | Loadable::Loading => {
-                Paragraph::new(Line::styled(
-                    format!(
-                        "{} asking the schema registry for its subjects…",
-                        spinner(self.ticks)
-                    ),
-                    palette.warn(),
-                ))
-                .render(inner, buf);
-                return;
-            }
-            Loadable::Failed(reason) => {
-                Paragraph::new(Line::styled(
-                    format!("Could not list the subjects: {}", escape_control(reason)),
-                    palette.error(),
-                ))
-                .wrap(Wrap { trim: false })
-                .render(inner, buf);
-                return;
-            }
-            Loadable::Loaded(list) => list,
+        let Some((inner, list)) =
+            pane.render(&tab.subjects, spinner(self.ticks), palette, area, buf)
+        else {
+            return;
         };
         if list.subjects.is_empty() {
             Paragraph::new(Line::styled(
@@ -120,11 +98,7 @@ impl SchemasView<'_> {
             .skip(offset)
             .take(rows_fit)
             .map(|(i, subject)| {
-                let style = match (i == tab.selected, focused) {
-                    (false, _) => Style::new(),
-                    (true, true) => palette.selected(),
-                    (true, false) => palette.selected_unfocused(),
-                };
+                let style = row_style(i == tab.selected, focused, palette);
                 let topic = match topic_of(subject) {
                     Some((topic, side)) if self.has_topic(topic) => Cell::from(Span::raw(format!(
                         "{} ({side})",
