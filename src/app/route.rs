@@ -293,6 +293,10 @@ impl App {
                 let result = result.map(|list| list.subjects);
                 self.update_compose(ComposeMsg::Subjects { id, result })
             }
+            (Some(Tab::Compose), KafkaEvent::Subject { id, result }) => {
+                let result = result.map(|detail| detail.versions);
+                self.update_compose(ComposeMsg::Versions { id, result })
+            }
             (Some(Tab::Schemas), event) => self.update_schemas(SchemasMsg::Answer(event)),
             (Some(Tab::Brokers), event) => self.update_brokers(BrokersMsg::Answer(event)),
             (Some(Tab::Groups), event) => self.update_groups(GroupsMsg::Answer(event)),

@@ -403,3 +403,58 @@ fn a_framed_send_comes_back_from_the_history_as_typed_with_its_schemas() {
     assert_eq!(again.key, message.key);
     assert_eq!(again.value, message.value);
 }
+
+#[test]
+fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
+    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    typed(&mut app, "orders-value");
+    let commands = key(&mut app, KeyCode::Char('@'));
+    let (id, subject) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::DescribeSubject {
+                id,
+                subject,
+                version: None,
+            } => Some((*id, subject.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("versions asked: {commands:?}"));
+    assert_eq!(subject, "orders-value");
+    app.handle(Event::Kafka(KafkaEvent::Subject {
+        id,
+        result: Ok(ktui::schema::SubjectDetail {
+            subject: "orders-value".into(),
+            versions: vec![1, 2, 3],
+            version: 3,
+            id: 17,
+            kind: ktui::schema::SchemaKind::Avro,
+            text: ORDER.into(),
+            references: vec![],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    assert_eq!(
+        app.compose.schema_completions(Part::Value),
+        ["orders-value@3", "orders-value@2", "orders-value@1"]
+    );
+    // Typing on narrows them, and is not asked again.
+    let more = key(&mut app, KeyCode::Char('2'));
+    assert!(
+        more.iter()
+            .all(|c| !matches!(c, Command::DescribeSubject { .. }))
+    );
+    assert!(app.compose.schema_completions(Part::Value).is_empty());
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.value_schema.input.value(), "orders-value@3");
+    let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
+    assert_eq!(
+        (choice.subject.as_deref(), choice.version),
+        (Some("orders-value"), Some(3))
+    );
+}

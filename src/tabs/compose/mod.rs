@@ -90,6 +90,10 @@ pub struct ComposeTab {
     /// completions); `Some(Err)` when they could not be had.
     pub subjects: Option<Result<Vec<String>, String>>,
     pub(crate) subjects_request: Option<RequestId>,
+    /// Subjects' versions, asked for when `SUBJECT@` is typed (a schema field's
+    /// completions), by subject.
+    pub versions: std::collections::HashMap<String, Result<Vec<i32>, String>>,
+    pub(crate) versions_request: Option<(RequestId, String)>,
     /// `None`: no field has focus (keys are commands: 1–4, q, …).
     pub focus: Option<Field>,
     /// Ctrl-T armed a tombstone: the next send has a null value. Armed for exactly one
@@ -123,6 +127,8 @@ impl Default for ComposeTab {
             key_schema: SchemaField::default(),
             subjects: None,
             subjects_request: None,
+            versions: std::collections::HashMap::new(),
+            versions_request: None,
             focus: Some(Field::Value),
             tombstone: false,
             value_kind: ValueKind::Empty,

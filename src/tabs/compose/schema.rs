@@ -242,6 +242,48 @@ impl ComposeTab {
         self.key_schema.forget();
         self.subjects = None;
         self.subjects_request = None;
+        self.versions.clear();
+        self.versions_request = None;
+    }
+
+    /// `SUBJECT@` typed in a schema field: ask for the subject's versions once, for the
+    /// field's completions.
+    pub(super) fn ensure_versions(
+        &mut self,
+        field: Field,
+        ctx: &mut crate::tabs::Ctx,
+    ) -> Vec<crate::kafka::Command> {
+        let Some(part) = Part::of(field) else {
+            return Vec::new();
+        };
+        let text = self.schema_field(part).input.value();
+        let Some((subject, _)) = text.split_once('@') else {
+            return Vec::new();
+        };
+        let subject = subject.trim().to_string();
+        if subject.is_empty()
+            || self.versions.contains_key(&subject)
+            || self
+                .versions_request
+                .as_ref()
+                .is_some_and(|(_, asked)| *asked == subject)
+        {
+            return Vec::new();
+        }
+        let id = ctx.request_id();
+        self.versions_request = Some((id, subject.clone()));
+        vec![crate::kafka::Command::DescribeSubject {
+            id,
+            subject,
+            version: None,
+        }]
+    }
+
+    /// The worker's answer to a versions request.
+    pub fn versions_listed(&mut self, id: RequestId, result: Result<Vec<i32>, String>) {
+        if let Some((_, subject)) = self.versions_request.take_if(|(asked, _)| *asked == id) {
+            self.versions.insert(subject, result);
+        }
     }
 
     /// A schema field was entered: ask for the subjects once, for its completions.
@@ -264,12 +306,26 @@ impl ComposeTab {
 
     /// Subjects for what is typed in a schema field: the topic's own (`T-value` then
     /// `T-key` for the value, the other way round for the key) first, then those that
-    /// start with it, then those that contain it.
-    pub fn schema_completions(&self, part: Part) -> Vec<&str> {
+    /// start with it, then those that contain it. After `SUBJECT@`: its versions, the
+    /// newest first.
+    pub fn schema_completions(&self, part: Part) -> Vec<String> {
+        let typed = self.schema_field(part).input.value().trim();
+        if let Some((subject, _)) = typed.split_once('@') {
+            let Some(Ok(versions)) = self.versions.get(subject.trim()) else {
+                return Vec::new();
+            };
+            return versions
+                .iter()
+                .rev()
+                .map(|v| format!("{}@{v}", subject.trim()))
+                .filter(|c| c.starts_with(typed) && c != typed)
+                .take(5)
+                .collect();
+        }
         let Some(Ok(subjects)) = &self.subjects else {
             return Vec::new();
         };
-        let typed = self.schema_field(part).input.value().trim().to_lowercase();
+        let typed = typed.to_lowercase();
         let topic = self.topic.value().trim();
         let mut own = [format!("{topic}-value"), format!("{topic}-key")];
         if part == Part::Key {
@@ -290,12 +346,11 @@ impl ComposeTab {
                 s.len(),
             )
         });
-        out.truncate(5);
-        out
+        out.into_iter().take(5).map(str::to_string).collect()
     }
 
-    /// The completions of the focused field (a topic, or a schema field's subjects).
-    pub fn focused_schema_completions(&self) -> Vec<&str> {
+    /// The completions of the focused schema field (subjects, or a subject's versions).
+    pub fn focused_schema_completions(&self) -> Vec<String> {
         self.focus
             .and_then(Part::of)
             .map(|part| self.schema_completions(part))
@@ -307,11 +362,7 @@ impl ComposeTab {
         let Some(part) = Part::of(field) else {
             return false;
         };
-        let Some(subject) = self
-            .schema_completions(part)
-            .first()
-            .map(|s| (*s).to_string())
-        else {
+        let Some(subject) = self.schema_completions(part).into_iter().next() else {
             return false;
         };
         self.schema_field_mut(part).input = TextInput::with_value(subject);

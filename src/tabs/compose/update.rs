@@ -59,6 +59,11 @@ pub enum Msg<'a> {
         id: RequestId,
         result: Result<Vec<String>, String>,
     },
+    /// A subject's versions (a schema field's completions after `SUBJECT@`), or why not.
+    Versions {
+        id: RequestId,
+        result: Result<Vec<i32>, String>,
+    },
     /// The schema the Schema field asked for, or why not.
     Schema {
         id: RequestId,
@@ -98,6 +103,7 @@ impl ComposeTab {
             Msg::Watch(event) => self.on_watch(event),
             Msg::Schema { id, result } => self.schema_loaded(id, result),
             Msg::Subjects { id, result } => self.subjects_listed(id, result),
+            Msg::Versions { id, result } => self.versions_listed(id, result),
         }
         Vec::new()
     }
@@ -152,7 +158,10 @@ impl ComposeTab {
                 commands.extend(self.entered(ctx));
             }
             Some(action) => return self.apply(action, snapshot, ctx),
-            None => self.input(field, key),
+            None => {
+                self.input(field, key);
+                commands = self.ensure_versions(field, ctx);
+            }
         }
         commands
     }

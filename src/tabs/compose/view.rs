@@ -65,9 +65,13 @@ impl ComposeView<'_> {
     fn render_editor(&self, frame: &mut Frame, area: Rect) {
         let tab = self.tab;
         let palette = self.palette;
-        let completions = match tab.focus {
-            Some(Field::Topic) => tab.completions(self.snapshot),
+        let owned = match tab.focus {
+            Some(Field::Topic) => Vec::new(),
             _ => tab.focused_schema_completions(),
+        };
+        let completions: Vec<&str> = match tab.focus {
+            Some(Field::Topic) => tab.completions(self.snapshot),
+            _ => owned.iter().map(String::as_str).collect(),
         };
         if area.height < FULL_MIN_HEIGHT {
             self.render_compact(frame, area, &completions);
