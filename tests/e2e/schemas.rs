@@ -490,6 +490,8 @@ fn compose_checks_the_value_against_a_schema_refuses_a_mismatch_and_sends_it_fra
     let registry = FakeRegistry::start_in_background();
     let subject = format!("{topic}-value");
     let id = registry.register(&subject, "AVRO", PING_V1, vec![]);
+    let key_subject = format!("{topic}-key");
+    let key_id = registry.register(&key_subject, "AVRO", r#""string""#, vec![]);
     let url = registry.url();
     let Some(tui) = Tui::start(
         &["-b", &address, "--schema-registry", &url, "--topic", &topic],
@@ -513,9 +515,13 @@ fn compose_checks_the_value_against_a_schema_refuses_a_mismatch_and_sends_it_fra
         value_rows(s).first().map(String::as_str) == Some(wrong)
     });
     assert_eq!(value_label(&screen), "JSON ✓ (Ctrl-F formats)", "{screen}");
-    for _ in 0..5 {
-        tui.send_key("Tab"); // topic, partition, key, key schema, schema
+    for _ in 0..3 {
+        tui.send_key("Tab"); // topic, partition, key
     }
+    tui.send_keys("o-42"); // not JSON: a string for the key's schema
+    tui.send_key("Tab"); // key schema
+    tui.send_keys(&key_subject);
+    tui.send_key("Tab"); // schema: the key's schema loads
     tui.send_keys(&subject);
     let screen = tui.wait_settled("the subject typed", SHOWN, |s| {
         field(s, "Schema").as_deref() == Some(subject.as_str())
@@ -574,9 +580,12 @@ fn compose_checks_the_value_against_a_schema_refuses_a_mismatch_and_sends_it_fra
         "{screen}"
     );
 
-    // confluent-kafka's AvroDeserializer reads back what was typed.
-    let back = schema_peers::consume(&address, &url, &topic, "avro", 1, false, None);
-    assert_eq!(back, vec![json!({"id": 42, "note": "hi ✓"})]);
+    // confluent-kafka's AvroDeserializer reads back what was typed, the key too.
+    let back = schema_peers::consume(&address, &url, &topic, "avro", 1, true, None);
+    assert_eq!(
+        back,
+        vec![json!({"key": "o-42", "value": {"id": 42, "note": "hi ✓"}})]
+    );
     // The bytes are framed as the Confluent serializers frame them.
     let records = kp_consume(&address, &topic, 1);
     let mut framed = vec![0];
@@ -586,6 +595,14 @@ fn compose_checks_the_value_against_a_schema_refuses_a_mismatch_and_sends_it_fra
     assert_eq!(
         records[0].value.as_deref(),
         Some(&framed[..]),
+        "{records:?}"
+    );
+    let mut framed_key = vec![0];
+    framed_key.extend(key_id.to_be_bytes());
+    framed_key.extend(b"\x08o-42");
+    assert_eq!(
+        records[0].key.as_deref(),
+        Some(&framed_key[..]),
         "{records:?}"
     );
 

@@ -416,10 +416,10 @@ impl ComposeView<'_> {
                 ),
                 palette.key(),
             )
-        } else if let Some((status, style)) = self.key_status() {
-            Line::styled(status, style)
         } else if tab.focus.is_none() {
             Line::styled("Enter edits · Ctrl-S sends · Ctrl-R history", palette.dim())
+        } else if let Some((status, style)) = self.key_status() {
+            Line::styled(status, style)
         } else {
             Line::styled(
                 "Ctrl-S send · Ctrl-T tombstone · Ctrl-R history · Esc leave the editor",
