@@ -68,19 +68,7 @@ fn a_schema_checks_the_value_as_it_is_typed_and_frames_what_is_sent() {
     assert_eq!(choice.subject.as_deref(), Some("orders-value"));
     assert_eq!(choice.version, Some(3));
     // Sending before it is loaded is refused in words.
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    assert!(
-        app.compose
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("still loading")
-    );
+    refused(&mut app, "still loading");
     app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
         id,
         result: Ok(Box::new(order_encoder())),
@@ -91,19 +79,7 @@ fn a_schema_checks_the_value_as_it_is_typed_and_frames_what_is_sent() {
         check.unwrap_err(),
         r#".lines[0].qty: expected an int, got "x""#
     );
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    assert!(
-        app.compose
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("does not match orders-value v3")
-    );
+    refused(&mut app, "does not match orders-value v3");
     // Fixed as typed: the check follows each edit; the message goes out framed.
     app.compose.set_value(r#"{"id": 7, "lines": [{"qty": 2}]}"#);
     assert!(app.compose.value_schema.check.clone().unwrap().is_ok());
@@ -121,19 +97,7 @@ fn a_schema_that_cannot_be_had_is_said_and_nothing_is_sent() {
         id,
         result: Err("subject \"nope-value\" not found in the registry".into()),
     }));
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    assert!(
-        app.compose
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("not found in the registry")
-    );
+    refused(&mut app, "not found in the registry");
     // Emptying the field: sent as typed again.
     for _ in 0..6 {
         key(&mut app, KeyCode::Tab);
@@ -244,6 +208,20 @@ fn the_schema_field_completes_subjects_the_topic_first() {
     );
 }
 
+/// Ctrl-S sends nothing, and says why in words containing `words`; returns them.
+fn refused(app: &mut App, words: &str) -> String {
+    let commands = ctrl(app, 's');
+    assert!(
+        commands
+            .iter()
+            .all(|c| !matches!(c, Command::Produce { .. })),
+        "nothing is sent: {commands:?}"
+    );
+    let problem = app.compose.problem.clone().expect("a refusal in words");
+    assert!(problem.contains(words), "{problem}");
+    problem
+}
+
 /// A schema loaded into the field it was asked for.
 fn answer(app: &mut App, commands: &[Command], encoder: ktui::schema::Encoder) {
     let (id, _) = load_asked(commands);
@@ -308,13 +286,7 @@ fn a_key_that_does_not_match_its_schema_is_refused_in_words() {
         app.compose.key_schema.check.clone().unwrap().is_err(),
         "checked as typed"
     );
-    let refused = ctrl(&mut app, 's');
-    assert!(
-        refused
-            .iter()
-            .all(|c| !matches!(c, Command::Produce { .. }))
-    );
-    let problem = app.compose.problem.clone().unwrap();
+    let problem = refused(&mut app, "the key does not match");
     assert!(
         problem.starts_with("Not sent: the key does not match orders-key v1"),
         "{problem}"
