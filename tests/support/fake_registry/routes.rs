@@ -187,18 +187,7 @@ fn schemas_route(
                 Err(reply) => return Some(reply),
             };
             let mut out = String::from("{");
-            if schema.kind != "AVRO" {
-                let _ = write!(out, r#""schemaType":{},"#, json_string(&schema.kind));
-            }
-            let _ = write!(out, r#""schema":{}"#, json_string(&text));
-            if !schema.references.is_empty() {
-                let _ = write!(
-                    out,
-                    r#","references":{}"#,
-                    references_json(&schema.references)
-                );
-            }
-            out.push('}');
+            schema_fields(&mut out, schema, &text);
             ok(out)
         }
         ["schema"] => schema_text(state, id, serialized),
@@ -336,10 +325,17 @@ fn version_json(state: &State, subject: &str, version: u32, serialized: bool) ->
         r#"{{"subject":{},"version":{version},"id":{id},"#,
         json_string(subject)
     );
+    schema_fields(&mut out, schema, &text);
+    ok(out)
+}
+
+/// A schema's fields in the registry's order (`schemaType` only when not Avro, then
+/// `schema`, then `references` when it has some), and the closing brace.
+fn schema_fields(out: &mut String, schema: &StoredSchema, text: &str) {
     if schema.kind != "AVRO" {
         let _ = write!(out, r#""schemaType":{},"#, json_string(&schema.kind));
     }
-    let _ = write!(out, r#""schema":{}"#, json_string(&text));
+    let _ = write!(out, r#""schema":{}"#, json_string(text));
     if !schema.references.is_empty() {
         let _ = write!(
             out,
@@ -348,7 +344,6 @@ fn version_json(state: &State, subject: &str, version: u32, serialized: bool) ->
         );
     }
     out.push('}');
-    ok(out)
 }
 
 /// The bare schema text (`/schema` endpoints).
