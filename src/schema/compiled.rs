@@ -44,12 +44,39 @@ impl jsonschema::Retrieve for References {
         uri: &jsonschema::Uri<String>,
     ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
         let wanted = uri.as_str();
-        self.0
-            .iter()
-            .find(|(name, _)| wanted == name || wanted.ends_with(&format!("/{name}")))
-            .map(|(_, schema)| schema.clone())
+        find_reference(&self.0, wanted)
+            .cloned()
             .ok_or_else(|| format!("{wanted} is not among the schema's references").into())
     }
+}
+
+/// The reference a `$ref` names. The `$ref` arrives resolved against its schema's base
+/// (`json-schema:///address.json`, `https://example.com/schemas/address.json`): the name
+/// it was registered under is the whole URI, or its end after a `/` (leading `./` and
+/// `../` dropped: they were resolved away). The longest such name wins, so
+/// `billing/address.json` is not taken for `address.json`.
+fn find_reference<'a>(
+    references: &'a [(String, serde_json::Value)],
+    wanted: &str,
+) -> Option<&'a serde_json::Value> {
+    references
+        .iter()
+        .filter_map(|(name, schema)| {
+            if wanted == name {
+                return Some((usize::MAX, schema));
+            }
+            let mut path = name.as_str();
+            while let Some(rest) = path.strip_prefix("./").or_else(|| path.strip_prefix("../")) {
+                path = rest;
+            }
+            let matches = !path.is_empty()
+                && wanted
+                    .strip_suffix(path)
+                    .is_some_and(|before| before.ends_with('/'));
+            matches.then_some((path.len(), schema))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, schema)| schema)
 }
 
 impl Compiled {
@@ -123,10 +150,25 @@ pub(super) fn compile(
                     .map_err(|e| format!("JSON schema {}: its reference {name}: {e}", info.id))?;
                 texts.push((name.clone(), value));
             }
+            let names: Vec<&str> = references.iter().map(|(name, _)| name.as_str()).collect();
             let validator = jsonschema::options()
                 .with_retriever(References(texts))
                 .build(&schema)
-                .map_err(|e| format!("JSON schema {} is not a valid schema: {e}", info.id))?;
+                .map_err(|e| match e.kind() {
+                    // (jsonschema's own words here say "No base URI is available".)
+                    jsonschema::error::ValidationErrorKind::Referencing(
+                        jsonschema::ReferencingError::Unretrievable { uri, .. },
+                    ) => format!(
+                        "JSON schema {}: its $ref {uri:?} names none of its references ({})",
+                        info.id,
+                        if names.is_empty() {
+                            "it has none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                    _ => format!("JSON schema {} is not a valid schema: {e}", info.id),
+                })?;
             Codec::Json(Box::new(validator))
         }
     };

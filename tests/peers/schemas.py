@@ -17,6 +17,14 @@ test checks what ktui shows of records they framed, and what they read of record
         written after it starts (it prints "ready" to stderr once it is positioned). A
         Protobuf value is read as --proto-message (default ktui.peer.Order), a key as
         --proto-key-message (default ktui.peer.Order.Ref): the classes produce uses.
+    schemas.py produce-latest --bootstrap HOST:PORT --registry URL --topic T --subject S
+                              --value JSON [--value JSON ...] [--registry-auth U:P]
+        JSON Schema with a schema the registry already holds: JSONSerializer with
+        use.latest.version (no auto.register.schemas) writes each --value with subject S's
+        latest version, resolving its references through the registry and validating
+        against it; each value it refuses is not sent. Prints one JSON line per --value, in
+        order: {"value": V, "id": ID} (produced, framed with schema ID) or
+        {"value": V, "refused": "the serializer's words"}.
 
 Conventions of the printed JSON (what ktui is expected to show):
   Avro: a union as its plain value (no {"type": v} wrapper); bytes and fixed as a string of
@@ -68,7 +76,7 @@ from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegis
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
+from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 from google.protobuf import timestamp_pb2
 
@@ -748,6 +756,51 @@ def cmd_consume(args):
         emit(shown(key, value, args.key))
 
 
+def cmd_produce_latest(args):
+    client = registry_client(args)
+    subject = args.subject
+    serializer = JSONSerializer(None, client, conf={
+        "auto.register.schemas": False,
+        "use.latest.version": True,
+        "subject.name.strategy": lambda ctx, record_name: subject,
+    })
+    producer = Producer({
+        "bootstrap.servers": args.bootstrap,
+        "enable.idempotence": True,
+        "linger.ms": 0,
+        "message.timeout.ms": TIMEOUT_S * 1000,
+    })
+    delivered = []
+    errors = []
+
+    def on_delivery(err, msg):
+        if err is not None:
+            errors.append(str(err))
+        else:
+            delivered.append((msg.partition(), msg.offset()))
+
+    shown_lines = []
+    sent = 0
+    for text in args.value:
+        value = json.loads(text)
+        try:
+            framed = serializer(value, SerializationContext(args.topic, MessageField.VALUE))
+        except SerializationError as e:
+            shown_lines.append({"value": value, "refused": str(e)})
+            continue
+        producer.produce(args.topic, value=framed, partition=0, on_delivery=on_delivery)
+        producer.poll(0)
+        sent += 1
+        shown_lines.append({"value": value, "id": int.from_bytes(framed[1:5], "big")})
+    remaining = producer.flush(TIMEOUT_S)
+    if remaining or errors or len(delivered) != sent:
+        raise SystemExit(f"schemas.py produce-latest: not all delivered ({remaining} left): {errors}")
+    log(f"produced {sent} JSON records with {subject}'s latest schema to {args.topic} at "
+        f"(partition, offset) {delivered}")
+    for line in shown_lines:
+        emit(line)
+
+
 def main():
     sys.stdout.reconfigure(encoding="utf-8")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -769,6 +822,14 @@ def main():
             p.add_argument("--proto-message", default="ktui.peer.Order")
             p.add_argument("--proto-key-message", default="ktui.peer.Order.Ref")
             p.add_argument("--timeout-ms", type=int, default=20000)
+    latest = sub.add_parser("produce-latest")
+    latest.add_argument("--bootstrap", required=True)
+    latest.add_argument("--registry", required=True)
+    latest.add_argument("--registry-auth", metavar="USER:PASSWORD")
+    latest.add_argument("--topic", required=True)
+    latest.add_argument("--subject", required=True)
+    latest.add_argument("--value", action="append", required=True, metavar="JSON")
+    latest.set_defaults(run=cmd_produce_latest)
     args = parser.parse_args()
     try:
         args.run(args)
