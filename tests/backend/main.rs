@@ -17,6 +17,7 @@ mod headless_hardening;
 mod interop_kafka;
 mod produce_broker;
 mod schemas_hostile;
+mod schemas_json_ref_forms;
 mod schemas_json_refs;
 mod schemas_kafka;
 mod schemas_tls;

@@ -304,6 +304,13 @@ impl FakeRegistry {
         state.register(subject, stored).0
     }
 
+    /// Forgets a subject and its versions, keeping its schemas by id: as a registry that
+    /// never held it (a schema copied over without what it references). A real registry
+    /// refuses to delete a subject others reference; this is for that copy.
+    pub fn forget_subject(&self, subject: &str) {
+        lock(&self.shared.state).subjects.remove(subject);
+    }
+
     /// Sets the global level (`None`) or a subject's, as `PUT /config[/subject]` does.
     pub fn set_compatibility(&self, subject: Option<&str>, level: &str) {
         let mut state = lock(&self.shared.state);
