@@ -11,11 +11,11 @@ use super::protobuf::ProtoSchema;
 use super::registry::SchemaKind;
 use super::wire;
 
-/// A schema ready to decode with.
-#[derive(Debug)]
+/// A schema ready to decode with (cheap to clone: the codec is shared).
+#[derive(Debug, Clone)]
 pub struct Compiled {
     pub info: Arc<SchemaInfo>,
-    pub(super) codec: Codec,
+    pub(super) codec: Arc<Codec>,
 }
 
 pub(super) enum Codec {
@@ -82,7 +82,7 @@ fn find_reference<'a>(
 impl Compiled {
     /// One framed payload (after magic and id) as JSON, and for Protobuf the message name.
     pub fn decode(&self, payload: &[u8]) -> (Option<String>, Result<String, String>) {
-        match &self.codec {
+        match &*self.codec {
             Codec::Avro(schema) => (
                 None,
                 schema
@@ -172,5 +172,8 @@ pub(super) fn compile(
             Codec::Json(Box::new(validator))
         }
     };
-    Ok(Compiled { info, codec })
+    Ok(Compiled {
+        info,
+        codec: Arc::new(codec),
+    })
 }

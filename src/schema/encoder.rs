@@ -103,7 +103,7 @@ impl Encoder {
             file: None,
         });
         let compiled = Arc::new(super::compile(info, &[])?);
-        let message = match &compiled.codec {
+        let message = match &*compiled.codec {
             Codec::Protobuf(schema) => {
                 let message = schema.find(message)?;
                 let indexes = super::protobuf::indexes_of(&message);
@@ -148,7 +148,7 @@ impl Encoder {
     pub fn encode(&self, json: &[u8]) -> Result<Vec<u8>, String> {
         let text = std::str::from_utf8(json).map_err(|_| "not UTF-8 text".to_string())?;
         let id = self.compiled.info.id;
-        match (&self.compiled.codec, &self.message) {
+        match (&*self.compiled.codec, &self.message) {
             (Codec::Avro(schema), _) => {
                 let value = parse_json(text)?;
                 Ok(wire::frame(id, None, &schema.from_json(&value)?))
@@ -235,7 +235,7 @@ impl Schemas {
             (None, None) => return Err("name a subject or a schema id".into()),
         };
         let compiled = self.get(id)?;
-        let message = match &compiled.codec {
+        let message = match &*compiled.codec {
             Codec::Protobuf(schema) => {
                 let message = schema.find(choice.message.as_deref())?;
                 let indexes = super::protobuf::indexes_of(&message);

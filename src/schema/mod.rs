@@ -4,7 +4,8 @@
 //! [`Schemas`] fetches each schema id once (with the schemas it references), compiles it
 //! and keeps it: a registry never changes what an id means. A schema that could not be
 //! had is asked for again after [`RETRY_AFTER`], so a registry that is down costs one
-//! deadline per id now and then, not one per record. It blocks: it runs where records are
+//! deadline per id now and then, not one per record; so are the subjects holding an id
+//! when the registry failed to say (only they are asked again). It blocks: it runs where records are
 //! read (the tail's thread), never on the UI task.
 //!
 //! Like `kafka/`, this knows nothing of the UI.
@@ -148,6 +149,8 @@ pub struct Schemas {
     /// The registry did not answer (refused, timed out): every lookup fails at once with
     /// this reason until `RETRY_AFTER` has passed, instead of one deadline per id.
     down: Mutex<Option<(String, Instant)>>,
+    /// [`RETRY_AFTER`], shorter in tests.
+    retry_after: Duration,
 }
 
 /// A reason as long as a line: a registry's message or a parser's can be megabytes.
@@ -169,7 +172,18 @@ impl Schemas {
             client: RegistryClient::new(settings)?,
             by_id: Mutex::new(HashMap::new()),
             down: Mutex::new(None),
+            retry_after: RETRY_AFTER,
         })
+    }
+
+    /// Asks again after `retry_after` instead of [`RETRY_AFTER`] (tests).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_retry_after(self, retry_after: Duration) -> Self {
+        Self {
+            retry_after,
+            ..self
+        }
     }
 
     /// The one `Schemas` of this process for this registry and login (every tail of a
@@ -223,12 +237,14 @@ impl Schemas {
                 compiled,
                 holders_failed,
             }) => {
-                if holders_failed.is_none_or(|at| at.elapsed() < RETRY_AFTER) {
+                if holders_failed.is_none_or(|at| at.elapsed() < self.retry_after) {
                     return Ok(compiled);
                 }
                 Some(compiled)
             }
-            Some(Slot::Failed { why, at }) if at.elapsed() < RETRY_AFTER => return Err(why),
+            Some(Slot::Failed { why, at }) if at.elapsed() < self.retry_after => {
+                return Err(why);
+            }
             _ => None,
         };
         let down = self
@@ -236,21 +252,78 @@ impl Schemas {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-            .filter(|(_, at)| at.elapsed() < RETRY_AFTER);
+            .filter(|(_, at)| at.elapsed() < self.retry_after);
         if let Some((reason, _)) = down {
             return stale.ok_or_else(|| format!("schema {id}: {reason}"));
         }
-        let slot = match (self.fetch(id), stale) {
-            (Ok((compiled, holders_known)), _) => Slot::Ready {
-                compiled: Arc::new(compiled),
-                holders_failed: (!holders_known).then(Instant::now),
+        let slot = match stale {
+            Some(compiled) => self.with_holders(id, compiled),
+            None => self.fetched(id),
+        };
+        self.by_id
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, slot.clone());
+        match slot {
+            Slot::Ready { compiled, .. } => Ok(compiled),
+            Slot::Failed { why, .. } => Err(why),
+        }
+    }
+
+    /// A schema decoding already whose holders the registry failed to say: asked for
+    /// those alone; what decodes keeps decoding whatever the answer.
+    fn with_holders(&self, id: u32, compiled: Arc<Compiled>) -> Slot {
+        match self.holders(id) {
+            Ok(Some(holders)) => Slot::Ready {
+                compiled: Arc::new(Compiled {
+                    info: Arc::new(SchemaInfo {
+                        holders,
+                        ..(*compiled.info).clone()
+                    }),
+                    codec: Arc::clone(&compiled.codec),
+                }),
+                holders_failed: None,
             },
-            // Asked again for its holders only: what decoded keeps decoding.
-            (Err(_), Some(compiled)) => Slot::Ready {
+            Ok(None) => Slot::Ready {
                 compiled,
                 holders_failed: Some(Instant::now()),
             },
-            (Err((why, unreachable)), None) => {
+            Err(reason) => {
+                *self.down.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((reason, Instant::now()));
+                Slot::Ready {
+                    compiled,
+                    holders_failed: Some(Instant::now()),
+                }
+            }
+        }
+    }
+
+    /// The subjects and versions holding an id: `Ok(Some)` when the registry said (a
+    /// registry without the route, 404, or that will not say, 401/403: none, for good),
+    /// `Ok(None)` when it failed (asked again later), `Err` when it did not answer.
+    fn holders(&self, id: u32) -> Result<Option<Vec<SubjectVersion>>, String> {
+        match self.client.versions_of_id(id) {
+            Ok(holders) => Ok(Some(holders)),
+            Err(RegistryError::NotFound { .. } | RegistryError::Refused { .. }) => {
+                Ok(Some(Vec::new()))
+            }
+            Err(RegistryError::Unreachable(reason)) => Err(reason),
+            Err(e) => {
+                tracing::info!("schema {id}: which subjects hold it: {e}");
+                Ok(None)
+            }
+        }
+    }
+
+    /// A schema fetched and compiled, or why not.
+    fn fetched(&self, id: u32) -> Slot {
+        match self.fetch(id) {
+            Ok((compiled, holders_known)) => Slot::Ready {
+                compiled: Arc::new(compiled),
+                holders_failed: (!holders_known).then(Instant::now),
+            },
+            Err((why, unreachable)) => {
                 let why = shortened(why);
                 tracing::info!("schema {id}: {why}");
                 if let Some(reason) = unreachable {
@@ -262,14 +335,6 @@ impl Schemas {
                     at: Instant::now(),
                 }
             }
-        };
-        self.by_id
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, slot.clone());
-        match slot {
-            Slot::Ready { compiled, .. } => Ok(compiled),
-            Slot::Failed { why, .. } => Err(why),
         }
     }
 
@@ -287,13 +352,9 @@ impl Schemas {
         // Which subject and version hold it: for the eyes only, so a registry that cannot
         // say (older ones, or no permission) does not stop the decoding. A registry that
         // has no such route (404) is not asked again; one that failed is, later.
-        let (holders, holders_known) = match self.client.versions_of_id(id) {
-            Ok(holders) => (holders, true),
-            Err(RegistryError::NotFound { .. }) => (Vec::new(), true),
-            Err(e) => {
-                tracing::info!("schema {id}: which subjects hold it: {e}");
-                (Vec::new(), false)
-            }
+        let (holders, holders_known) = match self.holders(id) {
+            Ok(Some(holders)) => (holders, true),
+            Ok(None) | Err(_) => (Vec::new(), false),
         };
         let mut references = Vec::new();
         self.collect_references(&registered.references, 0, &mut references)

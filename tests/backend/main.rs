@@ -16,6 +16,7 @@ mod groups_kafka;
 mod headless_hardening;
 mod interop_kafka;
 mod produce_broker;
+mod schemas_cache;
 mod schemas_hostile;
 mod schemas_json_ref_forms;
 mod schemas_json_refs;

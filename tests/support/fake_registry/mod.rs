@@ -174,6 +174,18 @@ impl FakeRegistry {
             status,
             error_code,
             message: message.to_string(),
+            only: None,
+        });
+    }
+
+    /// The same for the requests whose path ends with `end` alone (`/versions`).
+    pub fn set_failure_on(&self, end: &str, failure: (u16, u32, &str)) {
+        let (status, error_code, message) = failure;
+        *lock(&self.shared.failure) = Some(Failure {
+            status,
+            error_code,
+            message: message.to_string(),
+            only: Some(end.to_string()),
         });
     }
 

@@ -59,6 +59,8 @@ pub(super) struct Failure {
     pub(super) status: u16,
     pub(super) error_code: u32,
     pub(super) message: String,
+    /// Only requests whose path ends so fail (`None`: every request).
+    pub(super) only: Option<String>,
 }
 
 /// What the server and the test's handle share.
@@ -245,7 +247,12 @@ fn answer(shared: &Shared, request: &Incoming, segments: &[String], query: &str)
                 .with_header("WWW-Authenticate", format!("Basic realm=\"{REALM}\""));
         }
     }
-    if let Some(failure) = lock(&shared.failure).clone() {
+    if let Some(failure) = lock(&shared.failure).clone()
+        && failure
+            .only
+            .as_deref()
+            .is_none_or(|end| format!("/{}", segments.join("/")).ends_with(end))
+    {
         return error(failure.status, failure.error_code, &failure.message);
     }
     let query = http::parse_query(query);
