@@ -141,12 +141,27 @@ impl<W: Write> Printer<'_, W> {
             ("key", record.key_schema()),
             ("value", record.value_schema()),
         ] {
-            if let Some(Decoded {
+            let Some(Decoded {
                 id, json: Err(why), ..
             }) = decoded
-                && self.problems.len() < PROBLEMS_SAID
-                && self.problems.insert(problem_kind(what, *id, why))
-            {
+            else {
+                continue;
+            };
+            if self.problems.len() == PROBLEMS_SAID {
+                continue;
+            }
+            let kind = problem_kind(what, *id, why);
+            if self.problems.len() + 1 == PROBLEMS_SAID && !self.problems.contains(&kind) {
+                self.problems.insert(kind);
+                self.progress.suspend(|| {
+                    super::note(&format!(
+                        "ktui: warning: records undecodable for {PROBLEMS_SAID} and more \
+                         reasons; the others are not reported"
+                    ));
+                });
+                continue;
+            }
+            if self.problems.insert(kind) {
                 let text = format!(
                     "ktui: warning: the {what} at partition {} offset {}: {why}; printed \
                      as it is (later records with this problem are not reported)",

@@ -271,31 +271,92 @@ fn a_key_schema_frames_the_key_and_text_that_is_not_json_is_a_string() {
     );
 }
 
+fn record_key_encoder() -> ktui::schema::Encoder {
+    ktui::schema::Encoder::for_schema(
+        22,
+        ktui::schema::SchemaKind::Avro,
+        r#"{"type":"record","name":"OrderKey","fields":[{"name":"id","type":"long"}]}"#,
+        Some(("orders-key".into(), 2)),
+        None,
+    )
+    .unwrap()
+}
+
 #[test]
 fn a_key_that_does_not_match_its_schema_is_refused_in_words() {
     let mut app = composing(r#"{"id": 7, "lines": []}"#, "orders");
     for _ in 0..3 {
         key(&mut app, KeyCode::Tab);
     }
-    typed(&mut app, r#"{"id": 1}"#);
+    typed(&mut app, r#"{"id": "x"}"#);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "orders-key");
+    let commands = key(&mut app, KeyCode::Tab);
+    answer(&mut app, &commands, record_key_encoder());
+    // Neither as typed nor as a string: the refusal is the one for what was typed.
+    assert_eq!(
+        app.compose.key_schema.check,
+        Some(Err(r#".id: expected a long, got "x""#.to_string())),
+        "checked as typed"
+    );
+    let problem = refused(&mut app, "the key does not match");
+    assert_eq!(
+        problem,
+        r#"Not sent: the key does not match orders-key v2 · id 22 · AVRO: .id: expected a long, got "x""#
+    );
+    assert_eq!(
+        app.compose.key.value(),
+        r#"{"id": "x"}"#,
+        "nothing typed is lost"
+    );
+    // Fixed: the refusal goes as the key is edited.
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::BackTab);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "5}");
+    assert_eq!(app.compose.key.value(), r#"{"id": 5}"#);
+    assert_eq!(app.compose.problem, None, "the refusal cleared");
+    assert_eq!(app.compose.key_schema.check, Some(Ok(6)));
+}
+
+#[test]
+fn a_string_key_that_looks_like_json_is_sent_as_the_string_and_loads_back_so() {
+    let mut app = composing(r#"{"id": 7, "lines": []}"#, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    typed(&mut app, "12345");
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "orders-key");
     let commands = key(&mut app, KeyCode::Tab);
     answer(&mut app, &commands, string_key_encoder());
-    assert!(
-        app.compose.key_schema.check.clone().unwrap().is_err(),
-        "checked as typed"
-    );
-    let problem = refused(&mut app, "the key does not match");
-    assert!(
-        problem.starts_with("Not sent: the key does not match orders-key v1"),
-        "{problem}"
-    );
+    let (id, message) = produced(&ctrl(&mut app, 's'));
     assert_eq!(
-        app.compose.key.value(),
-        r#"{"id": 1}"#,
-        "nothing typed is lost"
+        message.key.as_deref(),
+        Some(&[0, 0, 0, 0, 21, 10, b'1', b'2', b'3', b'4', b'5'][..]),
+        "the string \"12345\", not a refusal for the number"
     );
+    app.handle(Event::Kafka(KafkaEvent::Delivered {
+        id,
+        result: Ok(DeliveryReport {
+            partition: 0,
+            offset: 1,
+            latency: std::time::Duration::from_millis(3),
+        }),
+    }));
+    let typed_key = app.compose.history[0]
+        .typed
+        .key
+        .clone()
+        .expect("kept typed");
+    assert_eq!(typed_key.json, r#""12345""#);
+    // Loaded back quoted, so sending again sends the same string.
+    key(&mut app, KeyCode::Esc);
+    ctrl(&mut app, 'r');
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.key.value(), r#""12345""#);
 }
 
 #[test]
@@ -401,8 +462,8 @@ fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
         id,
         result: Ok(ktui::schema::SubjectDetail {
             subject: "orders-value".into(),
-            versions: vec![1, 2, 3],
-            version: 3,
+            versions: vec![1, 2, 3, 12],
+            version: 12,
             id: 17,
             kind: ktui::schema::SchemaKind::Avro,
             text: ORDER.into(),
@@ -412,21 +473,33 @@ fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
     }));
     assert_eq!(
         app.compose.schema_completions(Part::Value),
-        ["orders-value@3", "orders-value@2", "orders-value@1"]
+        [
+            "orders-value@12",
+            "orders-value@3",
+            "orders-value@2",
+            "orders-value@1"
+        ]
     );
+    // Enter takes the newest.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.compose.value_schema.input.value(), "orders-value@12");
     // Typing on narrows them, and is not asked again.
-    let more = key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Backspace);
+    let more = key(&mut app, KeyCode::Backspace);
     assert!(
         more.iter()
             .all(|c| !matches!(c, Command::DescribeSubject { .. }))
     );
-    assert!(app.compose.schema_completions(Part::Value).is_empty());
-    key(&mut app, KeyCode::Backspace);
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.compose.value_schema.input.value(), "orders-value@3");
+    typed(&mut app, "1");
+    assert_eq!(
+        app.compose.schema_completions(Part::Value),
+        ["orders-value@12"]
+    );
+    // Enter on a version that exists takes it as typed (not @12), and moves on.
     let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
     assert_eq!(
         (choice.subject.as_deref(), choice.version),
-        (Some("orders-value"), Some(3))
+        (Some("orders-value"), Some(1))
     );
+    assert_eq!(app.compose.focus, Some(Field::Headers));
 }

@@ -26,8 +26,13 @@ pub(super) fn problem(
             .strip_suffix(')')
             .and_then(|m| m.rsplit_once(" (").map(|(_, d)| d))
             .unwrap_or("certificate verify failed");
-        return Some(if detail.to_ascii_lowercase().contains("mismatch") {
+        let lower = detail.to_ascii_lowercase();
+        return Some(if lower.contains("mismatch") {
             format!("its TLS certificate names another host ({detail})")
+        } else if lower.contains("expired") {
+            format!("its TLS certificate has expired ({detail})")
+        } else if lower.contains("not yet valid") {
+            format!("its TLS certificate is not valid yet ({detail}): check the clocks")
         } else if let Some(ca) = ca_file {
             format!(
                 "its TLS certificate is not trusted ({detail}): neither ca_file {} nor \
@@ -86,8 +91,12 @@ mod tests {
         );
         assert_eq!(
             problem(&chain("certificate has expired"), None, None).as_deref(),
+            Some("its TLS certificate has expired (certificate has expired)")
+        );
+        assert_eq!(
+            problem(&chain("self-signed certificate"), None, None).as_deref(),
             Some(
-                "its TLS certificate is not trusted (certificate has expired); give the CA \
+                "its TLS certificate is not trusted (self-signed certificate); give the CA \
                  that signed it as the schema_registry's ca_file"
             )
         );

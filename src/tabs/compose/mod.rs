@@ -322,10 +322,7 @@ impl ComposeTab {
                 .unwrap_or_default(),
         );
         if let Some(key) = &typed.key {
-            self.key = TextInput::with_value(match serde_json::from_str::<String>(&key.json) {
-                Ok(text) => text,
-                Err(_) => key.json.clone(),
-            });
+            self.key = TextInput::with_value(schema::key_field_text(&key.json));
         }
         match &typed.value {
             Some(value) => self.set_value(&crate::widgets::payload::reindent_json(

@@ -79,7 +79,7 @@ impl SchemaField {
         self.check = self
             .encoder
             .loaded()
-            .map(|encoder| encode_typed(encoder, text, part).map(|framed| framed.len()));
+            .map(|encoder| encode_typed(encoder, text, part).map(|(framed, _)| framed.len()));
     }
 
     /// Asks for the schema the field names when that changed.
@@ -127,12 +127,14 @@ impl SchemaField {
             ));
         }
         match &self.encoder {
-            Loadable::Loaded(encoder) => encode_typed(encoder, text, part).map_err(|e| {
-                format!(
-                    "Not sent: the {word} does not match {}: {e}",
-                    encoder.describe()
-                )
-            }),
+            Loadable::Loaded(encoder) => encode_typed(encoder, text, part)
+                .map(|(framed, _)| framed)
+                .map_err(|e| {
+                    format!(
+                        "Not sent: the {word} does not match {}: {e}",
+                        encoder.describe()
+                    )
+                }),
             Loadable::Failed(reason) => Err(format!("Not sent: {word} schema {named:?}: {reason}")),
             Loadable::Idle | Loadable::Loading => {
                 Err(format!("Not sent: the {word} schema is still loading."))
@@ -144,7 +146,7 @@ impl SchemaField {
     /// and the JSON typed (on one line).
     fn typed(&self, text: &str, part: Part) -> Option<history::TypedPart> {
         let encoder = self.encoder.loaded().filter(|_| self.is_current())?;
-        let json = typed_json(text, part).ok()?;
+        let (_, json) = encode_typed(encoder, text, part).ok()?;
         let info = &encoder.compiled.info;
         Some(history::TypedPart {
             tag: SchemaTag {
@@ -161,26 +163,57 @@ impl SchemaField {
     }
 }
 
-/// The JSON typed for a key or a value. A key that is not JSON is taken as a string
-/// (`order-1` is `"order-1"`), as a key usually is one.
-fn typed_json(text: &str, part: Part) -> Result<Cow<'_, str>, String> {
+/// The JSON a key or a value typed may be, in the order tried. A key is also tried as a
+/// string (keys usually are one): `order-1` is `"order-1"`, and `12345` is the number
+/// where the schema takes one, else the string `"12345"`.
+fn typed_json(text: &str, part: Part) -> Result<Vec<Cow<'_, str>>, String> {
     if text.trim().is_empty() {
         return Err(format!("empty: type the {} as JSON", part.word()));
     }
-    if part == Part::Key && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
-        return Ok(Cow::Owned(serde_json::Value::from(text).to_string()));
-    }
-    Ok(Cow::Borrowed(text))
+    let is_json = serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+    let as_string = || Cow::Owned(serde_json::Value::from(text).to_string());
+    Ok(match (part, is_json) {
+        (Part::Value, _) => vec![Cow::Borrowed(text)],
+        (Part::Key, true) => vec![Cow::Borrowed(text), as_string()],
+        (Part::Key, false) => vec![as_string()],
+    })
 }
 
-fn encode_typed(encoder: &Encoder, text: &str, part: Part) -> Result<Vec<u8>, String> {
-    encoder
-        .encode(typed_json(text, part)?.as_bytes())
-        .map_err(|why| match (part, why.strip_prefix("the value")) {
-            // A refusal at the root names what was typed: the key, not a value.
-            (Part::Key, Some(rest)) => format!("the key{rest}"),
-            _ => why,
-        })
+/// What is typed, framed, and the JSON it was taken as; a refusal is the first form's.
+fn encode_typed<'t>(
+    encoder: &Encoder,
+    text: &'t str,
+    part: Part,
+) -> Result<(Vec<u8>, Cow<'t, str>), String> {
+    let mut first = None;
+    for json in typed_json(text, part)? {
+        match encoder.encode(json.as_bytes()) {
+            Ok(framed) => return Ok((framed, json)),
+            Err(why) => {
+                first.get_or_insert(why);
+            }
+        }
+    }
+    let why = first.unwrap_or_default();
+    Err(match (part, why.strip_prefix("the value")) {
+        // A refusal at the root names what was typed: the key, not a value.
+        (Part::Key, Some(rest)) => format!("the key{rest}"),
+        _ => why,
+    })
+}
+
+/// A key sent as a JSON string, as the Key field shows it: the text itself when typing
+/// it back gives the same string (not empty, not JSON itself), else the JSON.
+pub fn key_field_text(json: &str) -> String {
+    match serde_json::from_str::<String>(json) {
+        Ok(text)
+            if !text.trim().is_empty()
+                && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err() =>
+        {
+            text
+        }
+        _ => json.to_string(),
+    }
 }
 
 impl ComposeTab {
@@ -257,7 +290,7 @@ impl ComposeTab {
             return Vec::new();
         };
         let text = self.schema_field(part).input.value();
-        let Some((subject, _)) = text.split_once('@') else {
+        let Some((subject, _)) = text.rsplit_once('@') else {
             return Vec::new();
         };
         let subject = subject.trim().to_string();
@@ -310,7 +343,7 @@ impl ComposeTab {
     /// newest first.
     pub fn schema_completions(&self, part: Part) -> Vec<String> {
         let typed = self.schema_field(part).input.value().trim();
-        if let Some((subject, _)) = typed.split_once('@') {
+        if let Some((subject, _)) = typed.rsplit_once('@') {
             let Some(Ok(versions)) = self.versions.get(subject.trim()) else {
                 return Vec::new();
             };
@@ -357,11 +390,22 @@ impl ComposeTab {
             .unwrap_or_default()
     }
 
-    /// Enter in a schema field: takes the first completion; false when there is none.
+    /// Enter in a schema field: takes the first completion; false (Enter moves on) when
+    /// there is none, the field is empty, or it names a subject or version as it is.
     pub(super) fn complete_schema(&mut self, field: Field) -> bool {
         let Some(part) = Part::of(field) else {
             return false;
         };
+        let typed = self.schema_field(part).named();
+        let known_subject =
+            matches!(&self.subjects, Some(Ok(all)) if all.iter().any(|s| s == typed));
+        let known_version = typed.rsplit_once('@').is_some_and(|(subject, version)| {
+            matches!(self.versions.get(subject.trim()), Some(Ok(versions))
+                if versions.iter().any(|v| v.to_string() == version.trim()))
+        });
+        if typed.is_empty() || known_subject || known_version {
+            return false;
+        }
         let Some(subject) = self.schema_completions(part).into_iter().next() else {
             return false;
         };
@@ -389,26 +433,33 @@ impl ComposeTab {
         }
     }
 
-    /// The key or value as sent: framed with the schema its field names, else as typed
-    /// (an empty key is no key).
-    pub(super) fn encoded(&self, part: Part) -> Result<Option<Vec<u8>>, String> {
+    /// What is sent for the key or value: `None` for an empty key (no key) and for an
+    /// armed tombstone's value (null).
+    fn sent_text(&self, part: Part) -> Option<String> {
         let text = self.typed_text(part);
-        let field = self.schema_field(part);
         match part {
-            Part::Key if text.is_empty() => Ok(None),
-            Part::Value if self.tombstone => Ok(None),
-            _ if field.named().is_empty() => Ok(Some(text.into_bytes())),
-            _ => field.framed(&text, part).map(Some),
+            Part::Key if text.is_empty() => None,
+            Part::Value if self.tombstone => None,
+            _ => Some(text),
         }
+    }
+
+    /// The key or value as sent: framed with the schema its field names, else as typed.
+    pub(super) fn encoded(&self, part: Part) -> Result<Option<Vec<u8>>, String> {
+        let Some(text) = self.sent_text(part) else {
+            return Ok(None);
+        };
+        let field = self.schema_field(part);
+        if field.named().is_empty() {
+            return Ok(Some(text.into_bytes()));
+        }
+        field.framed(&text, part).map(Some)
     }
 
     /// What was typed with a schema, for the history (sent framed, loaded back as typed).
     pub(super) fn typed_for_history(&self) -> history::Typed {
         let part = |part: Part| {
-            let text = self.typed_text(part);
-            if text.is_empty() || (part == Part::Value && self.tombstone) {
-                return None;
-            }
+            let text = self.sent_text(part)?;
             self.schema_field(part).typed(&text, part)
         };
         history::Typed {
@@ -423,14 +474,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_that_is_not_json_is_a_string() {
-        assert_eq!(typed_json("order-1", Part::Key).unwrap(), "\"order-1\"");
-        assert_eq!(typed_json("{\"id\": 1}", Part::Key).unwrap(), "{\"id\": 1}");
-        assert_eq!(typed_json("7", Part::Key).unwrap(), "7");
-        assert_eq!(typed_json("order-1", Part::Value).unwrap(), "order-1");
+    fn a_key_is_tried_as_typed_then_as_a_string() {
+        assert_eq!(typed_json("order-1", Part::Key).unwrap(), ["\"order-1\""]);
+        assert_eq!(
+            typed_json("{\"id\": 1}", Part::Key).unwrap(),
+            ["{\"id\": 1}", r#""{\"id\": 1}""#]
+        );
+        assert_eq!(typed_json("7", Part::Key).unwrap(), ["7", "\"7\""]);
+        assert_eq!(typed_json("order-1", Part::Value).unwrap(), ["order-1"]);
         assert_eq!(
             typed_json(" ", Part::Value).unwrap_err(),
             "empty: type the value as JSON"
         );
+    }
+
+    #[test]
+    fn a_key_string_loads_back_as_text_only_when_it_types_back_the_same() {
+        assert_eq!(key_field_text(r#""o-42""#), "o-42");
+        assert_eq!(key_field_text(r#""12345""#), r#""12345""#);
+        assert_eq!(key_field_text(r#""true""#), r#""true""#);
+        assert_eq!(key_field_text(r#""""#), r#""""#);
+        assert_eq!(key_field_text(r#"{"id":1}"#), r#"{"id":1}"#);
     }
 }

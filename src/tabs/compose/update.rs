@@ -169,7 +169,15 @@ impl ComposeTab {
     /// A field was entered: a schema field asks for the subjects (its completions).
     fn entered(&mut self, ctx: &mut Ctx) -> Vec<Command> {
         match self.focus {
-            Some(Field::Schema | Field::KeySchema) => self.ensure_subjects(ctx),
+            Some(Field::Schema | Field::KeySchema) => {
+                // Asked again on entering: a failure may have passed, versions may have
+                // been registered since.
+                self.versions.clear();
+                if matches!(self.subjects, Some(Err(_))) {
+                    self.subjects = None;
+                }
+                self.ensure_subjects(ctx)
+            }
             _ => Vec::new(),
         }
     }
@@ -205,14 +213,19 @@ impl ComposeTab {
             }
             Field::Key => {
                 if compose.key.handle_key(key) {
+                    compose.problem = None;
                     compose.check_key_schema();
                 }
             }
             Field::Schema => {
-                compose.value_schema.input.handle_key(key);
+                if compose.value_schema.input.handle_key(key) {
+                    compose.problem = None;
+                }
             }
             Field::KeySchema => {
-                compose.key_schema.input.handle_key(key);
+                if compose.key_schema.input.handle_key(key) {
+                    compose.problem = None;
+                }
             }
         }
     }

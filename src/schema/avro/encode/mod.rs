@@ -26,7 +26,9 @@ pub(super) fn from_json(
     names: &HashMap<String, Schema>,
     value: &Value,
 ) -> Result<Vec<u8>, String> {
-    let budget = STEPS_PER_NODE * nodes(value) + STEPS_BASE;
+    let budget = STEPS_PER_NODE
+        .saturating_mul(nodes(value))
+        .saturating_add(STEPS_BASE);
     let mut encoder = Encoder {
         names,
         path: Vec::new(),
@@ -48,8 +50,8 @@ pub(super) fn from_json(
 /// Steps allowed per JSON node, and in all beside: a union is matched by trying its
 /// branches, and unions of records nested in each other could otherwise take steps
 /// exponential in the depth (typed into Compose, or a line given to `ktui produce`).
-const STEPS_PER_NODE: usize = 16;
-const STEPS_BASE: usize = 100_000;
+const STEPS_PER_NODE: usize = 64;
+const STEPS_BASE: usize = 1_000_000;
 
 /// The JSON nodes in `value` (without recursion: the nesting is not bounded yet).
 fn nodes(value: &Value) -> usize {
