@@ -11,6 +11,7 @@
 //!     cargo bench --bench compare -- --records 200000 --firehose-secs 10
 //!     cargo bench --bench compare -- --only firehose --rates max --probes 20
 //!     cargo bench --bench compare -- --only kafka --kafka-records 200000
+//!     cargo bench --bench compare -- --only schema --schema-records 200000
 //!
 //! Every figure is a pair (or ratio) measured in the same run on the same machine.
 #![allow(dead_code)]
@@ -28,11 +29,20 @@ mod firehose;
 mod groups;
 mod kafka;
 mod mock;
+pub(crate) mod schema;
 mod search;
 mod topics;
 // Many topics created at once, shared with the tests' harness.
 #[path = "../../tests/support/bulk.rs"]
 mod bulk;
+// The tests' fake Confluent Schema Registry, for the schema decode rows, with the HTTP and
+// TLS helpers it is built on (its `super::http`, `super::tls`).
+#[path = "../../tests/support/fake_registry/mod.rs"]
+mod fake_registry;
+#[path = "../../tests/support/http.rs"]
+mod http;
+#[path = "../../tests/support/tls.rs"]
+mod tls;
 // Broker ports claimed across processes, shared with the tests' harness.
 #[path = "../../tests/support/ports.rs"]
 mod ports;
@@ -56,6 +66,10 @@ use tools::{
 /// its time, few enough that kafka-python (about 25 k msg/s) takes seconds, not minutes.
 const KAFKA_RECORDS: usize = 200_000;
 
+/// Avro orders for the schema decode rows in a full run: about 3 s for confluent-kafka's
+/// AvroDeserializer (about 70 k records/s in Python).
+const SCHEMA_RECORDS: usize = 200_000;
+
 /// What to measure, and how big.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -70,7 +84,7 @@ pub struct Options {
     /// Runs of each produce and consume pair; the table shows the median.
     pub repeat: usize,
     /// Scenarios to run (`produce`, `consume`, `search`, `front`, `startup`, `firehose`,
-    /// `kafka`, `groups`, `topics`); empty: all.
+    /// `kafka`, `schema`, `groups`, `topics`); empty: all.
     pub only: Vec<String>,
     /// Records for the produce and consume rows on Apache Kafka.
     pub kafka_records: usize,
@@ -80,6 +94,9 @@ pub struct Options {
     /// Topics for the Topics-at-scale rows, each of `topic_partitions` partitions.
     pub topics: usize,
     pub topic_partitions: i32,
+    /// Confluent-framed Avro records for the schema decode rows (on Apache Kafka when java
+    /// is installed, else on the mock cluster).
+    pub schema_records: usize,
 }
 
 impl Options {
@@ -98,6 +115,7 @@ impl Options {
             group_partitions: 30,
             topics: 10_000,
             topic_partitions: 3,
+            schema_records: SCHEMA_RECORDS,
         }
     }
 
@@ -117,6 +135,7 @@ impl Options {
             group_partitions: 3,
             topics: 20,
             topic_partitions: 3,
+            schema_records: 2_000,
         }
     }
 
@@ -142,6 +161,9 @@ impl Options {
                     options.group_partitions = number("--group-partitions") as i32;
                 }
                 "--topics" => options.topics = number("--topics") as usize,
+                "--schema-records" => {
+                    options.schema_records = number("--schema-records") as usize;
+                }
                 "--topic-partitions" => {
                     options.topic_partitions = number("--topic-partitions") as i32;
                 }
@@ -202,6 +224,10 @@ pub struct Report {
     /// The history search: the matches expected, found by ktui, and by kcat | jq (when
     /// installed), when the search row ran.
     pub search: Option<(usize, usize, Option<usize>)>,
+    /// The schema decode rows: the orders written, those ktui decoded and those
+    /// confluent-kafka's AvroDeserializer decoded (each checked against the orders' sums),
+    /// when they ran with the peer installed.
+    pub schema: Option<(u64, u64, u64)>,
     /// Apache Kafka's version, when the Kafka rows ran.
     pub kafka_version: Option<String>,
     pub table: String,
@@ -552,10 +578,11 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
 
     // 5. A real broker: one Apache Kafka node, when java is installed. The groups rows get
     // a cluster of their own when their partitions need more open files than one node may
-    // hold (see `kafka::nodes_for`).
-    if options.runs("kafka") || options.runs("groups") {
+    // hold (see `kafka::nodes_for`). The schema decode rows run on the first node, or on
+    // the mock cluster without java.
+    if options.runs("kafka") || options.runs("groups") || options.runs("schema") {
         let group_nodes = kafka::nodes_for(groups::partitions(options));
-        let first = if options.runs("kafka") || group_nodes == 1 {
+        let first = if options.runs("kafka") || options.runs("schema") || group_nodes == 1 {
             1
         } else {
             group_nodes
@@ -563,6 +590,16 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
         if let Some(broker) = KafkaBroker::start_nodes(first) {
             if options.runs("kafka") {
                 kafka_rows(&mut report, options, ktui, &broker, &rt);
+            }
+            if options.runs("schema") {
+                schema::schema_rows(
+                    &mut report,
+                    options,
+                    ktui,
+                    &broker.address,
+                    &schema::Broker::Kafka(&broker.version),
+                    &rt,
+                );
             }
             report.kafka_version = Some(broker.version.clone());
             if options.runs("groups") {
@@ -575,12 +612,27 @@ pub fn run(options: &Options, ktui: &Path) -> Report {
                 }
             }
         } else {
-            report.rows.push(Row {
-                scenario: "kafka: produce and consume".into(),
-                ktui: "java not installed".into(),
-                peer: String::new(),
-                ratio: None,
-            });
+            if options.runs("kafka") || options.runs("groups") {
+                report.rows.push(Row {
+                    scenario: "kafka: produce and consume".into(),
+                    ktui: "java not installed".into(),
+                    peer: String::new(),
+                    ratio: None,
+                });
+            }
+            if options.runs("schema") {
+                let create = |name: &str, partitions: i32| {
+                    create_topic(&rt, &demo, name, partitions);
+                };
+                schema::schema_rows(
+                    &mut report,
+                    options,
+                    ktui,
+                    &bootstrap,
+                    &schema::Broker::Mock(&create),
+                    &rt,
+                );
+            }
         }
     }
 

@@ -33,6 +33,7 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
     if support::peers::jq_available() {
         assert_eq!(peer, Some(expected), "kcat | jq found the same records");
     }
+    check_schema_rows(&report, &options);
     for (produced, received) in &report.firehoses {
         assert!(*produced > 0, "the firehose produced");
         assert_eq!(received, produced, "the TUI's tail received every record");
@@ -101,4 +102,28 @@ fn the_benchmark_runs_small_and_its_counts_add_up() {
         "every figure measured:\n{}",
         report.table
     );
+}
+
+/// The schema decode rows: on Kafka when it runs, else on the mock cluster. Their records are
+/// written by confluent-kafka's AvroSerializer, so they need it.
+fn check_schema_rows(report: &compare::Report, options: &compare::Options) {
+    if support::require(
+        "python3 with confluent-kafka[avro] (the schema decode rows)",
+        compare::schema::peer_installed(),
+    ) {
+        let n = options.schema_records as u64;
+        assert_eq!(
+            report.schema,
+            Some((n, n, n)),
+            "ktui and confluent-kafka's AvroDeserializer decoded every Avro order"
+        );
+        assert!(
+            report
+                .table
+                .lines()
+                .any(|l| l.starts_with("| schema decode on") && l.contains("confluent-kafka")),
+            "the schema decode row in the table:\n{}",
+            report.table
+        );
+    }
 }
