@@ -109,11 +109,44 @@ struct Printer<'a, W: Write> {
     /// The output is closed or the count is reached.
     done: bool,
     /// Why framed records could not be decoded, each said once on stderr (text output).
-    problems: HashSet<String>,
+    problems: Problems,
 }
 
 /// Distinct reasons said on stderr, at most (hostile data could give one per record).
 const PROBLEMS_SAID: usize = 32;
+
+/// The kinds of undecodable records said so far.
+#[derive(Default)]
+struct Problems {
+    said: HashSet<String>,
+    capped: bool,
+}
+
+/// What to say of a record that could not be decoded.
+#[derive(Debug, PartialEq, Eq)]
+enum Say {
+    /// Its reason, the first time of its kind.
+    Warning,
+    /// That no more kinds are said (once, past `PROBLEMS_SAID` kinds).
+    Capped,
+    Nothing,
+}
+
+impl Problems {
+    fn first(&mut self, kind: String) -> Say {
+        if self.said.contains(&kind) {
+            Say::Nothing
+        } else if self.said.len() < PROBLEMS_SAID {
+            self.said.insert(kind);
+            Say::Warning
+        } else if !self.capped {
+            self.capped = true;
+            Say::Capped
+        } else {
+            Say::Nothing
+        }
+    }
+}
 
 /// A problem's kind, for saying it once: the same schema and words, whatever the byte
 /// offsets and lengths in them (`cut short at byte 12` and `at byte 40` are one problem).
@@ -147,29 +180,20 @@ impl<W: Write> Printer<'_, W> {
             else {
                 continue;
             };
-            if self.problems.len() == PROBLEMS_SAID {
-                continue;
-            }
-            let kind = problem_kind(what, *id, why);
-            if self.problems.len() + 1 == PROBLEMS_SAID && !self.problems.contains(&kind) {
-                self.problems.insert(kind);
-                self.progress.suspend(|| {
-                    super::note(&format!(
-                        "ktui: warning: records undecodable for {PROBLEMS_SAID} and more \
-                         reasons; the others are not reported"
-                    ));
-                });
-                continue;
-            }
-            if self.problems.insert(kind) {
-                let text = format!(
+            let text = match self.problems.first(problem_kind(what, *id, why)) {
+                Say::Nothing => continue,
+                Say::Capped => format!(
+                    "ktui: warning: records undecodable for more than {PROBLEMS_SAID} reasons; \
+                     the others are not reported"
+                ),
+                Say::Warning => format!(
                     "ktui: warning: the {what} at partition {} offset {}: {why}; printed \
                      as it is (later records with this problem are not reported)",
                     record.partition, record.offset
-                );
-                self.progress
-                    .suspend(|| super::note(&escape_control(&text)));
-            }
+                ),
+            };
+            self.progress
+                .suspend(|| super::note(&escape_control(&text)));
         }
     }
 
@@ -220,7 +244,7 @@ fn consume(
         written: 0,
         progress: &progress,
         done: false,
-        problems: HashSet::new(),
+        problems: Problems::default(),
     };
     let mut outcome = Outcome::Done;
     let mut sink = |event: TailEvent| -> Flow {
@@ -313,5 +337,17 @@ mod tests {
                 "does not match Avro schema 17: the record is cut short at byte 12"
             )
         );
+    }
+
+    #[test]
+    fn at_most_32_kinds_are_said_then_that_the_rest_are_not() {
+        let mut problems = super::Problems::default();
+        let says: Vec<super::Say> = (0..40)
+            .map(|i| problems.first(format!("kind {i}")))
+            .collect();
+        assert!(says[..32].iter().all(|s| *s == super::Say::Warning));
+        assert_eq!(says[32], super::Say::Capped);
+        assert!(says[33..].iter().all(|s| *s == super::Say::Nothing));
+        assert_eq!(problems.first("kind 3".into()), super::Say::Nothing);
     }
 }

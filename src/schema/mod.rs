@@ -224,47 +224,56 @@ impl Schemas {
         &self.client
     }
 
-    /// The schema with this id, from the cache or the registry.
+    /// The schema with this id, from the cache or the registry. No lock is held while
+    /// the registry is asked: the tails' threads do not wait on each other.
     pub fn get(&self, id: u32) -> Result<Arc<Compiled>, String> {
-        let cached = self
-            .by_id
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-            .cloned();
-        let stale = match cached {
-            Some(Slot::Ready {
-                compiled,
-                holders_failed,
-            }) => {
-                if holders_failed.is_none_or(|at| at.elapsed() < self.retry_after) {
-                    return Ok(compiled);
+        let stale = {
+            let mut by_id = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+            match by_id.get_mut(&id) {
+                Some(Slot::Ready {
+                    compiled,
+                    holders_failed,
+                }) => {
+                    if holders_failed.is_none_or(|at| at.elapsed() < self.retry_after) {
+                        return Ok(Arc::clone(compiled));
+                    }
+                    // This thread asks for the holders; the others keep decoding meanwhile.
+                    *holders_failed = Some(Instant::now());
+                    Some(Arc::clone(compiled))
                 }
-                Some(compiled)
+                Some(Slot::Failed { why, at }) if at.elapsed() < self.retry_after => {
+                    return Err(why.clone());
+                }
+                _ => None,
             }
-            Some(Slot::Failed { why, at }) if at.elapsed() < self.retry_after => {
-                return Err(why);
+        };
+        // Only the holders are asked for a stale one: what decodes keeps decoding,
+        // whatever the answer, and the breaker is not for them.
+        let slot = if let Some(compiled) = stale {
+            self.with_holders(id, compiled)
+        } else {
+            let down = self
+                .down
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+                .filter(|(_, at)| at.elapsed() < self.retry_after);
+            if let Some((reason, _)) = down {
+                return Err(format!("schema {id}: {reason}"));
             }
-            _ => None,
+            self.fetched(id)
         };
-        let down = self
-            .down
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .filter(|(_, at)| at.elapsed() < self.retry_after);
-        if let Some((reason, _)) = down {
-            return stale.ok_or_else(|| format!("schema {id}: {reason}"));
-        }
-        let slot = match stale {
-            Some(compiled) => self.with_holders(id, compiled),
-            None => self.fetched(id),
+        let mut by_id = self.by_id.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another thread's success in the meantime wins over this one's failure.
+        let kept = if let (Some(ready @ Slot::Ready { .. }), Slot::Failed { .. }) =
+            (by_id.get(&id), &slot)
+        {
+            ready.clone()
+        } else {
+            by_id.insert(id, slot.clone());
+            slot
         };
-        self.by_id
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, slot.clone());
-        match slot {
+        match kept {
             Slot::Ready { compiled, .. } => Ok(compiled),
             Slot::Failed { why, .. } => Err(why),
         }
@@ -284,18 +293,10 @@ impl Schemas {
                 }),
                 holders_failed: None,
             },
-            Ok(None) => Slot::Ready {
+            Ok(None) | Err(_) => Slot::Ready {
                 compiled,
                 holders_failed: Some(Instant::now()),
             },
-            Err(reason) => {
-                *self.down.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some((reason, Instant::now()));
-                Slot::Ready {
-                    compiled,
-                    holders_failed: Some(Instant::now()),
-                }
-            }
         }
     }
 
@@ -350,8 +351,8 @@ impl Schemas {
             e => (format!("schema {id}: {e}"), None),
         })?;
         // Which subject and version hold it: for the eyes only, so a registry that cannot
-        // say (older ones, or no permission) does not stop the decoding. A registry that
-        // has no such route (404) is not asked again; one that failed is, later.
+        // say does not stop the decoding. One without the route (404) or that will not say
+        // (401/403) is not asked again; one that failed or did not answer is, later.
         let (holders, holders_known) = match self.holders(id) {
             Ok(Some(holders)) => (holders, true),
             Ok(None) | Err(_) => (Vec::new(), false),

@@ -107,3 +107,24 @@ fn a_registry_that_stops_answering_keeps_cached_schemas_and_fails_the_rest_at_on
     );
     assert_eq!(registry.request_count(), asked, "no new request");
 }
+
+#[test]
+fn a_holders_lookup_the_registry_does_not_answer_trips_no_breaker() {
+    let registry = FakeRegistry::start_in_background();
+    assert_eq!(registry.register("pings-value", "AVRO", PING, vec![]), 1);
+    let other = PING.replace("Ping", "Other");
+    assert_eq!(registry.register("other-value", "AVRO", &other, vec![]), 2);
+    registry.set_failure_on("/versions", BACKEND_ERROR);
+    let schemas = Schemas::new(&RegistrySettings::new(registry.url()))
+        .expect("a client")
+        .with_retry_after(Duration::ZERO);
+    assert_eq!(holders(&schemas), []);
+    // Its holders asked again while the registry is gone: it still decodes.
+    registry.stop();
+    assert!(schemas.get(1).is_ok());
+    // Back: another id is asked for, not failed by a breaker the holders tripped.
+    registry.restart();
+    registry.set_failure(None);
+    assert!(schemas.get(2).is_ok(), "{:?}", schemas.get(2).err());
+    assert_eq!(registry.schema_fetches(2), 1);
+}

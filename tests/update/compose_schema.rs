@@ -503,3 +503,62 @@ fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
     );
     assert_eq!(app.compose.focus, Some(Field::Headers));
 }
+
+#[test]
+fn enter_on_an_id_loads_that_id_and_entering_a_field_asks_its_versions_again() {
+    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    let commands = key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.focus, Some(Field::KeySchema));
+    key(&mut app, KeyCode::Tab);
+    let id = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::ListSubjects { id } => Some(*id),
+            _ => None,
+        })
+        .expect("subjects asked");
+    app.handle(Event::Kafka(KafkaEvent::Subjects {
+        id,
+        result: Ok(ktui::schema::SubjectList {
+            registry: "http://sr".into(),
+            subjects: vec!["t17-value".into(), "orders-value".into()],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    // An id typed is taken as the id, not completed to a subject that contains it.
+    typed(&mut app, "17");
+    assert_eq!(app.compose.schema_completions(Part::Value), ["t17-value"]);
+    let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
+    assert_eq!((choice.id, choice.subject), (Some(17), None));
+    // A field left holding `SUBJECT@` whose versions could not be had: entering it again
+    // asks for them again.
+    key(&mut app, KeyCode::BackTab);
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "orders-value");
+    let asked = key(&mut app, KeyCode::Char('@'));
+    let id = asked
+        .iter()
+        .find_map(|c| match c {
+            Command::DescribeSubject { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("versions asked");
+    app.handle(Event::Kafka(KafkaEvent::Subject {
+        id,
+        result: Err("the schema registry at http://sr did not answer within 5 s".into()),
+    }));
+    key(&mut app, KeyCode::Tab);
+    let again = key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    assert!(
+        again.iter().any(
+            |c| matches!(c, Command::DescribeSubject { subject, .. } if subject == "orders-value")
+        ),
+        "{again:?}"
+    );
+}

@@ -391,7 +391,8 @@ impl ComposeTab {
     }
 
     /// Enter in a schema field: takes the first completion; false (Enter moves on) when
-    /// there is none, the field is empty, or it names a subject or version as it is.
+    /// there is none, the field is empty, or it names a subject, a version or an id as
+    /// it is.
     pub(super) fn complete_schema(&mut self, field: Field) -> bool {
         let Some(part) = Part::of(field) else {
             return false;
@@ -403,7 +404,11 @@ impl ComposeTab {
             matches!(self.versions.get(subject.trim()), Some(Ok(versions))
                 if versions.iter().any(|v| v.to_string() == version.trim()))
         });
-        if typed.is_empty() || known_subject || known_version {
+        let an_id = typed
+            .split_whitespace()
+            .next()
+            .is_some_and(|first| first.parse::<u32>().is_ok());
+        if typed.is_empty() || known_subject || known_version || an_id {
             return false;
         }
         let Some(subject) = self.schema_completions(part).into_iter().next() else {

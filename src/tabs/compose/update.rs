@@ -176,7 +176,11 @@ impl ComposeTab {
                 if matches!(self.subjects, Some(Err(_))) {
                     self.subjects = None;
                 }
-                self.ensure_subjects(ctx)
+                let mut commands = self.ensure_subjects(ctx);
+                if let Some(field) = self.focus {
+                    commands.extend(self.ensure_versions(field, ctx));
+                }
+                commands
             }
             _ => Vec::new(),
         }
@@ -246,10 +250,17 @@ impl ComposeTab {
             Some(Field::Partition) => compose.partition.insert_str(text),
             Some(Field::Key) => {
                 compose.key.insert_str(text);
+                compose.problem = None;
                 compose.check_key_schema();
             }
-            Some(Field::Schema) => compose.value_schema.input.insert_str(text),
-            Some(Field::KeySchema) => compose.key_schema.input.insert_str(text),
+            Some(Field::Schema) => {
+                compose.value_schema.input.insert_str(text);
+                compose.problem = None;
+            }
+            Some(Field::KeySchema) => {
+                compose.key_schema.input.insert_str(text);
+                compose.problem = None;
+            }
             None => {}
         }
     }

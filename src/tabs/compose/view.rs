@@ -1,6 +1,7 @@
 //! Drawing the Compose tab: fields, the value editor with its JSON status, delivery
 //! reports, the watch tail (when the terminal is wide enough) and the history popup.
-//! The delivery reports and the watch tail are drawn in `view/deliveries.rs`.
+//! The delivery reports and the watch tail are drawn in `view/deliveries.rs`, the history
+//! popup in `view/history.rs`.
 
 mod deliveries;
 mod history;

@@ -51,7 +51,7 @@ pub(super) fn from_json(
 /// branches, and unions of records nested in each other could otherwise take steps
 /// exponential in the depth (typed into Compose, or a line given to `ktui produce`).
 const STEPS_PER_NODE: usize = 64;
-const STEPS_BASE: usize = 1_000_000;
+const STEPS_BASE: usize = 250_000;
 
 /// The JSON nodes in `value` (without recursion: the nesting is not bounded yet).
 fn nodes(value: &Value) -> usize {
