@@ -134,13 +134,13 @@ fn a_cluster_switch_forgets_the_loaded_schema() {
     assert_eq!(choice.subject.as_deref(), Some("orders-value"));
 }
 
-#[test]
-fn the_schema_field_completes_subjects_the_topic_first() {
+/// Compose on `orders`, the focus tabbed into the Key schema field, whose entering asked
+/// for the subjects: answered with `subjects`.
+fn in_key_schema_with_subjects(subjects: &[&str]) -> App {
     let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
     for _ in 0..3 {
         key(&mut app, KeyCode::Tab);
     }
-    // Entering a schema field asks for the subjects, once.
     let commands = key(&mut app, KeyCode::Tab);
     assert_eq!(app.compose.focus, Some(Field::KeySchema));
     let id = commands
@@ -154,15 +154,22 @@ fn the_schema_field_completes_subjects_the_topic_first() {
         id,
         result: Ok(ktui::schema::SubjectList {
             registry: "http://sr".into(),
-            subjects: vec![
-                "audit-value".into(),
-                "orders-key".into(),
-                "orders-value".into(),
-                "orders-v2-value".into(),
-            ],
+            subjects: subjects.iter().map(|s| (*s).to_string()).collect(),
             compatibility: "BACKWARD".into(),
         }),
     }));
+    app
+}
+
+#[test]
+fn the_schema_field_completes_subjects_the_topic_first() {
+    // Entering a schema field asks for the subjects, once.
+    let mut app = in_key_schema_with_subjects(&[
+        "audit-value",
+        "orders-key",
+        "orders-value",
+        "orders-v2-value",
+    ]);
     // The key's own subject first in the Key schema field, the value's in the Schema field.
     assert_eq!(
         app.compose.schema_completions(Part::Key),
@@ -506,28 +513,8 @@ fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
 
 #[test]
 fn enter_on_an_id_loads_that_id_and_entering_a_field_asks_its_versions_again() {
-    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
-    for _ in 0..3 {
-        key(&mut app, KeyCode::Tab);
-    }
-    let commands = key(&mut app, KeyCode::Tab);
-    assert_eq!(app.compose.focus, Some(Field::KeySchema));
+    let mut app = in_key_schema_with_subjects(&["t17-value", "orders-value"]);
     key(&mut app, KeyCode::Tab);
-    let id = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::ListSubjects { id } => Some(*id),
-            _ => None,
-        })
-        .expect("subjects asked");
-    app.handle(Event::Kafka(KafkaEvent::Subjects {
-        id,
-        result: Ok(ktui::schema::SubjectList {
-            registry: "http://sr".into(),
-            subjects: vec!["t17-value".into(), "orders-value".into()],
-            compatibility: "BACKWARD".into(),
-        }),
-    }));
     // An id typed is taken as the id, not completed to a subject that contains it.
     typed(&mut app, "17");
     assert_eq!(app.compose.schema_completions(Part::Value), ["t17-value"]);
