@@ -40,8 +40,7 @@ impl App {
             }
             Event::Paste(text) => {
                 self.dirty = true;
-                self.on_paste(&text);
-                Vec::new()
+                self.on_paste(&text)
             }
             Event::Resize(w, h) => {
                 self.dirty = true;
@@ -141,10 +140,11 @@ impl App {
         commands
     }
 
-    fn on_paste(&mut self, text: &str) {
+    /// Pasted text goes into the focused field (in Compose it may ask for a subject's
+    /// versions).
+    fn on_paste(&mut self, text: &str) -> Vec<Command> {
         if self.tab == Tab::Compose {
-            let _ = self.update_compose(ComposeMsg::Paste(text));
-            return;
+            return self.update_compose(ComposeMsg::Paste(text));
         }
         if self.tab == Tab::Tail {
             if let Some(form) = self.tail.options.as_mut() {
@@ -153,7 +153,7 @@ impl App {
                 self.tail.filter_input.insert_str(text);
                 self.tail.filter_typed();
             }
-            return;
+            return Vec::new();
         }
         if self.tab == Tab::Groups {
             if let Some(input) = self.groups.focused_input() {
@@ -162,10 +162,10 @@ impl App {
             if self.groups.filter_editing && self.groups.dialog.is_none() {
                 self.groups.recompute(None);
             }
-            return;
+            return Vec::new();
         }
         if self.tab != Tab::Topics {
-            return;
+            return Vec::new();
         }
         match self.topics.dialog {
             Some(Dialog::Create) => self.topics.create.focused_mut().insert_str(text),
@@ -176,6 +176,7 @@ impl App {
             }
             None => {}
         }
+        Vec::new()
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {

@@ -484,7 +484,8 @@ fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
             "orders-value@12",
             "orders-value@3",
             "orders-value@2",
-            "orders-value@1"
+            "orders-value@1",
+            "orders-value@latest"
         ]
     );
     // Enter takes the newest.
@@ -548,4 +549,66 @@ fn enter_on_an_id_loads_that_id_and_entering_a_field_asks_its_versions_again() {
         ),
         "{again:?}"
     );
+}
+
+#[test]
+fn a_pasted_subject_at_asks_its_versions_and_latest_is_offered() {
+    let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(app.compose.focus, Some(Field::Schema));
+    let commands = app.handle(Event::Paste("orders-value@".into()));
+    let id = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::DescribeSubject {
+                id,
+                subject,
+                version: None,
+            } if subject == "orders-value" => Some(*id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("versions asked after a paste: {commands:?}"));
+    app.handle(Event::Kafka(KafkaEvent::Subject {
+        id,
+        result: Ok(ktui::schema::SubjectDetail {
+            subject: "orders-value".into(),
+            versions: (1..=9).collect(),
+            version: 9,
+            id: 17,
+            kind: ktui::schema::SchemaKind::Avro,
+            text: ORDER.into(),
+            references: vec![],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    // Four versions, the newest first, and `latest` always.
+    assert_eq!(
+        app.compose.schema_completions(Part::Value),
+        [
+            "orders-value@9",
+            "orders-value@8",
+            "orders-value@7",
+            "orders-value@6",
+            "orders-value@latest"
+        ]
+    );
+    typed(&mut app, "l");
+    assert_eq!(
+        app.compose.schema_completions(Part::Value),
+        ["orders-value@latest"]
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.compose.value_schema.input.value(),
+        "orders-value@latest"
+    );
+    // `latest` as typed is the subject's latest version: Enter loads it and moves on.
+    let (_, choice) = load_asked(&key(&mut app, KeyCode::Enter));
+    assert_eq!(
+        (choice.subject.as_deref(), choice.version),
+        (Some("orders-value"), None)
+    );
+    assert_eq!(app.compose.focus, Some(Field::Headers));
 }

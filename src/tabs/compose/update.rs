@@ -93,7 +93,7 @@ impl ComposeTab {
                 action,
                 snapshot,
             } => return self.key(key, action, snapshot, ctx),
-            Msg::Paste(text) => self.paste(text),
+            Msg::Paste(text) => return self.paste(text, ctx),
             Msg::Action { action, snapshot } => return self.apply(action, snapshot, ctx),
             Msg::Shown => return self.ensure_watch(ctx),
             Msg::Tick => self.draft_tick(ctx),
@@ -234,7 +234,8 @@ impl ComposeTab {
         }
     }
 
-    fn paste(&mut self, text: &str) {
+    /// A paste into a schema field asks for the versions of a `SUBJECT@` it completes.
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) -> Vec<Command> {
         let compose = &mut *self;
         compose.draft.dirty = true;
         compose.draft.confirm_discard = false;
@@ -262,6 +263,10 @@ impl ComposeTab {
                 compose.problem = None;
             }
             None => {}
+        }
+        match self.focus {
+            Some(field) => self.ensure_versions(field, ctx),
+            None => Vec::new(),
         }
     }
 
