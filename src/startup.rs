@@ -125,10 +125,22 @@ async fn start_demo(
     let demo = DemoCluster::start_with(DemoOptions {
         listen: Some(cli.demo_listen),
         trickle: (!cli.demo_trickle.is_zero()).then_some(cli.demo_trickle),
+        registry_listen: Some(cli.demo_registry_listen),
     })
     .await
     .context("cannot start the demo cluster")?;
     let mut profile = config::Profile::ad_hoc("demo", demo.bootstrap.clone());
+    // The demo's own registry, unless one was given (--schema-registry), and any
+    // --proto-file: they are the session's, not the address's.
+    let current = &profiles.list[profiles.current];
+    profile.schema_registry = Some(
+        current
+            .schema_registry
+            .clone()
+            .filter(|_| cli.schema_registry.is_some())
+            .unwrap_or_else(|| crate::schema::RegistrySpec::url(&demo.registry_url)),
+    );
+    profile.proto.clone_from(&current.proto);
     if cli.read_only {
         profile.read_only = Some("read-only session (--read-only)".to_string());
     } else if loaded.error.is_some() {

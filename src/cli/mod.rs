@@ -280,7 +280,8 @@ pub struct Cli {
     pub buffer: Bounds,
 
     /// Run on an embedded demo cluster (no Kafka needed) that any Kafka client can use too,
-    /// at 127.0.0.1:9092 when free (see --demo-listen).
+    /// at 127.0.0.1:9092 when free (see --demo-listen), with a schema registry at
+    /// 127.0.0.1:8081 when free (see --demo-registry-listen).
     #[arg(long, global = true)]
     pub demo: bool,
 
@@ -294,6 +295,17 @@ pub struct Cli {
         global = true
     )]
     pub demo_listen: SocketAddr,
+
+    /// Where the demo's schema registry listens; when it is taken, any free port (the
+    /// Schemas tab shows which).
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        env = "KTUI_DEMO_REGISTRY_LISTEN",
+        default_value = crate::kafka::demo::registry::REGISTRY_ADDRESS,
+        global = true
+    )]
+    pub demo_registry_listen: SocketAddr,
 
     /// How often, on average, the demo writes a made-up record into `sample` (500ms, 2s,
     /// 1m; off: never).

@@ -89,6 +89,14 @@ impl ProtoSchema {
         Ok(Self { file })
     }
 
+    /// The file as a registry serves it with `format=serialized`: its
+    /// `FileDescriptorProto`, base64.
+    pub fn serialized(&self) -> String {
+        use prost::Message as _;
+        base64::engine::general_purpose::STANDARD
+            .encode(self.file.file_descriptor_proto().encode_to_vec())
+    }
+
     /// The message the framing's indexes name (`[0]`: the file's first message).
     pub fn message(&self, indexes: &[i32]) -> Result<MessageDescriptor, String> {
         let wrong = || {

@@ -1,6 +1,8 @@
 //! The embedded demo cluster: librdkafka's in-process mock cluster behind a Kafka-protocol
 //! front ([`front`]) that any client can use (kafka-python, Java, librdkafka), seeded with
-//! the quickstart's topics and, while it runs, a trickle of records into `sample`.
+//! the quickstart's topics and, while it runs, a trickle of records into `sample`; and a
+//! schema registry ([`registry`]) for the shop's Avro, Protobuf and JSON Schema topics
+//! ([`shop`]).
 //!
 //! The mock cluster is not `Send`, so it lives on a thread of its own; the worker talks to
 //! it through [`DemoAdmin`]. The mock does not implement CreateTopics/DeleteTopics, so the
@@ -9,7 +11,9 @@
 mod front;
 mod groups;
 mod reader;
+pub mod registry;
 mod requests;
+pub mod shop;
 pub mod trickle;
 pub mod wire;
 
@@ -29,6 +33,8 @@ use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use tokio::sync::oneshot;
 
 use self::front::Front;
+use self::registry::DemoRegistry;
+use self::shop::{Shop, ShopRecord};
 use self::trickle::Trickle;
 use super::admin::explain;
 use super::model::{AdminError, NewTopicSpec};
@@ -47,6 +53,8 @@ pub struct DemoOptions {
     pub listen: Option<SocketAddr>,
     /// The mean pause between records written into `sample`; `None`: no trickle.
     pub trickle: Option<Duration>,
+    /// Where the schema registry listens (when free); `None`: any free port.
+    pub registry_listen: Option<SocketAddr>,
 }
 
 /// The messages `sample` starts with, like the quickstart's `producer.py` sends.
@@ -115,6 +123,11 @@ pub struct DemoCluster {
     pub mock_bootstrap: String,
     /// Why the first broker is not at the address asked for, when it is not.
     pub fallback: Option<String>,
+    /// The schema registry's URL (`http://127.0.0.1:8081` when that was free).
+    pub registry_url: String,
+    /// Why the registry is not at the address asked for, when it is not.
+    pub registry_fallback: Option<String>,
+    registry: Option<DemoRegistry>,
     admin: DemoAdmin,
     thread: Option<JoinHandle<()>>,
     front: Option<Front>,
@@ -154,6 +167,17 @@ impl DemoCluster {
         if let Some(why) = &front.fallback {
             tracing::info!("demo: {why}; listening on {}", front.addresses.join(","));
         }
+        let registry = DemoRegistry::start(
+            shop::catalog(),
+            options
+                .registry_listen
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+        )
+        .await
+        .context("cannot start the demo schema registry")?;
+        if let Some(why) = &registry.fallback {
+            tracing::info!("demo: {why}; the schema registry is at {}", registry.url);
+        }
         let bootstrap = front.addresses.join(",");
         let reader = if trickle.is_some() {
             reader::Reader::start(&bootstrap)
@@ -166,6 +190,9 @@ impl DemoCluster {
             bootstrap,
             mock_bootstrap,
             fallback: front.fallback.clone(),
+            registry_url: registry.url.clone(),
+            registry_fallback: registry.fallback.clone(),
+            registry: Some(registry),
             admin,
             thread: Some(thread),
             front: Some(front),
@@ -187,6 +214,7 @@ impl Drop for DemoCluster {
     fn drop(&mut self) {
         drop(self.reader.take());
         drop(self.front.take());
+        drop(self.registry.take());
         let _ = self.admin.ops.send(MockOp::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -199,7 +227,7 @@ fn run_cluster(
     ready: oneshot::Sender<anyhow::Result<String>>,
     trickle: Option<Duration>,
 ) {
-    let (cluster, producer) = match start_and_seed() {
+    let (cluster, producer, mut shop) = match start_and_seed() {
         Ok(started) => started,
         Err(error) => {
             let _ = ready.send(Err(error));
@@ -224,6 +252,19 @@ fn run_cluster(
                     // Deleted from the Topics tab: the mock only hides it, so stop.
                     if !deleted.contains("sample") {
                         send_trickle(&producer, &mut records);
+                    }
+                    // The shop's topics move at half the pace.
+                    if records.sent() % 2 == 0 {
+                        match shop.next_record() {
+                            Ok(record) if !deleted.contains(record.topic) => {
+                                // A full queue just skips one.
+                                if let Err(error) = send_shop(&producer, &record) {
+                                    tracing::debug!("demo shop skipped a record: {error}");
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(error) => tracing::warn!("demo shop: {error}"),
+                        }
                     }
                     next_record = trickle.map(|mean| Instant::now() + records.pause(mean));
                     continue;
@@ -318,9 +359,17 @@ fn send_trickle(producer: &BaseProducer, records: &mut Trickle) {
     }
 }
 
+/// Writes a shop record: a framed value under a plain key.
+fn send_shop(producer: &BaseProducer, record: &ShopRecord) -> Result<(), KafkaError> {
+    let message = BaseRecord::<str, [u8]>::to(record.topic)
+        .key(&record.key)
+        .payload(&record.value);
+    producer.send(message).map_err(|(error, _)| error)
+}
+
 type Mock = MockCluster<'static, rdkafka::producer::DefaultProducerContext>;
 
-fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer)> {
+fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer, Shop)> {
     let cluster = MockCluster::new(DEMO_BROKERS).context("cannot start the mock cluster")?;
     cluster
         .create_topic("sample", 3, 3)
@@ -328,6 +377,11 @@ fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer)> {
     cluster
         .create_topic("tweets", 3, 3)
         .context("cannot create topic tweets")?;
+    for topic in shop::TOPICS {
+        cluster
+            .create_topic(topic, 3, 3)
+            .with_context(|| format!("cannot create topic {topic}"))?;
+    }
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", cluster.bootstrap_servers())
         .set("partitioner", "murmur2_random")
@@ -342,8 +396,17 @@ fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer)> {
             .send(record)
             .map_err(|(e, _)| anyhow!("cannot seed topic sample: {e}"))?;
     }
+    let mut shop = Shop::new(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )?;
+    for record in shop.seed_records()? {
+        send_shop(&producer, &record)
+            .map_err(|e| anyhow!("cannot seed topic {}: {e}", record.topic))?;
+    }
     producer
         .flush(Duration::from_secs(10))
-        .context("cannot seed topic sample")?;
-    Ok((cluster, producer))
+        .context("cannot seed the demo's topics")?;
+    Ok((cluster, producer, shop))
 }

@@ -34,6 +34,7 @@ const SERVICES: &[&str] = &["checkout", "payments", "inventory", "search"];
 pub struct Trickle {
     rng: fastrand::Rng,
     next_order: u64,
+    made: u64,
 }
 
 impl Trickle {
@@ -41,6 +42,7 @@ impl Trickle {
         Self {
             rng: fastrand::Rng::with_seed(seed),
             next_order: 10_200 + seed % 1000,
+            made: 0,
         }
     }
 
@@ -50,7 +52,13 @@ impl Trickle {
         Duration::from_millis(millis / 2 + self.rng.u64(0..=millis.max(1)))
     }
 
+    /// How many records were made.
+    pub fn sent(&self) -> u64 {
+        self.made
+    }
+
     pub fn next_record(&mut self) -> TrickleRecord {
+        self.made += 1;
         let (id, name) = USERS[self.rng.usize(..USERS.len())];
         let key = format!("user-{id}");
         match self.rng.u8(0..10) {
