@@ -30,7 +30,7 @@ const PRODUCER_PY: &str = include_str!("../peers/quickstart/producer.py");
 const CONSUMER_PY: &str = include_str!("../peers/quickstart/consumer.py");
 
 /// `ktui --demo ARGS…` with `env` on top of the tests' defaults, connected.
-fn demo(args: &[&str], env: &[(&str, &str)]) -> Option<Tui> {
+pub(crate) fn demo(args: &[&str], env: &[(&str, &str)]) -> Option<Tui> {
     let mut all = vec!["--demo"];
     all.extend_from_slice(args);
     let tui = Tui::start_with(
@@ -49,7 +49,7 @@ fn demo(args: &[&str], env: &[(&str, &str)]) -> Option<Tui> {
 }
 
 /// The address the status bar gives for the demo.
-fn shown_address(tui: &Tui) -> String {
+pub(crate) fn shown_address(tui: &Tui) -> String {
     let screen = tui.screen();
     word_after(&screen, "DEMO cluster at ")
         .unwrap_or_else(|| panic!("no demo address on screen:\n{screen}"))

@@ -8,6 +8,7 @@ mod support;
 mod compose;
 mod config;
 mod demo;
+mod demo_schemas;
 mod failover_kafka;
 mod feed;
 mod groups;

@@ -13,7 +13,9 @@ test checks what ktui shows of records they framed, and what they read of record
                        [--from-beginning] [--key] [--proto-message NAME]
                        [--proto-key-message NAME] [--timeout-ms MS] [--registry-auth U:P]
         reads N records with the matching deserializer and prints each the same way, one
-        JSON line each, by partition then offset. Without --from-beginning it reads what is
+        JSON line each, by partition then offset. [--proto-registry-id ID] adds the
+        messages of registry schema ID, built from what the registry serves for it with
+        format=serialized (its base64 FileDescriptorProto). Without --from-beginning it reads what is
         written after it starts (it prints "ready" to stderr once it is positioned). A
         Protobuf value is read as --proto-message (default ktui.peer.Order), a key as
         --proto-key-message (default ktui.peer.Order.Ref): the classes produce uses.
@@ -626,6 +628,8 @@ def cmd_produce(args):
             for key, value in avro_records()]
     elif args.kind == "protobuf":
         classes = proto_classes()
+        if args.proto_registry_id is not None:
+            classes.update(registry_classes(client, args.proto_registry_id))
         value_ser = ProtobufSerializer(classes["ktui.peer.Order"], client)
         key_ser = ProtobufSerializer(classes["ktui.peer.Order.Ref"], client)
         records = [(key, value, proto_json(key), proto_json(value))
@@ -683,6 +687,19 @@ def avro_reader(client, topic, field):
     return read
 
 
+def registry_classes(client, schema_id):
+    """The message classes of a Protobuf schema as the registry serves it serialized (a
+    base64 FileDescriptorProto, which ProtobufDeserializer reads too), by full name."""
+    import base64
+    schema = client.get_schema(schema_id, fmt="serialized")
+    file = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(schema.schema_str))
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(timestamp_pb2.DESCRIPTOR.serialized_pb)
+    added = pool.Add(file)
+    return {m.full_name: message_factory.GetMessageClass(m)
+            for m in added.message_types_by_name.values()}
+
+
 def cmd_consume(args):
     client = registry_client(args)
     if args.kind == "avro":
@@ -690,6 +707,8 @@ def cmd_consume(args):
         read_key = avro_reader(client, args.topic, MessageField.KEY)
     elif args.kind == "protobuf":
         classes = proto_classes()
+        if args.proto_registry_id is not None:
+            classes.update(registry_classes(client, args.proto_registry_id))
         for name in (args.proto_message, args.proto_key_message):
             if name not in classes:
                 raise SystemExit(f"schemas.py consume: no message {name} (have {sorted(classes)})")
@@ -821,6 +840,8 @@ def main():
             p.add_argument("--from-beginning", action="store_true")
             p.add_argument("--proto-message", default="ktui.peer.Order")
             p.add_argument("--proto-key-message", default="ktui.peer.Order.Ref")
+            p.add_argument("--proto-registry-id", type=int, metavar="ID",
+                           help="also the messages of this registry schema, as served")
             p.add_argument("--timeout-ms", type=int, default=20000)
     latest = sub.add_parser("produce-latest")
     latest.add_argument("--bootstrap", required=True)

@@ -120,3 +120,36 @@ pub fn consume(
     }
     run(&args)
 }
+
+/// Reads `count` Protobuf values from the beginning as `message`, a message of registry
+/// schema `schema_id` built from what the registry serves for it serialized (no class of
+/// the script's own); returns them by partition then offset.
+pub fn consume_registry_proto(
+    bootstrap: &str,
+    registry: &str,
+    topic: &str,
+    count: usize,
+    schema_id: u32,
+    message: &str,
+) -> Vec<Value> {
+    let count = count.to_string();
+    let schema_id = schema_id.to_string();
+    run(&[
+        "consume",
+        "--bootstrap",
+        bootstrap,
+        "--registry",
+        registry,
+        "--topic",
+        topic,
+        "--kind",
+        "protobuf",
+        "--count",
+        &count,
+        "--from-beginning",
+        "--proto-registry-id",
+        &schema_id,
+        "--proto-message",
+        message,
+    ])
+}

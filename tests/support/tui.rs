@@ -28,10 +28,12 @@ const EXIT_AND_STDERR_RECORDER: &str = r#"out=$1; err=$2; shift 2; "$@" 2>"$err"
 
 /// The environment every ktui a test starts gets (a test may override it): a `--demo`
 /// listens on a free port, not the quickstart's 127.0.0.1:9092 (see [`quickstart_port`]),
-/// and writes no trickle into `sample`, so its contents are what the test put there.
-pub const DEMO_ENV: [(&str, &str); 2] = [
+/// and writes no trickle into `sample`, so its contents are what the test put there; its
+/// schema registry listens on a free port too, not on 127.0.0.1:8081.
+pub const DEMO_ENV: [(&str, &str); 3] = [
     ("KTUI_DEMO_LISTEN", "127.0.0.1:0"),
     ("KTUI_DEMO_TRICKLE", "off"),
+    ("KTUI_DEMO_REGISTRY_LISTEN", "127.0.0.1:0"),
 ];
 
 /// Holds 127.0.0.1:9092 for this test (a claim shared by every test process of this
