@@ -380,3 +380,52 @@ fn compose_with_a_key_schema_says_whether_the_key_matches() {
     assert!(text.contains("orders-key v1 · id 21 · AVRO"), "{text}");
     insta::assert_snapshot!("compose_key_schema_mismatch", terminal.backend());
 }
+
+#[test]
+fn compose_schema_field_offers_subjects_and_says_enter_leaves_an_empty_one() {
+    let mut app = crate::support::app::loaded(&["orders"]);
+    app.handle(Event::Resize(110, 24));
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Tab);
+    crate::support::app::typed(&mut app, "orders");
+    // Partition, Key, then Key schema: entering it asks for the subjects.
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    let commands = key(&mut app, KeyCode::Tab);
+    let Some(id) = commands.iter().find_map(|c| match c {
+        Command::ListSubjects { id } => Some(*id),
+        _ => None,
+    }) else {
+        panic!("subjects asked: {commands:?}");
+    };
+    app.handle(Event::Kafka(KafkaEvent::Subjects {
+        id,
+        result: Ok(ktui::schema::SubjectList {
+            registry: "http://sr".into(),
+            subjects: [
+                "audit-value",
+                "orders-key",
+                "orders-value",
+                "payments-value",
+            ]
+            .map(String::from)
+            .to_vec(),
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+    // On to the value's Schema field. Empty: Enter moves on (no schema); the topic's own
+    // subject is offered first.
+    key(&mut app, KeyCode::Tab);
+    let terminal = draw(&app);
+    let text = screen(&terminal);
+    assert!(
+        text.contains(" Enter: no schema · type to pick: orders-value  orders-key"),
+        "{text}"
+    );
+    insta::assert_snapshot!("compose_schema_subjects_empty_field", terminal.backend());
+    // Typed: Enter takes the first.
+    crate::support::app::typed(&mut app, "pay");
+    let text = screen(&draw(&app));
+    assert!(text.contains(" Enter completes: payments-value "), "{text}");
+}

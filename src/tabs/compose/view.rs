@@ -63,6 +63,16 @@ impl ComposeView<'_> {
         }
     }
 
+    /// Whether the focused field is a schema field with nothing typed.
+    fn empty_schema_focused(&self) -> bool {
+        let tab = self.tab;
+        match tab.focus {
+            Some(Field::Schema) => tab.value_schema.named().is_empty(),
+            Some(Field::KeySchema) => tab.key_schema.named().is_empty(),
+            _ => false,
+        }
+    }
+
     fn render_editor(&self, frame: &mut Frame, area: Rect) {
         let tab = self.tab;
         let palette = self.palette;
@@ -95,7 +105,13 @@ impl ComposeView<'_> {
         ])
         .areas(area);
         self.render_fields(frame, fields);
-        render_completions(frame, hints, completions.as_slice(), palette);
+        render_completions(
+            frame,
+            hints,
+            completions.as_slice(),
+            self.empty_schema_focused(),
+            palette,
+        );
         let mut headers_area = tab.headers.clone();
         headers_area.set_block(field_block(
             " Headers (name=value per line) ".into(),
@@ -263,7 +279,13 @@ impl ComposeView<'_> {
             Field::Schema,
             &tab.value_schema.input,
         );
-        render_completions(frame, hints, completions, palette);
+        render_completions(
+            frame,
+            hints,
+            completions,
+            self.empty_schema_focused(),
+            palette,
+        );
         let focused = tab.focus == Some(Field::Headers);
         let mut headers_area = tab.headers.clone();
         headers_area.set_block(
@@ -430,12 +452,24 @@ impl ComposeView<'_> {
     }
 }
 
-/// Topic names that Enter completes to, on one line.
-fn render_completions(frame: &mut Frame, area: Rect, completions: &[&str], palette: &Palette) {
+/// What Enter completes to (topic names, subjects, versions), on one line. In an empty
+/// schema field Enter moves on (no schema): the subjects are offered for typing.
+fn render_completions(
+    frame: &mut Frame,
+    area: Rect,
+    completions: &[&str],
+    empty_schema: bool,
+    palette: &Palette,
+) {
     if completions.is_empty() {
         return;
     }
-    let mut spans = vec![Span::styled(" Enter completes: ", palette.dim())];
+    let lead = if empty_schema {
+        " Enter: no schema · type to pick: "
+    } else {
+        " Enter completes: "
+    };
+    let mut spans = vec![Span::styled(lead, palette.dim())];
     for (i, name) in completions.iter().enumerate() {
         spans.push(Span::styled(
             escape_control(name).into_owned(),
