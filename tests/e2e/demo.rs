@@ -337,7 +337,16 @@ fn when_9092_is_taken_the_demo_starts_elsewhere_and_says_where() {
         refused.contains("does not support the 'CreateTopicsRequest'"),
         "{refused}"
     );
-    assert_eq!(kp_topics(&address), ["sample", "tweets"]);
+    assert_eq!(
+        kp_topics(&address),
+        [
+            "sample",
+            "shop.clicks",
+            "shop.orders",
+            "shop.payments",
+            "tweets"
+        ]
+    );
     drop((taken, port));
 }
 

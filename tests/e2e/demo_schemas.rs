@@ -53,8 +53,10 @@ fn shown_registry(screen: &str) -> String {
     screen
         .split(" · ")
         .find(|part| part.starts_with("http://"))
-        .map(|url| url.trim().to_string())
-        .unwrap_or_else(|| panic!("no registry URL in the Schemas tab:\n{screen}"))
+        .map_or_else(
+            || panic!("no registry URL in the Schemas tab:\n{screen}"),
+            |url| url.trim().to_string(),
+        )
 }
 
 #[test]

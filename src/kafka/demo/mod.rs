@@ -254,7 +254,7 @@ fn run_cluster(
                         send_trickle(&producer, &mut records);
                     }
                     // The shop's topics move at half the pace.
-                    if records.sent() % 2 == 0 {
+                    if records.sent().is_multiple_of(2) {
                         match shop.next_record() {
                             Ok(record) if !deleted.contains(record.topic) => {
                                 // A full queue just skips one.

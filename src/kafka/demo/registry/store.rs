@@ -183,12 +183,11 @@ impl Store {
         if let Ok((_, id)) = self.lookup(subject, &schema) {
             return Ok(id);
         }
-        let id = match self.schemas.iter().position(|s| s.same_as(&schema)) {
-            Some(i) => u32::try_from(i + 1).unwrap_or(u32::MAX),
-            None => {
-                self.schemas.push(schema);
-                u32::try_from(self.schemas.len()).unwrap_or(u32::MAX)
-            }
+        let id = if let Some(i) = self.schemas.iter().position(|s| s.same_as(&schema)) {
+            u32::try_from(i + 1).unwrap_or(u32::MAX)
+        } else {
+            self.schemas.push(schema);
+            u32::try_from(self.schemas.len()).unwrap_or(u32::MAX)
         };
         self.subjects
             .entry(subject.to_string())
