@@ -127,3 +127,59 @@ fn the_demos_schema_topics_decode_on_screen_and_peers_read_them_through_its_regi
     assert_eq!(written.len(), 3, "{written:#?}");
     assert_eq!(ktui_consume(&address, &registry, &topic), sorted(written));
 }
+
+/// `ktui --demo ARGS…` headless, with the tests' demo environment.
+fn demo_headless(args: &[&str]) -> crate::support::process::Ran {
+    let mut command = Command::new(KTUI);
+    command
+        .env_remove("KTUI_CONFIG")
+        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
+        .env_remove("KTUI_SCHEMA_REGISTRY")
+        .envs(crate::support::tui::DEMO_ENV)
+        .arg("--demo")
+        .args(args);
+    run_with_timeout(&mut command, Duration::from_secs(60))
+}
+
+#[test]
+fn a_headless_demo_decodes_through_its_own_registry_unless_another_is_given() {
+    let ran = demo_headless(&["consume", "shop.orders", "-o", "beginning", "-e"]);
+    assert!(ran.success(), "{ran:?}");
+    let orders: Vec<Value> = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(orders.len(), 6, "{}", ran.stdout);
+    assert!(
+        orders.iter().all(|o| o["order_id"].is_string()),
+        "{orders:?}"
+    );
+    // Three of each version: the second has the coupon.
+    assert_eq!(
+        orders.iter().filter(|o| o.get("coupon").is_some()).count(),
+        3
+    );
+
+    // Given --schema-registry, the demo uses that one: here nobody answers, which is
+    // said, and the records print raw.
+    let nobody = crate::support::unused_address();
+    let registry = format!("http://{nobody}");
+    let ran = demo_headless(&[
+        "--schema-registry",
+        &registry,
+        "consume",
+        "shop.orders",
+        "-o",
+        "beginning",
+        "-e",
+    ]);
+    assert!(ran.success(), "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains(&format!("cannot reach the schema registry at {registry}")),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stdout.contains("\"order_id\""), "{}", ran.stdout);
+}
