@@ -118,6 +118,13 @@ impl Encoder {
         })
     }
 
+    /// A value the schema accepts as compact JSON text, every field present in the
+    /// schema's order (timestamps at `now`): what Compose fills an empty value with once
+    /// the schema is chosen.
+    pub fn example(&self, now: jiff::Timestamp) -> Option<String> {
+        super::example::of(&self.compiled, self.message.as_ref().map(|(m, _)| m), now)
+    }
+
     /// Protobuf: the full name of the message written.
     pub fn message_name(&self) -> Option<String> {
         self.message

@@ -19,6 +19,7 @@ pub mod avro;
 mod browse;
 mod compiled;
 mod encoder;
+mod example;
 pub mod json_text;
 pub mod local;
 pub mod protobuf;

@@ -126,6 +126,35 @@ fn the_demos_schema_topics_decode_on_screen_and_peers_read_them_through_its_regi
     let written = schema_peers::produce(&address, &registry, &topic, "avro", false);
     assert_eq!(written.len(), 3, "{written:#?}");
     assert_eq!(ktui_consume(&address, &registry, &topic), sorted(written));
+
+    // Compose on the orders: with the value empty, choosing their schema fills it with an
+    // example the schema takes (every field), which sends framed.
+    tui.send_key("3");
+    tui.wait_until("Compose on shop.orders", SHOWN, |s| {
+        s.contains("│shop.orders ")
+    });
+    for _ in 0..5 {
+        tui.send_key("Tab"); // topic, partition, key, key schema, schema
+    }
+    tui.send_keys("shop.orders-value");
+    tui.send_key("Tab");
+    tui.wait_until("the example, matching the schema", SHOWN, |s| {
+        s.contains(r#""order_id": "","#)
+            && s.contains(r#""status": "PLACED","#)
+            && s.contains("✓ matches shop.orders-value v2 · id 2 · AVRO")
+    });
+    tui.send_key("C-s");
+    tui.wait_until("the send delivered", SHOWN, |s| {
+        s.contains("Deliveries (1)")
+    });
+    let orders = ktui_consume(&address, &registry, "shop.orders");
+    assert_eq!(orders.len(), 7, "{orders:?}");
+    assert!(
+        orders
+            .iter()
+            .any(|o| o["order_id"] == "" && o["items"] == serde_json::json!([])),
+        "{orders:?}"
+    );
 }
 
 /// `ktui --demo ARGS…` headless, with the tests' demo environment.

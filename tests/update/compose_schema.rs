@@ -12,7 +12,7 @@ use ktui::tabs::compose::{Field, Part};
 use crate::support::app::{app_sized, ctrl, empty_topics, key, metadata, produced, typed};
 
 /// Compose with the value typed and the topic set (focus back on the value).
-fn composing(value: &str, topic: &str) -> App {
+pub(crate) fn composing(value: &str, topic: &str) -> App {
     let mut app = app_sized(120, 40);
     metadata(&mut app, empty_topics(&[("orders", 3)]));
     key(&mut app, KeyCode::Char('3'));
@@ -24,11 +24,11 @@ fn composing(value: &str, topic: &str) -> App {
     app
 }
 
-const ORDER: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"qty","type":"int"}]}}}]}"#;
+pub(crate) const ORDER: &str = r#"{"type":"record","name":"Order","fields":[{"name":"id","type":"long"},{"name":"lines","type":{"type":"array","items":{"type":"record","name":"Line","fields":[{"name":"qty","type":"int"}]}}}]}"#;
 
 /// Compose on `orders` with `schema` typed into the Schema field and the field left:
 /// the schema asked for, answered with `ORDER` as id 17.
-fn with_schema(schema: &str, value: &str) -> (App, Vec<Command>) {
+pub(crate) fn with_schema(schema: &str, value: &str) -> (App, Vec<Command>) {
     let mut app = composing(value, "orders");
     for _ in 0..5 {
         key(&mut app, KeyCode::Tab);
@@ -39,7 +39,7 @@ fn with_schema(schema: &str, value: &str) -> (App, Vec<Command>) {
     (app, commands)
 }
 
-fn load_asked(commands: &[Command]) -> (u64, ktui::schema::SchemaChoice) {
+pub(crate) fn load_asked(commands: &[Command]) -> (u64, ktui::schema::SchemaChoice) {
     commands
         .iter()
         .find_map(|c| match c {
@@ -49,7 +49,7 @@ fn load_asked(commands: &[Command]) -> (u64, ktui::schema::SchemaChoice) {
         .unwrap_or_else(|| panic!("no LoadSchema in {commands:?}"))
 }
 
-fn order_encoder() -> ktui::schema::Encoder {
+pub(crate) fn order_encoder() -> ktui::schema::Encoder {
     ktui::schema::Encoder::for_schema(
         17,
         ktui::schema::SchemaKind::Avro,

@@ -9,6 +9,7 @@ mod brokers;
 mod clusters;
 mod compose;
 mod compose_schema;
+mod compose_schema_example;
 mod feed;
 mod fuzz_parsers;
 mod groups;

@@ -20,6 +20,7 @@ use apache_avro::schema::ResolvedSchema;
 
 mod decode;
 mod encode;
+mod example;
 
 pub use decode::decimal_text;
 
@@ -69,6 +70,12 @@ impl AvroSchema {
     /// the record's bytes; a refusal names the offending field's path.
     pub fn from_json(&self, value: &serde_json::Value) -> Result<Vec<u8>, String> {
         encode::from_json(&self.schema, &self.names, value)
+    }
+
+    /// A value the schema accepts as compact JSON text, every field present (its default
+    /// where it has one) in the schema's order, timestamps and dates at `now`.
+    pub fn example(&self, now: jiff::Timestamp) -> String {
+        example::example(&self.schema, &self.names, now)
     }
 }
 

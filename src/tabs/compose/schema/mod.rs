@@ -91,7 +91,27 @@ impl ComposeTab {
         };
         match part {
             Part::Key => self.check_key_schema(),
-            Part::Value => self.check_schema(),
+            Part::Value => {
+                self.fill_example();
+                self.check_schema();
+            }
+        }
+    }
+
+    /// A value schema loaded while the value is empty (and no tombstone armed): the value
+    /// becomes an example the schema accepts, every field present, to edit.
+    fn fill_example(&mut self) {
+        if self.tombstone || !self.value_text().trim().is_empty() {
+            return;
+        }
+        let example = self
+            .value_schema
+            .encoder
+            .loaded()
+            .and_then(|encoder| encoder.example(jiff::Timestamp::now()));
+        if let Some(example) = example {
+            self.set_value(&crate::widgets::payload::reindent_json(example.as_bytes()));
+            self.draft.dirty = true;
         }
     }
 

@@ -1,0 +1,354 @@
+//! A value to start from for a chosen schema: JSON it accepts with every field present, in
+//! the schema's order, so Compose can fill an empty value once a schema is loaded (the
+//! user edits rather than recalls every field's name). Avro's is in `avro::example`;
+//! Protobuf's and JSON Schema's are here. Written as compact JSON text: a `serde_json`
+//! object would sort the fields.
+
+use prost_reflect::{Cardinality, FieldDescriptor, Kind, MessageDescriptor};
+use serde_json::{Value, json};
+
+use super::Compiled;
+use super::compiled::Codec;
+
+/// Past this depth a self-holding message or schema stops.
+const MAX_DEPTH: usize = 12;
+
+/// A value `compiled` accepts (as `message` for Protobuf) as compact JSON text, its
+/// timestamps at `now`; `None` when none can be made (a Protobuf schema without a message
+/// chosen).
+pub(super) fn of(
+    compiled: &Compiled,
+    message: Option<&MessageDescriptor>,
+    now: jiff::Timestamp,
+) -> Option<String> {
+    Some(match (&*compiled.codec, message) {
+        (Codec::Avro(schema), _) => schema.example(now),
+        (Codec::Protobuf(_), Some(message)) => proto_message(message, now, 0),
+        (Codec::Protobuf(_), None) => return None,
+        (Codec::Json(_), _) => {
+            let schema: Value = serde_json::from_str(&compiled.info.text).ok()?;
+            json_schema(&schema, &schema, now, 0)
+        }
+    })
+}
+
+/// `{"name":value,…}` in the order given.
+fn ordered_object(members: impl IntoIterator<Item = (String, String)>) -> String {
+    let members: Vec<String> = members
+        .into_iter()
+        .map(|(name, value)| format!("{}:{value}", Value::from(name)))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+/// `now` to the millisecond, RFC 3339 in UTC.
+fn rfc3339(now: jiff::Timestamp) -> String {
+    jiff::Timestamp::from_millisecond(now.as_millisecond())
+        .unwrap_or(now)
+        .to_string()
+}
+
+/// A message in the canonical JSON mapping, every field present: the first member of
+/// each oneof only (a oneof holds one), well-known types in their JSON forms.
+fn proto_message(message: &MessageDescriptor, now: jiff::Timestamp, depth: usize) -> String {
+    let special = match message.full_name() {
+        "google.protobuf.Timestamp" => Some(json!(rfc3339(now))),
+        "google.protobuf.Duration" => Some(json!("0s")),
+        "google.protobuf.FieldMask" => Some(json!("")),
+        "google.protobuf.Struct" | "google.protobuf.Empty" | "google.protobuf.Any" => {
+            Some(json!({}))
+        }
+        "google.protobuf.ListValue" => Some(json!([])),
+        "google.protobuf.Value" => Some(Value::Null),
+        name if name.starts_with("google.protobuf.") && name.ends_with("Value") => {
+            if let Some(field) = message.get_field_by_name("value") {
+                return proto_scalar(&field, now, depth);
+            }
+            None
+        }
+        _ => None,
+    };
+    if let Some(value) = special {
+        return value.to_string();
+    }
+    if depth > MAX_DEPTH {
+        return "{}".into();
+    }
+    let mut oneofs_seen = Vec::new();
+    let mut members = Vec::new();
+    for field in message.fields() {
+        if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
+            if oneofs_seen.contains(&oneof.name().to_string()) {
+                continue;
+            }
+            oneofs_seen.push(oneof.name().to_string());
+        }
+        let value = if field.is_map() {
+            "{}".to_string()
+        } else if field.cardinality() == Cardinality::Repeated {
+            "[]".to_string()
+        } else {
+            proto_scalar(&field, now, depth)
+        };
+        members.push((field.json_name().to_string(), value));
+    }
+    ordered_object(members)
+}
+
+fn proto_scalar(field: &FieldDescriptor, now: jiff::Timestamp, depth: usize) -> String {
+    let value = match field.kind() {
+        Kind::Double | Kind::Float => json!(0.0),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => json!(0),
+        // 64-bit integers are strings in the JSON mapping.
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => json!("0"),
+        Kind::Bool => json!(false),
+        Kind::String | Kind::Bytes => json!(""),
+        Kind::Enum(e) => e.values().next().map_or(json!(0), |v| json!(v.name())),
+        Kind::Message(message) => return proto_message(&message, now, depth + 1),
+    };
+    value.to_string()
+}
+
+/// A JSON Schema's example: its own `examples`, `default`, `const` or first `enum` value
+/// where it gives one, else one made from its `type` (an object with every property, an
+/// empty array, "" and 0 at their minimums); local `$ref`s followed.
+fn json_schema(schema: &Value, root: &Value, now: jiff::Timestamp, depth: usize) -> String {
+    if depth > MAX_DEPTH {
+        return "null".into();
+    }
+    let Some(object) = schema.as_object() else {
+        // `true` (anything) or `false` (nothing): null is as good as any.
+        return "null".into();
+    };
+    let given = object
+        .get("examples")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+        .or_else(|| object.get("default"))
+        .or_else(|| object.get("const"))
+        .or_else(|| {
+            object
+                .get("enum")
+                .and_then(Value::as_array)
+                .and_then(|e| e.first())
+        });
+    if let Some(given) = given {
+        return given.to_string();
+    }
+    if let Some(target) = object
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| root.pointer(pointer))
+    {
+        return json_schema(target, root, now, depth + 1);
+    }
+    for choice in ["oneOf", "anyOf"] {
+        if let Some(first) = object
+            .get(choice)
+            .and_then(Value::as_array)
+            .and_then(|c| c.first())
+        {
+            return json_schema(first, root, now, depth + 1);
+        }
+    }
+    if let Some(parts) = object.get("allOf").and_then(Value::as_array) {
+        // Each part's properties; a later part's win.
+        let mut merged = serde_json::Map::new();
+        for part in parts {
+            if let Ok(Value::Object(members)) =
+                serde_json::from_str(&json_schema(part, root, now, depth + 1))
+            {
+                merged.extend(members);
+            }
+        }
+        return Value::Object(merged).to_string();
+    }
+    typed(object, root, now, depth)
+}
+
+/// A JSON Schema's example by its `type` (or `properties`): an object with every
+/// property, an empty array (or `minItems` items), "" and 0 at their minimums.
+fn typed(
+    object: &serde_json::Map<String, Value>,
+    root: &Value,
+    now: jiff::Timestamp,
+    depth: usize,
+) -> String {
+    let kind = match object.get("type") {
+        Some(Value::String(kind)) => kind.as_str(),
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|k| *k != "null")
+            .unwrap_or("null"),
+        _ if object.contains_key("properties") => "object",
+        _ => "null",
+    };
+    let number = |name: &str| object.get(name).and_then(Value::as_f64);
+    let value = match kind {
+        "object" => {
+            return ordered_object(
+                object
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|properties| {
+                        properties
+                            .iter()
+                            .map(|(name, property)| {
+                                (name.clone(), json_schema(property, root, now, depth + 1))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default(),
+            );
+        }
+        "array" => match (
+            object.get("minItems").and_then(Value::as_u64),
+            object.get("items"),
+        ) {
+            (Some(n), Some(items)) if n > 0 => {
+                let items: Vec<String> = (0..n.min(3))
+                    .map(|_| json_schema(items, root, now, depth + 1))
+                    .collect();
+                return format!("[{}]", items.join(","));
+            }
+            _ => json!([]),
+        },
+        "string" => match object.get("format").and_then(Value::as_str) {
+            Some("date-time") => json!(rfc3339(now)),
+            Some("date") => json!(now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
+            Some("uuid") => json!("00000000-0000-0000-0000-000000000000"),
+            Some("email") => json!("someone@example.com"),
+            Some("uri") => json!("https://example.com/"),
+            _ => {
+                let least = object.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+                json!("x".repeat(usize::try_from(least.min(64)).unwrap_or(0)))
+            }
+        },
+        "integer" => json!(number("minimum").map_or(0, |m| m.ceil() as i64)),
+        "number" => json!(number("minimum").unwrap_or(0.0)),
+        "boolean" => json!(false),
+        _ => Value::Null,
+    };
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Encoder, SchemaKind};
+
+    fn now() -> jiff::Timestamp {
+        "2026-12-02T10:11:12.345678Z".parse().unwrap()
+    }
+
+    /// The example, and whether the schema takes it.
+    fn example(kind: SchemaKind, text: &str, message: Option<&str>) -> Value {
+        let encoder = Encoder::for_schema(1, kind, text, None, message).unwrap();
+        let example = encoder.example(now()).unwrap();
+        assert!(!example.contains('\n'), "compact: {example}");
+        encoder
+            .encode(example.as_bytes())
+            .unwrap_or_else(|e| panic!("the example is refused: {e}\n{example}"));
+        serde_json::from_str(&example).unwrap()
+    }
+
+    #[test]
+    fn fields_come_in_the_schemas_order() {
+        let text = r#"{"type":"record","name":"R","fields":[
+          {"name":"zulu","type":"int"},{"name":"alpha","type":"string"},
+          {"name":"mike","type":{"type":"record","name":"M","fields":[
+            {"name":"b","type":"int"},{"name":"a","type":"int"}]}}]}"#;
+        let encoder = Encoder::for_schema(1, SchemaKind::Avro, text, None, None).unwrap();
+        assert_eq!(
+            encoder.example(now()).unwrap(),
+            r#"{"zulu":0,"alpha":"","mike":{"b":0,"a":0}}"#
+        );
+        let proto =
+            "syntax = \"proto3\"; package p; message M { int32 zulu = 1; string alpha = 2; }";
+        let encoder =
+            Encoder::for_schema(1, SchemaKind::Protobuf, proto, None, Some("p.M")).unwrap();
+        assert_eq!(encoder.example(now()).unwrap(), r#"{"zulu":0,"alpha":""}"#);
+    }
+
+    #[test]
+    fn an_avro_example_has_every_field_defaults_and_logical_types() {
+        let text = r#"{"type":"record","name":"Order","namespace":"shop","fields":[
+          {"name":"id","type":"string"},
+          {"name":"qty","type":"int","default":1},
+          {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}},
+          {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"}},
+          {"name":"day","type":{"type":"int","logicalType":"date"}},
+          {"name":"status","type":{"type":"enum","name":"S","symbols":["NEW","OLD"]}},
+          {"name":"note","type":["null","string"]},
+          {"name":"tags","type":{"type":"array","items":"string"}},
+          {"name":"next","type":["null","Order"]},
+          {"name":"id2","type":{"type":"string","logicalType":"uuid"}},
+          {"name":"f","type":{"type":"fixed","name":"F","size":2}}]}"#;
+        assert_eq!(
+            example(SchemaKind::Avro, text, None),
+            json!({
+                "id": "", "qty": 1, "price": "0.00", "at": "2026-12-02T10:11:12.345Z",
+                "day": "2026-12-02", "status": "NEW", "note": null, "tags": [], "next": null,
+                "id2": "00000000-0000-0000-0000-000000000000", "f": "\u{0}\u{0}"
+            })
+        );
+    }
+
+    #[test]
+    fn a_protobuf_example_names_fields_in_json_and_fills_nested_messages() {
+        let text = r#"syntax = "proto3"; package p;
+            import "google/protobuf/timestamp.proto";
+            import "google/protobuf/wrappers.proto";
+            message Order {
+              enum Status { NEW = 0; PAID = 1; }
+              message Line { string sku = 1; int32 qty = 2; }
+              string order_id = 1; int64 cents = 2; Status status = 3;
+              repeated Line lines = 4; map<string, string> labels = 5;
+              google.protobuf.Timestamp placed_at = 6; Line first = 7;
+              oneof pay { string card = 8; string iban = 9; }
+              google.protobuf.StringValue note = 10; Order parent = 11;
+            }"#;
+        let value = example(SchemaKind::Protobuf, text, Some("p.Order"));
+        assert_eq!(value["orderId"], "");
+        assert_eq!(value["cents"], "0");
+        assert_eq!(value["status"], "NEW");
+        assert_eq!(value["lines"], json!([]));
+        assert_eq!(value["labels"], json!({}));
+        assert_eq!(value["placedAt"], "2026-12-02T10:11:12.345Z");
+        assert_eq!(value["first"], json!({"sku": "", "qty": 0}));
+        assert_eq!(value["card"], "");
+        assert!(
+            value.get("iban").is_none(),
+            "one member of a oneof: {value}"
+        );
+        assert_eq!(value["note"], "");
+        assert!(
+            value["parent"]["parent"].is_object(),
+            "nested, bounded: {value}"
+        );
+    }
+
+    #[test]
+    fn a_json_schema_example_follows_types_refs_and_given_values() {
+        let text = r##"{"type":"object","properties":{
+            "user_id":{"type":"integer","minimum":1},
+            "path":{"type":"string","minLength":1},
+            "at":{"type":"string","format":"date-time"},
+            "kind":{"enum":["click","view"]},
+            "tags":{"type":"array","items":{"type":"string"},"minItems":1},
+            "ratio":{"type":["null","number"]},
+            "address":{"$ref":"#/$defs/address"},
+            "lang":{"type":"string","default":"en"}},
+          "required":["user_id","path"],
+          "$defs":{"address":{"type":"object","properties":{"city":{"type":"string"}}}}}"##;
+        assert_eq!(
+            example(SchemaKind::Json, text, None),
+            json!({
+                "user_id": 1, "path": "x", "at": "2026-12-02T10:11:12.345Z", "kind": "click",
+                "tags": [""], "ratio": 0.0, "address": {"city": ""}, "lang": "en"
+            })
+        );
+    }
+}
