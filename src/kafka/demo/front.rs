@@ -67,30 +67,8 @@ impl Front {
         let mut listeners = Vec::with_capacity(mocks.len());
         let mut fallback = None;
         for (i, _) in mocks.iter().enumerate() {
-            let wanted = listen.filter(|_| i == 0);
-            let mut bound = Vec::new();
-            if let Some(wanted) = wanted {
-                match TcpListener::bind(wanted).await {
-                    Ok(listener) => {
-                        bound.push(listener);
-                        // `localhost` may resolve to ::1 first: answer there too.
-                        if wanted.ip().is_loopback() && wanted.is_ipv4() && wanted.port() != 0 {
-                            let v6 = SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], wanted.port()));
-                            if let Ok(listener) = TcpListener::bind(v6).await {
-                                bound.push(listener);
-                            }
-                        }
-                    }
-                    Err(error) => fallback = Some(format!("{wanted} is taken ({error})")),
-                }
-            }
-            if bound.is_empty() {
-                bound.push(
-                    TcpListener::bind((HOST, 0))
-                        .await
-                        .context("cannot listen on 127.0.0.1")?,
-                );
-            }
+            let (bound, why) = super::listen::bind_or_any(listen.filter(|_| i == 0)).await?;
+            fallback = fallback.or(why);
             listeners.push(bound);
         }
 

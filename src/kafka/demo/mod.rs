@@ -10,6 +10,7 @@
 
 mod front;
 mod groups;
+mod listen;
 mod reader;
 pub mod registry;
 mod requests;
@@ -34,7 +35,7 @@ use tokio::sync::oneshot;
 
 use self::front::Front;
 use self::registry::DemoRegistry;
-use self::shop::{Shop, ShopRecord};
+use self::shop::{Shop, ShopIds, ShopRecord};
 use self::trickle::Trickle;
 use super::admin::explain;
 use super::model::{AdminError, NewTopicSpec};
@@ -148,9 +149,10 @@ impl DemoCluster {
         let (ops_tx, ops_rx) = std_mpsc::channel();
         let (ready_tx, ready_rx) = oneshot::channel();
         let trickle = options.trickle;
+        let (catalog, ids) = shop::catalog();
         let thread = std::thread::Builder::new()
             .name("ktui-demo-cluster".into())
-            .spawn(move || run_cluster(&ops_rx, ready_tx, trickle))
+            .spawn(move || run_cluster(&ops_rx, ready_tx, trickle, ids))
             .context("cannot start the demo cluster thread")?;
         let mock_bootstrap = ready_rx
             .await
@@ -168,7 +170,7 @@ impl DemoCluster {
             tracing::info!("demo: {why}; listening on {}", front.addresses.join(","));
         }
         let registry = DemoRegistry::start(
-            shop::catalog(),
+            catalog,
             options
                 .registry_listen
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
@@ -226,8 +228,9 @@ fn run_cluster(
     ops: &std_mpsc::Receiver<MockOp>,
     ready: oneshot::Sender<anyhow::Result<String>>,
     trickle: Option<Duration>,
+    ids: ShopIds,
 ) {
-    let (cluster, producer, mut shop) = match start_and_seed() {
+    let (cluster, producer, mut shop) = match start_and_seed(ids) {
         Ok(started) => started,
         Err(error) => {
             let _ = ready.send(Err(error));
@@ -243,6 +246,7 @@ fn run_cluster(
             .map_or(0, |d| d.as_secs()),
     );
     let mut next_record = trickle.map(|mean| Instant::now() + records.pause(mean));
+    let mut ticks: u64 = 0;
     loop {
         producer.poll(Duration::ZERO);
         let op = match next_record {
@@ -254,7 +258,8 @@ fn run_cluster(
                         send_trickle(&producer, &mut records);
                     }
                     // The shop's topics move at half the pace.
-                    if records.sent().is_multiple_of(2) {
+                    ticks += 1;
+                    if ticks.is_multiple_of(2) {
                         match shop.next_record() {
                             Ok(record) if !deleted.contains(record.topic) => {
                                 // A full queue just skips one.
@@ -369,7 +374,7 @@ fn send_shop(producer: &BaseProducer, record: &ShopRecord) -> Result<(), KafkaEr
 
 type Mock = MockCluster<'static, rdkafka::producer::DefaultProducerContext>;
 
-fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer, Shop)> {
+fn start_and_seed(ids: ShopIds) -> anyhow::Result<(Mock, BaseProducer, Shop)> {
     let cluster = MockCluster::new(DEMO_BROKERS).context("cannot start the mock cluster")?;
     cluster
         .create_topic("sample", 3, 3)
@@ -400,6 +405,7 @@ fn start_and_seed() -> anyhow::Result<(Mock, BaseProducer, Shop)> {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        ids,
     )?;
     for record in shop.seed_records()? {
         send_shop(&producer, &record)

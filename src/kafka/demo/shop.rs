@@ -7,7 +7,9 @@
 use anyhow::{Context as _, anyhow};
 use serde_json::{Value, json};
 
-use super::registry::{Store, Stored};
+use super::registry::State;
+use super::registry::store::StoredSchema;
+use super::trickle::{PATHS, SKUS, USERS};
 use crate::schema::Encoder;
 use crate::schema::registry::SchemaKind;
 
@@ -26,19 +28,6 @@ const ORDER_V1: &str = r#"{"type":"record","name":"Order","namespace":"shop","fi
     {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}}]}}},
   {"name":"status","type":{"type":"enum","name":"Status","symbols":["PLACED","PAID","SHIPPED","CANCELLED"]}},
   {"name":"placed_at","type":{"type":"long","logicalType":"timestamp-millis"}}
-]}"#;
-
-/// Version 2 adds an optional coupon (a compatible change: it has a default).
-const ORDER_V2: &str = r#"{"type":"record","name":"Order","namespace":"shop","fields":[
-  {"name":"order_id","type":"string"},
-  {"name":"customer","type":{"type":"record","name":"Customer","fields":[
-    {"name":"id","type":"long"},{"name":"name","type":"string"}]}},
-  {"name":"items","type":{"type":"array","items":{"type":"record","name":"Item","fields":[
-    {"name":"sku","type":"string"},{"name":"qty","type":"int"},
-    {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2}}]}}},
-  {"name":"status","type":{"type":"enum","name":"Status","symbols":["PLACED","PAID","SHIPPED","CANCELLED"]}},
-  {"name":"placed_at","type":{"type":"long","logicalType":"timestamp-millis"}},
-  {"name":"coupon","type":["null","string"],"default":null}
 ]}"#;
 
 const PAYMENT: &str = r#"syntax = "proto3";
@@ -65,44 +54,43 @@ const CLICK: &str = r#"{"$schema":"http://json-schema.org/draft-07/schema#","tit
 "properties":{"user_id":{"type":"integer"},"path":{"type":"string"},"duration_ms":{"type":"integer","minimum":0}},
 "required":["user_id","path"]}"#;
 
-const CUSTOMERS: &[(i64, &str)] = &[
-    (1, "ada"),
-    (7, "linus"),
-    (17, "grace"),
-    (23, "margaret"),
-    (42, "ken"),
-    (64, "barbara"),
-    (99, "zoë"),
-];
-const SKUS: &[(&str, u32)] = &[
-    ("KB-101 keyboard", 4900),
-    ("MS-220 mouse", 1950),
-    ("HD-300 headset", 8900),
-    ("CB-010 usb cable", 690),
-    ("MN-270 monitor", 21900),
-];
-const PATHS: &[&str] = &["/", "/cart", "/orders", "/search?q=kafka", "/account"];
+/// The ids the shop's records are framed with, as the registry gave them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShopIds {
+    pub order_v1: u32,
+    pub order_v2: u32,
+    pub payment: u32,
+    pub click: u32,
+}
 
-/// The registry's contents: `shop.orders-value` v1 (id 1) and v2 (id 2),
-/// `shop.payments-value` (id 3), `shop.clicks-value` (id 4).
-pub fn catalog() -> Store {
-    let mut store = Store::default();
-    let schemas = [
-        (ORDERS, SchemaKind::Avro, ORDER_V1),
-        (ORDERS, SchemaKind::Avro, ORDER_V2),
-        (PAYMENTS, SchemaKind::Protobuf, PAYMENT),
-        (CLICKS, SchemaKind::Json, CLICK),
-    ];
-    for (topic, kind, text) in schemas {
-        let stored = Stored {
-            kind,
+/// The registry's contents: `shop.orders-value` v1 and v2, `shop.payments-value`,
+/// `shop.clicks-value`; and the ids each got.
+pub fn catalog() -> (State, ShopIds) {
+    let mut state = State::new();
+    let mut register = |topic: &str, kind: SchemaKind, text: &str| {
+        let stored = StoredSchema {
+            kind: kind.name().to_string(),
             text: text.to_string(),
             references: Vec::new(),
         };
-        // The shop's own schemas: registering them cannot be refused.
-        let _ = store.register(&format!("{topic}-value"), stored);
-    }
-    store
+        state.register(&format!("{topic}-value"), stored).0
+    };
+    let ids = ShopIds {
+        order_v1: register(ORDERS, SchemaKind::Avro, ORDER_V1),
+        order_v2: register(ORDERS, SchemaKind::Avro, &order_v2()),
+        payment: register(PAYMENTS, SchemaKind::Protobuf, PAYMENT),
+        click: register(CLICKS, SchemaKind::Json, CLICK),
+    };
+    (state, ids)
+}
+
+/// Version 2 of the order adds an optional coupon (a compatible change: it has a
+/// default).
+fn order_v2() -> String {
+    let coupon = r#",
+  {"name":"coupon","type":["null","string"],"default":null}
+]}"#;
+    ORDER_V1.replace("\n]}", coupon)
 }
 
 /// One record for a shop topic: its key (plain text) and its framed value.
@@ -126,8 +114,8 @@ pub struct Shop {
 }
 
 impl Shop {
-    pub fn new(seed: u64) -> anyhow::Result<Self> {
-        let encoder = |id: u32, version: i32, kind, text, topic: &str| {
+    pub fn new(seed: u64, ids: ShopIds) -> anyhow::Result<Self> {
+        let encoder = |id: u32, version: i32, kind, text: &str, topic: &str| {
             Encoder::for_schema(
                 id,
                 kind,
@@ -141,10 +129,10 @@ impl Shop {
             rng: fastrand::Rng::with_seed(seed),
             next_order: 20_000 + seed % 1000,
             turn: 0,
-            order_v1: encoder(1, 1, SchemaKind::Avro, ORDER_V1, ORDERS)?,
-            order_v2: encoder(2, 2, SchemaKind::Avro, ORDER_V2, ORDERS)?,
-            payment: encoder(3, 1, SchemaKind::Protobuf, PAYMENT, PAYMENTS)?,
-            click: encoder(4, 1, SchemaKind::Json, CLICK, CLICKS)?,
+            order_v1: encoder(ids.order_v1, 1, SchemaKind::Avro, ORDER_V1, ORDERS)?,
+            order_v2: encoder(ids.order_v2, 2, SchemaKind::Avro, &order_v2(), ORDERS)?,
+            payment: encoder(ids.payment, 1, SchemaKind::Protobuf, PAYMENT, PAYMENTS)?,
+            click: encoder(ids.click, 1, SchemaKind::Json, CLICK, CLICKS)?,
         })
     }
 
@@ -180,7 +168,7 @@ impl Shop {
     }
 
     fn order(&mut self, version: i32) -> anyhow::Result<ShopRecord> {
-        let (id, name) = CUSTOMERS[self.rng.usize(..CUSTOMERS.len())];
+        let (id, name) = USERS[self.rng.usize(..USERS.len())];
         let items: Vec<Value> = (0..self.rng.usize(1..=3))
             .map(|_| {
                 let (sku, cents) = SKUS[self.rng.usize(..SKUS.len())];
@@ -243,7 +231,7 @@ impl Shop {
     }
 
     fn click(&mut self) -> anyhow::Result<ShopRecord> {
-        let (id, _) = CUSTOMERS[self.rng.usize(..CUSTOMERS.len())];
+        let (id, _) = USERS[self.rng.usize(..USERS.len())];
         let value = json!({
             "user_id": id,
             "path": PATHS[self.rng.usize(..PATHS.len())],
@@ -270,20 +258,37 @@ mod tests {
 
     #[test]
     fn the_catalog_holds_the_shops_subjects_with_the_ids_the_records_name() {
-        let store = catalog();
+        let (state, ids) = catalog();
         assert_eq!(
-            store.subjects(),
+            state.subjects.keys().collect::<Vec<_>>(),
             [
                 "shop.clicks-value",
                 "shop.orders-value",
                 "shop.payments-value"
             ]
         );
-        assert_eq!(store.version("shop.orders-value", "1"), Ok((1, 1)));
-        assert_eq!(store.version("shop.orders-value", "latest"), Ok((2, 2)));
-        assert_eq!(store.version("shop.payments-value", "latest"), Ok((1, 3)));
-        assert_eq!(store.version("shop.clicks-value", "latest"), Ok((1, 4)));
-        let mut shop = Shop::new(7).unwrap();
+        assert_eq!(state.version("shop.orders-value", 1), Some(1));
+        assert_eq!(state.version("shop.orders-value", 2), Some(2));
+        assert_eq!(state.version("shop.payments-value", 1), Some(3));
+        assert_eq!(state.version("shop.clicks-value", 1), Some(4));
+        assert_eq!(
+            ids,
+            ShopIds {
+                order_v1: 1,
+                order_v2: 2,
+                payment: 3,
+                click: 4
+            }
+        );
+        // Version 2 is version 1 and the coupon.
+        let v2: Value = serde_json::from_str(&order_v2()).unwrap();
+        let v1: Value = serde_json::from_str(ORDER_V1).unwrap();
+        assert_eq!(
+            v2["fields"].as_array().unwrap()[..5],
+            v1["fields"].as_array().unwrap()[..]
+        );
+        assert_eq!(v2["fields"][5]["name"], "coupon");
+        let mut shop = Shop::new(7, ids).unwrap();
         let records = shop.seed_records().unwrap();
         let ids: Vec<(&str, u32)> = records
             .iter()
@@ -309,7 +314,7 @@ mod tests {
 
     #[test]
     fn records_decode_back_to_what_was_made() {
-        let mut shop = Shop::new(11).unwrap();
+        let mut shop = Shop::new(11, catalog().1).unwrap();
         let mut seen = std::collections::HashSet::new();
         for _ in 0..30 {
             let record = shop.next_record().unwrap();

@@ -12,29 +12,30 @@ pub struct TrickleRecord {
     pub headers: Vec<(String, String)>,
 }
 
-const USERS: &[(u32, &str)] = &[
+/// The shop's customers (the schema-framed topics' too, see `shop`).
+pub(super) const USERS: &[(u32, &str)] = &[
     (1, "ada"),
     (7, "linus"),
     (17, "grace"),
     (23, "margaret"),
     (42, "ken"),
     (64, "barbara"),
+    (99, "zoë"),
 ];
-const SKUS: &[(&str, u32)] = &[
+pub(super) const SKUS: &[(&str, u32)] = &[
     ("KB-101 keyboard", 4900),
     ("MS-220 mouse", 1950),
     ("HD-300 headset", 8900),
     ("CB-010 usb cable", 690),
     ("MN-270 monitor", 21900),
 ];
-const PATHS: &[&str] = &["/", "/cart", "/orders", "/search?q=kafka", "/account"];
+pub(super) const PATHS: &[&str] = &["/", "/cart", "/orders", "/search?q=kafka", "/account"];
 const SERVICES: &[&str] = &["checkout", "payments", "inventory", "search"];
 
 /// Makes the records, from a seed so a test can repeat a sequence.
 pub struct Trickle {
     rng: fastrand::Rng,
     next_order: u64,
-    made: u64,
 }
 
 impl Trickle {
@@ -42,7 +43,6 @@ impl Trickle {
         Self {
             rng: fastrand::Rng::with_seed(seed),
             next_order: 10_200 + seed % 1000,
-            made: 0,
         }
     }
 
@@ -52,13 +52,7 @@ impl Trickle {
         Duration::from_millis(millis / 2 + self.rng.u64(0..=millis.max(1)))
     }
 
-    /// How many records were made.
-    pub fn sent(&self) -> u64 {
-        self.made
-    }
-
     pub fn next_record(&mut self) -> TrickleRecord {
-        self.made += 1;
         let (id, name) = USERS[self.rng.usize(..USERS.len())];
         let key = format!("user-{id}");
         match self.rng.u8(0..10) {

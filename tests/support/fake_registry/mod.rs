@@ -25,17 +25,16 @@
 //! answers), a failure answer for every request, and stop/restart (the port refuses
 //! connections in between; the schemas are kept).
 //!
-//! Here the handle's API; `server.rs` the listener, connections and modes; `routes.rs` the
-//! REST routes; `store.rs` the contents and Protobuf compilation; `https.rs` TLS (OpenSSL
-//! on the tokio socket). The HTTP plumbing is `super::http` (tests/support/http.rs, shared
+//! Here the handle's API; `server.rs` the listener, connections and modes; `https.rs` TLS
+//! (OpenSSL on the tokio socket). The REST routes and the contents are the demo
+//! registry's (`ktui::kafka::demo::registry::{routes, store}`): one implementation of the
+//! API, which confluent-kafka's clients check in every schema test. The HTTP plumbing is `super::http` (tests/support/http.rs, shared
 //! with `fake_x`) and the PKI `super::tls`: a crate that `#[path]`-includes this directory
 //! (benches/compare) includes those two beside it.
 #![allow(dead_code)] // each test binary uses a subset
 
 mod https;
-mod routes;
 mod server;
-mod store;
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -50,17 +49,13 @@ use super::tls::TestPki;
 use server::{Failure, Shared, lock, spawn_server};
 
 pub use https::ClientAuth;
-pub use server::Request;
-pub use store::{Reference, StoredSchema};
-
 /// The media type of every answer (and of the clients' request bodies).
-pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
-/// The global compatibility level a fresh registry has.
-pub const DEFAULT_COMPATIBILITY: &str = "BACKWARD";
+pub use ktui::kafka::demo::registry::CONTENT_TYPE;
+pub use ktui::kafka::demo::registry::store::{Reference, StoredSchema};
+pub use server::Request;
+
 /// The realm of the 401's `WWW-Authenticate`.
 pub const REALM: &str = "SchemaRegistry";
-/// The 422 message for a schema (or one of its references) that does not parse.
-pub const INVALID_SCHEMA: &str = "Either the input schema or one its references is invalid";
 /// The 500 the real registry gives when its backing store fails.
 pub const BACKEND_ERROR: (u16, u32, &str) = (500, 50001, "Error in the backend data store");
 

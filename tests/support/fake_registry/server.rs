@@ -13,11 +13,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
+use ktui::kafka::demo::registry::{State, routes};
+
 use super::http::{self, Incoming, Response};
 use super::https::Acceptor;
-use super::routes::{error, route};
-use super::store::State;
-use super::{DEFAULT_COMPATIBILITY, REALM};
+use super::{CONTENT_TYPE, REALM};
 
 /// What the server saw of one request, and what it answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,10 +86,7 @@ impl Shared {
     /// An empty registry (global level `BACKWARD`, no modes set).
     pub(super) fn new(tls: Option<Acceptor>) -> Self {
         Self {
-            state: Mutex::new(State {
-                global_level: DEFAULT_COMPATIBILITY.to_string(),
-                ..State::default()
-            }),
+            state: Mutex::new(State::new()),
             credentials: Mutex::new(None),
             delay: Mutex::new(Duration::ZERO),
             dead: Mutex::new(false),
@@ -257,5 +254,21 @@ fn answer(shared: &Shared, request: &Incoming, segments: &[String], query: &str)
     }
     let query = http::parse_query(query);
     let mut state = lock(&shared.state);
-    route(&mut state, &request.method, segments, &query, &request.body)
+    response(routes::route(
+        &mut state,
+        &request.method,
+        segments,
+        &query,
+        &request.body,
+    ))
+}
+
+/// The registry's answer as HTTP.
+pub(super) fn response(answer: routes::Response) -> Response {
+    Response::new(answer.status, CONTENT_TYPE, answer.body)
+}
+
+/// `{"error_code":N,"message":"..."}`, as every error of the registry is.
+pub(super) fn error(status: u16, error_code: u32, message: &str) -> Response {
+    response(routes::error(status, error_code, message))
 }

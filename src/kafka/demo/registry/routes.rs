@@ -1,310 +1,612 @@
-//! The demo registry's REST API: the Confluent Schema Registry's routes that clients use
-//! to read and register schemas, with its answers' shapes and its error bodies
-//! (`{"error_code": 40403, "message": "Schema 9 not found"}`).
+//! The REST API: `/subjects…`, `/schemas…` and `/config…` with the real registry's
+//! answers, status codes, `error_code`s and messages; and what a register body must hold.
 
-use std::sync::{Mutex, PoisonError};
+use std::fmt::Write as _;
 
-use percent_encoding::percent_decode_str;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use base64::Engine as _;
+use serde_json::Value;
 
-use super::store::{Refusal, Store, Stored};
-use crate::schema::Encoder;
-use crate::schema::protobuf::ProtoSchema;
-use crate::schema::registry::{Reference, SchemaKind};
+use super::INVALID_SCHEMA;
+use super::store::{
+    LEVELS, Reference, State, StoredSchema, as_descriptor, compile_proto, json_string,
+};
 
-/// An answer: the HTTP status and the JSON body.
-pub type Answer = (u16, Value);
+/// An answer: the HTTP status and the body, JSON (of `CONTENT_TYPE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
 
-/// What a request asks: its method, path (percent-encoded) and query, and its body.
-pub fn answer(store: &Mutex<Store>, method: &str, path: &str, query: &str, body: &[u8]) -> Answer {
-    let segments: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-    let result = match (method, segments.as_slice()) {
-        ("GET", []) => Ok(json!({})),
-        ("GET", ["schemas", "types"]) => Ok(json!(["JSON", "PROTOBUF", "AVRO"])),
-        ("GET", ["schemas", "ids", id]) => with_id(id).and_then(|id| {
-            let schema = store.schema(id)?;
-            let mut body = schema_body(schema);
-            if query.split('&').any(|p| p == "format=serialized") {
-                body["schema"] = json!(serialized(&store, schema));
-            }
-            Ok(body)
-        }),
-        ("GET", ["schemas", "ids", id, "versions"]) => {
-            with_id(id).and_then(|id| store.holders(id)).map(|holders| {
-                holders
-                    .into_iter()
-                    .map(|(subject, version)| json!({"subject": subject, "version": version}))
-                    .collect()
-            })
-        }
-        ("GET", ["schemas", "ids", id, "subjects"]) => {
-            with_id(id).and_then(|id| store.holders(id)).map(|holders| {
-                let mut subjects: Vec<String> = holders.into_iter().map(|(s, _)| s).collect();
-                subjects.dedup();
-                json!(subjects)
-            })
-        }
-        ("GET", ["subjects"]) => Ok(json!(store.subjects())),
-        ("GET", ["subjects", subject, "versions"]) => store.versions(subject).map(|v| json!(v)),
-        ("GET", ["subjects", subject, "versions", version]) => {
-            version_body(&store, subject, version)
-        }
-        ("GET", ["subjects", subject, "versions", version, "schema"]) => store
-            .version(subject, version)
-            .and_then(|(_, id)| store.schema(id))
-            .map(|s| serde_json::from_str(&s.text).unwrap_or_else(|_| json!(s.text))),
-        ("POST", ["subjects", subject, "versions"]) => submitted(body)
-            .and_then(|schema| store.register(subject, schema).map(|id| json!({"id": id}))),
-        ("POST", ["subjects", subject]) => submitted(body).and_then(|schema| {
-            let (version, id) = store.lookup(subject, &schema)?;
-            let mut found = schema_body(store.schema(id)?);
-            found["subject"] = json!(subject);
-            found["version"] = json!(version);
-            found["id"] = json!(id);
-            Ok(found)
-        }),
-        ("GET", ["config"]) => Ok(json!({"compatibilityLevel": store.compatibility})),
-        ("GET", ["config", subject]) => {
-            if query.split('&').any(|p| p == "defaultToGlobal=true") {
-                Ok(json!({"compatibilityLevel": store.compatibility}))
-            } else {
-                Err(Refusal {
-                    status: 404,
-                    code: 40408,
-                    message: format!(
-                        "Subject '{subject}' does not have subject-level compatibility configured"
-                    ),
-                })
-            }
-        }
-        ("PUT", ["config"]) => compatibility(body).map(|level| {
-            store.compatibility.clone_from(&level);
-            json!({"compatibility": level})
-        }),
-        (_, ["subjects" | "schemas" | "config", ..]) => Err(Refusal {
-            status: 405,
-            code: 405,
-            message: "HTTP 405 Method Not Allowed".into(),
-        }),
-        _ => Err(Refusal {
-            status: 404,
-            code: 404,
-            message: "HTTP 404 Not Found".into(),
-        }),
-    };
-    match result {
-        Ok(body) => (200, body),
-        Err(refusal) => (
-            refusal.status,
-            json!({"error_code": refusal.code, "message": refusal.message}),
+/// A 200 with this JSON.
+fn ok(body: String) -> Response {
+    Response { status: 200, body }
+}
+
+/// `{"error_code":N,"message":"..."}`, as every error of the registry is.
+pub fn error(status: u16, error_code: u32, message: &str) -> Response {
+    Response {
+        status,
+        body: format!(
+            r#"{{"error_code":{error_code},"message":{}}}"#,
+            json_string(message)
         ),
     }
 }
 
-fn with_id(text: &str) -> Result<u32, Refusal> {
-    text.parse().map_err(|_| Refusal::schema_not_found(None))
+/// Jersey's 404 for a path no route matches.
+fn not_found() -> Response {
+    error(404, 404, "HTTP 404 Not Found")
 }
 
-/// `{"schema", "schemaType"?, "references"?}`: the type is left out for Avro, the
-/// references when there are none, as the registry writes them.
-fn schema_body(schema: &Stored) -> Value {
-    let mut body = json!({"schema": schema.text});
-    if schema.kind != SchemaKind::Avro {
-        body["schemaType"] = json!(schema.kind.name());
+/// A request's query parameters, decoded.
+struct Params<'a>(&'a [(String, String)]);
+
+impl Params<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
+
+    /// `format=serialized`: a Protobuf schema as a base64 descriptor.
+    fn serialized(&self) -> bool {
+        self.get("format") == Some("serialized")
+    }
+}
+
+/// The answer to a request: its method, its path's segments (percent-decoded), its
+/// query's parameters (decoded) and its body.
+pub fn route(
+    state: &mut State,
+    method: &str,
+    segments: &[String],
+    query: &[(String, String)],
+    body: &[u8],
+) -> Response {
+    let params = Params(query);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let reply = match segments.split_first() {
+        None => (method == "GET").then(|| ok("{}".into())),
+        Some((&"subjects", rest)) => subjects_route(state, method, rest, &params, body),
+        Some((&"schemas", rest)) => schemas_route(state, method, rest, &params),
+        Some((&"config", rest)) => config_route(state, method, rest, &params, body),
+        Some(_) => None,
+    };
+    reply.unwrap_or_else(|| {
+        if known_route(&segments) {
+            error(405, 405, "HTTP 405 Method Not Allowed")
+        } else {
+            not_found()
+        }
+    })
+}
+
+/// `/subjects...`; `None` when no route serves this method and path.
+fn subjects_route(
+    state: &mut State,
+    method: &str,
+    segments: &[&str],
+    params: &Params<'_>,
+    body: &[u8],
+) -> Option<Response> {
+    let serialized = params.serialized();
+    Some(match (method, segments) {
+        ("GET", []) => {
+            let prefix = params.get("subjectPrefix").unwrap_or("");
+            let names: Vec<String> = state
+                .subjects
+                .keys()
+                .filter(|s| s.starts_with(prefix))
+                .map(|s| json_string(s))
+                .collect();
+            ok(format!("[{}]", names.join(",")))
+        }
+        ("GET", [subject, "versions"]) => match state.subjects.get(*subject) {
+            Some(versions) => {
+                let numbers: Vec<String> = (1..=versions.len()).map(|v| v.to_string()).collect();
+                ok(format!("[{}]", numbers.join(",")))
+            }
+            None => subject_not_found(subject),
+        },
+        ("POST", [subject, "versions"]) => match parse_body(state, body) {
+            Ok(schema) => {
+                let id = state.register(subject, schema).0;
+                ok(format!(r#"{{"id":{id}}}"#))
+            }
+            Err(reply) => reply,
+        },
+        ("POST", [subject]) => {
+            let schema = match parse_body(state, body) {
+                Ok(schema) => schema,
+                Err(reply) => return Some(reply),
+            };
+            let Some(versions) = state.subjects.get(*subject) else {
+                return Some(subject_not_found(subject));
+            };
+            let found = versions
+                .iter()
+                .position(|id| state.schema(*id) == Some(&schema));
+            match found {
+                Some(index) => version_json(state, subject, index as u32 + 1, serialized),
+                None => error(404, 40403, "Schema not found"),
+            }
+        }
+        ("GET", [subject, "versions", version, rest @ ..]) if rest.len() <= 1 => {
+            let number = match version_number(state, subject, version) {
+                Ok(n) => n,
+                Err(reply) => return Some(reply),
+            };
+            match rest {
+                [] => version_json(state, subject, number, serialized),
+                ["schema"] => {
+                    let id = state.version(subject, number).unwrap_or_default();
+                    schema_text(state, id, serialized)
+                }
+                ["referencedby"] => {
+                    let ids: Vec<String> = state
+                        .schemas
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| {
+                            s.references
+                                .iter()
+                                .any(|r| r.subject == *subject && r.version == number)
+                        })
+                        .map(|(i, _)| (i + 1).to_string())
+                        .collect();
+                    ok(format!("[{}]", ids.join(",")))
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// `/schemas...`; `None` when no route serves this method and path.
+fn schemas_route(
+    state: &State,
+    method: &str,
+    segments: &[&str],
+    params: &Params<'_>,
+) -> Option<Response> {
+    let serialized = params.serialized();
+    let ("GET", ["ids", id, rest @ ..]) = (method, segments) else {
+        return (method == "GET" && segments == ["types"])
+            .then(|| ok(r#"["JSON","PROTOBUF","AVRO"]"#.into()));
+    };
+    if !matches!(rest, [] | ["schema" | "versions" | "subjects"]) {
+        return None;
+    }
+    // A path parameter that is not an int matches no route (Jersey's 404).
+    let Ok(id) = id.parse::<u32>() else {
+        return Some(not_found());
+    };
+    let Some(schema) = state.schema(id) else {
+        return Some(error(404, 40403, &format!("Schema {id} not found")));
+    };
+    Some(match rest {
+        [] => {
+            let text = match shown_text(state, schema, serialized) {
+                Ok(text) => text,
+                Err(reply) => return Some(reply),
+            };
+            let mut out = String::from("{");
+            schema_fields(&mut out, schema, &text);
+            ok(out)
+        }
+        ["schema"] => schema_text(state, id, serialized),
+        ["versions"] => {
+            let pairs: Vec<String> = subject_versions_of(state, id)
+                .iter()
+                .map(|(s, v)| format!(r#"{{"subject":{},"version":{v}}}"#, json_string(s)))
+                .collect();
+            ok(format!("[{}]", pairs.join(",")))
+        }
+        _ => {
+            let mut names: Vec<String> = subject_versions_of(state, id)
+                .into_iter()
+                .map(|(s, _)| json_string(&s))
+                .collect();
+            names.dedup();
+            ok(format!("[{}]", names.join(",")))
+        }
+    })
+}
+
+/// `/config...`; `None` when no route serves this method and path.
+fn config_route(
+    state: &mut State,
+    method: &str,
+    segments: &[&str],
+    params: &Params<'_>,
+    body: &[u8],
+) -> Option<Response> {
+    let level_json = |level: &str| format!(r#"{{"compatibilityLevel":{}}}"#, json_string(level));
+    Some(match (method, segments) {
+        ("GET", []) => ok(level_json(&state.global_level)),
+        ("GET", [subject]) => {
+            let default_to_global = params
+                .get("defaultToGlobal")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            match state.subject_levels.get(*subject) {
+                Some(level) => ok(level_json(level)),
+                None if default_to_global => ok(level_json(&state.global_level)),
+                None => error(
+                    404,
+                    40408,
+                    &format!(
+                        "Subject '{subject}' does not have subject-level compatibility configured"
+                    ),
+                ),
+            }
+        }
+        ("PUT", [] | [_]) => {
+            let level = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+                v.get("compatibility")?
+                    .as_str()
+                    .map(str::to_ascii_uppercase)
+            });
+            let Some(level) = level.filter(|l| LEVELS.contains(&l.as_str())) else {
+                return Some(error(
+                    422,
+                    42203,
+                    "Invalid compatibility level. Valid values are none, backward, forward, full, \
+                     backward_transitive, forward_transitive, and full_transitive",
+                ));
+            };
+            match segments {
+                [subject] => {
+                    state
+                        .subject_levels
+                        .insert((*subject).to_string(), level.clone());
+                }
+                _ => state.global_level.clone_from(&level),
+            }
+            ok(format!(r#"{{"compatibility":{}}}"#, json_string(&level)))
+        }
+        _ => return None,
+    })
+}
+
+/// Whether some method serves this path (so another method gets 405, not 404).
+fn known_route(segments: &[&str]) -> bool {
+    matches!(
+        segments,
+        [] | ["subjects" | "config"]
+            | ["subjects" | "config", _]
+            | ["subjects", _, "versions"]
+            | ["subjects", _, "versions", _]
+            | ["schemas", "types"]
+            | ["schemas", "ids", _]
+    )
+}
+
+fn subject_not_found(subject: &str) -> Response {
+    error(404, 40401, &format!("Subject '{subject}' not found."))
+}
+
+/// `latest`, `-1` or a number, checked against the subject.
+fn version_number(state: &State, subject: &str, version: &str) -> Result<u32, Response> {
+    let latest = version == "latest" || version == "-1";
+    let number = if latest {
+        None
+    } else {
+        match version.parse::<u32>() {
+            Ok(n) if (1..=i32::MAX.unsigned_abs()).contains(&n) => Some(n),
+            _ => {
+                return Err(error(
+                    422,
+                    42202,
+                    &format!(
+                        "The specified version '{version}' is not a valid version id. Allowed \
+                         values are between [1, 2^31-1] and the string \"latest\""
+                    ),
+                ));
+            }
+        }
+    };
+    let Some(versions) = state.subjects.get(subject) else {
+        return Err(subject_not_found(subject));
+    };
+    match number {
+        None => Ok(versions.len() as u32),
+        Some(n) if (n as usize) <= versions.len() => Ok(n),
+        Some(n) => Err(error(404, 40402, &format!("Version {n} not found."))),
+    }
+}
+
+/// `{"subject","version","id",("schemaType"),"schema",("references")}`.
+fn version_json(state: &State, subject: &str, version: u32, serialized: bool) -> Response {
+    let id = state.version(subject, version).unwrap_or_default();
+    let Some(schema) = state.schema(id) else {
+        return error(404, 40403, &format!("Schema {id} not found"));
+    };
+    let text = match shown_text(state, schema, serialized) {
+        Ok(text) => text,
+        Err(reply) => return reply,
+    };
+    let mut out = format!(
+        r#"{{"subject":{},"version":{version},"id":{id},"#,
+        json_string(subject)
+    );
+    schema_fields(&mut out, schema, &text);
+    ok(out)
+}
+
+/// A schema's fields in the registry's order (`schemaType` only when not Avro, then
+/// `schema`, then `references` when it has some), and the closing brace.
+fn schema_fields(out: &mut String, schema: &StoredSchema, text: &str) {
+    if schema.kind != "AVRO" {
+        let _ = write!(out, r#""schemaType":{},"#, json_string(&schema.kind));
+    }
+    let _ = write!(out, r#""schema":{}"#, json_string(text));
     if !schema.references.is_empty() {
-        body["references"] = json!(schema.references);
+        let _ = write!(
+            out,
+            r#","references":{}"#,
+            references_json(&schema.references)
+        );
     }
-    body
+    out.push('}');
 }
 
-/// A Protobuf schema as `format=serialized` asks (what confluent-kafka's
-/// ProtobufDeserializer reads): its compiled `FileDescriptorProto`, base64, its references
-/// resolved from the store. Any other schema, or one that does not compile, as it is.
-fn serialized(store: &Store, schema: &Stored) -> String {
-    if schema.kind != SchemaKind::Protobuf {
-        return schema.text.clone();
+/// The bare schema text (`/schema` endpoints).
+fn schema_text(state: &State, id: u32, serialized: bool) -> Response {
+    match state.schema(id) {
+        Some(schema) => match shown_text(state, schema, serialized) {
+            Ok(text) => ok(text),
+            Err(reply) => reply,
+        },
+        None => error(404, 40403, &format!("Schema {id} not found")),
     }
-    let imports: Vec<(String, String)> = schema
-        .references
+}
+
+/// The text answered: as registered, or for `format=serialized` a Protobuf schema as a
+/// base64 `FileDescriptorProto`.
+fn shown_text(state: &State, schema: &StoredSchema, serialized: bool) -> Result<String, Response> {
+    if !serialized || schema.kind != "PROTOBUF" || as_descriptor(&schema.text).is_some() {
+        return Ok(schema.text.clone());
+    }
+    let descriptor = compile_proto(state, &schema.text, &schema.references)
+        .map_err(|e| error(500, 50005, &format!("Error while serializing schema: {e}")))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(descriptor))
+}
+
+fn references_json(references: &[Reference]) -> String {
+    let items: Vec<String> = references
         .iter()
-        .filter_map(|r| {
-            let (_, id) = store.version(&r.subject, &r.version.to_string()).ok()?;
-            Some((r.name.clone(), store.schema(id).ok()?.text.clone()))
+        .map(|r| {
+            format!(
+                r#"{{"name":{},"subject":{},"version":{}}}"#,
+                json_string(&r.name),
+                json_string(&r.subject),
+                r.version
+            )
         })
         .collect();
-    ProtoSchema::compile(&schema.text, &imports)
-        .map_or_else(|_| schema.text.clone(), |compiled| compiled.serialized())
+    format!("[{}]", items.join(","))
 }
 
-fn version_body(store: &Store, subject: &str, version: &str) -> Result<Value, Refusal> {
-    let (number, id) = store.version(subject, version)?;
-    let mut body = schema_body(store.schema(id)?);
-    body["subject"] = json!(subject);
-    body["version"] = json!(number);
-    body["id"] = json!(id);
-    Ok(body)
+/// Every (subject, version) holding this id, subjects sorted.
+fn subject_versions_of(state: &State, id: u32) -> Vec<(String, u32)> {
+    state
+        .subjects
+        .iter()
+        .flat_map(|(subject, versions)| {
+            versions
+                .iter()
+                .enumerate()
+                .filter(move |(_, v)| **v == id)
+                .map(move |(i, _)| (subject.clone(), i as u32 + 1))
+        })
+        .collect()
 }
 
-/// A schema as a client registers it: checked as the registry would (it compiles).
-fn submitted(body: &[u8]) -> Result<Stored, Refusal> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Submitted {
-        schema: String,
-        #[serde(default)]
-        schema_type: Option<SchemaKind>,
-        #[serde(default)]
-        references: Vec<Reference>,
-    }
-    let submitted: Submitted = serde_json::from_slice(body).map_err(|e| Refusal {
-        status: 422,
-        code: 422,
-        message: format!("Unrecognized request body: {e}"),
-    })?;
-    let schema = Stored {
-        kind: submitted.schema_type.unwrap_or(SchemaKind::Avro),
-        text: submitted.schema,
-        references: submitted.references,
+/// A register or lookup body: `{"schema", "schemaType"?, "references"?}` (other fields,
+/// such as `metadata` and `ruleSet`, ignored), the schema checked as the registry would.
+fn parse_body(state: &State, body: &[u8]) -> Result<StoredSchema, Response> {
+    let invalid = || error(422, 42201, INVALID_SCHEMA);
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Err(error(400, 400, "HTTP 400 Bad Request"));
     };
-    // One without references is compiled, as the registry does; the references' own
-    // checking is theirs.
-    if schema.references.is_empty() {
-        Encoder::for_schema(0, schema.kind, &schema.text, None, None)
-            .map_err(|why| Refusal::invalid_schema(&why))?;
+    let Some(text) = value.get("schema").and_then(Value::as_str) else {
+        return Err(invalid());
+    };
+    let kind = match value.get("schemaType") {
+        None | Some(Value::Null) => "AVRO".to_string(),
+        Some(Value::String(kind)) => kind.to_ascii_uppercase(),
+        Some(_) => return Err(invalid()),
+    };
+    if !["AVRO", "PROTOBUF", "JSON"].contains(&kind.as_str()) {
+        return Err(invalid());
     }
-    Ok(schema)
+    let mut references = Vec::new();
+    match value.get("references") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let name = item.get("name").and_then(Value::as_str);
+                let subject = item.get("subject").and_then(Value::as_str);
+                let version = item.get("version").and_then(Value::as_i64);
+                let (Some(name), Some(subject), Some(version)) = (name, subject, version) else {
+                    return Err(invalid());
+                };
+                let version = match version {
+                    -1 => state.subjects.get(subject).map_or(0, |v| v.len() as u32),
+                    v => u32::try_from(v).unwrap_or(0),
+                };
+                if state.version(subject, version).is_none() {
+                    return Err(invalid());
+                }
+                references.push(Reference {
+                    name: name.to_string(),
+                    subject: subject.to_string(),
+                    version,
+                });
+            }
+        }
+        Some(_) => return Err(invalid()),
+    }
+    let valid = match kind.as_str() {
+        "PROTOBUF" => compile_proto(state, text, &references).is_ok(),
+        "JSON" => matches!(
+            serde_json::from_str::<Value>(text),
+            Ok(Value::Object(_) | Value::Bool(_))
+        ),
+        // Avro: parsed with the named types its references define.
+        _ => crate::schema::avro::AvroSchema::parse(text, &referenced_texts(state, &references))
+            .is_ok(),
+    };
+    if !valid {
+        return Err(invalid());
+    }
+    Ok(StoredSchema {
+        kind,
+        text: text.to_string(),
+        references,
+    })
 }
 
-fn compatibility(body: &[u8]) -> Result<String, Refusal> {
-    const LEVELS: &[&str] = &[
-        "NONE",
-        "BACKWARD",
-        "BACKWARD_TRANSITIVE",
-        "FORWARD",
-        "FORWARD_TRANSITIVE",
-        "FULL",
-        "FULL_TRANSITIVE",
-    ];
-    let level = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v["compatibility"].as_str().map(str::to_uppercase))
-        .filter(|level| LEVELS.contains(&level.as_str()));
-    level.ok_or_else(|| Refusal {
-        status: 422,
-        code: 42203,
-        message: "Invalid compatibility level. Valid values are none, backward, forward, full, \
-                  backward_transitive, forward_transitive, and full_transitive"
-            .into(),
-    })
+/// The texts of the schemas `references` name, and of theirs in turn.
+fn referenced_texts(state: &State, references: &[Reference]) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut seen = Vec::new();
+    let mut pending = references.to_vec();
+    while let Some(r) = pending.pop() {
+        let Some(schema) = state
+            .version(&r.subject, r.version)
+            .and_then(|id| state.schema(id))
+        else {
+            continue;
+        };
+        if seen.contains(&(r.subject.clone(), r.version)) {
+            continue;
+        }
+        seen.push((r.subject.clone(), r.version));
+        pending.extend(schema.references.iter().cloned());
+        texts.push(schema.text.clone());
+    }
+    texts
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
-    fn call(store: &Mutex<Store>, method: &str, path: &str, body: &str) -> Answer {
+    fn call(state: &mut State, method: &str, path: &str, body: &str) -> (u16, Value) {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        answer(store, method, path, query, body.as_bytes())
+        let segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let answer = route(state, method, &segments, &query, body.as_bytes());
+        let body = serde_json::from_str(&answer.body).unwrap_or(Value::String(answer.body));
+        (answer.status, body)
     }
 
     #[test]
     fn registering_then_reading_back_answers_as_the_registry_does() {
-        let store = Mutex::new(Store::default());
+        let mut state = State::new();
         let record = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
-        let (status, body) = call(
-            &store,
-            "POST",
-            "/subjects/t-value/versions",
-            &json!({"schema": record}).to_string(),
-        );
-        assert_eq!((status, body), (200, json!({"id": 1})));
+        let body = json!({"schema": record}).to_string();
+        let post = |state: &mut State| call(state, "POST", "/subjects/t-value/versions", &body);
+        assert_eq!(post(&mut state), (200, json!({"id": 1})));
         assert_eq!(
-            call(&store, "GET", "/schemas/ids/1?subject=t-value", ""),
+            post(&mut state),
+            (200, json!({"id": 1})),
+            "no second version"
+        );
+        assert_eq!(
+            call(&mut state, "GET", "/schemas/ids/1?subject=t-value", ""),
             (200, json!({"schema": record}))
         );
         assert_eq!(
-            call(&store, "GET", "/subjects/t-value/versions/latest", ""),
+            call(&mut state, "GET", "/subjects/t-value/versions/latest", ""),
             (
                 200,
                 json!({"subject": "t-value", "version": 1, "id": 1, "schema": record})
             )
         );
+        // The bare schema, as registered.
+        let (status, text) = call(&mut state, "GET", "/subjects/t-value/versions/1/schema", "");
+        assert_eq!((status, text), (200, serde_json::from_str(record).unwrap()));
         assert_eq!(
-            call(&store, "GET", "/schemas/ids/1/versions", ""),
+            call(&mut state, "GET", "/schemas/ids/1/versions", ""),
             (200, json!([{"subject": "t-value", "version": 1}]))
         );
         assert_eq!(
-            call(&store, "GET", "/config/t-value?defaultToGlobal=true", ""),
+            call(
+                &mut state,
+                "GET",
+                "/config/t-value?defaultToGlobal=true",
+                ""
+            ),
             (200, json!({"compatibilityLevel": "BACKWARD"}))
         );
-        let (status, found) = call(
-            &store,
-            "POST",
-            "/subjects/t-value",
-            &json!({"schema": record}).to_string(),
-        );
-        assert_eq!(
-            (status, &found["version"], &found["id"]),
-            (200, &json!(1), &json!(1))
-        );
-    }
-
-    #[test]
-    fn a_protobuf_schema_is_served_as_a_descriptor_when_asked_serialized() {
-        let store = Mutex::new(Store::default());
-        let text = "syntax = \"proto3\"; package p; message M { string s = 1; }";
-        let body = json!({"schema": text, "schemaType": "PROTOBUF"}).to_string();
-        assert_eq!(
-            call(&store, "POST", "/subjects/p-value/versions", &body).0,
-            200
-        );
-        let (_, plain) = call(&store, "GET", "/schemas/ids/1", "");
-        assert_eq!(plain["schema"], text);
-        let (_, serialized) = call(&store, "GET", "/schemas/ids/1?format=serialized", "");
-        let descriptor = serialized["schema"].as_str().unwrap();
-        assert!(!descriptor.contains(' '), "{descriptor}");
-        // What is served compiles back to the same message.
-        let again = ProtoSchema::compile(descriptor, &[]).unwrap();
-        assert_eq!(again.message_names(), ["p.M"]);
+        let (status, found) = call(&mut state, "POST", "/subjects/t-value", &body);
+        assert_eq!((status, &found["version"]), (200, &json!(1)));
     }
 
     #[test]
     fn errors_have_the_registrys_codes_and_bodies() {
-        let store = Mutex::new(Store::default());
+        let mut state = State::new();
         assert_eq!(
-            call(&store, "GET", "/schemas/ids/17", ""),
+            call(&mut state, "GET", "/schemas/ids/17", ""),
             (
                 404,
                 json!({"error_code": 40403, "message": "Schema 17 not found"})
             )
         );
         assert_eq!(
-            call(&store, "GET", "/subjects/a%2Fb/versions", ""),
+            call(&mut state, "GET", "/subjects/a%2Fb/versions", ""),
             (
                 404,
                 json!({"error_code": 40401, "message": "Subject 'a/b' not found."})
             )
         );
-        let (status, body) = call(
-            &store,
-            "POST",
-            "/subjects/x-value/versions",
-            &json!({"schema": "{\"type\": \"recrod\"}"}).to_string(),
-        );
+        // The version is checked before the subject.
+        let (status, body) = call(&mut state, "GET", "/subjects/nope/versions/abc", "");
+        assert_eq!((status, &body["error_code"]), (422, &json!(42202)));
+        let bad = json!({"schema": "{\"type\": \"recrod\"}"}).to_string();
+        let (status, body) = call(&mut state, "POST", "/subjects/x-value/versions", &bad);
         assert_eq!(
             (status, &body["error_code"]),
             (422, &json!(42201)),
             "{body}"
         );
-        assert_eq!(call(&store, "GET", "/associations", "").0, 404);
-        assert_eq!(call(&store, "DELETE", "/subjects/x", "").0, 405);
+        assert_eq!(call(&mut state, "POST", "/subjects/x/versions", "{").0, 400);
+        assert_eq!(call(&mut state, "GET", "/schemas/ids/x", "").0, 404);
+        assert_eq!(call(&mut state, "GET", "/associations", "").0, 404);
+        assert_eq!(call(&mut state, "DELETE", "/subjects/x", "").0, 405);
+    }
+
+    #[test]
+    fn a_protobuf_schema_is_served_as_a_descriptor_when_asked_serialized() {
+        let mut state = State::new();
+        let text = "syntax = \"proto3\"; package p; message M { string s = 1; }";
+        let body = json!({"schema": text, "schemaType": "PROTOBUF"}).to_string();
+        assert_eq!(
+            call(&mut state, "POST", "/subjects/p-value/versions", &body).0,
+            200
+        );
+        let (_, plain) = call(&mut state, "GET", "/schemas/ids/1", "");
+        assert_eq!(plain["schema"], text);
+        let (_, serialized) = call(&mut state, "GET", "/schemas/ids/1?format=serialized", "");
+        let descriptor = serialized["schema"].as_str().unwrap();
+        let again = crate::schema::protobuf::ProtoSchema::compile(descriptor, &[]).unwrap();
+        assert_eq!(again.message_names(), ["p.M"]);
     }
 }

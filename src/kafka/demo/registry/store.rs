@@ -1,254 +1,166 @@
-//! What the demo's schema registry holds: schemas by id, subjects and their versions,
-//! the compatibility level; and registering, as the Confluent registry does it (the same
-//! schema under a subject is one version, the same schema anywhere is one id).
+//! The registry's contents: schemas by global id, each subject's versions, the
+//! compatibility levels; and Protobuf schemas compiled with their references (protox), to
+//! check a registered `.proto` and to answer `?format=serialized`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::schema::registry::{Reference, SchemaKind};
+use base64::Engine as _;
+use prost::Message as _;
 
-/// One registered schema.
+/// The compatibility levels the registry accepts.
+pub const LEVELS: [&str; 7] = [
+    "NONE",
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+];
+
+/// A reference from one schema to another subject's version, under an import name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub name: String,
+    pub subject: String,
+    pub version: u32,
+}
+
+/// A schema as the registry holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    pub kind: SchemaKind,
+pub struct StoredSchema {
+    /// `AVRO`, `PROTOBUF` or `JSON`.
+    pub kind: String,
     pub text: String,
     pub references: Vec<Reference>,
 }
 
-impl Stored {
-    /// The same schema: the same kind and references, and the same text, or for Avro and
-    /// JSON Schema the same JSON laid out differently.
-    pub fn same_as(&self, other: &Self) -> bool {
-        let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
-        self.kind == other.kind
-            && self.references == other.references
-            && (self.text == other.text
-                || (self.kind != SchemaKind::Protobuf
-                    && json(&self.text).is_some_and(|a| Some(a) == json(&other.text))))
-    }
+/// Everything the registry holds.
+#[derive(Default)]
+pub struct State {
+    /// Id `n` is `schemas[n - 1]`.
+    pub schemas: Vec<StoredSchema>,
+    /// Each subject's versions: version `v` holds schema id `versions[v - 1]`.
+    pub subjects: BTreeMap<String, Vec<u32>>,
+    /// Subject-level compatibility levels (a subject may have one before any version).
+    pub subject_levels: HashMap<String, String>,
+    pub global_level: String,
 }
 
-/// Why a request is refused: the registry's HTTP status, error code and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub status: u16,
-    pub code: u32,
-    pub message: String,
-}
-
-impl Refusal {
-    fn new(status: u16, code: u32, message: impl Into<String>) -> Self {
+impl State {
+    /// An empty registry at the default compatibility level.
+    pub fn new() -> Self {
         Self {
-            status,
-            code,
-            message: message.into(),
+            global_level: super::DEFAULT_COMPATIBILITY.to_string(),
+            ..Self::default()
         }
     }
 
-    pub fn subject_not_found(subject: &str) -> Self {
-        Self::new(404, 40401, format!("Subject '{subject}' not found."))
+    pub fn schema(&self, id: u32) -> Option<&StoredSchema> {
+        self.schemas.get(usize::try_from(id).ok()?.checked_sub(1)?)
     }
 
-    pub fn version_not_found(version: &str) -> Self {
-        Self::new(404, 40402, format!("Version {version} not found."))
+    /// The schema id a subject's version holds.
+    pub fn version(&self, subject: &str, version: u32) -> Option<u32> {
+        let versions = self.subjects.get(subject)?;
+        versions
+            .get(usize::try_from(version).ok()?.checked_sub(1)?)
+            .copied()
     }
 
-    pub fn schema_not_found(id: Option<u32>) -> Self {
-        Self::new(
-            404,
-            40403,
-            id.map_or_else(
-                || "Schema not found".to_string(),
-                |id| format!("Schema {id} not found"),
-            ),
-        )
-    }
-
-    pub fn invalid_version(version: &str) -> Self {
-        Self::new(
-            422,
-            42202,
-            format!(
-                "The specified version '{version}' is not a valid version id. Allowed values \
-                 are between [1, 2^31-1] and the string \"latest\""
-            ),
-        )
-    }
-
-    pub fn invalid_schema(why: &str) -> Self {
-        Self::new(
-            422,
-            42201,
-            format!("Either the input schema or one of its references is invalid: {why}"),
-        )
-    }
-}
-
-/// The registry's contents.
-#[derive(Debug)]
-pub struct Store {
-    /// By id: id `n` is `schemas[n - 1]`.
-    schemas: Vec<Stored>,
-    /// Each subject's versions: version `v` is the id at `[v - 1]`.
-    subjects: BTreeMap<String, Vec<u32>>,
-    pub compatibility: String,
-}
-
-impl Default for Store {
-    fn default() -> Self {
-        Self {
-            schemas: Vec::new(),
-            subjects: BTreeMap::new(),
-            compatibility: "BACKWARD".to_string(),
-        }
-    }
-}
-
-impl Store {
-    pub fn schema(&self, id: u32) -> Result<&Stored, Refusal> {
-        usize::try_from(id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.schemas.get(i))
-            .ok_or_else(|| Refusal::schema_not_found(Some(id)))
-    }
-
-    /// The subjects and versions that hold an id.
-    pub fn holders(&self, id: u32) -> Result<Vec<(String, i32)>, Refusal> {
-        self.schema(id)?;
-        Ok(self
-            .subjects
-            .iter()
-            .flat_map(|(subject, ids)| {
-                ids.iter()
-                    .zip(1..)
-                    .filter(move |(held, _)| **held == id)
-                    .map(move |(_, version)| (subject.clone(), version))
-            })
-            .collect())
-    }
-
-    pub fn subjects(&self) -> Vec<String> {
-        self.subjects.keys().cloned().collect()
-    }
-
-    pub fn versions(&self, subject: &str) -> Result<Vec<i32>, Refusal> {
-        let ids = self
-            .subjects
-            .get(subject)
-            .ok_or_else(|| Refusal::subject_not_found(subject))?;
-        Ok((1..).take(ids.len()).collect())
-    }
-
-    /// A subject's version (`latest` or a number) and the id it holds.
-    pub fn version(&self, subject: &str, version: &str) -> Result<(i32, u32), Refusal> {
-        let ids = self
-            .subjects
-            .get(subject)
-            .ok_or_else(|| Refusal::subject_not_found(subject))?;
-        let number = if version == "latest" || version == "-1" {
-            i32::try_from(ids.len()).unwrap_or(i32::MAX)
-        } else {
-            match version.parse::<i32>() {
-                Ok(n) if n >= 1 => n,
-                _ => return Err(Refusal::invalid_version(version)),
-            }
-        };
-        usize::try_from(number)
-            .ok()
-            .and_then(|n| ids.get(n.wrapping_sub(1)))
-            .map(|id| (number, *id))
-            .ok_or_else(|| Refusal::version_not_found(version))
-    }
-
-    /// The version of `subject` holding exactly this schema, if any.
-    pub fn lookup(&self, subject: &str, schema: &Stored) -> Result<(i32, u32), Refusal> {
-        let ids = self
-            .subjects
-            .get(subject)
-            .ok_or_else(|| Refusal::subject_not_found(subject))?;
-        ids.iter()
-            .zip(1..)
-            .find(|(id, _)| self.schema(**id).is_ok_and(|s| s.same_as(schema)))
-            .map(|(id, version)| (version, *id))
-            .ok_or_else(|| Refusal::schema_not_found(None))
-    }
-
-    /// Registers a schema under a subject: its id (the same for the same schema under any
-    /// subject), with a new version only when the subject does not hold it yet.
-    pub fn register(&mut self, subject: &str, schema: Stored) -> Result<u32, Refusal> {
-        for reference in &schema.references {
-            self.version(&reference.subject, &reference.version.to_string())
-                .map_err(|why| Refusal::invalid_schema(&why.message))?;
-        }
-        if let Ok((_, id)) = self.lookup(subject, &schema) {
-            return Ok(id);
-        }
-        let id = if let Some(i) = self.schemas.iter().position(|s| s.same_as(&schema)) {
-            u32::try_from(i + 1).unwrap_or(u32::MAX)
+    /// Adds a schema under a subject: its existing id (and version) when it is already
+    /// known, a new id otherwise; a new version only when the subject does not hold it.
+    pub fn register(&mut self, subject: &str, schema: StoredSchema) -> (u32, u32) {
+        let id = if let Some(index) = self.schemas.iter().position(|s| *s == schema) {
+            index as u32 + 1
         } else {
             self.schemas.push(schema);
-            u32::try_from(self.schemas.len()).unwrap_or(u32::MAX)
+            self.schemas.len() as u32
         };
-        self.subjects
-            .entry(subject.to_string())
-            .or_default()
-            .push(id);
-        Ok(id)
+        let versions = self.subjects.entry(subject.to_string()).or_default();
+        let version = if let Some(index) = versions.iter().position(|v| *v == id) {
+            index as u32 + 1
+        } else {
+            versions.push(id);
+            versions.len() as u32
+        };
+        (id, version)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+// ---- Protobuf ------------------------------------------------------------------------------
 
-    fn avro(text: &str) -> Stored {
-        Stored {
-            kind: SchemaKind::Avro,
-            text: text.into(),
-            references: Vec::new(),
+/// The descriptor bytes when `text` is base64 (`.proto` source always has spaces or `;`).
+pub fn as_descriptor(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if text.is_empty() || text.contains(char::is_whitespace) || text.contains(';') {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// The files a compilation may open: the schema, its references (transitively) by import
+/// name, and the well-known types.
+struct ProtoFiles {
+    files: HashMap<String, String>,
+    google: protox::file::GoogleFileResolver,
+}
+
+impl protox::file::FileResolver for ProtoFiles {
+    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+        let Some(text) = self.files.get(name) else {
+            return self.google.open_file(name);
+        };
+        match as_descriptor(text) {
+            Some(bytes) => {
+                let file = protox::file::File::decode_file_descriptor_proto(bytes.as_slice())
+                    .map_err(|e| protox::Error::new(format!("{name}: {e}")))?;
+                let mut proto = file.file_descriptor_proto().clone();
+                proto.name = Some(name.to_string());
+                Ok(protox::file::File::from_file_descriptor_proto(proto))
+            }
+            None => protox::file::File::from_source(name, text),
         }
     }
+}
 
-    #[test]
-    fn the_same_schema_is_one_id_and_one_version_per_subject() {
-        let mut store = Store::default();
-        assert_eq!(store.register("a-value", avro("\"string\"")), Ok(1));
-        assert_eq!(store.register("a-value", avro("\"string\"")), Ok(1));
-        assert_eq!(store.register("b-value", avro("\"string\"")), Ok(1));
-        assert_eq!(store.register("a-value", avro("\"long\"")), Ok(2));
-        assert_eq!(store.versions("a-value"), Ok(vec![1, 2]));
-        assert_eq!(store.version("a-value", "latest"), Ok((2, 2)));
-        assert_eq!(store.version("a-value", "1"), Ok((1, 1)));
-        assert_eq!(
-            store.holders(1),
-            Ok(vec![("a-value".into(), 1), ("b-value".into(), 1)])
-        );
-        assert_eq!(store.lookup("b-value", &avro("\"string\"")), Ok((1, 1)));
-        // Laid out differently, the same Avro schema.
-        let record = r#"{"type":"record","name":"R","fields":[]}"#;
-        let id = store.register("r-value", avro(record)).unwrap();
-        let spaced = r#"{ "type": "record", "name": "R", "fields": [ ] }"#;
-        assert_eq!(store.register("r-value", avro(spaced)), Ok(id));
+/// Compiles a Protobuf schema with its references; its `FileDescriptorProto`, encoded.
+pub fn compile_proto(
+    state: &State,
+    text: &str,
+    references: &[Reference],
+) -> Result<Vec<u8>, String> {
+    const MAIN: &str = "registry_schema.proto";
+    let mut files = HashMap::new();
+    let mut pending: Vec<Reference> = references.to_vec();
+    while let Some(r) = pending.pop() {
+        if files.contains_key(&r.name) {
+            continue;
+        }
+        let schema = state
+            .version(&r.subject, r.version)
+            .and_then(|id| state.schema(id))
+            .ok_or_else(|| format!("reference {} version {} not found", r.subject, r.version))?;
+        pending.extend(schema.references.iter().cloned());
+        files.insert(r.name.clone(), schema.text.clone());
     }
+    files.insert(MAIN.to_string(), text.to_string());
+    let mut compiler = protox::Compiler::with_file_resolver(ProtoFiles {
+        files,
+        google: protox::file::GoogleFileResolver::new(),
+    });
+    compiler.open_file(MAIN).map_err(|e| e.to_string())?;
+    let set = compiler.file_descriptor_set();
+    let file = set
+        .file
+        .iter()
+        .find(|f| f.name() == MAIN)
+        .ok_or_else(|| "compiled to nothing".to_string())?;
+    Ok(file.encode_to_vec())
+}
 
-    #[test]
-    fn refusals_carry_the_registrys_codes() {
-        let mut store = Store::default();
-        store.register("a-value", avro("\"string\"")).unwrap();
-        assert_eq!(store.schema(9).unwrap_err().code, 40403);
-        assert_eq!(store.schema(0).unwrap_err().code, 40403);
-        assert_eq!(store.versions("nope").unwrap_err().code, 40401);
-        assert_eq!(store.version("a-value", "7").unwrap_err().code, 40402);
-        assert_eq!(store.version("a-value", "x").unwrap_err().code, 42202);
-        assert_eq!(store.lookup("a-value", &avro("1")).unwrap_err().code, 40403);
-        let dangling = Stored {
-            references: vec![Reference {
-                name: "x".into(),
-                subject: "nope".into(),
-                version: 1,
-            }],
-            ..avro("\"string\"")
-        };
-        assert_eq!(store.register("c", dangling).unwrap_err().code, 42201);
-    }
+// ---- text ----------------------------------------------------------------------------------
+
+pub fn json_string(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serializes")
 }
