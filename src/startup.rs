@@ -93,6 +93,17 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             ),
         ));
     }
+    if let Some(demo) = demo.as_ref()
+        && let Some(why) = &demo.registry_fallback
+    {
+        notices.push((
+            app::Level::Info,
+            format!(
+                "{why}: the demo's schema registry is at {} instead.",
+                demo.registry_url
+            ),
+        ));
+    }
     let mut options = WorkerOptions::new(
         resolved
             .clone()
