@@ -31,6 +31,7 @@ fn ktui(args: &[&str], timeout: Duration) -> Ran {
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("KTUI_DEMO_LISTEN", "127.0.0.1:0")
             .env("KTUI_DEMO_TRICKLE", "off")
+            .env("KTUI_DEMO_REGISTRY_LISTEN", "127.0.0.1:0")
             .args(args),
         timeout,
     )

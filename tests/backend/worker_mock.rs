@@ -253,6 +253,7 @@ fn headless_topics_json_on_the_demo_cluster() {
         .env("XDG_DATA_HOME", std::env::temp_dir().join("ktui-test-data"))
         .env("KTUI_DEMO_LISTEN", "127.0.0.1:0")
         .env("KTUI_DEMO_TRICKLE", "off")
+        .env("KTUI_DEMO_REGISTRY_LISTEN", "127.0.0.1:0")
         .output()
         .unwrap();
     assert!(

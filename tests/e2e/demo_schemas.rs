@@ -83,10 +83,14 @@ fn the_demos_schema_topics_decode_on_screen_and_peers_read_them_through_its_regi
             && s.contains("shop.payments-value")
     });
     let registry = shown_registry(&screen);
+    // The first subject's detail: its version, id, type and level, and its topic.
     let detail = tui.wait_until("the selected subject's detail", SHOWN, |s| {
-        s.contains("JSON") && s.contains("BACKWARD")
+        s.contains("version 1 of 1 · id 4 · JSON · compatibility BACKWARD")
     });
-    assert!(detail.contains("shop.clicks"), "{detail}");
+    assert!(
+        detail.contains("topic   shop.clicks (its values)"),
+        "{detail}"
+    );
 
     // confluent-kafka's AvroDeserializer and JSONDeserializer, through the demo's
     // registry, read what ktui prints.

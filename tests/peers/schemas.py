@@ -628,8 +628,6 @@ def cmd_produce(args):
             for key, value in avro_records()]
     elif args.kind == "protobuf":
         classes = proto_classes()
-        if args.proto_registry_id is not None:
-            classes.update(registry_classes(client, args.proto_registry_id))
         value_ser = ProtobufSerializer(classes["ktui.peer.Order"], client)
         key_ser = ProtobufSerializer(classes["ktui.peer.Order.Ref"], client)
         records = [(key, value, proto_json(key), proto_json(value))
