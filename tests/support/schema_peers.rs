@@ -97,6 +97,45 @@ pub fn consume(
     keyed: bool,
     proto_message: Option<&str>,
 ) -> Vec<Value> {
+    let mut extra = Vec::new();
+    if keyed {
+        extra.push("--key");
+    }
+    if let Some(message) = proto_message {
+        extra.extend(["--proto-message", message]);
+    }
+    consume_with(bootstrap, registry, topic, kind, count, &extra)
+}
+
+/// Reads `count` Protobuf values from the beginning as `message`, a message of registry
+/// schema `schema_id` built from what the registry serves for it serialized (no class of
+/// the script's own); returns them by partition then offset.
+pub fn consume_registry_proto(
+    bootstrap: &str,
+    registry: &str,
+    topic: &str,
+    count: usize,
+    schema_id: u32,
+    message: &str,
+) -> Vec<Value> {
+    let schema_id = schema_id.to_string();
+    let extra = [
+        "--proto-registry-id",
+        &schema_id,
+        "--proto-message",
+        message,
+    ];
+    consume_with(bootstrap, registry, topic, "protobuf", count, &extra)
+}
+
+fn consume_with(
+    bootstrap: &str,
+    registry: &str,
+    topic: &str,
+    kind: &str,
+    count: usize,
+    extra: &[&str],
+) -> Vec<Value> {
     let count = count.to_string();
     let mut args = vec![
         "consume",
@@ -112,44 +151,6 @@ pub fn consume(
         &count,
         "--from-beginning",
     ];
-    if keyed {
-        args.push("--key");
-    }
-    if let Some(message) = proto_message {
-        args.extend(["--proto-message", message]);
-    }
+    args.extend_from_slice(extra);
     run(&args)
-}
-
-/// Reads `count` Protobuf values from the beginning as `message`, a message of registry
-/// schema `schema_id` built from what the registry serves for it serialized (no class of
-/// the script's own); returns them by partition then offset.
-pub fn consume_registry_proto(
-    bootstrap: &str,
-    registry: &str,
-    topic: &str,
-    count: usize,
-    schema_id: u32,
-    message: &str,
-) -> Vec<Value> {
-    let count = count.to_string();
-    let schema_id = schema_id.to_string();
-    run(&[
-        "consume",
-        "--bootstrap",
-        bootstrap,
-        "--registry",
-        registry,
-        "--topic",
-        topic,
-        "--kind",
-        "protobuf",
-        "--count",
-        &count,
-        "--from-beginning",
-        "--proto-registry-id",
-        &schema_id,
-        "--proto-message",
-        message,
-    ])
 }

@@ -444,6 +444,34 @@ fn a_framed_send_comes_back_from_the_history_as_typed_with_its_schemas() {
     assert_eq!(again.value, message.value);
 }
 
+/// The versions of `orders-value` asked for by `commands`, answered with `versions`.
+fn answer_versions(app: &mut App, commands: &[Command], versions: Vec<i32>) {
+    let id = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::DescribeSubject {
+                id,
+                subject,
+                version: None,
+            } if subject == "orders-value" => Some(*id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the versions of orders-value asked: {commands:?}"));
+    app.handle(Event::Kafka(KafkaEvent::Subject {
+        id,
+        result: Ok(ktui::schema::SubjectDetail {
+            subject: "orders-value".into(),
+            version: *versions.last().unwrap(),
+            versions,
+            id: 17,
+            kind: ktui::schema::SchemaKind::Avro,
+            text: ORDER.into(),
+            references: vec![],
+            compatibility: "BACKWARD".into(),
+        }),
+    }));
+}
+
 #[test]
 fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
     let mut app = composing(r#"{"id": 1, "lines": []}"#, "orders");
@@ -453,31 +481,7 @@ fn after_subject_at_the_schema_field_completes_its_versions_newest_first() {
     assert_eq!(app.compose.focus, Some(Field::Schema));
     typed(&mut app, "orders-value");
     let commands = key(&mut app, KeyCode::Char('@'));
-    let (id, subject) = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::DescribeSubject {
-                id,
-                subject,
-                version: None,
-            } => Some((*id, subject.clone())),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("versions asked: {commands:?}"));
-    assert_eq!(subject, "orders-value");
-    app.handle(Event::Kafka(KafkaEvent::Subject {
-        id,
-        result: Ok(ktui::schema::SubjectDetail {
-            subject: "orders-value".into(),
-            versions: vec![1, 2, 3, 12],
-            version: 12,
-            id: 17,
-            kind: ktui::schema::SchemaKind::Avro,
-            text: ORDER.into(),
-            references: vec![],
-            compatibility: "BACKWARD".into(),
-        }),
-    }));
+    answer_versions(&mut app, &commands, vec![1, 2, 3, 12]);
     assert_eq!(
         app.compose.schema_completions(Part::Value),
         [
@@ -559,30 +563,7 @@ fn a_pasted_subject_at_asks_its_versions_and_latest_is_offered() {
     }
     assert_eq!(app.compose.focus, Some(Field::Schema));
     let commands = app.handle(Event::Paste("orders-value@".into()));
-    let id = commands
-        .iter()
-        .find_map(|c| match c {
-            Command::DescribeSubject {
-                id,
-                subject,
-                version: None,
-            } if subject == "orders-value" => Some(*id),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("versions asked after a paste: {commands:?}"));
-    app.handle(Event::Kafka(KafkaEvent::Subject {
-        id,
-        result: Ok(ktui::schema::SubjectDetail {
-            subject: "orders-value".into(),
-            versions: (1..=9).collect(),
-            version: 9,
-            id: 17,
-            kind: ktui::schema::SchemaKind::Avro,
-            text: ORDER.into(),
-            references: vec![],
-            compatibility: "BACKWARD".into(),
-        }),
-    }));
+    answer_versions(&mut app, &commands, (1..=9).collect());
     // Four versions, the newest first, and `latest` always.
     assert_eq!(
         app.compose.schema_completions(Part::Value),
