@@ -4,6 +4,8 @@
 //! Protobuf's and JSON Schema's are here. Written as compact JSON text: a `serde_json`
 //! object would sort the fields.
 
+use std::cell::Cell;
+
 use prost_reflect::{Cardinality, FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::{Value, json};
 
@@ -12,6 +14,38 @@ use super::compiled::Codec;
 
 /// Past this depth a self-holding message or schema stops.
 const MAX_DEPTH: usize = 12;
+/// The most text an example may count (its values and names): a schema wide or
+/// recursive enough to need more is offered none, rather than a value no one would edit
+/// (and the work stays bounded whatever the schema).
+const MAX_EXAMPLE: usize = 64 * 1024;
+
+/// What an example may still write; once spent, every value is cut short and none is
+/// offered.
+pub(crate) struct Budget(Cell<usize>);
+
+impl Budget {
+    fn new() -> Self {
+        Self(Cell::new(MAX_EXAMPLE))
+    }
+
+    pub(crate) fn spend(&self, bytes: usize) {
+        self.0.set(self.0.get().saturating_sub(bytes));
+    }
+
+    /// `text`, counted.
+    pub(crate) fn take(&self, text: String) -> String {
+        self.spend(text.len());
+        text
+    }
+
+    pub(crate) fn exhaust(&self) {
+        self.0.set(0);
+    }
+
+    pub(crate) fn exhausted(&self) -> bool {
+        self.0.get() == 0
+    }
+}
 
 /// A value `compiled` accepts (as `message` for Protobuf) as compact JSON text, its
 /// timestamps at `now`; `None` when none can be made (a Protobuf schema without a message
@@ -21,15 +55,25 @@ pub(super) fn of(
     message: Option<&MessageDescriptor>,
     now: jiff::Timestamp,
 ) -> Option<String> {
-    Some(match (&*compiled.codec, message) {
-        (Codec::Avro(schema), _) => schema.example(now),
-        (Codec::Protobuf(_), Some(message)) => proto_message(message, now, 0),
+    let budget = Budget::new();
+    let text = match (&*compiled.codec, message) {
+        (Codec::Avro(schema), _) => schema.example(now, &budget),
+        (Codec::Protobuf(_), Some(message)) => Example {
+            now,
+            budget: &budget,
+        }
+        .message(message, &mut Vec::new()),
         (Codec::Protobuf(_), None) => return None,
         (Codec::Json(_), _) => {
             let schema: Value = serde_json::from_str(&compiled.info.text).ok()?;
-            json_schema(&schema, &schema, now, 0)
+            Example {
+                now,
+                budget: &budget,
+            }
+            .json_schema(&schema, &schema, 0)
         }
-    })
+    };
+    (!budget.exhausted()).then_some(text)
 }
 
 /// `{"name":value,…}` in the order given.
@@ -48,190 +92,207 @@ fn rfc3339(now: jiff::Timestamp) -> String {
         .to_string()
 }
 
-/// A message in the canonical JSON mapping, every field present: the first member of
-/// each oneof only (a oneof holds one), well-known types in their JSON forms.
-fn proto_message(message: &MessageDescriptor, now: jiff::Timestamp, depth: usize) -> String {
-    let special = match message.full_name() {
-        "google.protobuf.Timestamp" => Some(json!(rfc3339(now))),
-        "google.protobuf.Duration" => Some(json!("0s")),
-        "google.protobuf.FieldMask" => Some(json!("")),
-        "google.protobuf.Struct" | "google.protobuf.Empty" | "google.protobuf.Any" => {
-            Some(json!({}))
-        }
-        "google.protobuf.ListValue" => Some(json!([])),
-        "google.protobuf.Value" => Some(Value::Null),
-        name if name.starts_with("google.protobuf.") && name.ends_with("Value") => {
-            if let Some(field) = message.get_field_by_name("value") {
-                return proto_scalar(&field, now, depth);
-            }
-            None
-        }
-        _ => None,
-    };
-    if let Some(value) = special {
-        return value.to_string();
-    }
-    if depth > MAX_DEPTH {
-        return "{}".into();
-    }
-    let mut oneofs_seen = Vec::new();
-    let mut members = Vec::new();
-    for field in message.fields() {
-        if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-            if oneofs_seen.contains(&oneof.name().to_string()) {
-                continue;
-            }
-            oneofs_seen.push(oneof.name().to_string());
-        }
-        let value = if field.is_map() {
-            "{}".to_string()
-        } else if field.cardinality() == Cardinality::Repeated {
-            "[]".to_string()
-        } else {
-            proto_scalar(&field, now, depth)
-        };
-        members.push((field.json_name().to_string(), value));
-    }
-    ordered_object(members)
-}
-
-fn proto_scalar(field: &FieldDescriptor, now: jiff::Timestamp, depth: usize) -> String {
-    let value = match field.kind() {
-        Kind::Double | Kind::Float => json!(0.0),
-        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => json!(0),
-        // 64-bit integers are strings in the JSON mapping.
-        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => json!("0"),
-        Kind::Bool => json!(false),
-        Kind::String | Kind::Bytes => json!(""),
-        Kind::Enum(e) => e.values().next().map_or(json!(0), |v| json!(v.name())),
-        Kind::Message(message) => return proto_message(&message, now, depth + 1),
-    };
-    value.to_string()
-}
-
-/// A JSON Schema's example: its own `examples`, `default`, `const` or first `enum` value
-/// where it gives one, else one made from its `type` (an object with every property, an
-/// empty array, "" and 0 at their minimums); local `$ref`s followed.
-fn json_schema(schema: &Value, root: &Value, now: jiff::Timestamp, depth: usize) -> String {
-    if depth > MAX_DEPTH {
-        return "null".into();
-    }
-    let Some(object) = schema.as_object() else {
-        // `true` (anything) or `false` (nothing): null is as good as any.
-        return "null".into();
-    };
-    let given = object
-        .get("examples")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-        .or_else(|| object.get("default"))
-        .or_else(|| object.get("const"))
-        .or_else(|| {
-            object
-                .get("enum")
-                .and_then(Value::as_array)
-                .and_then(|e| e.first())
-        });
-    if let Some(given) = given {
-        return given.to_string();
-    }
-    if let Some(target) = object
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|pointer| root.pointer(pointer))
-    {
-        return json_schema(target, root, now, depth + 1);
-    }
-    for choice in ["oneOf", "anyOf"] {
-        if let Some(first) = object
-            .get(choice)
-            .and_then(Value::as_array)
-            .and_then(|c| c.first())
-        {
-            return json_schema(first, root, now, depth + 1);
-        }
-    }
-    if let Some(parts) = object.get("allOf").and_then(Value::as_array) {
-        // Each part's properties; a later part's win.
-        let mut merged = serde_json::Map::new();
-        for part in parts {
-            if let Ok(Value::Object(members)) =
-                serde_json::from_str(&json_schema(part, root, now, depth + 1))
-            {
-                merged.extend(members);
-            }
-        }
-        return Value::Object(merged).to_string();
-    }
-    typed(object, root, now, depth)
-}
-
-/// A JSON Schema's example by its `type` (or `properties`): an object with every
-/// property, an empty array (or `minItems` items), "" and 0 at their minimums.
-fn typed(
-    object: &serde_json::Map<String, Value>,
-    root: &Value,
+/// An example's making, for Protobuf and JSON Schema.
+struct Example<'a> {
     now: jiff::Timestamp,
-    depth: usize,
-) -> String {
-    let kind = match object.get("type") {
-        Some(Value::String(kind)) => kind.as_str(),
-        Some(Value::Array(kinds)) => kinds
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|k| *k != "null")
-            .unwrap_or("null"),
-        _ if object.contains_key("properties") => "object",
-        _ => "null",
-    };
-    let number = |name: &str| object.get(name).and_then(Value::as_f64);
-    let value = match kind {
-        "object" => {
-            return ordered_object(
-                object
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .map(|properties| {
-                        properties
-                            .iter()
-                            .map(|(name, property)| {
-                                (name.clone(), json_schema(property, root, now, depth + 1))
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default(),
-            );
+    budget: &'a Budget,
+}
+
+impl Example<'_> {
+    /// A message in the canonical JSON mapping, every field present: the first member of
+    /// each oneof only (a oneof holds one), well-known types in their JSON forms; a field
+    /// of a message already being written (`path`) is left out, as proto3 allows.
+    fn message(&self, message: &MessageDescriptor, path: &mut Vec<String>) -> String {
+        let special = match message.full_name() {
+            "google.protobuf.Timestamp" => Some(json!(rfc3339(self.now))),
+            "google.protobuf.Duration" => Some(json!("0s")),
+            "google.protobuf.FieldMask" => Some(json!("")),
+            "google.protobuf.Struct" | "google.protobuf.Empty" => Some(json!({})),
+            "google.protobuf.ListValue" => Some(json!([])),
+            // An Any needs its `@type`: none is chosen for the user.
+            "google.protobuf.Value" | "google.protobuf.Any" => Some(Value::Null),
+            name if name.starts_with("google.protobuf.") && name.ends_with("Value") => {
+                if let Some(field) = message.get_field_by_name("value") {
+                    return self.field(&field, path).unwrap_or_else(|| "null".into());
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(value) = special {
+            return self.budget.take(value.to_string());
         }
-        "array" => match (
-            object.get("minItems").and_then(Value::as_u64),
-            object.get("items"),
-        ) {
-            (Some(n), Some(items)) if n > 0 => {
-                let items: Vec<String> = (0..n.min(3))
-                    .map(|_| json_schema(items, root, now, depth + 1))
-                    .collect();
-                return format!("[{}]", items.join(","));
+        path.push(message.full_name().to_string());
+        let mut oneofs_seen = Vec::new();
+        let mut members = Vec::new();
+        for field in message.fields() {
+            if self.budget.exhausted() {
+                break;
             }
-            _ => json!([]),
-        },
-        "string" => match object.get("format").and_then(Value::as_str) {
-            Some("date-time") => json!(rfc3339(now)),
-            Some("date") => json!(now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
-            Some("uuid") => json!("00000000-0000-0000-0000-000000000000"),
-            Some("email") => json!("someone@example.com"),
-            Some("uri") => json!("https://example.com/"),
-            _ => {
-                let least = object.get("minLength").and_then(Value::as_u64).unwrap_or(0);
-                json!("x".repeat(usize::try_from(least.min(64)).unwrap_or(0)))
+            if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
+                if oneofs_seen.contains(&oneof.name().to_string()) {
+                    continue;
+                }
+                oneofs_seen.push(oneof.name().to_string());
             }
-        },
-        "integer" => json!(number("minimum").map_or(0, |m| m.ceil() as i64)),
-        "number" => json!(number("minimum").unwrap_or(0.0)),
-        "boolean" => json!(false),
-        _ => Value::Null,
-    };
-    value.to_string()
+            let value = if field.is_map() {
+                Some("{}".to_string())
+            } else if field.cardinality() == Cardinality::Repeated {
+                Some("[]".to_string())
+            } else {
+                self.field(&field, path)
+            };
+            if let Some(value) = value {
+                self.budget.spend(field.json_name().len());
+                members.push((field.json_name().to_string(), value));
+            }
+        }
+        path.pop();
+        ordered_object(members)
+    }
+
+    /// A singular field's value; `None` for a message already being written (or too deep).
+    fn field(&self, field: &FieldDescriptor, path: &mut Vec<String>) -> Option<String> {
+        let value = match field.kind() {
+            Kind::Double | Kind::Float => json!(0.0),
+            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => {
+                json!(0)
+            }
+            // 64-bit integers are strings in the JSON mapping.
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => {
+                json!("0")
+            }
+            Kind::Bool => json!(false),
+            Kind::String | Kind::Bytes => json!(""),
+            Kind::Enum(e) => e.values().next().map_or(json!(0), |v| json!(v.name())),
+            Kind::Message(message) => {
+                if path.len() > MAX_DEPTH || path.iter().any(|p| p == message.full_name()) {
+                    return None;
+                }
+                return Some(self.message(&message, path));
+            }
+        };
+        Some(self.budget.take(value.to_string()))
+    }
+
+    /// A JSON Schema's example: its own `examples`, `default`, `const` or first `enum`
+    /// value where it gives one, else one made from its `type`; local `$ref`s followed.
+    fn json_schema(&self, schema: &Value, root: &Value, depth: usize) -> String {
+        if depth > MAX_DEPTH || self.budget.exhausted() {
+            return "null".into();
+        }
+        let Some(object) = schema.as_object() else {
+            // `true` (anything) or `false` (nothing): null is as good as any.
+            return "null".into();
+        };
+        let given = object
+            .get("examples")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+            .or_else(|| object.get("default"))
+            .or_else(|| object.get("const"))
+            .or_else(|| {
+                object
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .and_then(|e| e.first())
+            });
+        if let Some(given) = given {
+            return self.budget.take(given.to_string());
+        }
+        if let Some(target) = object
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|pointer| root.pointer(pointer))
+        {
+            return self.json_schema(target, root, depth + 1);
+        }
+        for choice in ["oneOf", "anyOf"] {
+            if let Some(first) = object
+                .get(choice)
+                .and_then(Value::as_array)
+                .and_then(|c| c.first())
+            {
+                return self.json_schema(first, root, depth + 1);
+            }
+        }
+        if let Some(parts) = object.get("allOf").and_then(Value::as_array) {
+            // Each part's properties, and those beside `allOf`; a later one's win.
+            let mut merged = serde_json::Map::new();
+            let beside = self.typed(object, root, depth);
+            for text in parts
+                .iter()
+                .map(|part| self.json_schema(part, root, depth + 1))
+                .chain(std::iter::once(beside))
+            {
+                if let Ok(Value::Object(members)) = serde_json::from_str(&text) {
+                    merged.extend(members);
+                }
+            }
+            return Value::Object(merged).to_string();
+        }
+        self.typed(object, root, depth)
+    }
+
+    /// A JSON Schema's example by its `type` (or `properties`): an object with every
+    /// property, an empty array (or `minItems` items), "" and 0 at their minimums.
+    fn typed(&self, object: &serde_json::Map<String, Value>, root: &Value, depth: usize) -> String {
+        let kind = match object.get("type") {
+            Some(Value::String(kind)) => kind.as_str(),
+            Some(Value::Array(kinds)) => kinds
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|k| *k != "null")
+                .unwrap_or("null"),
+            _ if object.contains_key("properties") => "object",
+            _ => "null",
+        };
+        let number = |name: &str| object.get(name).and_then(Value::as_f64);
+        let value = match kind {
+            "object" => {
+                let properties = object.get("properties").and_then(Value::as_object);
+                let members = properties.into_iter().flatten().map(|(name, property)| {
+                    self.budget.spend(name.len());
+                    (name.clone(), self.json_schema(property, root, depth + 1))
+                });
+                return ordered_object(members.collect::<Vec<_>>());
+            }
+            "array" => match (
+                object.get("minItems").and_then(Value::as_u64),
+                object.get("items"),
+            ) {
+                (Some(n), Some(items)) if n > 0 => {
+                    let items: Vec<String> = (0..n.min(3))
+                        .map(|_| self.json_schema(items, root, depth + 1))
+                        .collect();
+                    return format!("[{}]", items.join(","));
+                }
+                _ => json!([]),
+            },
+            "string" => match object.get("format").and_then(Value::as_str) {
+                Some("date-time") => json!(rfc3339(self.now)),
+                Some("date") => json!(
+                    self.now
+                        .to_zoned(jiff::tz::TimeZone::UTC)
+                        .date()
+                        .to_string()
+                ),
+                Some("uuid") => json!("00000000-0000-0000-0000-000000000000"),
+                Some("email") => json!("someone@example.com"),
+                Some("uri") => json!("https://example.com/"),
+                _ => {
+                    let least = object.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+                    json!("x".repeat(usize::try_from(least.min(64)).unwrap_or(0)))
+                }
+            },
+            "integer" => json!(number("minimum").map_or(0, |m| m.ceil() as i64)),
+            "number" => json!(number("minimum").unwrap_or(0.0)),
+            "boolean" => json!(false),
+            _ => Value::Null,
+        };
+        self.budget.take(value.to_string())
+    }
 }
 
 #[cfg(test)]
@@ -325,8 +386,57 @@ mod tests {
         );
         assert_eq!(value["note"], "");
         assert!(
-            value["parent"]["parent"].is_object(),
-            "nested, bounded: {value}"
+            value.get("parent").is_none(),
+            "its own type left out: {value}"
+        );
+    }
+
+    #[test]
+    fn hostile_schemas_get_no_example_and_cost_little() {
+        let fixed = r#"{"type":"fixed","name":"F","size":100000000000}"#;
+        let encoder = Encoder::for_schema(1, SchemaKind::Avro, fixed, None, None).unwrap();
+        assert_eq!(encoder.example(now()), None);
+        // Three fields of its own type, each: 3^13 objects unbounded; a field of a message
+        // already being written is left out.
+        let proto = "syntax = \"proto3\"; package p; message E { E a = 1; E b = 2; E c = 3; string s = 4; }";
+        assert_eq!(
+            example(SchemaKind::Protobuf, proto, Some("p.E")),
+            json!({"s": ""})
+        );
+        // A wide record of records, 200 x 200 fields: too big to edit, none offered.
+        let inner: Vec<String> = (0..200)
+            .map(|i| format!(r#"{{"name":"f{i}","type":"string"}}"#))
+            .collect();
+        let outer: Vec<String> = (0..200)
+            .map(|i| {
+                format!(
+                    r#"{{"name":"r{i}","type":{{"type":"record","name":"R{i}","fields":[{}]}}}}"#,
+                    inner.join(",")
+                )
+            })
+            .collect();
+        let wide = format!(
+            r#"{{"type":"record","name":"W","fields":[{}]}}"#,
+            outer.join(",")
+        );
+        let encoder = Encoder::for_schema(1, SchemaKind::Avro, &wide, None, None).unwrap();
+        assert_eq!(encoder.example(now()), None);
+    }
+
+    #[test]
+    fn an_any_is_null_and_all_of_keeps_the_properties_beside_it() {
+        let proto = r#"syntax = "proto3"; package p; import "google/protobuf/any.proto";
+            message M { google.protobuf.Any detail = 1; string s = 2; }"#;
+        assert_eq!(
+            example(SchemaKind::Protobuf, proto, Some("p.M")),
+            json!({"detail": null, "s": ""})
+        );
+        let schema = r##"{"allOf":[{"$ref":"#/$defs/base"}],
+            "properties":{"extra":{"type":"integer"}},
+            "$defs":{"base":{"type":"object","properties":{"id":{"type":"string"}}}}}"##;
+        assert_eq!(
+            example(SchemaKind::Json, schema, None),
+            json!({"id": "", "extra": 0})
         );
     }
 

@@ -2,11 +2,12 @@
 //! an example the schema accepts (every field present, to edit); a value already typed,
 //! or an armed tombstone, is left alone.
 
+use crossterm::event::KeyCode;
 use ktui::event::Event;
 use ktui::kafka::KafkaEvent;
 
 use crate::compose_schema::{load_asked, order_encoder, with_schema};
-use crate::support::app::{ctrl, produced};
+use crate::support::app::{ctrl, key, produced, typed};
 
 #[test]
 fn an_empty_value_is_filled_with_an_example_the_schema_takes_and_sends() {
@@ -66,4 +67,46 @@ fn a_typed_value_or_an_armed_tombstone_is_left_alone() {
         result: Err("schema 17 not found in the registry".into()),
     }));
     assert_eq!(app.compose.value_text(), "");
+}
+
+#[test]
+fn another_schema_replaces_the_example_until_it_is_edited() {
+    let (mut app, commands) = with_schema("orders-value", "");
+    let (id, _) = load_asked(&commands);
+    app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+        id,
+        result: Ok(Box::new(order_encoder())),
+    }));
+    let first = app.compose.value_text();
+    // Back to the Schema field (from the headers), another subject.
+    let other = ktui::schema::Encoder::for_schema(
+        18,
+        ktui::schema::SchemaKind::Avro,
+        r#"{"type":"record","name":"Ping","fields":[{"name":"note","type":"string"}]}"#,
+        Some(("pings-value".into(), 1)),
+        None,
+    )
+    .unwrap();
+    let choose = |app: &mut ktui::app::App, subject: &str, encoder: ktui::schema::Encoder| {
+        key(app, KeyCode::BackTab);
+        for _ in 0..40 {
+            key(app, KeyCode::Backspace);
+        }
+        typed(app, subject);
+        let (id, _) = load_asked(&key(app, KeyCode::Tab));
+        app.handle(Event::Kafka(KafkaEvent::SchemaLoaded {
+            id,
+            result: Ok(Box::new(encoder)),
+        }));
+    };
+    choose(&mut app, "pings-value", other.clone());
+    assert_ne!(app.compose.value_text(), first);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&app.compose.value_text()).unwrap(),
+        serde_json::json!({"note": ""})
+    );
+    // Edited, it is the user's: the next schema leaves it.
+    app.compose.set_value("{\"note\": \"mine\"}");
+    choose(&mut app, "orders-value", order_encoder());
+    assert_eq!(app.compose.value_text(), "{\"note\": \"mine\"}");
 }

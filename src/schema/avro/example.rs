@@ -9,25 +9,31 @@ use apache_avro::Schema;
 use apache_avro::schema::UuidSchema;
 use serde_json::{Value, json};
 
+use crate::schema::example::Budget;
+
 /// Past this depth a recursive schema stops: a nullable branch is null there.
 const MAX_EXAMPLE_DEPTH: usize = 12;
+/// The longest fixed or decimal scale an example writes out; past it there is none.
+const MAX_WIDTH: usize = 1000;
 
 pub(super) fn example(
     schema: &Schema,
     names: &HashMap<String, Schema>,
     now: jiff::Timestamp,
+    budget: &Budget,
 ) -> String {
-    Example { names, now }.of(schema, 0)
+    Example { names, now, budget }.of(schema, 0)
 }
 
 struct Example<'a> {
     names: &'a HashMap<String, Schema>,
     now: jiff::Timestamp,
+    budget: &'a Budget,
 }
 
 impl Example<'_> {
     fn of(&self, schema: &Schema, depth: usize) -> String {
-        if depth > MAX_EXAMPLE_DEPTH {
+        if depth > MAX_EXAMPLE_DEPTH || self.budget.exhausted() {
             return "null".into();
         }
         let value = match schema {
@@ -36,6 +42,10 @@ impl Example<'_> {
             Schema::Int | Schema::Long => json!(0),
             Schema::Float | Schema::Double => json!(0.0),
             Schema::Bytes | Schema::String => json!(""),
+            Schema::Fixed(fixed) if fixed.size > MAX_WIDTH => {
+                self.budget.exhaust();
+                Value::Null
+            }
             Schema::Fixed(fixed) => json!("\u{0}".repeat(fixed.size)),
             Schema::Uuid(UuidSchema::String | UuidSchema::Bytes | UuidSchema::Fixed(_)) => {
                 json!("00000000-0000-0000-0000-000000000000")
@@ -52,10 +62,11 @@ impl Example<'_> {
                     .fields
                     .iter()
                     .map(|field| {
-                        let value = field
-                            .default
-                            .as_ref()
-                            .map_or_else(|| self.of(&field.schema, depth + 1), Value::to_string);
+                        let value = match &field.default {
+                            Some(default) => self.budget.take(default.to_string()),
+                            None => self.of(&field.schema, depth + 1),
+                        };
+                        self.budget.spend(field.name.len());
                         format!("{}:{value}", Value::from(field.name.as_str()))
                     })
                     .collect();
@@ -74,6 +85,10 @@ impl Example<'_> {
             // Zero fits any precision.
             Schema::Decimal(decimal) => match decimal.scale {
                 0 => json!("0"),
+                scale if scale > MAX_WIDTH => {
+                    self.budget.exhaust();
+                    Value::Null
+                }
                 scale => json!(format!("0.{}", "0".repeat(scale))),
             },
             Schema::BigDecimal => json!("0"),
@@ -90,27 +105,7 @@ impl Example<'_> {
             | Schema::TimestampNanos
             | Schema::LocalTimestampMillis
             | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos => {
-                let digits = match schema {
-                    Schema::TimestampMillis | Schema::LocalTimestampMillis => 3,
-                    Schema::TimestampMicros | Schema::LocalTimestampMicros => 6,
-                    _ => 9,
-                };
-                let utc = self.now.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-                let text = format!(
-                    "{}T{}.{:0digits$}",
-                    utc.date(),
-                    utc.time().strftime("%H:%M:%S"),
-                    utc.subsec_nanosecond() / 10_i32.pow(9 - digits as u32),
-                );
-                let local = matches!(
-                    schema,
-                    Schema::LocalTimestampMillis
-                        | Schema::LocalTimestampMicros
-                        | Schema::LocalTimestampNanos
-                );
-                json!(if local { text } else { format!("{text}Z") })
-            }
+            | Schema::LocalTimestampNanos => self.timestamp(schema),
             Schema::Duration(_) => json!({"months": 0, "days": 0, "millis": 0}),
             Schema::Ref { name } => {
                 return self
@@ -119,6 +114,29 @@ impl Example<'_> {
                     .map_or_else(|| "null".into(), |target| self.of(target, depth + 1));
             }
         };
-        value.to_string()
+        self.budget.take(value.to_string())
+    }
+
+    /// A timestamp at now, to the schema's precision; a local one without the `Z`.
+    fn timestamp(&self, schema: &Schema) -> Value {
+        let digits = match schema {
+            Schema::TimestampMillis | Schema::LocalTimestampMillis => 3,
+            Schema::TimestampMicros | Schema::LocalTimestampMicros => 6,
+            _ => 9,
+        };
+        let utc = self.now.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        let text = format!(
+            "{}T{}.{:0digits$}",
+            utc.date(),
+            utc.time().strftime("%H:%M:%S"),
+            utc.subsec_nanosecond() / 10_i32.pow(9 - digits as u32),
+        );
+        let local = matches!(
+            schema,
+            Schema::LocalTimestampMillis
+                | Schema::LocalTimestampMicros
+                | Schema::LocalTimestampNanos
+        );
+        json!(if local { text } else { format!("{text}Z") })
     }
 }

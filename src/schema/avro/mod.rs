@@ -74,8 +74,8 @@ impl AvroSchema {
 
     /// A value the schema accepts as compact JSON text, every field present (its default
     /// where it has one) in the schema's order, timestamps and dates at `now`.
-    pub fn example(&self, now: jiff::Timestamp) -> String {
-        example::example(&self.schema, &self.names, now)
+    pub(crate) fn example(&self, now: jiff::Timestamp, budget: &super::example::Budget) -> String {
+        example::example(&self.schema, &self.names, now, budget)
     }
 }
 

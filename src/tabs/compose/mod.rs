@@ -86,6 +86,9 @@ pub struct ComposeTab {
     pub value_schema: SchemaField,
     /// The same for the key (typed as JSON; text that is not JSON is a string).
     pub key_schema: SchemaField,
+    /// The example last filled in from a value schema: replaced by the next schema's
+    /// while the value is still exactly it.
+    pub filled_example: Option<String>,
     /// The registry's subjects, asked for when the Schema field is first entered (its
     /// completions); `Some(Err)` when they could not be had.
     pub subjects: Option<Result<Vec<String>, String>>,
@@ -125,6 +128,7 @@ impl Default for ComposeTab {
             key: TextInput::default(),
             value_schema: SchemaField::default(),
             key_schema: SchemaField::default(),
+            filled_example: None,
             subjects: None,
             subjects_request: None,
             versions: std::collections::HashMap::new(),

@@ -98,19 +98,24 @@ impl ComposeTab {
         }
     }
 
-    /// A value schema loaded while the value is empty (and no tombstone armed): the value
-    /// becomes an example the schema accepts, every field present, to edit.
+    /// A value schema loaded while the value is empty, or still the example the last
+    /// schema filled in (and no tombstone armed): the value becomes an example this
+    /// schema accepts, every field present, to edit. None is offered when the schema
+    /// would refuse it, or it would be too big to edit.
     fn fill_example(&mut self) {
-        if self.tombstone || !self.value_text().trim().is_empty() {
+        let value = self.value_text();
+        let untouched = value.trim().is_empty() || self.filled_example.as_ref() == Some(&value);
+        if self.tombstone || !untouched {
             return;
         }
-        let example = self
-            .value_schema
-            .encoder
-            .loaded()
-            .and_then(|encoder| encoder.example(jiff::Timestamp::now()));
+        let example = self.value_schema.encoder.loaded().and_then(|encoder| {
+            let example = encoder.example(jiff::Timestamp::now())?;
+            encoder.encode(example.as_bytes()).ok()?;
+            Some(crate::widgets::payload::reindent_json(example.as_bytes()))
+        });
         if let Some(example) = example {
-            self.set_value(&crate::widgets::payload::reindent_json(example.as_bytes()));
+            self.set_value(&example);
+            self.filled_example = Some(example);
             self.draft.dirty = true;
         }
     }
