@@ -14,8 +14,9 @@
 //! text into the base64 `FileDescriptorProto` the real one answers (compiled by protox).
 //! Not kept: compatibility checks (any schema is accepted as a new version), deletes,
 //! contexts, and turning a base64 descriptor back into `.proto` text (it is answered as
-//! registered). A schema registered over HTTP must parse (Avro and JSON Schema as JSON,
-//! Protobuf by compiling it with its references) or it gets the real 422; one added with
+//! registered). A schema registered over HTTP must parse (Avro by apache-avro with the
+//! named types its references define, JSON Schema as JSON, Protobuf by compiling it with
+//! its references) or it gets the real 422; one added with
 //! [`FakeRegistry::register`] is taken as it is, so a test can hold a broken schema.
 //!
 //! The server runs on a runtime of its own (two threads), so it answers while the test's

@@ -279,6 +279,7 @@ fn known_route(segments: &[&str]) -> bool {
             | ["subjects" | "config", _]
             | ["subjects", _, "versions"]
             | ["subjects", _, "versions", _]
+            | ["subjects", _, "versions", _, "schema" | "referencedby"]
             | ["schemas", "types"]
             | ["schemas", "ids", _]
     )
