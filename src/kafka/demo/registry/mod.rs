@@ -7,6 +7,7 @@
 //! own. The tests' fake registry answers through the same routes, with its failure modes
 //! and TLS around them.
 
+mod body;
 pub mod routes;
 pub mod store;
 
