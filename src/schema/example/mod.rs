@@ -1,13 +1,17 @@
 //! A value to start from for a chosen schema: JSON it accepts with every field present, in
 //! the schema's order, so Compose can fill an empty value once a schema is loaded (the
-//! user edits rather than recalls every field's name). Avro's is in `avro::example`;
-//! Protobuf's and JSON Schema's are here. Written as compact JSON text: a `serde_json`
-//! object would sort the fields.
+//! user edits rather than recalls every field's name). Avro's is in `avro::example`,
+//! Protobuf's in `protobuf`, JSON Schema's in `json_schema`; the budget that bounds them
+//! all is here. Written as compact JSON text: a `serde_json` object would sort the
+//! fields.
+
+mod json_schema;
+mod protobuf;
 
 use std::cell::Cell;
 
-use prost_reflect::{Cardinality, FieldDescriptor, Kind, MessageDescriptor};
-use serde_json::{Value, json};
+use prost_reflect::MessageDescriptor;
+use serde_json::Value;
 
 use super::Compiled;
 use super::compiled::Codec;
@@ -64,14 +68,11 @@ pub(super) fn of(
         }
         .message(message, &mut Vec::new()),
         (Codec::Protobuf(_), None) => return None,
-        (Codec::Json(_), _) => {
-            let schema: Value = serde_json::from_str(&compiled.info.text).ok()?;
-            Example {
-                now,
-                budget: &budget,
-            }
-            .json_schema(&schema, &schema, 0)
+        (Codec::Json(_), _) => Example {
+            now,
+            budget: &budget,
         }
+        .json_schema_text(&compiled.info.text)?,
     };
     (!budget.exhausted()).then_some(text)
 }
@@ -98,205 +99,10 @@ struct Example<'a> {
     budget: &'a Budget,
 }
 
-impl Example<'_> {
-    /// A message in the canonical JSON mapping, every field present: the first member of
-    /// each oneof only (a oneof holds one), well-known types in their JSON forms; a field
-    /// of a message already being written (`path`) is left out, as proto3 allows.
-    fn message(&self, message: &MessageDescriptor, path: &mut Vec<String>) -> String {
-        let special = match message.full_name() {
-            "google.protobuf.Timestamp" => Some(json!(rfc3339(self.now))),
-            "google.protobuf.Duration" => Some(json!("0s")),
-            "google.protobuf.FieldMask" => Some(json!("")),
-            "google.protobuf.Struct" | "google.protobuf.Empty" => Some(json!({})),
-            "google.protobuf.ListValue" => Some(json!([])),
-            // An Any needs its `@type`: none is chosen for the user.
-            "google.protobuf.Value" | "google.protobuf.Any" => Some(Value::Null),
-            name if name.starts_with("google.protobuf.") && name.ends_with("Value") => {
-                if let Some(field) = message.get_field_by_name("value") {
-                    return self.field(&field, path).unwrap_or_else(|| "null".into());
-                }
-                None
-            }
-            _ => None,
-        };
-        if let Some(value) = special {
-            return self.budget.take(value.to_string());
-        }
-        path.push(message.full_name().to_string());
-        let mut oneofs_seen = Vec::new();
-        let mut members = Vec::new();
-        for field in message.fields() {
-            if self.budget.exhausted() {
-                break;
-            }
-            if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-                if oneofs_seen.contains(&oneof.name().to_string()) {
-                    continue;
-                }
-                oneofs_seen.push(oneof.name().to_string());
-            }
-            let value = if field.is_map() {
-                Some("{}".to_string())
-            } else if field.cardinality() == Cardinality::Repeated {
-                Some("[]".to_string())
-            } else {
-                self.field(&field, path)
-            };
-            if let Some(value) = value {
-                self.budget.spend(field.json_name().len());
-                members.push((field.json_name().to_string(), value));
-            }
-        }
-        path.pop();
-        ordered_object(members)
-    }
-
-    /// A singular field's value; `None` for a message already being written (or too deep).
-    fn field(&self, field: &FieldDescriptor, path: &mut Vec<String>) -> Option<String> {
-        let value = match field.kind() {
-            Kind::Double | Kind::Float => json!(0.0),
-            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => {
-                json!(0)
-            }
-            // 64-bit integers are strings in the JSON mapping.
-            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => {
-                json!("0")
-            }
-            Kind::Bool => json!(false),
-            Kind::String | Kind::Bytes => json!(""),
-            Kind::Enum(e) => e.values().next().map_or(json!(0), |v| json!(v.name())),
-            Kind::Message(message) => {
-                if path.len() > MAX_DEPTH || path.iter().any(|p| p == message.full_name()) {
-                    return None;
-                }
-                return Some(self.message(&message, path));
-            }
-        };
-        Some(self.budget.take(value.to_string()))
-    }
-
-    /// A JSON Schema's example: its own `examples`, `default`, `const` or first `enum`
-    /// value where it gives one, else one made from its `type`; local `$ref`s followed.
-    fn json_schema(&self, schema: &Value, root: &Value, depth: usize) -> String {
-        if depth > MAX_DEPTH || self.budget.exhausted() {
-            return "null".into();
-        }
-        let Some(object) = schema.as_object() else {
-            // `true` (anything) or `false` (nothing): null is as good as any.
-            return "null".into();
-        };
-        let given = object
-            .get("examples")
-            .and_then(Value::as_array)
-            .and_then(|e| e.first())
-            .or_else(|| object.get("default"))
-            .or_else(|| object.get("const"))
-            .or_else(|| {
-                object
-                    .get("enum")
-                    .and_then(Value::as_array)
-                    .and_then(|e| e.first())
-            });
-        if let Some(given) = given {
-            return self.budget.take(given.to_string());
-        }
-        if let Some(target) = object
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| root.pointer(pointer))
-        {
-            return self.json_schema(target, root, depth + 1);
-        }
-        for choice in ["oneOf", "anyOf"] {
-            if let Some(first) = object
-                .get(choice)
-                .and_then(Value::as_array)
-                .and_then(|c| c.first())
-            {
-                return self.json_schema(first, root, depth + 1);
-            }
-        }
-        if let Some(parts) = object.get("allOf").and_then(Value::as_array) {
-            // Each part's properties, and those beside `allOf`; a later one's win.
-            let mut merged = serde_json::Map::new();
-            let beside = self.typed(object, root, depth);
-            for text in parts
-                .iter()
-                .map(|part| self.json_schema(part, root, depth + 1))
-                .chain(std::iter::once(beside))
-            {
-                if let Ok(Value::Object(members)) = serde_json::from_str(&text) {
-                    merged.extend(members);
-                }
-            }
-            return Value::Object(merged).to_string();
-        }
-        self.typed(object, root, depth)
-    }
-
-    /// A JSON Schema's example by its `type` (or `properties`): an object with every
-    /// property, an empty array (or `minItems` items), "" and 0 at their minimums.
-    fn typed(&self, object: &serde_json::Map<String, Value>, root: &Value, depth: usize) -> String {
-        let kind = match object.get("type") {
-            Some(Value::String(kind)) => kind.as_str(),
-            Some(Value::Array(kinds)) => kinds
-                .iter()
-                .filter_map(Value::as_str)
-                .find(|k| *k != "null")
-                .unwrap_or("null"),
-            _ if object.contains_key("properties") => "object",
-            _ => "null",
-        };
-        let number = |name: &str| object.get(name).and_then(Value::as_f64);
-        let value = match kind {
-            "object" => {
-                let properties = object.get("properties").and_then(Value::as_object);
-                let members = properties.into_iter().flatten().map(|(name, property)| {
-                    self.budget.spend(name.len());
-                    (name.clone(), self.json_schema(property, root, depth + 1))
-                });
-                return ordered_object(members.collect::<Vec<_>>());
-            }
-            "array" => match (
-                object.get("minItems").and_then(Value::as_u64),
-                object.get("items"),
-            ) {
-                (Some(n), Some(items)) if n > 0 => {
-                    let items: Vec<String> = (0..n.min(3))
-                        .map(|_| self.json_schema(items, root, depth + 1))
-                        .collect();
-                    return format!("[{}]", items.join(","));
-                }
-                _ => json!([]),
-            },
-            "string" => match object.get("format").and_then(Value::as_str) {
-                Some("date-time") => json!(rfc3339(self.now)),
-                Some("date") => json!(
-                    self.now
-                        .to_zoned(jiff::tz::TimeZone::UTC)
-                        .date()
-                        .to_string()
-                ),
-                Some("uuid") => json!("00000000-0000-0000-0000-000000000000"),
-                Some("email") => json!("someone@example.com"),
-                Some("uri") => json!("https://example.com/"),
-                _ => {
-                    let least = object.get("minLength").and_then(Value::as_u64).unwrap_or(0);
-                    json!("x".repeat(usize::try_from(least.min(64)).unwrap_or(0)))
-                }
-            },
-            "integer" => json!(number("minimum").map_or(0, |m| m.ceil() as i64)),
-            "number" => json!(number("minimum").unwrap_or(0.0)),
-            "boolean" => json!(false),
-            _ => Value::Null,
-        };
-        self.budget.take(value.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::schema::{Encoder, SchemaKind};
 
@@ -331,6 +137,13 @@ mod tests {
         let encoder =
             Encoder::for_schema(1, SchemaKind::Protobuf, proto, None, Some("p.M")).unwrap();
         assert_eq!(encoder.example(now()).unwrap(), r#"{"zulu":0,"alpha":""}"#);
+        let json = r#"{"type":"object","properties":{"zulu":{"type":"integer"},
+            "alpha":{"type":"object","properties":{"b":{"type":"string"},"a":{"default":{"y":1,"x":2}}}}}}"#;
+        let encoder = Encoder::for_schema(1, SchemaKind::Json, json, None, None).unwrap();
+        assert_eq!(
+            encoder.example(now()).unwrap(),
+            r#"{"zulu":0,"alpha":{"b":"","a":{"y":1,"x":2}}}"#
+        );
     }
 
     #[test]
