@@ -17,10 +17,20 @@ pub struct ProtoSchema {
 }
 
 /// The files a schema's compilation may open: the schema itself and its references by
-/// import name; anything else is a well-known type or missing.
-struct Files {
+/// import name (`.proto` source or base64 descriptors); anything else is a well-known
+/// type or missing.
+pub(crate) struct Files {
     files: HashMap<String, String>,
     google: GoogleFileResolver,
+}
+
+impl Files {
+    pub(crate) fn new(files: HashMap<String, String>) -> Self {
+        Self {
+            files,
+            google: GoogleFileResolver::new(),
+        }
+    }
 }
 
 /// A file's text: `.proto` source, or a base64 `FileDescriptorProto`.
@@ -40,7 +50,7 @@ fn open(name: &str, text: &str) -> Result<File, protox::Error> {
 }
 
 /// The descriptor bytes when `text` is base64 (a `.proto` file always has spaces).
-fn as_descriptor(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn as_descriptor(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
     if text.is_empty() || text.contains(char::is_whitespace) || text.contains(';') {
         return None;
@@ -71,10 +81,7 @@ impl ProtoSchema {
             .filter(|n| !n.is_empty() && !files.contains_key(n))
             .unwrap_or_else(|| "ktui_registry_schema.proto".to_string());
         files.insert(main_name.clone(), main.to_string());
-        let mut compiler = protox::Compiler::with_file_resolver(Files {
-            files,
-            google: GoogleFileResolver::new(),
-        });
+        let mut compiler = protox::Compiler::with_file_resolver(Files::new(files));
         compiler.include_imports(true);
         compiler
             .open_file(&main_name)
@@ -87,14 +94,6 @@ impl ProtoSchema {
             return Err("the Protobuf schema defines no message".into());
         }
         Ok(Self { file })
-    }
-
-    /// The file as a registry serves it with `format=serialized`: its
-    /// `FileDescriptorProto`, base64.
-    pub fn serialized(&self) -> String {
-        use prost::Message as _;
-        base64::engine::general_purpose::STANDARD
-            .encode(self.file.file_descriptor_proto().encode_to_vec())
     }
 
     /// The message the framing's indexes name (`[0]`: the file's first message).

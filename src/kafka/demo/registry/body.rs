@@ -60,8 +60,10 @@ pub(super) fn parse_body(state: &State, body: &[u8]) -> Result<StoredSchema, Res
             Ok(Value::Object(_) | Value::Bool(_))
         ),
         // Avro: parsed with the named types its references define.
-        _ => crate::schema::avro::AvroSchema::parse(text, &referenced_texts(state, &references))
-            .is_ok(),
+        _ => state.referenced(&references).is_ok_and(|found| {
+            let texts: Vec<String> = found.into_iter().map(|(_, text)| text).collect();
+            crate::schema::avro::AvroSchema::parse(text, &texts).is_ok()
+        }),
     };
     if !valid {
         return Err(invalid());
@@ -71,26 +73,4 @@ pub(super) fn parse_body(state: &State, body: &[u8]) -> Result<StoredSchema, Res
         text: text.to_string(),
         references,
     })
-}
-
-/// The texts of the schemas `references` name, and of theirs in turn.
-fn referenced_texts(state: &State, references: &[Reference]) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut seen = Vec::new();
-    let mut pending = references.to_vec();
-    while let Some(r) = pending.pop() {
-        let Some(schema) = state
-            .version(&r.subject, r.version)
-            .and_then(|id| state.schema(id))
-        else {
-            continue;
-        };
-        if seen.contains(&(r.subject.clone(), r.version)) {
-            continue;
-        }
-        seen.push((r.subject.clone(), r.version));
-        pending.extend(schema.references.iter().cloned());
-        texts.push(schema.text.clone());
-    }
-    texts
 }

@@ -7,9 +7,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::body::parse_body;
-use super::store::{
-    LEVELS, Reference, State, StoredSchema, as_descriptor, compile_proto, json_string,
-};
+use super::store::{LEVELS, Reference, State, StoredSchema, compile_proto, json_string};
 
 /// An answer: the HTTP status and the body, JSON (of `CONTENT_TYPE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,7 +366,10 @@ fn schema_text(state: &State, id: u32, serialized: bool) -> Response {
 /// The text answered: as registered, or for `format=serialized` a Protobuf schema as a
 /// base64 `FileDescriptorProto`.
 fn shown_text(state: &State, schema: &StoredSchema, serialized: bool) -> Result<String, Response> {
-    if !serialized || schema.kind != "PROTOBUF" || as_descriptor(&schema.text).is_some() {
+    if !serialized
+        || schema.kind != "PROTOBUF"
+        || crate::schema::protobuf::as_descriptor(&schema.text).is_some()
+    {
         return Ok(schema.text.clone());
     }
     let descriptor = compile_proto(state, &schema.text, &schema.references)

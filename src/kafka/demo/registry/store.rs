@@ -4,8 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use base64::Engine as _;
 use prost::Message as _;
+
+use crate::schema::protobuf::Files;
 
 /// The compatibility levels the registry accepts.
 pub const LEVELS: [&str; 7] = [
@@ -68,6 +69,27 @@ impl State {
             .copied()
     }
 
+    /// The schemas `references` name, and those they name in turn, by import name:
+    /// `(name, text)`.
+    pub fn referenced(&self, references: &[Reference]) -> Result<Vec<(String, String)>, String> {
+        let mut found: Vec<(String, String)> = Vec::new();
+        let mut pending = references.to_vec();
+        while let Some(r) = pending.pop() {
+            if found.iter().any(|(name, _)| *name == r.name) {
+                continue;
+            }
+            let schema = self
+                .version(&r.subject, r.version)
+                .and_then(|id| self.schema(id))
+                .ok_or_else(|| {
+                    format!("reference {} version {} not found", r.subject, r.version)
+                })?;
+            pending.extend(schema.references.iter().cloned());
+            found.push((r.name.clone(), schema.text.clone()));
+        }
+        Ok(found)
+    }
+
     /// Adds a schema under a subject: its existing id (and version) when it is already
     /// known, a new id otherwise; a new version only when the subject does not hold it.
     pub fn register(&mut self, subject: &str, schema: StoredSchema) -> (u32, u32) {
@@ -90,40 +112,6 @@ impl State {
 
 // ---- Protobuf ------------------------------------------------------------------------------
 
-/// The descriptor bytes when `text` is base64 (`.proto` source always has spaces or `;`).
-pub fn as_descriptor(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    if text.is_empty() || text.contains(char::is_whitespace) || text.contains(';') {
-        return None;
-    }
-    base64::engine::general_purpose::STANDARD.decode(text).ok()
-}
-
-/// The files a compilation may open: the schema, its references (transitively) by import
-/// name, and the well-known types.
-struct ProtoFiles {
-    files: HashMap<String, String>,
-    google: protox::file::GoogleFileResolver,
-}
-
-impl protox::file::FileResolver for ProtoFiles {
-    fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
-        let Some(text) = self.files.get(name) else {
-            return self.google.open_file(name);
-        };
-        match as_descriptor(text) {
-            Some(bytes) => {
-                let file = protox::file::File::decode_file_descriptor_proto(bytes.as_slice())
-                    .map_err(|e| protox::Error::new(format!("{name}: {e}")))?;
-                let mut proto = file.file_descriptor_proto().clone();
-                proto.name = Some(name.to_string());
-                Ok(protox::file::File::from_file_descriptor_proto(proto))
-            }
-            None => protox::file::File::from_source(name, text),
-        }
-    }
-}
-
 /// Compiles a Protobuf schema with its references; its `FileDescriptorProto`, encoded.
 pub fn compile_proto(
     state: &State,
@@ -131,24 +119,9 @@ pub fn compile_proto(
     references: &[Reference],
 ) -> Result<Vec<u8>, String> {
     const MAIN: &str = "registry_schema.proto";
-    let mut files = HashMap::new();
-    let mut pending: Vec<Reference> = references.to_vec();
-    while let Some(r) = pending.pop() {
-        if files.contains_key(&r.name) {
-            continue;
-        }
-        let schema = state
-            .version(&r.subject, r.version)
-            .and_then(|id| state.schema(id))
-            .ok_or_else(|| format!("reference {} version {} not found", r.subject, r.version))?;
-        pending.extend(schema.references.iter().cloned());
-        files.insert(r.name.clone(), schema.text.clone());
-    }
+    let mut files: HashMap<String, String> = state.referenced(references)?.into_iter().collect();
     files.insert(MAIN.to_string(), text.to_string());
-    let mut compiler = protox::Compiler::with_file_resolver(ProtoFiles {
-        files,
-        google: protox::file::GoogleFileResolver::new(),
-    });
+    let mut compiler = protox::Compiler::with_file_resolver(Files::new(files));
     compiler.open_file(MAIN).map_err(|e| e.to_string())?;
     let set = compiler.file_descriptor_set();
     let file = set
